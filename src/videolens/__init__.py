@@ -1,0 +1,3 @@
+"""videolens: self-hosted video understanding on Temporal."""
+
+__version__ = "0.1.0"

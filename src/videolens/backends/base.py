@@ -1,0 +1,81 @@
+"""The vision backend interface: batches of frame references in, descriptions out.
+
+A backend is built once per worker process and reused for every batch; it holds its model on the
+instance, never in a module global. It does no retries of its own: Temporal retries the batch.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from videolens.errors import VideoLensError
+
+
+class BackendError(VideoLensError):
+    """A backend failed on a batch; worth retrying (a transient failure)."""
+
+
+class BackendUnavailableError(BackendError):
+    """A backend cannot run here (missing extra, no GPU, no endpoint); the message says which."""
+
+
+@dataclass
+class FrameInput:
+    """One frame for a backend: where its JPEG is, and what the sampler already measured."""
+
+    index: int
+    timestamp_s: float
+    path: str
+    motion: float = 0.0
+    shot_start: bool = False
+
+
+@dataclass
+class FrameDescription:
+    """What a backend says about one frame.
+
+    The named fields are the structured output every backend fills as far as it can; ``extra``
+    holds backend-specific measurements (colours, brightness, face boxes, ...).
+    """
+
+    index: int
+    description: str
+    objects: list[str] = field(default_factory=list)
+    people: list[str] = field(default_factory=list)
+    text: list[str] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)
+    model: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Availability:
+    """Whether a backend can run on this machine, and if not, why."""
+
+    available: bool
+    reason: str = ""
+
+
+class VisionBackend(ABC):
+    """Describes batches of frames. Subclasses set ``NAME`` and implement ``describe``."""
+
+    NAME: ClassVar[str]
+
+    @classmethod
+    def availability(cls) -> Availability:
+        """Whether this backend can run here; cheap, loads nothing."""
+        return Availability(available=True)
+
+    @abstractmethod
+    def describe(self, frames: Sequence[FrameInput]) -> list[FrameDescription]:
+        """Describe ``frames``; returns one description per input frame, in the same order.
+
+        Raises ``BackendError`` for a failure worth retrying. A frame a backend cannot read is
+        still described (say so in ``description``) rather than failing the whole batch.
+        """
+
+    def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing to free
+        """Release what the backend holds (models, GPU memory, connections)."""

@@ -1,0 +1,1 @@
+"""Video probing and frame sampling: a plain library, usable without Temporal."""
