@@ -64,6 +64,15 @@ class VisionBackend(ABC):
 
     NAME: ClassVar[str]
 
+    @property
+    def preferred_batch_size(self) -> int | None:
+        """Frames per ``describe`` call; None means the whole batch at once.
+
+        Smaller calls give finer checkpoints (a retried batch resumes after the last call);
+        GPU backends return the largest batch that fits their memory.
+        """
+        return None
+
     @classmethod
     def availability(cls) -> Availability:
         """Whether this backend can run here; cheap, loads nothing."""

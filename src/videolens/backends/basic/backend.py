@@ -1,0 +1,140 @@
+"""The offline analyzer: OCR, faces, colours, brightness and motion, described in plain words."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import ClassVar
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from videolens.backends.base import Availability, FrameDescription, FrameInput, VisionBackend
+from videolens.backends.basic.colours import dominant_colours
+from videolens.backends.basic.describe import FrameFacts, describe_facts
+from videolens.backends.basic.faces import FaceFinder, cascade_path
+from videolens.backends.basic.ocr import TextReader, ocr_missing_reason
+
+logger = logging.getLogger(__name__)
+
+WORKING_MAX_SIDE = 960
+"""Frames are analysed on a copy with the long side capped here, so 1080p inputs stay fast."""
+UNREADABLE = "frame image could not be read"
+BATCH_SIZE = 8
+"""Frames per ``describe`` call: ~0.2-0.3 s each on two cores, so a checkpoint every few seconds."""
+
+
+class BasicBackend(VisionBackend):
+    """Describes frames offline on the CPU, without downloads.
+
+    Per frame: on-screen text (RapidOCR) in ``text``; frontal faces (Haar cascade) as one
+    ``"face"`` entry per detected face in ``people`` (a Haar detection says nothing more about a
+    person) with normalised boxes in ``extra["faces"]``; dominant colours, mean brightness, the
+    sampler's motion and shot change in ``extra``; ``objects`` stays empty (no detector offline)
+    and ``actions`` holds ``"camera/scene change"`` on a shot's first frame. The OCR engine and the
+    cascade are loaded on the first ``describe`` and kept until ``close``.
+    """
+
+    NAME: ClassVar[str] = "basic"
+
+    def __init__(self, *, ocr: bool = True, working_max_side: int = WORKING_MAX_SIDE) -> None:
+        self._want_ocr = ocr
+        self._working_max_side = working_max_side
+        self._reader: TextReader | None = None
+        self._ocr_failed = ""
+        self._faces: FaceFinder | None = None
+
+    @property
+    def preferred_batch_size(self) -> int | None:
+        return BATCH_SIZE
+
+    @classmethod
+    def availability(cls) -> Availability:
+        if not cascade_path().is_file():
+            return Availability(
+                available=False,
+                reason=f"face cascade missing at {cascade_path()}; reinstall opencv-python (4.x)",
+            )
+        return Availability(available=True, reason=ocr_missing_reason())
+
+    def describe(self, frames: Sequence[FrameInput]) -> list[FrameDescription]:
+        if not frames:
+            return []
+        reader = self._text_reader()
+        faces = self._face_finder()
+        return [self._describe_one(frame, reader, faces) for frame in frames]
+
+    def close(self) -> None:
+        self._reader = None
+        self._faces = None
+        self._ocr_failed = ""
+
+    def _text_reader(self) -> TextReader | None:
+        if self._reader is None and self._want_ocr and not self._ocr_failed:
+            try:
+                self._reader = TextReader()
+            except Exception as exc:  # a broken onnxruntime raises more than ImportError
+                self._ocr_failed = str(exc) or type(exc).__name__
+                logger.warning("OCR disabled, on-screen text will not be read: %s", exc)
+        return self._reader
+
+    def _face_finder(self) -> FaceFinder:
+        if self._faces is None:
+            self._faces = FaceFinder()
+        return self._faces
+
+    def _describe_one(
+        self, frame: FrameInput, reader: TextReader | None, faces: FaceFinder
+    ) -> FrameDescription:
+        image = _read_bounded(frame.path, self._working_max_side)
+        if image is None:
+            return FrameDescription(
+                index=frame.index,
+                description=UNREADABLE,
+                model=self.NAME,
+                extra={"readable": False},
+            )
+        facts = FrameFacts(
+            brightness=round(float(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY).mean()), 1),
+            colours=dominant_colours(image),
+            faces=faces.find(image),
+            text=reader.read(image) if reader is not None else [],
+            motion=float(frame.motion),
+            shot_change=frame.shot_start,
+            text_read=reader is not None,
+        )
+        return FrameDescription(
+            index=frame.index,
+            description=describe_facts(facts),
+            people=["face"] * len(facts.faces),
+            text=facts.text,
+            actions=["camera/scene change"] if facts.shot_change else [],
+            model=self.NAME,
+            extra={
+                "brightness": facts.brightness,
+                "brightness_label": facts.brightness_label,
+                "colours": [colour.as_dict() for colour in facts.colours],
+                "faces": [box.as_dict() for box in facts.faces],
+                "motion": round(facts.motion, 2),
+                "motion_label": facts.motion_label,
+                "shot_change": facts.shot_change,
+                "text_read": facts.text_read,
+            },
+        )
+
+
+def _read_bounded(path: str, max_side: int) -> NDArray[np.uint8] | None:
+    """The frame as BGR, downscaled so its long side is at most ``max_side``; None if unreadable."""
+    if not Path(path).is_file():
+        return None
+    image = cv2.imread(path, cv2.IMREAD_COLOR)
+    if image is None or image.size == 0:
+        return None
+    height, width = image.shape[:2]
+    scale = max_side / max(height, width)
+    if scale < 1.0:
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    return np.asarray(image, dtype=np.uint8)
