@@ -1,0 +1,5 @@
+"""Durable per-session storage: JSON documents written atomically, frames as JPEG files."""
+
+from videolens.store.sessions import SessionStatus, SessionStore, is_valid_session_id
+
+__all__ = ["SessionStatus", "SessionStore", "is_valid_session_id"]

@@ -1,0 +1,156 @@
+"""One folder per session under the data dir.
+
+Layout of ``<root>/<session_id>/``:
+- ``session.json`` — the session document (the public result JSON once completed);
+- ``batches/<batch_id>.json`` — described frames, one file per batch, written atomically as each
+  batch finishes, so a crash loses at most the batch in flight and a retried batch overwrites its
+  own file instead of duplicating frames;
+- ``frames/`` — sampled JPEGs; ``tmp/`` — scratch space removed when the session ends.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import shutil
+from datetime import datetime, timezone
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from videolens.errors import SessionNotFoundError
+from videolens.store.atomic import read_json, write_json_atomic
+
+_SESSION_ID = re.compile(r"^[a-z0-9]{12}$")
+_BATCH_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+class SessionStatus(str, Enum):
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+def is_valid_session_id(value: str) -> bool:
+    """Session ids are generated, never user paths: 12 lowercase letters or digits."""
+    return bool(_SESSION_ID.match(value))
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class SessionStore:
+    """Sessions on the local filesystem. Every public method takes a session id, never a path."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def new_session_id(self) -> str:
+        alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+        return "".join(secrets.choice(alphabet) for _ in range(12))
+
+    def session_dir(self, session_id: str) -> Path:
+        if not is_valid_session_id(session_id):
+            raise SessionNotFoundError(f"no session {session_id!r}")
+        return self.root / session_id
+
+    def frames_dir(self, session_id: str) -> Path:
+        return self.session_dir(session_id) / "frames"
+
+    def temp_dir(self, session_id: str) -> Path:
+        return self.session_dir(session_id) / "tmp"
+
+    def _document_path(self, session_id: str) -> Path:
+        return self.session_dir(session_id) / "session.json"
+
+    def create(
+        self, video_path: str, options: dict[str, Any], session_id: str | None = None
+    ) -> dict[str, Any]:
+        """Create a running session for ``video_path`` and return its document."""
+        session_id = session_id or self.new_session_id()
+        directory = self.session_dir(session_id)
+        directory.mkdir(parents=True, exist_ok=False)
+        document: dict[str, Any] = {
+            "session_id": session_id,
+            "status": SessionStatus.RUNNING.value,
+            "created_at": _now(),
+            "updated_at": _now(),
+            "options": options,
+            "video": {"path": video_path},
+            "frames": [],
+            "coverage": None,
+            "timings": {},
+        }
+        write_json_atomic(self._document_path(session_id), document)
+        return document
+
+    def exists(self, session_id: str) -> bool:
+        return is_valid_session_id(session_id) and self._document_path(session_id).is_file()
+
+    def get(self, session_id: str) -> dict[str, Any]:
+        """The session document; while running, ``frames`` holds the batches described so far."""
+        path = self._document_path(session_id)
+        if not path.is_file():
+            raise SessionNotFoundError(f"no session {session_id!r}")
+        document: dict[str, Any] = read_json(path)
+        if document["status"] == SessionStatus.RUNNING.value:
+            document["frames"] = self.described_frames(session_id)
+        return document
+
+    def list(self) -> list[dict[str, Any]]:
+        """Summaries of every session, newest first."""
+        summaries = []
+        if not self.root.is_dir():
+            return []
+        for path in self.root.glob("*/session.json"):
+            document = read_json(path)
+            summaries.append(
+                {
+                    "session_id": document["session_id"],
+                    "status": document["status"],
+                    "created_at": document["created_at"],
+                    "video": document["video"].get("path", ""),
+                    "duration_s": document["video"].get("duration_s"),
+                    "frames": len(document.get("frames") or []),
+                    "error": document.get("error"),
+                }
+            )
+        return sorted(summaries, key=lambda s: str(s["created_at"]), reverse=True)
+
+    def update(self, session_id: str, **fields: Any) -> dict[str, Any]:
+        """Merge ``fields`` into the stored document (top level)."""
+        path = self._document_path(session_id)
+        if not path.is_file():
+            raise SessionNotFoundError(f"no session {session_id!r}")
+        document: dict[str, Any] = read_json(path)
+        document.update(fields, updated_at=_now())
+        write_json_atomic(path, document)
+        return document
+
+    def write_batch(self, session_id: str, batch_id: str, frames: list[dict[str, Any]]) -> None:
+        """Store one batch's described frames; writing the same batch again replaces it."""
+        if not _BATCH_ID.match(batch_id):
+            raise ValueError(f"invalid batch id {batch_id!r}")
+        write_json_atomic(self.session_dir(session_id) / "batches" / f"{batch_id}.json", frames)
+
+    def described_frames(self, session_id: str) -> list[dict[str, Any]]:
+        """Every described frame so far, one per frame index, ordered by time."""
+        by_index: dict[int, dict[str, Any]] = {}
+        for path in sorted((self.session_dir(session_id) / "batches").glob("*.json")):
+            for frame in read_json(path):
+                by_index[int(frame["index"])] = frame
+        return sorted(by_index.values(), key=lambda f: (f["timestamp_s"], f["index"]))
+
+    def finish(self, session_id: str, status: SessionStatus, **fields: Any) -> dict[str, Any]:
+        """Move a session to a final status and remove its scratch files."""
+        shutil.rmtree(self.temp_dir(session_id), ignore_errors=True)
+        return self.update(session_id, status=status.value, finished_at=_now(), **fields)
+
+    def delete(self, session_id: str) -> None:
+        """Remove a session and everything it owns."""
+        directory = self.session_dir(session_id)
+        if not directory.is_dir():
+            raise SessionNotFoundError(f"no session {session_id!r}")
+        shutil.rmtree(directory)
