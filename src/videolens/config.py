@@ -60,9 +60,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _queues_differ(self) -> Settings:
         if self.cpu_task_queue == self.vision_task_queue:
-            raise ValueError(
-                "VIDEOLENS_CPU_TASK_QUEUE and VIDEOLENS_VISION_TASK_QUEUE must differ"
-            )
+            raise ValueError("VIDEOLENS_CPU_TASK_QUEUE and VIDEOLENS_VISION_TASK_QUEUE must differ")
         return self
 
     @property

@@ -89,7 +89,13 @@ def _background(shot: Shot, width: int, height: int, texture: Frame | None) -> F
             thickness=-1,
         )
         cv2.putText(
-            frame, shot.text, origin, cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), thickness,
+            frame,
+            shot.text,
+            origin,
+            cv2.FONT_HERSHEY_SIMPLEX,
+            scale,
+            (0, 0, 0),
+            thickness,
             cv2.LINE_AA,
         )
     return frame
@@ -99,9 +105,7 @@ def _frames(
     shots: Sequence[Shot], fps: int, width: int, height: int, textured: bool
 ) -> Iterator[Frame]:
     rng = np.random.default_rng(7)
-    texture = (
-        rng.integers(0, 48, size=(height, width, 3), dtype=np.uint8) if textured else None
-    )
+    texture = rng.integers(0, 48, size=(height, width, 3), dtype=np.uint8) if textured else None
     box = max(8, height // 8)
     for shot in shots:
         background = _background(shot, width, height, texture)

@@ -5,6 +5,7 @@ They cross Temporal boundaries, so they hold references and numbers only, never 
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 
@@ -19,6 +20,8 @@ class VideoInfo:
     width: int
     height: int
     codec: str
+    # Degrees counter-clockwise to turn frames upright (FFmpeg's display-matrix convention, as
+    # ffprobe prints it): 0, 90, 180 or 270. ``width``/``height`` are the stored (unrotated) size.
     rotation: int = 0
     has_audio: bool = False
     container: str = ""
@@ -78,6 +81,35 @@ class SegmentSample:
 
 
 @dataclass
+class SamplerState:
+    """The adaptive sampler's running state at a checkpoint, so a resumed run decides alike.
+
+    ``last_kept_thumb`` is the base64 of the last kept frame's tiny thumbnail (a few KiB), used
+    for near-duplicate checks; times are seconds from the video start.
+    """
+
+    motion_level: float | None = None
+    last_kept_s: float | None = None
+    floor_due_s: float | None = None
+    last_kept_thumb: str = ""
+    next_interval: int = 0
+
+
+@dataclass
+class SegmentCheckpoint:
+    """Progress of one segment, sent as Temporal heartbeat details and used to resume.
+
+    ``position_s`` is the timestamp of the last frame processed; every file in ``frames`` exists.
+    """
+
+    position_s: float
+    frames: list[FrameRef]
+    frames_decoded: int
+    shot_starts_s: list[float] = field(default_factory=list)
+    state: SamplerState = field(default_factory=SamplerState)
+
+
+@dataclass
 class Coverage:
     """How well the analysed frames cover the video."""
 
@@ -92,7 +124,7 @@ def compute_coverage(timestamps_s: list[float], duration_s: float) -> Coverage:
     if not points:
         return Coverage(frames=0, frames_per_min=0.0, max_gap_s=round(duration_s, 3))
     edges = [0.0, *points, max(duration_s, points[-1])]
-    max_gap = max(later - earlier for earlier, later in zip(edges, edges[1:]))
+    max_gap = max(later - earlier for earlier, later in itertools.pairwise(edges))
     per_min = len(points) / (duration_s / 60.0) if duration_s > 0 else float(len(points))
     return Coverage(
         frames=len(points), frames_per_min=round(per_min, 2), max_gap_s=round(max_gap, 3)

@@ -1,0 +1,141 @@
+"""Temporal overhead per batch: the workflow end to end vs the same activities called directly.
+
+Both runs do the same work in the same order (one segment, batches one at a time), so the
+difference is what Temporal adds: scheduling, history, payload conversion, heartbeats, polling.
+The workflow runs against the real dev server with the same in-process workers `videolens
+analyze` uses in embedded mode.
+
+    .venv/bin/python bench/bench_overhead.py [--seconds 60] [--batch-size 4] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from temporalio.testing import ActivityEnvironment
+
+from videolens.config import SamplingStrategy, Settings
+from videolens.pipeline.activities import CpuActivities, VisionActivities
+from videolens.pipeline.client import analysis_input, start_analysis
+from videolens.pipeline.shared import (
+    DescribeBatchInput,
+    FinalizeInput,
+    ProbeInput,
+    SampleSegmentInput,
+)
+from videolens.pipeline.temporal_server import (
+    free_port,
+    start_dev_server,
+    stop_dev_server,
+    wait_until_listening,
+)
+from videolens.pipeline.worker import running_workers
+from videolens.store import SessionStore
+from videolens.video.segments import plan_segments
+from videolens.video.synthetic import Shot, write_clip
+
+
+def run_direct(settings: Settings, video: Path) -> tuple[float, int]:
+    """Every activity called in order, in this thread, with no Temporal in between."""
+    store = SessionStore(settings.sessions_dir)
+    session_id = store.new_session_id()
+    store.create(str(video), {}, session_id=session_id)
+    request = analysis_input(settings, session_id, str(video), str(store.frames_dir(session_id)))
+    cpu, vision, env = CpuActivities(store), VisionActivities(store), ActivityEnvironment()
+    vision.backend(request.backend)  # the worker builds its backend once; not part of the run
+    start = time.perf_counter()
+    info = env.run(cpu.probe, ProbeInput(session_id, str(video)))
+    batches = 0
+    for segment in plan_segments(info, request.options, request.segment_s):
+        sample = env.run(
+            cpu.sample,
+            SampleSegmentInput(
+                session_id, str(video), request.frames_dir, segment, request.options
+            ),
+        )
+        for number in range(0, len(sample.frames), request.batch_size):
+            frames = sample.frames[number : number + request.batch_size]
+            env.run(
+                vision.describe,
+                DescribeBatchInput(session_id, f"b{number:05d}", request.backend, frames),
+            )
+            batches += 1
+    env.run(cpu.finalize, FinalizeInput(session_id, "completed", video=info))
+    elapsed = time.perf_counter() - start
+    vision.close()
+    return elapsed, batches
+
+
+async def run_workflow(settings: Settings, video: Path) -> float:
+    from temporalio.client import Client
+
+    assert settings.temporal_address
+    client = await Client.connect(settings.temporal_address)
+    store = SessionStore(settings.sessions_dir)
+    async with running_workers(client, settings) as workers:
+        # Warm the backend as a long-running worker would have, outside the timed run.
+        del workers
+        session_id = store.new_session_id()
+        store.create(str(video), {}, session_id=session_id)
+        request = analysis_input(
+            settings, session_id, str(video), str(store.frames_dir(session_id))
+        )
+        request.max_parallel_segments = request.max_parallel_batches = 1
+        start = time.perf_counter()
+        handle = await start_analysis(client, request)
+        await handle.result()
+        return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--batch-size", type=int, default=4)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="videolens-bench-"))
+    shots = [
+        Shot(args.seconds / 6, (40 * i % 255, 90, 200 - 30 * i), f"SHOT {i}") for i in range(6)
+    ]
+    clip = write_clip(work / "clip.mp4", shots)
+    port = free_port()
+    server = start_dev_server(port, work / "temporal.log")
+    try:
+        wait_until_listening(port)
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            data_dir=work / "data",
+            temporal_address=f"127.0.0.1:{port}",
+            strategy=SamplingStrategy.INTERVAL,
+            interval_s=1.0,
+            batch_size=args.batch_size,
+            segment_s=args.seconds * 2,  # one segment: the two runs do the same work in order
+            cpu_task_queue=f"cpu-{uuid.uuid4().hex[:6]}",
+            vision_task_queue=f"vision-{uuid.uuid4().hex[:6]}",
+        )
+        direct, workflow, batches = [], [], 0
+        for _ in range(args.repeat):
+            seconds, batches = run_direct(settings, clip.path)
+            direct.append(seconds)
+            workflow.append(asyncio.run(run_workflow(settings, clip.path)))
+    finally:
+        stop_dev_server(server)
+
+    direct_s, workflow_s = statistics.median(direct), statistics.median(workflow)
+    overhead_ms = (workflow_s - direct_s) / batches * 1000
+    print(f"clip: {args.seconds:.0f} s, interval 1 s, {batches} batches of {args.batch_size}")
+    print(f"direct activities (median of {args.repeat}): {direct_s:8.3f} s  {direct}")
+    print(f"Temporal workflow (median of {args.repeat}): {workflow_s:8.3f} s  {workflow}")
+    print(f"ratio workflow/direct: {workflow_s / direct_s:.3f}")
+    print(f"Temporal overhead per batch: {overhead_ms:.1f} ms (target <= 50 ms)")
+
+
+if __name__ == "__main__":
+    main()

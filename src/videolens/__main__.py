@@ -1,0 +1,3 @@
+from videolens.cli import main
+
+main()

@@ -1,0 +1,96 @@
+"""The live progress bar (stderr) and the plain-text timeline (stdout)."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from videolens.pipeline.shared import AnalysisProgress
+
+
+def format_timestamp(seconds: float) -> str:
+    """``mm:ss`` (or ``h:mm:ss`` past an hour)."""
+    total = int(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+def _eta_text(progress: AnalysisProgress) -> str:
+    return f"ETA {format_timestamp(progress.eta_s)}" if progress.eta_s is not None else "ETA --:--"
+
+
+class AnalysisProgressBar:
+    """A rich progress bar fed with ``AnalysisProgress`` snapshots."""
+
+    def __init__(self, console: Console) -> None:
+        self._progress = Progress(
+            TextColumn("[bold]{task.fields[stage]:<10}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("frames"),
+            TextColumn("{task.fields[detail]}"),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[eta]}"),
+            console=console,
+            transient=False,
+        )
+        self._task = self._progress.add_task(
+            "analysis", total=None, stage="starting", detail="", eta=""
+        )
+
+    def __enter__(self) -> AnalysisProgressBar:
+        self._progress.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._progress.stop()
+
+    def update(self, progress: AnalysisProgress) -> None:
+        detail = (
+            f"segments {progress.segments_done}/{progress.segments_total} "
+            f"sampled {progress.frames_sampled}"
+        )
+        fields: dict[str, Any] = {
+            "stage": progress.stage,
+            "detail": detail,
+            "eta": _eta_text(progress),
+        }
+        total = progress.frames_planned or None
+        self._progress.update(
+            self._task, total=total, completed=progress.frames_described, **fields
+        )
+
+    def finish(self, frames: int) -> None:
+        self._progress.update(self._task, total=frames, completed=frames, stage="completed", eta="")
+
+
+def render_timeline(document: dict[str, Any]) -> str:
+    """A readable summary of a session document: header, coverage, one line per frame."""
+    video = document.get("video") or {}
+    lines = [f"session {document['session_id']}  {document['status']}  {video.get('path', '')}"]
+    if video.get("duration_s") is not None:
+        lines.append(
+            f"video: {format_timestamp(video['duration_s'])} · {video.get('width')}x"
+            f"{video.get('height')} · {video.get('fps', 0):.2f} fps · {video.get('codec', '')}"
+        )
+    if document.get("error"):
+        lines.append(f"error: {document['error']}")
+    coverage = document.get("coverage")
+    if coverage:
+        lines.append(
+            f"coverage: {coverage['frames']} frames, {coverage['frames_per_min']} per minute, "
+            f"largest gap {coverage['max_gap_s']:.1f} s"
+        )
+    lines.append("")
+    for frame in document.get("frames") or []:
+        lines.append(f"[{format_timestamp(frame['timestamp_s'])}] {frame['description']}")
+    return "\n".join(lines)

@@ -1,0 +1,26 @@
+"""``videolens worker``: serve task queues until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+from videolens.cli.errors import stderr
+from videolens.config import Settings
+from videolens.pipeline.temporal_server import temporal_client
+from videolens.pipeline.worker import Queue, running_workers
+
+
+async def serve_worker(settings: Settings, queue: Queue, concurrency: int | None) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with (
+        temporal_client(settings) as client,
+        running_workers(client, settings, queue, concurrency),
+    ):
+        where = settings.temporal_address or f"embedded 127.0.0.1:{settings.embedded_temporal_port}"
+        stderr.print(f"worker serving {queue.value} queue(s) on {where}; Ctrl-C to stop")
+        await stop.wait()
+    stderr.print("worker stopped")

@@ -1,0 +1,1 @@
+"""The Temporal pipeline: workflow, activities, workers and the embedded dev server."""

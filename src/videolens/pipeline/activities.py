@@ -1,0 +1,193 @@
+"""Activities: CPU work (probe, sample, finalize) and vision work (describe batches).
+
+They are methods of classes the worker builds once, so the store and the vision backends live on
+instances, never in module globals. Bad input becomes a non-retryable ``ApplicationError``;
+everything else is left for Temporal to retry.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from videolens.backends import (
+    BackendError,
+    FrameDescription,
+    FrameInput,
+    VisionBackend,
+    backend_class,
+)
+from videolens.errors import ConfigurationError, InvalidVideoError
+from videolens.pipeline.heartbeat import heartbeating, previous_detail
+from videolens.pipeline.shared import (
+    DescribeBatchInput,
+    DescribeBatchResult,
+    FinalizeInput,
+    FinalizeResult,
+    ProbeInput,
+    SampleSegmentInput,
+)
+from videolens.store import SessionStatus, SessionStore
+from videolens.video.probe import probe_video
+from videolens.video.sampling import sample_segment
+from videolens.video.types import (
+    FrameRef,
+    SegmentCheckpoint,
+    SegmentSample,
+    VideoInfo,
+    compute_coverage,
+)
+
+INVALID_VIDEO = "InvalidVideo"
+BAD_CONFIGURATION = "BadConfiguration"
+
+
+class CpuActivities:
+    """Probe, sample and finalize: CPU-bound work on the CPU task queue."""
+
+    def __init__(self, store: SessionStore) -> None:
+        self._store = store
+
+    @activity.defn(name="probe_video")
+    def probe(self, request: ProbeInput) -> VideoInfo:
+        try:
+            info = probe_video(request.video_path)
+        except InvalidVideoError as err:
+            raise ApplicationError(str(err), type=INVALID_VIDEO, non_retryable=True) from err
+        self._store.update(request.session_id, video=asdict(info))
+        return info
+
+    @activity.defn(name="sample_segment")
+    def sample(self, request: SampleSegmentInput) -> SegmentSample:
+        checkpoint = previous_detail(SegmentCheckpoint)
+        with heartbeating() as beater:
+            try:
+                return sample_segment(
+                    request.video_path,
+                    request.segment,
+                    request.options,
+                    Path(request.frames_dir),
+                    checkpoint=checkpoint,
+                    on_checkpoint=beater.update,
+                )
+            except InvalidVideoError as err:
+                raise ApplicationError(str(err), type=INVALID_VIDEO, non_retryable=True) from err
+
+    @activity.defn(name="finalize_session")
+    def finalize(self, request: FinalizeInput) -> FinalizeResult:
+        """Assemble the result document from the stored batches and set the final status."""
+        session_id = request.session_id
+        status = SessionStatus(request.status)
+        if status is SessionStatus.FAILED:
+            # A failed run keeps its document and reason, not half of its frames.
+            shutil.rmtree(self._store.frames_dir(session_id), ignore_errors=True)
+            shutil.rmtree(self._store.session_dir(session_id) / "batches", ignore_errors=True)
+        frames = self._store.described_frames(session_id)
+        duration = request.video.duration_s if request.video else 0.0
+        coverage = asdict(compute_coverage([f["timestamp_s"] for f in frames], duration))
+        fields: dict[str, Any] = {
+            "frames": frames,
+            "coverage": coverage,
+            "timings": request.timings,
+            "shots": {
+                "count": len(request.shot_starts_s) + 1 if frames else 0,
+                "starts_s": [0.0, *request.shot_starts_s] if frames else [],
+            },
+        }
+        if request.video is not None:
+            fields["video"] = asdict(request.video)
+        if request.error:
+            fields["error"] = request.error
+        self._store.finish(session_id, status, **fields)
+        return FinalizeResult(
+            frames=len(frames), max_gap_s=coverage["max_gap_s"], coverage=coverage
+        )
+
+
+class VisionActivities:
+    """Describes batches with vision backends built lazily, once per worker process."""
+
+    def __init__(self, store: SessionStore) -> None:
+        self._store = store
+        self._backends: dict[str, VisionBackend] = {}
+        self._lock = threading.Lock()
+
+    def backend(self, name: str) -> VisionBackend:
+        with self._lock:
+            if name not in self._backends:
+                try:
+                    self._backends[name] = backend_class(name)()
+                except ConfigurationError as err:
+                    raise ApplicationError(
+                        str(err), type=BAD_CONFIGURATION, non_retryable=True
+                    ) from err
+            return self._backends[name]
+
+    def close(self) -> None:
+        with self._lock:
+            for backend in self._backends.values():
+                backend.close()
+            self._backends.clear()
+
+    @activity.defn(name="describe_batch")
+    def describe(self, request: DescribeBatchInput) -> DescribeBatchResult:
+        """Describe a batch and store it; a retry resumes after the frames already described."""
+        done: list[dict[str, Any]] = list(previous_detail(list) or [])
+        done_indexes = {int(frame["index"]) for frame in done}
+        todo = [ref for ref in request.frames if ref.index not in done_indexes]
+        with heartbeating() as beater:
+            backend = self.backend(request.backend)
+            chunk = backend.preferred_batch_size or len(todo) or 1
+            for start in range(0, len(todo), chunk):
+                refs = todo[start : start + chunk]
+                descriptions = backend.describe([_frame_input(ref) for ref in refs])
+                if len(descriptions) != len(refs):
+                    raise BackendError(
+                        f"backend {request.backend!r} returned {len(descriptions)} descriptions "
+                        f"for {len(refs)} frames"
+                    )
+                done.extend(
+                    _frame_record(ref, d) for ref, d in zip(refs, descriptions, strict=True)
+                )
+                beater.update(done)
+        self._store.write_batch(request.session_id, request.batch_id, done)
+        models = sorted({str(frame["model"]) for frame in done})
+        return DescribeBatchResult(batch_id=request.batch_id, described=len(done), models=models)
+
+
+def _frame_input(ref: FrameRef) -> FrameInput:
+    return FrameInput(
+        index=ref.index,
+        timestamp_s=ref.timestamp_s,
+        path=ref.path,
+        motion=ref.motion,
+        shot_start=ref.shot_start,
+    )
+
+
+def _frame_record(ref: FrameRef, description: FrameDescription) -> dict[str, Any]:
+    """One frame of the public result JSON: the sampler's fields, then the backend's."""
+    record: dict[str, Any] = dict(description.extra)
+    record.update(
+        index=ref.index,
+        timestamp_s=ref.timestamp_s,
+        image=ref.path,
+        width=ref.width,
+        height=ref.height,
+        reason=ref.reason,
+        motion=ref.motion,
+        shot_start=ref.shot_start,
+        description=description.description,
+        objects=description.objects,
+        people=description.people,
+        text=description.text,
+        actions=description.actions,
+        model=description.model,
+    )
+    return record

@@ -1,0 +1,89 @@
+"""Starting an analysis workflow and following its progress (used by the CLI and the API)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+
+from temporalio.client import Client, WorkflowHandle
+from temporalio.service import RPCError
+
+from videolens.config import Settings
+from videolens.pipeline.shared import (
+    WORKFLOW_NAME,
+    AnalysisProgress,
+    AnalysisSummary,
+    AnalyzeVideoInput,
+)
+from videolens.video.types import SamplingOptions
+
+PROGRESS_POLL_S = 0.5
+
+
+def workflow_id(session_id: str) -> str:
+    return f"videolens-{session_id}"
+
+
+def sampling_options(settings: Settings) -> SamplingOptions:
+    return SamplingOptions(
+        strategy=settings.strategy.value,
+        interval_s=settings.interval_s,
+        floor_interval_s=settings.floor_interval_s,
+        max_frames=settings.max_frames,
+        max_side=settings.max_side,
+        jpeg_quality=settings.jpeg_quality,
+    )
+
+
+def analysis_input(
+    settings: Settings, session_id: str, video_path: str, frames_dir: str
+) -> AnalyzeVideoInput:
+    """The workflow input for one session, from settings (queues, sampling, backend, batches)."""
+    return AnalyzeVideoInput(
+        session_id=session_id,
+        video_path=video_path,
+        frames_dir=frames_dir,
+        options=sampling_options(settings),
+        backend=settings.backend,
+        batch_size=settings.batch_size,
+        segment_s=settings.segment_s,
+        cpu_task_queue=settings.cpu_task_queue,
+        vision_task_queue=settings.vision_task_queue,
+        heartbeat_timeout_s=settings.heartbeat_timeout_s,
+    )
+
+
+async def start_analysis(
+    client: Client, request: AnalyzeVideoInput
+) -> WorkflowHandle[object, AnalysisSummary]:
+    # The workflow runs on the CPU queue; it routes each activity to its own queue.
+    return await client.start_workflow(
+        WORKFLOW_NAME,
+        request,
+        id=workflow_id(request.session_id),
+        task_queue=request.cpu_task_queue,
+        result_type=AnalysisSummary,
+    )
+
+
+async def query_progress(handle: WorkflowHandle[object, AnalysisSummary]) -> AnalysisProgress:
+    return await handle.query("progress", result_type=AnalysisProgress)
+
+
+async def follow(
+    handle: WorkflowHandle[object, AnalysisSummary],
+    on_progress: Callable[[AnalysisProgress], None],
+) -> AnalysisSummary:
+    """Wait for the workflow's result, reporting progress about twice a second."""
+    result = asyncio.ensure_future(handle.result())
+    try:
+        while not result.done():
+            # RPCError: no worker has picked the workflow up yet, or it has just finished.
+            with contextlib.suppress(RPCError):
+                on_progress(await query_progress(handle))
+            await asyncio.wait({result}, timeout=PROGRESS_POLL_S)
+        return result.result()
+    finally:
+        if not result.done():
+            result.cancel()

@@ -1,0 +1,108 @@
+"""Dataclasses exchanged by the workflow and its activities: one in, one out for each.
+
+Only references (paths), numbers and text cross Temporal; frames stay on disk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from videolens.video.types import FrameRef, SamplingOptions, Segment, VideoInfo
+
+WORKFLOW_NAME = "VideoAnalysisWorkflow"
+
+
+@dataclass
+class AnalyzeVideoInput:
+    """Everything a run needs; task queues travel with it so any worker can route the stages."""
+
+    session_id: str
+    video_path: str
+    frames_dir: str
+    options: SamplingOptions = field(default_factory=SamplingOptions)
+    backend: str = "basic"
+    batch_size: int = 8
+    segment_s: float = 60.0
+    cpu_task_queue: str = "videolens-cpu"
+    vision_task_queue: str = "videolens-vision"
+    heartbeat_timeout_s: float = 20.0
+    # Bounds on activities in flight, so queue waits stay inside the schedule-to-close timeout.
+    max_parallel_segments: int = 4
+    max_parallel_batches: int = 8
+
+
+@dataclass
+class AnalysisSummary:
+    """What the workflow returns; the full result lives in the session store."""
+
+    session_id: str
+    status: str
+    frames: int
+    max_gap_s: float
+    error: str = ""
+
+
+@dataclass
+class AnalysisProgress:
+    """Answer of the ``progress`` query."""
+
+    stage: str
+    segments_total: int = 0
+    segments_done: int = 0
+    frames_planned: int = 0
+    frames_sampled: int = 0
+    frames_described: int = 0
+    batches_total: int = 0
+    batches_done: int = 0
+    elapsed_s: float = 0.0
+    eta_s: float | None = None
+    video_duration_s: float = 0.0
+    error: str = ""
+
+
+@dataclass
+class ProbeInput:
+    session_id: str
+    video_path: str
+
+
+@dataclass
+class SampleSegmentInput:
+    session_id: str
+    video_path: str
+    frames_dir: str
+    segment: Segment
+    options: SamplingOptions
+
+
+@dataclass
+class DescribeBatchInput:
+    session_id: str
+    batch_id: str
+    backend: str
+    frames: list[FrameRef]
+
+
+@dataclass
+class DescribeBatchResult:
+    batch_id: str
+    described: int
+    models: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FinalizeInput:
+    session_id: str
+    status: str
+    error: str = ""
+    video: VideoInfo | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    shot_starts_s: list[float] = field(default_factory=list)
+
+
+@dataclass
+class FinalizeResult:
+    frames: int
+    max_gap_s: float
+    coverage: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,113 @@
+"""Workers for the CPU queue (workflows + probe/sample/finalize) and the vision queue."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from enum import Enum
+from typing import Any
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from videolens.config import Settings
+from videolens.pipeline.activities import CpuActivities, VisionActivities
+from videolens.pipeline.workflows import VideoAnalysisWorkflow
+from videolens.store import SessionStore
+
+# Fast failover: a killed worker's sticky workflow tasks move on after 1 s, and heartbeats are
+# sent at least every second so the checkpoint a retry resumes from is fresh.
+STICKY_TIMEOUT = timedelta(seconds=1)
+HEARTBEAT_THROTTLE = timedelta(seconds=1)
+
+
+class Queue(str, Enum):
+    CPU = "cpu"
+    VISION = "vision"
+    ALL = "all"
+
+
+@asynccontextmanager
+async def running_workers(
+    client: Client,
+    settings: Settings,
+    queue: Queue = Queue.ALL,
+    concurrency: int | None = None,
+) -> AsyncIterator[list[Worker]]:
+    """Run the workers for ``queue`` until the block exits; backends are closed afterwards.
+
+    ``concurrency`` overrides the per-queue maximum of concurrent activities from settings.
+    """
+    store = SessionStore(settings.sessions_dir)
+    vision = VisionActivities(store)
+    workers: list[Worker] = []
+    executors: list[ThreadPoolExecutor] = []
+    if queue in (Queue.CPU, Queue.ALL):
+        slots = concurrency or settings.cpu_concurrency
+        executors.append(ThreadPoolExecutor(max_workers=slots + 1))
+        cpu = CpuActivities(store)
+        workers.append(
+            _worker(
+                client,
+                settings.cpu_task_queue,
+                executors[-1],
+                slots,
+                activities=[cpu.probe, cpu.sample, cpu.finalize],
+                with_workflows=True,
+            )
+        )
+    if queue in (Queue.VISION, Queue.ALL):
+        slots = concurrency or settings.vision_concurrency
+        executors.append(ThreadPoolExecutor(max_workers=slots + 1))
+        workers.append(
+            _worker(
+                client,
+                settings.vision_task_queue,
+                executors[-1],
+                slots,
+                activities=[vision.describe],
+                with_workflows=False,
+            )
+        )
+    try:
+        async with _all_running(workers):
+            yield workers
+    finally:
+        vision.close()
+        for executor in executors:
+            executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _worker(
+    client: Client,
+    task_queue: str,
+    executor: ThreadPoolExecutor,
+    slots: int,
+    *,
+    activities: list[Callable[..., Any]],
+    with_workflows: bool,
+) -> Worker:
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[VideoAnalysisWorkflow] if with_workflows else [],
+        activities=activities,
+        activity_executor=executor,
+        max_concurrent_activities=slots,
+        sticky_queue_schedule_to_start_timeout=STICKY_TIMEOUT,
+        max_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,
+        default_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,
+        graceful_shutdown_timeout=timedelta(seconds=2),
+    )
+
+
+@asynccontextmanager
+async def _all_running(workers: list[Worker]) -> AsyncIterator[None]:
+    if not workers:
+        yield
+        return
+    first, rest = workers[0], workers[1:]
+    async with first, _all_running(rest):
+        yield

@@ -1,0 +1,221 @@
+"""``VideoAnalysisWorkflow``: probe → plan segments → sample and describe, overlapped → finalize.
+
+Each segment is sampled on the CPU queue; as soon as a segment's frames are on disk its batches
+go to the vision queue, while other segments are still decoding.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from videolens.pipeline.shared import (
+        WORKFLOW_NAME,
+        AnalysisProgress,
+        AnalysisSummary,
+        AnalyzeVideoInput,
+        DescribeBatchInput,
+        DescribeBatchResult,
+        FinalizeInput,
+        FinalizeResult,
+        ProbeInput,
+        SampleSegmentInput,
+    )
+    from videolens.video.segments import estimate_frames, plan_segments
+    from videolens.video.types import FrameRef, Segment, SegmentSample, VideoInfo
+
+# The seed's policy: 3 attempts, 1 s initial interval, ×2, at most 100 s apart.
+RETRY_POLICY = RetryPolicy(
+    maximum_attempts=3,
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=100),
+    non_retryable_error_types=["InvalidVideo", "BadConfiguration"],
+)
+BATCH_SCHEDULE_TO_CLOSE = timedelta(minutes=30)
+FINALIZE_TIMEOUT = timedelta(minutes=5)
+
+
+@workflow.defn(name=WORKFLOW_NAME)
+class VideoAnalysisWorkflow:
+    def __init__(self) -> None:
+        self._progress = AnalysisProgress(stage="starting")
+        self._started = workflow.now()
+        self._shot_starts: list[float] = []
+        self._timings: dict[str, float] = {}
+
+    @workflow.run
+    async def run(self, request: AnalyzeVideoInput) -> AnalysisSummary:
+        self._started = workflow.now()
+        self._request = request
+        info: VideoInfo | None = None
+        try:
+            info = await self._probe()
+            await self._sample_and_describe(info)
+        except ActivityError as err:
+            reason = _failure_reason(err)
+            self._progress.stage, self._progress.error = "failed", reason
+            await self._finalize("failed", info, error=reason)
+            raise ApplicationError(reason, type="AnalysisFailed", non_retryable=True) from err
+        except asyncio.CancelledError:
+            self._progress.stage = "cancelled"
+            await self._finalize("cancelled", info, error="cancelled by the user")
+            raise
+        self._progress.stage = "finalizing"
+        result = await self._finalize("completed", info)
+        self._progress.stage = "completed"
+        return AnalysisSummary(
+            session_id=request.session_id,
+            status="completed",
+            frames=result.frames,
+            max_gap_s=result.max_gap_s,
+        )
+
+    @workflow.query
+    def progress(self) -> AnalysisProgress:
+        progress = self._progress
+        progress.elapsed_s = round(self._elapsed(), 2)
+        progress.eta_s = self._eta(progress)
+        return progress
+
+    async def _probe(self) -> VideoInfo:
+        self._progress.stage = "probing"
+        info = await workflow.execute_activity(
+            "probe_video",
+            ProbeInput(self._request.session_id, self._request.video_path),
+            result_type=VideoInfo,
+            task_queue=self._request.cpu_task_queue,
+            start_to_close_timeout=timedelta(minutes=2),
+            retry_policy=RETRY_POLICY,
+        )
+        self._timings["probe_s"] = round(self._elapsed(), 3)
+        self._progress.video_duration_s = info.duration_s
+        return info
+
+    async def _sample_and_describe(self, info: VideoInfo) -> None:
+        request = self._request
+        segments = plan_segments(info, request.options, request.segment_s)
+        self._progress.stage = "analysing"
+        self._progress.segments_total = len(segments)
+        self._progress.frames_planned = estimate_frames(info, request.options)
+        segment_slots = asyncio.Semaphore(request.max_parallel_segments)
+        batch_slots = asyncio.Semaphore(request.max_parallel_batches)
+        await _all_or_none(
+            [self._segment(segment, segment_slots, batch_slots) for segment in segments]
+        )
+        self._timings["analysis_s"] = round(self._elapsed() - self._timings["probe_s"], 3)
+
+    async def _segment(
+        self, segment: Segment, segment_slots: asyncio.Semaphore, batch_slots: asyncio.Semaphore
+    ) -> None:
+        request = self._request
+        async with segment_slots:
+            sample = await workflow.execute_activity(
+                "sample_segment",
+                SampleSegmentInput(
+                    request.session_id,
+                    request.video_path,
+                    request.frames_dir,
+                    segment,
+                    request.options,
+                ),
+                result_type=SegmentSample,
+                task_queue=request.cpu_task_queue,
+                schedule_to_close_timeout=BATCH_SCHEDULE_TO_CLOSE,
+                heartbeat_timeout=timedelta(seconds=request.heartbeat_timeout_s),
+                retry_policy=RETRY_POLICY,
+            )
+        self._shot_starts.extend(sample.shot_starts_s)
+        self._progress.segments_done += 1
+        self._progress.frames_sampled += len(sample.frames)
+        if self._progress.segments_done == self._progress.segments_total:
+            self._progress.frames_planned = self._progress.frames_sampled
+        batches = _batches(sample.frames, request.batch_size)
+        self._progress.batches_total += len(batches)
+        await _all_or_none(
+            [
+                self._describe(f"s{segment.index:04d}b{number:04d}", frames, batch_slots)
+                for number, frames in enumerate(batches)
+            ]
+        )
+
+    async def _describe(
+        self, batch_id: str, frames: list[FrameRef], batch_slots: asyncio.Semaphore
+    ) -> None:
+        request = self._request
+        async with batch_slots:
+            result = await workflow.execute_activity(
+                "describe_batch",
+                DescribeBatchInput(request.session_id, batch_id, request.backend, frames),
+                result_type=DescribeBatchResult,
+                task_queue=request.vision_task_queue,
+                schedule_to_close_timeout=BATCH_SCHEDULE_TO_CLOSE,
+                heartbeat_timeout=timedelta(seconds=request.heartbeat_timeout_s),
+                retry_policy=RETRY_POLICY,
+            )
+        self._progress.batches_done += 1
+        self._progress.frames_described += result.described
+
+    async def _finalize(
+        self, status: str, info: VideoInfo | None, error: str = ""
+    ) -> FinalizeResult:
+        self._timings["total_s"] = round(self._elapsed(), 3)
+        return await workflow.execute_activity(
+            "finalize_session",
+            FinalizeInput(
+                session_id=self._request.session_id,
+                status=status,
+                error=error,
+                video=info,
+                timings=dict(self._timings),
+                shot_starts_s=sorted(self._shot_starts),
+            ),
+            result_type=FinalizeResult,
+            task_queue=self._request.cpu_task_queue,
+            start_to_close_timeout=FINALIZE_TIMEOUT,
+            retry_policy=RETRY_POLICY,
+        )
+
+    def _elapsed(self) -> float:
+        return (workflow.now() - self._started).total_seconds()
+
+    def _eta(self, progress: AnalysisProgress) -> float | None:
+        if progress.stage != "analysing" or progress.frames_described == 0:
+            return None
+        remaining = max(0, progress.frames_planned - progress.frames_described)
+        rate = progress.frames_described / max(progress.elapsed_s, 1e-3)
+        return round(remaining / rate, 1)
+
+
+async def _all_or_none(jobs: list[Coroutine[Any, Any, None]]) -> None:
+    """Run ``jobs`` concurrently; when one fails, cancel the rest before re-raising.
+
+    Plain ``gather`` leaves the others running, and they would keep writing results into a
+    session that is being marked failed.
+    """
+    tasks = [asyncio.ensure_future(job) for job in jobs]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
+def _batches(frames: list[FrameRef], size: int) -> list[list[FrameRef]]:
+    return [frames[start : start + size] for start in range(0, len(frames), size)]
+
+
+def _failure_reason(err: ActivityError) -> str:
+    cause = err.cause
+    if isinstance(cause, ApplicationError):
+        return cause.message
+    return str(cause or err)
