@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
-from pydantic import Field, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -28,7 +29,11 @@ class Settings(BaseSettings):
     """Everything configurable, with defaults that work on a laptop with nothing else set up."""
 
     model_config = SettingsConfigDict(
-        env_prefix="VIDEOLENS_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="VIDEOLENS_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
     )
 
     data_dir: Path = Field(default_factory=_default_data_dir)
@@ -56,6 +61,48 @@ class Settings(BaseSettings):
     # Vision.
     backend: str = "basic"
     batch_size: int = Field(default=8, ge=1)
+    # Overrides the structured per-frame prompt the model backends send.
+    vision_prompt: str | None = None
+
+    # `openai` vision backend: any OpenAI-compatible chat-completions endpoint with image input
+    # (vLLM, SGLang, Ollama, Nebius AI Studio, OpenAI).
+    vision_base_url: str | None = None
+    vision_model: str = "Qwen/Qwen2.5-VL-7B-Instruct"
+    vision_api_key: SecretStr | None = None
+    vision_frames_per_request: int = Field(default=4, ge=1)
+    vision_max_concurrency: int = Field(default=4, ge=1)
+    vision_timeout_s: float = Field(default=120.0, gt=0)
+
+    # `qwen` vision backend: transformers in-process on a GPU.
+    qwen_model: str = "Qwen/Qwen2.5-VL-7B-Instruct"
+    qwen_quantization: Literal["none", "4bit", "8bit"] = "none"
+    qwen_dtype: Literal["auto", "bfloat16", "float16", "float32"] = "auto"
+    qwen_min_pixels: int = Field(default=128 * 28 * 28, ge=28 * 28)
+    qwen_max_pixels: int = Field(default=448 * 448, ge=28 * 28)
+    qwen_max_new_tokens: int = Field(default=256, ge=1)
+    # Pulling weights is explicit: `videolens models pull` or this setting.
+    allow_model_download: bool = False
+
+    # Hybrid burst: past twice the local capacity, batches go to workers on this queue.
+    cloud_task_queue: str = "videolens-cloud"
+    burst_to_cloud: bool = False
+
+    # Chat: an OpenAI-compatible endpoint; Nebius AI Studio with the seed's model by default.
+    chat_base_url: str = "https://api.studio.nebius.com/v1/"
+    chat_model: str = "openai/gpt-oss-120b"
+    chat_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("VIDEOLENS_CHAT_API_KEY", "NEBIUS_API_KEY")
+    )
+    chat_timeout_s: float = Field(default=60.0, gt=0)
+    chat_context_tokens: int = Field(default=3000, ge=200)
+
+    # API server.
+    environment: Literal["development", "production"] = "development"
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    max_upload_bytes: int = Field(default=4 * 1024**3, ge=1)
+    cors_origins: list[str] = Field(default_factory=list)
+    rate_limit_per_minute: int = Field(default=120, ge=1)
 
     @model_validator(mode="after")
     def _queues_differ(self) -> Settings:

@@ -20,7 +20,7 @@ def test_create_get_list(tmp_path: Path) -> None:
     created = store.create("/videos/a.mp4", {"strategy": "adaptive"})
     session_id = created["session_id"]
     assert store.get(session_id)["status"] == "running"
-    assert [s["session_id"] for s in store.list()] == [session_id]
+    assert [s["session_id"] for s in store.list_sessions()] == [session_id]
     assert not list(tmp_path.rglob("*.tmp")), "a temporary file was left behind"
 
 

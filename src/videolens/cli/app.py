@@ -78,7 +78,7 @@ def demo(as_json: JsonOption = False) -> None:
 def sessions(as_json: JsonOption = False) -> None:
     """List sessions, newest first."""
     with user_errors():
-        summaries = SessionStore(_settings().sessions_dir).list()
+        summaries = SessionStore(_settings().sessions_dir).list_sessions()
     if as_json:
         _print_json(summaries)
         return

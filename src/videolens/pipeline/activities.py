@@ -138,7 +138,7 @@ class VisionActivities:
     @activity.defn(name="describe_batch")
     def describe(self, request: DescribeBatchInput) -> DescribeBatchResult:
         """Describe a batch and store it; a retry resumes after the frames already described."""
-        done: list[dict[str, Any]] = list(previous_detail(list) or [])
+        done: list[dict[str, Any]] = list(previous_detail(list[dict[str, Any]]) or [])
         done_indexes = {int(frame["index"]) for frame in done}
         todo = [ref for ref in request.frames if ref.index not in done_indexes]
         with heartbeating() as beater:

@@ -68,7 +68,8 @@ async def start_analysis(
 
 
 async def query_progress(handle: WorkflowHandle[object, AnalysisSummary]) -> AnalysisProgress:
-    return await handle.query("progress", result_type=AnalysisProgress)
+    progress: AnalysisProgress = await handle.query("progress", result_type=AnalysisProgress)
+    return progress
 
 
 async def follow(

@@ -87,7 +87,7 @@ class VideoAnalysisWorkflow:
 
     async def _probe(self) -> VideoInfo:
         self._progress.stage = "probing"
-        info = await workflow.execute_activity(
+        info: VideoInfo = await workflow.execute_activity(
             "probe_video",
             ProbeInput(self._request.session_id, self._request.video_path),
             result_type=VideoInfo,
@@ -167,7 +167,7 @@ class VideoAnalysisWorkflow:
         self, status: str, info: VideoInfo | None, error: str = ""
     ) -> FinalizeResult:
         self._timings["total_s"] = round(self._elapsed(), 3)
-        return await workflow.execute_activity(
+        result: FinalizeResult = await workflow.execute_activity(
             "finalize_session",
             FinalizeInput(
                 session_id=self._request.session_id,
@@ -182,6 +182,7 @@ class VideoAnalysisWorkflow:
             start_to_close_timeout=FINALIZE_TIMEOUT,
             retry_policy=RETRY_POLICY,
         )
+        return result
 
     def _elapsed(self) -> float:
         return (workflow.now() - self._started).total_seconds()

@@ -99,7 +99,7 @@ class SessionStore:
             document["frames"] = self.described_frames(session_id)
         return document
 
-    def list(self) -> list[dict[str, Any]]:
+    def list_sessions(self) -> list[dict[str, Any]]:
         """Summaries of every session, newest first."""
         summaries = []
         if not self.root.is_dir():

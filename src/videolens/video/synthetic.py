@@ -73,7 +73,7 @@ def _background(shot: Shot, width: int, height: int, texture: Frame | None) -> F
     frame = np.empty((height, width, 3), dtype=np.uint8)
     frame[:] = shot.color
     if texture is not None:
-        frame = cv2.add(frame, texture)
+        cv2.add(frame, texture, dst=frame)
     if shot.text:
         scale = height / 160
         thickness = max(2, int(scale * 2.5))
