@@ -47,7 +47,11 @@ def run_direct(settings: Settings, video: Path) -> tuple[float, int]:
     session_id = store.new_session_id()
     store.create(str(video), {}, session_id=session_id)
     request = analysis_input(settings, session_id, str(video), str(store.frames_dir(session_id)))
-    cpu, vision, env = CpuActivities(store), VisionActivities(store), ActivityEnvironment()
+    cpu, vision, env = (
+        CpuActivities(store),
+        VisionActivities(store, settings),
+        ActivityEnvironment(),
+    )
     vision.backend(request.backend)  # the worker builds its backend once; not part of the run
     start = time.perf_counter()
     info = env.run(cpu.probe, ProbeInput(session_id, str(video)))

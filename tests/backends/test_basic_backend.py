@@ -17,6 +17,7 @@ from videolens.backends import (
 )
 from videolens.backends.basic import BasicBackend
 from videolens.backends.basic.colours import colour_name
+from videolens.config import Settings
 
 RGB = tuple[int, int, int]
 
@@ -295,6 +296,6 @@ def test_close_then_describe_again(tmp_path: Path) -> None:
 
 def test_registered_and_available() -> None:
     assert backend_class("basic") is BasicBackend
-    availability = available_backends()["basic"]
+    availability = available_backends(Settings(_env_file=None))["basic"]
     assert availability.available
     assert availability.reason == ""  # rapidocr-onnxruntime is a dependency of the package

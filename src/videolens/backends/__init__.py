@@ -12,16 +12,19 @@ from importlib.metadata import entry_points
 from videolens.backends.base import (
     Availability,
     BackendError,
+    BackendRateLimitedError,
     BackendUnavailableError,
     FrameDescription,
     FrameInput,
     VisionBackend,
 )
+from videolens.config import Settings
 from videolens.errors import ConfigurationError
 
 __all__ = [
     "Availability",
     "BackendError",
+    "BackendRateLimitedError",
     "BackendUnavailableError",
     "FrameDescription",
     "FrameInput",
@@ -73,6 +76,6 @@ def backend_class(name: str) -> type[VisionBackend]:
         ) from None
 
 
-def available_backends() -> dict[str, Availability]:
-    """Each registered backend and whether it can run on this machine."""
-    return {name: cls.availability() for name, cls in sorted(_registry().items())}
+def available_backends(settings: Settings) -> dict[str, Availability]:
+    """Each registered backend and whether it can run on this machine with ``settings``."""
+    return {name: cls.availability(settings) for name, cls in sorted(_registry().items())}

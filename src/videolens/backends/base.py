@@ -9,9 +9,14 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from videolens.errors import VideoLensError
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from videolens.config import Settings
 
 
 class BackendError(VideoLensError):
@@ -19,7 +24,18 @@ class BackendError(VideoLensError):
 
 
 class BackendUnavailableError(BackendError):
-    """A backend cannot run here (missing extra, no GPU, no endpoint); the message says which."""
+    """A backend cannot run here (missing extra, no GPU, no endpoint); the message says which.
+
+    Retrying on the same worker cannot help; the pipeline fails the batch without retries.
+    """
+
+
+class BackendRateLimitedError(BackendError):
+    """The model server asked us to slow down; ``retry_after_s`` is its hint, if it gave one."""
+
+    def __init__(self, message: str, retry_after_s: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
 
 
 @dataclass
@@ -74,8 +90,13 @@ class VisionBackend(ABC):
         return None
 
     @classmethod
-    def availability(cls) -> Availability:
-        """Whether this backend can run here; cheap, loads nothing."""
+    def from_settings(cls, settings: Settings) -> Self:
+        """Build the backend a worker keeps for its lifetime (cheap: load models lazily)."""
+        return cls()
+
+    @classmethod
+    def availability(cls, settings: Settings) -> Availability:
+        """Whether this backend can run here with ``settings``; cheap, loads nothing."""
         return Availability(available=True)
 
     @abstractmethod

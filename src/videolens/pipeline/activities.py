@@ -23,6 +23,7 @@ from videolens.backends import (
     VisionBackend,
     backend_class,
 )
+from videolens.config import Settings
 from videolens.errors import ConfigurationError, InvalidVideoError
 from videolens.pipeline.heartbeat import heartbeating, previous_detail
 from videolens.pipeline.shared import (
@@ -113,8 +114,9 @@ class CpuActivities:
 class VisionActivities:
     """Describes batches with vision backends built lazily, once per worker process."""
 
-    def __init__(self, store: SessionStore) -> None:
+    def __init__(self, store: SessionStore, settings: Settings) -> None:
         self._store = store
+        self._settings = settings
         self._backends: dict[str, VisionBackend] = {}
         self._lock = threading.Lock()
 
@@ -122,7 +124,7 @@ class VisionActivities:
         with self._lock:
             if name not in self._backends:
                 try:
-                    self._backends[name] = backend_class(name)()
+                    self._backends[name] = backend_class(name).from_settings(self._settings)
                 except ConfigurationError as err:
                     raise ApplicationError(
                         str(err), type=BAD_CONFIGURATION, non_retryable=True

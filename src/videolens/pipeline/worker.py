@@ -41,7 +41,7 @@ async def running_workers(
     ``concurrency`` overrides the per-queue maximum of concurrent activities from settings.
     """
     store = SessionStore(settings.sessions_dir)
-    vision = VisionActivities(store)
+    vision = VisionActivities(store, settings)
     workers: list[Worker] = []
     executors: list[ThreadPoolExecutor] = []
     if queue in (Queue.CPU, Queue.ALL):

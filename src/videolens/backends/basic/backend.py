@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import cv2
 import numpy as np
@@ -16,6 +16,9 @@ from videolens.backends.basic.colours import dominant_colours
 from videolens.backends.basic.describe import FrameFacts, describe_facts
 from videolens.backends.basic.faces import FaceFinder, cascade_path
 from videolens.backends.basic.ocr import TextReader, ocr_missing_reason
+
+if TYPE_CHECKING:
+    from videolens.config import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +54,7 @@ class BasicBackend(VisionBackend):
         return BATCH_SIZE
 
     @classmethod
-    def availability(cls) -> Availability:
+    def availability(cls, settings: Settings | None = None) -> Availability:
         if not cascade_path().is_file():
             return Availability(
                 available=False,
