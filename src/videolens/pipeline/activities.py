@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import shutil
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +21,8 @@ from temporalio.exceptions import ApplicationError
 
 from videolens.backends import (
     BackendError,
+    BackendRateLimitedError,
+    BackendUnavailableError,
     FrameDescription,
     FrameInput,
     VisionBackend,
@@ -27,6 +32,9 @@ from videolens.config import Settings
 from videolens.errors import ConfigurationError, InvalidVideoError
 from videolens.pipeline.heartbeat import heartbeating, previous_detail
 from videolens.pipeline.shared import (
+    BACKEND_UNAVAILABLE,
+    BAD_CONFIGURATION,
+    INVALID_VIDEO,
     DescribeBatchInput,
     DescribeBatchResult,
     FinalizeInput,
@@ -44,9 +52,6 @@ from videolens.video.types import (
     VideoInfo,
     compute_coverage,
 )
-
-INVALID_VIDEO = "InvalidVideo"
-BAD_CONFIGURATION = "BadConfiguration"
 
 
 class CpuActivities:
@@ -96,6 +101,7 @@ class CpuActivities:
             "frames": frames,
             "coverage": coverage,
             "timings": request.timings,
+            "routing": request.routing,
             "shots": {
                 "count": len(request.shot_starts_s) + 1 if frames else 0,
                 "starts_s": [0.0, *request.shot_starts_s] if frames else [],
@@ -143,7 +149,7 @@ class VisionActivities:
         done: list[dict[str, Any]] = list(previous_detail(list[dict[str, Any]]) or [])
         done_indexes = {int(frame["index"]) for frame in done}
         todo = [ref for ref in request.frames if ref.index not in done_indexes]
-        with heartbeating() as beater:
+        with heartbeating() as beater, _backend_errors_as_application_errors():
             backend = self.backend(request.backend)
             chunk = backend.preferred_batch_size or len(todo) or 1
             for start in range(0, len(todo), chunk):
@@ -161,6 +167,18 @@ class VisionActivities:
         self._store.write_batch(request.session_id, request.batch_id, done)
         models = sorted({str(frame["model"]) for frame in done})
         return DescribeBatchResult(batch_id=request.batch_id, described=len(done), models=models)
+
+
+@contextmanager
+def _backend_errors_as_application_errors() -> Iterator[None]:
+    """A backend that cannot run here fails the batch at once; a rate limit sets the delay."""
+    try:
+        yield
+    except BackendUnavailableError as err:
+        raise ApplicationError(str(err), type=BACKEND_UNAVAILABLE, non_retryable=True) from err
+    except BackendRateLimitedError as err:
+        delay = timedelta(seconds=err.retry_after_s) if err.retry_after_s else None
+        raise ApplicationError(str(err), type="BackendRateLimited", next_retry_delay=delay) from err
 
 
 def _frame_input(ref: FrameRef) -> FrameInput:

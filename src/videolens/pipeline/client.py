@@ -51,6 +51,8 @@ def analysis_input(
         cpu_task_queue=settings.cpu_task_queue,
         vision_task_queue=settings.vision_task_queue,
         heartbeat_timeout_s=settings.heartbeat_timeout_s,
+        cloud_task_queue=settings.cloud_task_queue if settings.burst_to_cloud else "",
+        local_vision_capacity=settings.vision_concurrency,
     )
 
 

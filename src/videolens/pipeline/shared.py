@@ -12,6 +12,12 @@ from videolens.video.types import FrameRef, SamplingOptions, Segment, VideoInfo
 
 WORKFLOW_NAME = "VideoAnalysisWorkflow"
 
+# ApplicationError types of failures that no retry can mend.
+INVALID_VIDEO = "InvalidVideo"
+BAD_CONFIGURATION = "BadConfiguration"
+BACKEND_UNAVAILABLE = "BackendUnavailable"
+NON_RETRYABLE_ERRORS = [INVALID_VIDEO, BAD_CONFIGURATION, BACKEND_UNAVAILABLE]
+
 
 @dataclass
 class AnalyzeVideoInput:
@@ -30,6 +36,11 @@ class AnalyzeVideoInput:
     # Bounds on activities in flight, so queue waits stay inside the schedule-to-close timeout.
     max_parallel_segments: int = 4
     max_parallel_batches: int = 8
+    # Hybrid burst: with a cloud queue set, batches beyond twice the local vision capacity in
+    # flight go to the cloud queue, described there by ``cloud_backend``.
+    cloud_task_queue: str = ""
+    cloud_backend: str = "openai"
+    local_vision_capacity: int = 1
 
 
 @dataclass
@@ -55,6 +66,8 @@ class AnalysisProgress:
     frames_described: int = 0
     batches_total: int = 0
     batches_done: int = 0
+    batches_cloud: int = 0
+    bursting: bool = False
     elapsed_s: float = 0.0
     eta_s: float | None = None
     video_duration_s: float = 0.0
@@ -99,6 +112,7 @@ class FinalizeInput:
     video: VideoInfo | None = None
     timings: dict[str, float] = field(default_factory=dict)
     shot_starts_s: list[float] = field(default_factory=list)
+    routing: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

@@ -26,7 +26,8 @@ HEARTBEAT_THROTTLE = timedelta(seconds=1)
 class Queue(str, Enum):
     CPU = "cpu"
     VISION = "vision"
-    ALL = "all"
+    CLOUD = "cloud"  # burst batches, described by the cloud backend (hybrid burst)
+    ALL = "all"  # cpu + vision
 
 
 @asynccontextmanager
@@ -65,6 +66,19 @@ async def running_workers(
             _worker(
                 client,
                 settings.vision_task_queue,
+                executors[-1],
+                slots,
+                activities=[vision.describe],
+                with_workflows=False,
+            )
+        )
+    if queue is Queue.CLOUD:
+        slots = concurrency or settings.vision_max_concurrency
+        executors.append(ThreadPoolExecutor(max_workers=slots + 1))
+        workers.append(
+            _worker(
+                client,
+                settings.cloud_task_queue,
                 executors[-1],
                 slots,
                 activities=[vision.describe],

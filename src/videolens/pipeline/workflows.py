@@ -17,6 +17,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from videolens.pipeline.shared import (
+        NON_RETRYABLE_ERRORS,
         WORKFLOW_NAME,
         AnalysisProgress,
         AnalysisSummary,
@@ -37,7 +38,7 @@ RETRY_POLICY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     backoff_coefficient=2.0,
     maximum_interval=timedelta(seconds=100),
-    non_retryable_error_types=["InvalidVideo", "BadConfiguration"],
+    non_retryable_error_types=NON_RETRYABLE_ERRORS,
 )
 BATCH_SCHEDULE_TO_CLOSE = timedelta(minutes=30)
 FINALIZE_TIMEOUT = timedelta(minutes=5)
@@ -50,6 +51,7 @@ class VideoAnalysisWorkflow:
         self._started = workflow.now()
         self._shot_starts: list[float] = []
         self._timings: dict[str, float] = {}
+        self._local_in_flight = 0
 
     @workflow.run
     async def run(self, request: AnalyzeVideoInput) -> AnalysisSummary:
@@ -151,17 +153,35 @@ class VideoAnalysisWorkflow:
     ) -> None:
         request = self._request
         async with batch_slots:
-            result = await workflow.execute_activity(
-                "describe_batch",
-                DescribeBatchInput(request.session_id, batch_id, request.backend, frames),
-                result_type=DescribeBatchResult,
-                task_queue=request.vision_task_queue,
-                schedule_to_close_timeout=BATCH_SCHEDULE_TO_CLOSE,
-                heartbeat_timeout=timedelta(seconds=request.heartbeat_timeout_s),
-                retry_policy=RETRY_POLICY,
-            )
+            to_cloud = self._should_burst()
+            queue = request.cloud_task_queue if to_cloud else request.vision_task_queue
+            backend = request.cloud_backend if to_cloud else request.backend
+            self._local_in_flight += 0 if to_cloud else 1
+            try:
+                result = await workflow.execute_activity(
+                    "describe_batch",
+                    DescribeBatchInput(request.session_id, batch_id, backend, frames),
+                    result_type=DescribeBatchResult,
+                    task_queue=queue,
+                    schedule_to_close_timeout=BATCH_SCHEDULE_TO_CLOSE,
+                    heartbeat_timeout=timedelta(seconds=request.heartbeat_timeout_s),
+                    retry_policy=RETRY_POLICY,
+                )
+            finally:
+                self._local_in_flight -= 0 if to_cloud else 1
+        if to_cloud:
+            self._progress.batches_cloud += 1
         self._progress.batches_done += 1
         self._progress.frames_described += result.described
+
+    def _should_burst(self) -> bool:
+        """The seed's HybridScaler: past twice the local capacity in flight, use the cloud."""
+        request = self._request
+        burst = bool(request.cloud_task_queue) and (
+            self._local_in_flight >= 2 * request.local_vision_capacity
+        )
+        self._progress.bursting = burst
+        return burst
 
     async def _finalize(
         self, status: str, info: VideoInfo | None, error: str = ""
@@ -176,6 +196,12 @@ class VideoAnalysisWorkflow:
                 video=info,
                 timings=dict(self._timings),
                 shot_starts_s=sorted(self._shot_starts),
+                routing={
+                    "vision_queue": self._request.vision_task_queue,
+                    "cloud_queue": self._request.cloud_task_queue or None,
+                    "batches_local": self._progress.batches_done - self._progress.batches_cloud,
+                    "batches_cloud": self._progress.batches_cloud,
+                },
             ),
             result_type=FinalizeResult,
             task_queue=self._request.cpu_task_queue,
