@@ -18,12 +18,15 @@ import time
 import uuid
 from pathlib import Path
 
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowHandle
 from temporalio.testing import ActivityEnvironment
 
 from videolens.config import SamplingStrategy, Settings
 from videolens.pipeline.activities import CpuActivities, VisionActivities
 from videolens.pipeline.client import analysis_input, start_analysis
 from videolens.pipeline.shared import (
+    AnalysisSummary,
     DescribeBatchInput,
     FinalizeInput,
     ProbeInput,
@@ -76,25 +79,47 @@ def run_direct(settings: Settings, video: Path) -> tuple[float, int]:
     return elapsed, batches
 
 
-async def run_workflow(settings: Settings, video: Path) -> float:
+async def run_workflow(settings: Settings, video: Path) -> tuple[float, float]:
+    """One timed workflow run; returns (wall seconds, seconds spent inside activities).
+
+    The workers first run one untimed analysis, so the backend is loaded, as in a long-running
+    worker. Time inside activities comes from the workflow history (started → completed), so
+    ``wall - inside`` is what Temporal added, measured within the same run.
+    """
     from temporalio.client import Client
 
     assert settings.temporal_address
     client = await Client.connect(settings.temporal_address)
     store = SessionStore(settings.sessions_dir)
-    async with running_workers(client, settings) as workers:
-        # Warm the backend as a long-running worker would have, outside the timed run.
-        del workers
-        session_id = store.new_session_id()
-        store.create(str(video), {}, session_id=session_id)
-        request = analysis_input(
-            settings, session_id, str(video), str(store.frames_dir(session_id))
-        )
-        request.max_parallel_segments = request.max_parallel_batches = 1
-        start = time.perf_counter()
-        handle = await start_analysis(client, request)
-        await handle.result()
-        return time.perf_counter() - start
+    async with running_workers(client, settings):
+        wall = 0.0
+        for _warm_up_then_timed in range(2):
+            session_id = store.new_session_id()
+            store.create(str(video), {}, session_id=session_id)
+            request = analysis_input(
+                settings, session_id, str(video), str(store.frames_dir(session_id))
+            )
+            request.max_parallel_segments = request.max_parallel_batches = 1
+            start = time.perf_counter()
+            handle = await start_analysis(client, request)
+            await handle.result()
+            wall = time.perf_counter() - start
+        return wall, await _seconds_inside_activities(handle)
+
+
+async def _seconds_inside_activities(handle: WorkflowHandle[object, AnalysisSummary]) -> float:
+    history = await handle.fetch_history()
+    started: dict[int, float] = {}
+    inside = 0.0
+    for event in history.events:
+        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+            started[event.event_id] = event.event_time.ToDatetime().timestamp()
+        elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+            attributes = event.activity_task_completed_event_attributes
+            inside += (
+                event.event_time.ToDatetime().timestamp() - started[attributes.started_event_id]
+            )
+    return inside
 
 
 def main() -> None:
@@ -124,21 +149,29 @@ def main() -> None:
             cpu_task_queue=f"cpu-{uuid.uuid4().hex[:6]}",
             vision_task_queue=f"vision-{uuid.uuid4().hex[:6]}",
         )
-        direct, workflow, batches = [], [], 0
+        direct, workflow, outside, batches = [], [], [], 0
         for _ in range(args.repeat):
             seconds, batches = run_direct(settings, clip.path)
             direct.append(seconds)
-            workflow.append(asyncio.run(run_workflow(settings, clip.path)))
+            wall, inside = asyncio.run(run_workflow(settings, clip.path))
+            workflow.append(wall)
+            outside.append(wall - inside)
     finally:
         stop_dev_server(server)
 
     direct_s, workflow_s = statistics.median(direct), statistics.median(workflow)
     overhead_ms = (workflow_s - direct_s) / batches * 1000
+    activities = batches + 3  # probe, one sample, the batches, finalize
+    history_ms = statistics.median(outside) / batches * 1000
     print(f"clip: {args.seconds:.0f} s, interval 1 s, {batches} batches of {args.batch_size}")
     print(f"direct activities (median of {args.repeat}): {direct_s:8.3f} s  {direct}")
     print(f"Temporal workflow (median of {args.repeat}): {workflow_s:8.3f} s  {workflow}")
     print(f"ratio workflow/direct: {workflow_s / direct_s:.3f}")
-    print(f"Temporal overhead per batch: {overhead_ms:.1f} ms (target <= 50 ms)")
+    print(f"Temporal overhead per batch, workflow - direct: {overhead_ms:.1f} ms (target <= 50 ms)")
+    print(
+        f"Temporal overhead per batch, wall - time inside activities (same run, from history; "
+        f"{activities} activities in all): {history_ms:.1f} ms (target <= 50 ms)"
+    )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -82,8 +83,8 @@ class VideoAnalysisWorkflow:
 
     @workflow.query
     def progress(self) -> AnalysisProgress:
-        progress = self._progress
-        progress.elapsed_s = round(self._elapsed(), 2)
+        # A copy: queries must not change workflow state.
+        progress = replace(self._progress, elapsed_s=round(self._elapsed(), 2))
         progress.eta_s = self._eta(progress)
         return progress
 
