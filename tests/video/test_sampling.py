@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import av
@@ -32,8 +33,9 @@ CUT_TOLERANCE_S = 3 / FPS
 
 @pytest.fixture(scope="module")
 def cut_clip(tmp_path_factory: pytest.TempPathFactory) -> ClipSpec:
-    return write_clip(tmp_path_factory.mktemp("clips") / "cuts.mp4", CUT_SHOTS, fps=FPS,
-                      width=320, height=180)
+    return write_clip(
+        tmp_path_factory.mktemp("clips") / "cuts.mp4", CUT_SHOTS, fps=FPS, width=320, height=180
+    )
 
 
 def whole(spec: ClipSpec, max_frames: int = 300) -> Segment:
@@ -42,12 +44,13 @@ def whole(spec: ClipSpec, max_frames: int = 300) -> Segment:
 
 def gaps(frames: list[FrameRef], end_s: float) -> list[float]:
     times = [0.0, *(f.timestamp_s for f in frames), end_s]
-    return [b - a for a, b in zip(times, times[1:])]
+    return [b - a for a, b in itertools.pairwise(times)]
 
 
 def test_interval_timestamps_are_exact(tmp_path: Path) -> None:
-    spec = write_clip(tmp_path / "ten.mp4", (Shot(10.0, (90, 90, 90), "TEN"),), fps=FPS,
-                      width=320, height=180)
+    spec = write_clip(
+        tmp_path / "ten.mp4", (Shot(10.0, (90, 90, 90), "TEN"),), fps=FPS, width=320, height=180
+    )
     options = SamplingOptions(strategy="interval", interval_s=2.0)
     sample = sample_segment(str(spec.path), whole(spec), options, tmp_path / "frames")
     assert [f.timestamp_s for f in sample.frames] == [0.0, 2.0, 4.0, 6.0, 8.0]
@@ -60,7 +63,7 @@ def test_adaptive_finds_every_cut(cut_clip: ClipSpec, tmp_path: Path) -> None:
     options = SamplingOptions(floor_interval_s=2.0, max_side=160)
     sample = sample_segment(str(cut_clip.path), whole(cut_clip), options, tmp_path)
     assert len(sample.shot_starts_s) == len(cut_clip.cut_times_s)
-    for cut, found in zip(cut_clip.cut_times_s, sample.shot_starts_s):
+    for cut, found in zip(cut_clip.cut_times_s, sample.shot_starts_s, strict=True):
         assert cut - 1e-3 <= found <= cut + CUT_TOLERANCE_S
     shots = [f for f in sample.frames if f.reason == "shot"]
     assert [f.timestamp_s for f in shots[1:]] == sample.shot_starts_s
@@ -75,25 +78,30 @@ def test_adaptive_finds_every_cut(cut_clip: ClipSpec, tmp_path: Path) -> None:
         image = cv2.imread(frame.path)
         assert image is not None and Path(frame.path).is_absolute()
         assert (image.shape[1], image.shape[0]) == (frame.width, frame.height) == (160, 90)
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(Path(f.path).name
-                                                                 for f in sample.frames)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        Path(f.path).name for f in sample.frames
+    )
 
 
 def test_kept_frames_show_the_right_shot(cut_clip: ClipSpec, tmp_path: Path) -> None:
     sample = sample_segment(str(cut_clip.path), whole(cut_clip), SamplingOptions(), tmp_path)
     for frame in sample.frames:
         image = cv2.imread(frame.path)
+        assert image is not None
         corner = image[5:20, 5:20].reshape(-1, 3).mean(axis=0)[::-1]  # BGR -> RGB
         expected = cut_clip.shot_at(frame.timestamp_s).color
         assert np.abs(corner - np.array(expected)).max() < 20, frame
 
 
-def test_cap_keeps_shots_first_and_deletes_evicted_jpegs(cut_clip: ClipSpec, tmp_path: Path) -> None:
+def test_cap_keeps_shots_first_and_deletes_evicted_jpegs(
+    cut_clip: ClipSpec, tmp_path: Path
+) -> None:
     options = SamplingOptions(floor_interval_s=1.0)
     uncapped = sample_segment(str(cut_clip.path), whole(cut_clip), options, tmp_path / "all")
     assert len(uncapped.frames) > 12
-    capped = sample_segment(str(cut_clip.path), whole(cut_clip, max_frames=7), options,
-                            tmp_path / "capped")
+    capped = sample_segment(
+        str(cut_clip.path), whole(cut_clip, max_frames=7), options, tmp_path / "capped"
+    )
     assert len(capped.frames) == 7
     assert sum(f.reason == "shot" for f in capped.frames) == 6  # the start and five cuts
     assert sorted(p.name for p in (tmp_path / "capped").iterdir()) == sorted(
@@ -102,10 +110,20 @@ def test_cap_keeps_shots_first_and_deletes_evicted_jpegs(cut_clip: ClipSpec, tmp
 
 
 def test_near_duplicates_thin_a_frozen_shot_but_not_a_moving_one(tmp_path: Path) -> None:
-    frozen = write_clip(tmp_path / "frozen.mp4", (Shot(12.0, (60, 90, 120), "", False),),
-                        fps=FPS, width=320, height=180)
-    moving = write_clip(tmp_path / "moving.mp4", (Shot(12.0, (60, 90, 120), "", True),),
-                        fps=FPS, width=320, height=180)
+    frozen = write_clip(
+        tmp_path / "frozen.mp4",
+        (Shot(12.0, (60, 90, 120), "", False),),
+        fps=FPS,
+        width=320,
+        height=180,
+    )
+    moving = write_clip(
+        tmp_path / "moving.mp4",
+        (Shot(12.0, (60, 90, 120), "", True),),
+        fps=FPS,
+        width=320,
+        height=180,
+    )
     options = SamplingOptions(floor_interval_s=1.0)
     still = sample_segment(str(frozen.path), whole(frozen), options, tmp_path / "f")
     alive = sample_segment(str(moving.path), whole(moving), options, tmp_path / "m")
@@ -130,8 +148,12 @@ def test_motion_spike_adds_a_frame(tmp_path: Path) -> None:
     frames = [grey] * 50 + [flash] * 10 + [grey] * 140  # object visible 2.0-2.4 s
     _write_frames(tmp_path / "flash.mp4", frames)
     segment = Segment(index=0, start_s=0.0, end_s=8.0, max_frames=100)
-    sample = sample_segment(str(tmp_path / "flash.mp4"), segment,
-                            SamplingOptions(floor_interval_s=5.0), tmp_path / "out")
+    sample = sample_segment(
+        str(tmp_path / "flash.mp4"),
+        segment,
+        SamplingOptions(floor_interval_s=5.0),
+        tmp_path / "out",
+    )
     assert [f.reason for f in sample.frames] == ["shot", "motion", "floor"]
     assert sample.frames[1].timestamp_s == pytest.approx(2.0, abs=CUT_TOLERANCE_S)
     # The floor counts from the last kept frame.
@@ -153,17 +175,26 @@ def test_rotated_video_is_written_upright(tmp_path: Path) -> None:
     segment = Segment(index=0, start_s=0.0, end_s=0.4, max_frames=5)
     frame = sample_segment(str(path), segment, SamplingOptions(), tmp_path / "out").frames[0]
     image = cv2.imread(frame.path, cv2.IMREAD_GRAYSCALE)
+    assert image is not None
     assert image.shape == (320, 180) and (frame.width, frame.height) == (180, 320)
     assert image[-40:, :40].mean() > 200  # ffmpeg shows the block bottom-left
     assert image[:40, :40].mean() < 50
 
 
-def test_resume_from_a_checkpoint_gives_the_same_frames(cut_clip: ClipSpec, tmp_path: Path) -> None:
+@pytest.mark.parametrize("suffix", ["mp4", "ts"])
+def test_resume_from_a_checkpoint_gives_the_same_frames(tmp_path: Path, suffix: str) -> None:
+    cut_clip = write_clip(tmp_path / f"cuts.{suffix}", CUT_SHOTS, fps=FPS, width=320, height=180)
     options = SamplingOptions(floor_interval_s=1.0)
     segment = whole(cut_clip, max_frames=9)  # small cap: eviction happens on both sides
     seen: list[SegmentCheckpoint] = []
-    reference = sample_segment(str(cut_clip.path), segment, options, tmp_path / "ref",
-                               on_checkpoint=seen.append, checkpoint_every_s=0.0)
+    reference = sample_segment(
+        str(cut_clip.path),
+        segment,
+        options,
+        tmp_path / "ref",
+        on_checkpoint=seen.append,
+        checkpoint_every_s=0.0,
+    )
     assert len(seen) > 100 and seen[-1].frames == reference.frames
 
     class Crash(Exception):
@@ -177,13 +208,20 @@ def test_resume_from_a_checkpoint_gives_the_same_frames(cut_clip: ClipSpec, tmp_
             raise Crash
 
     with pytest.raises(Crash):
-        sample_segment(str(cut_clip.path), segment, options, tmp_path / "run",
-                       on_checkpoint=crash_midway, checkpoint_every_s=0.0)
+        sample_segment(
+            str(cut_clip.path),
+            segment,
+            options,
+            tmp_path / "run",
+            on_checkpoint=crash_midway,
+            checkpoint_every_s=0.0,
+        )
     # Resume from an older heartbeat (Temporal's last recorded one lags) mid-shot.
     last = heartbeats[-12]
     assert 9.0 < last.position_s < 10.3 and last.frames
-    resumed = sample_segment(str(cut_clip.path), segment, options, tmp_path / "run",
-                             checkpoint=last)
+    resumed = sample_segment(
+        str(cut_clip.path), segment, options, tmp_path / "run", checkpoint=last
+    )
 
     def summary(frames: list[FrameRef]) -> list[tuple[int, float, str, float, bool]]:
         return [(f.index, f.timestamp_s, f.reason, f.motion, f.shot_start) for f in frames]
@@ -200,8 +238,9 @@ def test_corrupt_middle_is_skipped_and_garbage_is_rejected(tmp_path: Path) -> No
     spec = write_clip(tmp_path / "clip.mp4", CUT_SHOTS, fps=FPS, width=320, height=180)
     data = bytearray(spec.path.read_bytes())
     middle = len(data) // 2
-    data[middle : middle + 3000] = np.random.default_rng(5).integers(0, 256, 3000,
-                                                                     dtype=np.uint8).tobytes()
+    data[middle : middle + 3000] = (
+        np.random.default_rng(5).integers(0, 256, 3000, dtype=np.uint8).tobytes()
+    )
     damaged = tmp_path / "damaged.mp4"
     damaged.write_bytes(bytes(data))
     sample = sample_segment(str(damaged), whole(spec), SamplingOptions(), tmp_path / "out")

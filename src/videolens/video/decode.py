@@ -116,8 +116,11 @@ def thumbnail(frame: Any) -> Thumb:
         frame = frame.reformat(width=THUMB_W, height=THUMB_H, format="yuv420p")
     y, u, v = frame.planes[0], frame.planes[1], frame.planes[2]
     return np.concatenate(
-        (_grid(y, THUMB_W, THUMB_H), _grid(u, THUMB_W // 2, THUMB_H // 2),
-         _grid(v, THUMB_W // 2, THUMB_H // 2))
+        (
+            _grid(y, THUMB_W, THUMB_H),
+            _grid(u, THUMB_W // 2, THUMB_H // 2),
+            _grid(v, THUMB_W // 2, THUMB_H // 2),
+        )
     ).astype(np.int16)
 
 
@@ -128,7 +131,10 @@ def _grid(plane: Any, cols: int, rows: int) -> NDArray[np.uint8]:
     step_y, step_x = max(1, height // rows), max(1, width // cols)
     sample = pixels[step_y // 2 :: step_y, step_x // 2 : width : step_x][:rows, :cols]
     if sample.shape != (rows, cols):  # a plane smaller than the grid: stretch it to fit
-        sample = cv2.resize(np.ascontiguousarray(sample), (cols, rows), cv2.INTER_NEAREST)
+        sample = np.asarray(
+            cv2.resize(np.ascontiguousarray(sample), (cols, rows), interpolation=cv2.INTER_NEAREST),
+            dtype=np.uint8,
+        )
     return sample.reshape(-1)
 
 

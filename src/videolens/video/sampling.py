@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +37,10 @@ from videolens.video.types import (
 log = logging.getLogger(__name__)
 
 CHECKPOINT_EVERY_S = 1.0
-# Seek this far before a segment's start so that at least one frame before it decodes as the
-# reference for differencing: a cut exactly on the boundary is then still seen as a cut. (x264
-# puts a keyframe on most cuts, so seeking to the start itself would land on the cut frame.)
+# Seek this far before a segment's start so that a frame before it decodes as the reference for
+# differencing, and a cut exactly on the boundary still reads as a cut. (x264 often puts a
+# keyframe on a cut, so a seek to the start itself would land on the cut frame and need a second
+# seek further back; see ``_SegmentRun._frames``.)
 WARMUP_LEAD_S = 0.5
 
 OnCheckpoint = Callable[[SegmentCheckpoint], None]
@@ -64,15 +65,11 @@ def sample_segment(
     if options.strategy not in ("adaptive", "interval"):
         raise ValueError(f"unknown sampling strategy {options.strategy!r}")
     out_dir.mkdir(parents=True, exist_ok=True)
-    container = open_container(video_path)
+    run = _SegmentRun(video_path, segment, options, out_dir.resolve(), checkpoint)
     try:
-        if not container.streams.video:
-            raise InvalidVideoError(f"{display_name(video_path)} has no video stream.")
-        run = _SegmentRun(container, segment, options, out_dir.resolve(), checkpoint)
-        run.name = display_name(video_path)
         return run.run(on_checkpoint, checkpoint_every_s)
     finally:
-        container.close()
+        run.container.close()
 
 
 def sample_video(
@@ -94,38 +91,45 @@ class _SegmentRun:
 
     def __init__(
         self,
-        container: Any,
+        video_path: str | os.PathLike[str],
         segment: Segment,
         options: SamplingOptions,
         out_dir: Path,
         checkpoint: SegmentCheckpoint | None,
     ) -> None:
-        self.container, self.segment, self.options, self.out_dir = (
-            container, segment, options, out_dir
-        )
-        self.stream = container.streams.video[0]
+        self.video_path, self.name = video_path, display_name(video_path)
+        self.segment, self.options, self.out_dir = segment, options, out_dir
         self.selector = FrameSelector(segment, options, checkpoint)
         self.resume_s = checkpoint.position_s if checkpoint else None
         self.position_s = checkpoint.position_s if checkpoint else segment.start_s
         self.decoded = checkpoint.frames_decoded if checkpoint else 0
         self.any_decoded = checkpoint is not None and bool(checkpoint.frames)
-        rate = self.stream.average_rate or self.stream.guessed_rate
-        self.fps = float(rate) if rate else 25.0
         self.stale: list[FrameRef] = []  # evicted, deleted once no checkpoint lists them
         self.defer_deletes = False
-        self.name = display_name(container.name)
+        self.container: Any = None
+        self._open()
+        rate = self.stream.average_rate or self.stream.guessed_rate
+        self.fps = float(rate) if rate else 25.0
 
-    def run(self, on_checkpoint: OnCheckpoint | None, every_s: float) -> SegmentSample:
-        self.defer_deletes = on_checkpoint is not None
+    def _open(self) -> None:
+        if self.container is not None:
+            self.container.close()
+        self.container = open_container(self.video_path)
+        if not self.container.streams.video:
+            self.container.close()
+            raise InvalidVideoError(f"{self.name} has no video stream.")
+        self.stream = self.container.streams.video[0]
         self.stream.thread_type = "AUTO"
         if self.selector.adaptive:
             # Skipping non-reference frames (B-frames) saves ~40% of decoding on real footage and
             # finds the same cuts, at most a couple of frames late; kept frames are still frames
             # the decoder produced.
             self.stream.codec_context.skip_frame = "NONREF"
-        self._seek()
+
+    def run(self, on_checkpoint: OnCheckpoint | None, every_s: float) -> SegmentSample:
+        self.defer_deletes = on_checkpoint is not None
         next_checkpoint = time.monotonic() + every_s
-        for t, frame in iter_frames(self.container, self.stream):
+        for t, frame in self._frames():
             self.any_decoded = True
             if t >= self.segment.end_s - EPS:
                 break
@@ -141,7 +145,8 @@ class _SegmentRun:
                 next_checkpoint = time.monotonic() + every_s
         if not self.any_decoded:
             raise InvalidVideoError(
-                f"{self.name} has no decodable frames from {self.segment.start_s:.1f} s on; the file may be truncated or corrupt."
+                f"{self.name} has no decodable frames from {self.segment.start_s:.1f} s on; "
+                "the file may be truncated or corrupt."
             )
         if on_checkpoint is not None:
             self._emit(on_checkpoint)
@@ -153,18 +158,46 @@ class _SegmentRun:
             shot_starts_s=list(self.selector.shot_starts_s),
         )
 
-    def _seek(self) -> None:
-        """Seek once, to the keyframe at/before the resume point or a little before the start."""
-        target = self.resume_s if self.resume_s is not None else self.segment.start_s - WARMUP_LEAD_S
-        if target <= 0:
-            return
+    def _frames(self) -> Iterator[tuple[float, Any]]:
+        """Decoded frames from the keyframe before the resume point, or a little before the start.
+
+        One seek, normally. Containers without an index (MPEG-TS) can land on the first keyframe
+        *after* the target; then no reference frame precedes the start, so seek further back
+        (2 s, 4 s, 8 s...) until one does, or reopen the file and decode from its beginning.
+        """
+        if self.resume_s is not None:
+            target, needed_before = self.resume_s, self.resume_s + 2 * EPS
+        else:
+            target = self.segment.start_s - WARMUP_LEAD_S
+            needed_before = self.segment.start_s - EPS
+        step = 2.0
+        while True:
+            if target > 0:
+                self._seek_to(target)
+            elif step > 2.0:  # seeks keep overshooting: a fresh demuxer starts at byte 0
+                self._open()
+            frames = iter_frames(self.container, self.stream)
+            first = next(frames, None)
+            if first is None and target <= 0:
+                return
+            if first is not None and (first[0] < needed_before or target <= 0):
+                yield first
+                yield from frames
+                return
+            landed = "the end" if first is None else f"{first[0]:.2f} s"
+            log.info("seek to %.2f s landed at %s; seeking further back", target, landed)
+            target, step = target - step, step * 2
+
+    def _seek_to(self, target_s: float) -> None:
         time_base = self.stream.time_base
-        offset = stream_origin(self.stream) + int(target * time_base.denominator / time_base.numerator)
+        offset = stream_origin(self.stream) + int(
+            target_s * time_base.denominator / time_base.numerator
+        )
         try:
             self.container.seek(offset, stream=self.stream, backward=True, any_frame=False)
-        except Exception as exc:  # noqa: BLE001 - PyAV raises several types; decode from start
-            log.warning("seek failed in %s (%s); decoding from the start", self.container.name, exc)
-            self.container.seek(0)
+        except Exception as exc:  # PyAV raises several types here; decode from the start
+            log.warning("seek failed in %s (%s); decoding from the start", self.name, exc)
+            self._open()
 
     def _process(self, t: float, frame: Any) -> None:
         self.decoded += 1

@@ -6,6 +6,7 @@ the standard library and ``videolens.video.types`` (no numpy, PyAV or OpenCV).
 
 from __future__ import annotations
 
+import itertools
 import math
 
 from videolens.video.types import SamplingOptions, Segment, VideoInfo
@@ -33,7 +34,7 @@ def plan_segments(info: VideoInfo, options: SamplingOptions, segment_s: float) -
     if count == 0 or remainder >= _MIN_TAIL_SHARE * segment_s:
         count += 1
     bounds = [min(i * segment_s, duration) for i in range(count)] + [duration]
-    durations = [end - start for start, end in zip(bounds, bounds[1:])]
+    durations = [end - start for start, end in itertools.pairwise(bounds)]
     quotas = _share_frames(max(0, options.max_frames), durations)
     return [
         Segment(index=i, start_s=bounds[i], end_s=bounds[i + 1], max_frames=quotas[i])
