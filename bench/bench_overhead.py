@@ -51,7 +51,7 @@ def run_direct(settings: Settings, video: Path) -> tuple[float, int]:
     store.create(str(video), {}, session_id=session_id)
     request = analysis_input(settings, session_id, str(video), str(store.frames_dir(session_id)))
     cpu, vision, env = (
-        CpuActivities(store),
+        CpuActivities(store, settings),
         VisionActivities(store, settings),
         ActivityEnvironment(),
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from openai_fake import openai_fake, openai_fake_server  # noqa: F401
 from videolens.config import Settings
 from videolens.pipeline.temporal_server import (
     free_port,

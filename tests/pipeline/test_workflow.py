@@ -52,6 +52,10 @@ def test_analysis_describes_every_sampled_frame_once(
     assert document["video"]["duration_s"] == pytest.approx(text_clip.duration_s, abs=0.1)
     assert document["timings"]["total_s"] > 0
     assert not (settings.sessions_dir / session_id / "tmp").exists()
+    # Without a chat model, chapters come from the shots: one per shot, the first at 0.
+    assert document["summary_mode"] == "shots"
+    assert document["summary"]
+    assert [c["start_s"] for c in document["chapters"]] == pytest.approx([0.0, 3.0, 6.0], abs=0.2)
     stages = {p.stage for p in seen}
     assert "analysing" in stages
     assert max(p.frames_described for p in seen) <= len(frames)

@@ -1,4 +1,4 @@
-"""Commands: analyze, demo, sessions, show, worker."""
+"""Commands: analyze, demo, sessions, show, worker; chat, ask, search, export; models."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from videolens.cli.analyze import analyze_file
+from videolens.cli.chat_command import ask, chat, export, search
 from videolens.cli.errors import user_errors
 from videolens.cli.progress import render_timeline
 from videolens.config import SamplingStrategy, Settings
@@ -119,3 +120,9 @@ def worker(
 
     with user_errors():
         asyncio.run(serve_worker(_settings(), queue, concurrency))
+
+
+app.command()(chat)
+app.command()(ask)
+app.command()(search)
+app.command()(export)

@@ -28,8 +28,11 @@ from videolens.backends import (
     VisionBackend,
     backend_class,
 )
+from videolens.chat.answer import chat_client, chat_model_configured
+from videolens.chat.summary import summarize_session
 from videolens.config import Settings
 from videolens.errors import ConfigurationError, InvalidVideoError
+from videolens.openai_compat import EndpointAuthError
 from videolens.pipeline.heartbeat import heartbeating, previous_detail
 from videolens.pipeline.shared import (
     BACKEND_UNAVAILABLE,
@@ -41,6 +44,8 @@ from videolens.pipeline.shared import (
     FinalizeResult,
     ProbeInput,
     SampleSegmentInput,
+    SessionSummary,
+    SummarizeInput,
 )
 from videolens.store import SessionStatus, SessionStore
 from videolens.video.probe import probe_video
@@ -55,10 +60,11 @@ from videolens.video.types import (
 
 
 class CpuActivities:
-    """Probe, sample and finalize: CPU-bound work on the CPU task queue."""
+    """Probe, sample, summarize and finalize: CPU-side work on the CPU task queue."""
 
-    def __init__(self, store: SessionStore) -> None:
+    def __init__(self, store: SessionStore, settings: Settings) -> None:
         self._store = store
+        self._settings = settings
 
     @activity.defn(name="probe_video")
     def probe(self, request: ProbeInput) -> VideoInfo:
@@ -84,6 +90,30 @@ class CpuActivities:
                 )
             except InvalidVideoError as err:
                 raise ApplicationError(str(err), type=INVALID_VIDEO, non_retryable=True) from err
+
+    @activity.defn(name="summarize_session")
+    def summarize(self, request: SummarizeInput) -> SessionSummary:
+        """Summary and chapters of the described frames, with the chat model when configured."""
+        document = {
+            "video": asdict(request.video),
+            "frames": self._store.described_frames(request.session_id),
+            "shots": {"starts_s": [0.0, *request.shot_starts_s]},
+        }
+        use_llm = request.use_llm and chat_model_configured(self._settings)
+        client = chat_client(self._settings) if use_llm else None
+        try:
+            with heartbeating():
+                result = summarize_session(
+                    document, client, budget_tokens=self._settings.chat_context_tokens
+                )
+        except EndpointAuthError as err:
+            raise ApplicationError(str(err), type=BAD_CONFIGURATION, non_retryable=True) from err
+        finally:
+            if client is not None:
+                client.close()
+        return SessionSummary(
+            summary=result["summary"], chapters=result["chapters"], mode=result["mode"]
+        )
 
     @activity.defn(name="finalize_session")
     def finalize(self, request: FinalizeInput) -> FinalizeResult:
@@ -111,6 +141,12 @@ class CpuActivities:
             fields["video"] = asdict(request.video)
         if request.error:
             fields["error"] = request.error
+        if request.summary is not None:
+            fields.update(
+                summary=request.summary.summary,
+                chapters=request.summary.chapters,
+                summary_mode=request.summary.mode,
+            )
         self._store.finish(session_id, status, **fields)
         return FinalizeResult(
             frames=len(frames), max_gap_s=coverage["max_gap_s"], coverage=coverage

@@ -105,6 +105,22 @@ class DescribeBatchResult:
 
 
 @dataclass
+class SummarizeInput:
+    session_id: str
+    video: VideoInfo
+    shot_starts_s: list[float] = field(default_factory=list)
+    # False: chapters from shots and an extractive summary, no chat model involved.
+    use_llm: bool = True
+
+
+@dataclass
+class SessionSummary:
+    summary: str
+    chapters: list[dict[str, Any]] = field(default_factory=list)
+    mode: str = "shots"
+
+
+@dataclass
 class FinalizeInput:
     session_id: str
     status: str
@@ -113,6 +129,7 @@ class FinalizeInput:
     timings: dict[str, float] = field(default_factory=dict)
     shot_starts_s: list[float] = field(default_factory=list)
     routing: dict[str, Any] = field(default_factory=dict)
+    summary: SessionSummary | None = None
 
 
 @dataclass

@@ -48,14 +48,14 @@ async def running_workers(
     if queue in (Queue.CPU, Queue.ALL):
         slots = concurrency or settings.cpu_concurrency
         executors.append(ThreadPoolExecutor(max_workers=slots + 1))
-        cpu = CpuActivities(store)
+        cpu = CpuActivities(store, settings)
         workers.append(
             _worker(
                 client,
                 settings.cpu_task_queue,
                 executors[-1],
                 slots,
-                activities=[cpu.probe, cpu.sample, cpu.finalize],
+                activities=[cpu.probe, cpu.sample, cpu.summarize, cpu.finalize],
                 with_workflows=True,
             )
         )

@@ -29,6 +29,8 @@ with workflow.unsafe.imports_passed_through():
         FinalizeResult,
         ProbeInput,
         SampleSegmentInput,
+        SessionSummary,
+        SummarizeInput,
     )
     from videolens.video.segments import estimate_frames, plan_segments
     from videolens.video.types import FrameRef, Segment, SegmentSample, VideoInfo
@@ -71,8 +73,9 @@ class VideoAnalysisWorkflow:
             self._progress.stage = "cancelled"
             await self._finalize("cancelled", info, error="cancelled by the user")
             raise
+        summary = await self._summarize(info)
         self._progress.stage = "finalizing"
-        result = await self._finalize("completed", info)
+        result = await self._finalize("completed", info, summary=summary)
         self._progress.stage = "completed"
         return AnalysisSummary(
             session_id=request.session_id,
@@ -184,8 +187,35 @@ class VideoAnalysisWorkflow:
         self._progress.bursting = burst
         return burst
 
+    async def _summarize(self, info: VideoInfo) -> SessionSummary:
+        """Summary and chapters; if the chat model keeps failing, fall back to the shots."""
+        self._progress.stage = "summarizing"
+        request = SummarizeInput(self._request.session_id, info, sorted(self._shot_starts))
+        try:
+            return await self._run_summarize(request)
+        except ActivityError:
+            workflow.logger.warning("the chat model failed; chapters come from the shots")
+            request.use_llm = False
+            return await self._run_summarize(request)
+
+    async def _run_summarize(self, request: SummarizeInput) -> SessionSummary:
+        summary: SessionSummary = await workflow.execute_activity(
+            "summarize_session",
+            request,
+            result_type=SessionSummary,
+            task_queue=self._request.cpu_task_queue,
+            start_to_close_timeout=timedelta(minutes=10),
+            heartbeat_timeout=timedelta(seconds=self._request.heartbeat_timeout_s),
+            retry_policy=RETRY_POLICY,
+        )
+        return summary
+
     async def _finalize(
-        self, status: str, info: VideoInfo | None, error: str = ""
+        self,
+        status: str,
+        info: VideoInfo | None,
+        error: str = "",
+        summary: SessionSummary | None = None,
     ) -> FinalizeResult:
         self._timings["total_s"] = round(self._elapsed(), 3)
         result: FinalizeResult = await workflow.execute_activity(
@@ -197,6 +227,7 @@ class VideoAnalysisWorkflow:
                 video=info,
                 timings=dict(self._timings),
                 shot_starts_s=sorted(self._shot_starts),
+                summary=summary,
                 routing={
                     "vision_queue": self._request.vision_task_queue,
                     "cloud_queue": self._request.cloud_task_queue or None,

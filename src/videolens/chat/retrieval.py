@@ -1,0 +1,332 @@
+"""Context for a question: the most relevant moments of a session plus an overview of the video.
+
+Ranking mixes BM25 over each frame's words (description, on-screen text, structured fields),
+embeddings when an embedder is given, and the question's time anchor ("at 1:30", "after the car
+stops", "at the end"). Everything that depends only on the session is computed once per document
+version in a ``TimelineIndex``; a ``Retriever`` keeps the recent indexes, so a question costs a
+few vector operations even on a 10,000-frame session.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from videolens.chat.bm25 import BM25Index, tokenize
+from videolens.chat.timeparse import TimeAnchor, format_timestamp, parse_anchor
+
+# Share of the token budget the overview may take; the moments get the rest.
+OVERVIEW_SHARE = 0.25
+# Candidates considered when filling the budget (more than any budget holds).
+MAX_CANDIDATES = 256
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised vectors (one row per text)."""
+
+    def encode(self, texts: Sequence[str]) -> NDArray[np.float32]: ...
+
+
+def estimate_tokens(text: str) -> int:
+    """A cheap, model-agnostic token estimate (~4 characters a token for English)."""
+    return len(text) // 4 + 1
+
+
+def _as_list(value: Any) -> list[str]:
+    if not value:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]
+
+
+def frame_words(frame: dict[str, Any]) -> str:
+    """The searchable text of a frame; on-screen text counts twice (it is the most specific)."""
+    text = " ".join(_as_list(frame.get("text")))
+    parts = [
+        str(frame.get("description") or ""),
+        text,
+        text,
+        " ".join(_as_list(frame.get("objects"))),
+        " ".join(_as_list(frame.get("people"))),
+        " ".join(_as_list(frame.get("actions"))),
+    ]
+    return " ".join(p for p in parts if p)
+
+
+def moment_line(frame: dict[str, Any]) -> str:
+    """One compact timeline line: ``[mm:ss] description | text: "…" | objects: …``."""
+    line = f"[{format_timestamp(float(frame['timestamp_s']))}] {frame.get('description') or ''}"
+    text = _as_list(frame.get("text"))
+    if text:
+        line += " | text: " + ", ".join(f'"{t}"' for t in text)
+    for name in ("objects", "people", "actions"):
+        values = _as_list(frame.get(name))
+        if values:
+            line += f" | {name}: " + ", ".join(dict.fromkeys(values))
+    return line.strip()
+
+
+def document_version(document: dict[str, Any]) -> str:
+    """Identifies a document's content cheaply: it changes whenever frames are added or edited."""
+    frames = document.get("frames") or []
+    last = frames[-1] if frames else {}
+    return ":".join(
+        str(x)
+        for x in (
+            document.get("session_id"),
+            document.get("updated_at"),
+            document.get("status"),
+            len(frames),
+            last.get("index"),
+            last.get("timestamp_s"),
+            bool(document.get("summary")),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Moment:
+    """One analysed frame chosen as context, with the score that ranked it."""
+
+    frame_index: int
+    timestamp_s: float
+    score: float
+    line: str
+    image: str | None = None
+
+
+@dataclass
+class Context:
+    """What a question is answered from: ranked ``moments`` and an ``overview`` of the video."""
+
+    question: str
+    moments: list[Moment]
+    overview: str
+    tokens: int
+    anchor: TimeAnchor | None = None
+    duration_s: float = 0.0
+
+    def render(self) -> str:
+        """The context as prompt text: the overview, then the moments in time order."""
+        lines = [self.overview, "", "Relevant moments (in time order):"]
+        lines += [m.line for m in sorted(self.moments, key=lambda m: m.timestamp_s)]
+        if not self.moments:
+            lines.append("(no analysed moment matches the question)")
+        return "\n".join(lines)
+
+
+@dataclass
+class TimelineIndex:
+    """Everything about one document version that ranking needs, computed once."""
+
+    version: str
+    timestamps: NDArray[np.float64]
+    indexes: list[int]
+    lines: list[str]
+    bodies: list[str]
+    images: list[str | None]
+    token_counts: NDArray[np.int64]
+    bm25: BM25Index
+    overview_head: str
+    overview_lines: list[str]
+    duration_s: float
+    time_scale_s: float
+    embeddings: NDArray[np.float32] | None = None
+    session_id: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, document: dict[str, Any], embedder: Embedder | None = None) -> TimelineIndex:
+        frames = sorted(document.get("frames") or [], key=lambda f: float(f["timestamp_s"]))
+        timestamps = np.array([float(f["timestamp_s"]) for f in frames], dtype=np.float64)
+        lines = [moment_line(f) for f in frames]
+        words = [frame_words(f) for f in frames]
+        duration = float((document.get("video") or {}).get("duration_s") or 0.0)
+        duration = max(duration, float(timestamps[-1]) if len(timestamps) else 0.0)
+        gaps = np.diff(timestamps)
+        embeddings = None
+        if embedder is not None and frames:
+            unique = list(dict.fromkeys(words))
+            vectors = embedder.encode(unique)
+            row = {text: i for i, text in enumerate(unique)}
+            embeddings = vectors[[row[w] for w in words]]
+        head, overview_lines = _overview(document, frames, duration)
+        return cls(
+            version=document_version(document),
+            timestamps=timestamps,
+            indexes=[int(f["index"]) for f in frames],
+            lines=lines,
+            bodies=[line.split("] ", 1)[-1] for line in lines],
+            images=[f.get("image") for f in frames],
+            token_counts=np.array([estimate_tokens(x) for x in lines], dtype=np.int64),
+            bm25=BM25Index([tokenize(w) for w in words]),
+            overview_head=head,
+            overview_lines=overview_lines,
+            duration_s=duration,
+            time_scale_s=max(1.0, float(np.median(gaps)) if len(gaps) else 1.0),
+            embeddings=embeddings,
+            session_id=str(document.get("session_id") or ""),
+        )
+
+    def relevance(self, text: str, embedder: Embedder | None = None) -> NDArray[np.float64]:
+        """Keyword (and semantic) relevance of every frame to ``text``, in [0, 1]."""
+        lexical = self.bm25.scores(tokenize(text))
+        top = float(lexical.max()) if len(lexical) else 0.0
+        score = lexical / top if top > 0 else lexical
+        if embedder is not None and self.embeddings is not None and text.strip():
+            query = embedder.encode([text])[0]
+            semantic = np.clip(self.embeddings @ query, 0.0, None).astype(np.float64)
+            # Words that match exactly stay the stronger signal; meaning breaks ties and
+            # finds paraphrases that share no word.
+            score = 0.65 * score + 0.35 * semantic
+        return score
+
+    def _proximity(self, seconds: float, scale: float) -> NDArray[np.float64]:
+        result: NDArray[np.float64] = 1.0 / (1.0 + np.abs(self.timestamps - seconds) / scale)
+        return result
+
+    def scores(self, question: str, embedder: Embedder | None = None) -> NDArray[np.float64]:
+        """The final ranking score of every frame for ``question`` (0 means irrelevant)."""
+        anchor = parse_anchor(question)
+        if anchor is None:
+            return self.relevance(question, embedder)
+        score = self.relevance(anchor.rest, embedder)
+        scale = self.time_scale_s
+        t = self.timestamps
+        if anchor.kind == "at" and anchor.seconds is not None:
+            # The named time dominates: its nearest frames come first, relevance orders the rest.
+            score = score + 2.0 * self._proximity(anchor.seconds, scale)
+        elif anchor.kind == "between" and anchor.seconds is not None:
+            until = anchor.until_s if anchor.until_s is not None else anchor.seconds
+            inside = (t >= anchor.seconds - scale / 2) & (t <= until + scale / 2)
+            score = np.where(inside, 1.0 + score, 0.2 * score)
+        elif anchor.kind in ("after", "before"):
+            score = self._relative(anchor, score)
+        elif anchor.kind in ("start", "end"):
+            target = 0.0 if anchor.kind == "start" else self.duration_s
+            score = score + 0.7 * self._proximity(target, max(scale, self.duration_s / 10))
+        return score
+
+    def _relative(self, anchor: TimeAnchor, score: NDArray[np.float64]) -> NDArray[np.float64]:
+        """ "after/before X": keep the moments on the right side of X, nearest first."""
+        seconds = anchor.seconds
+        if seconds is None and anchor.event:
+            event = self.relevance(anchor.event)
+            if not len(event) or float(event.max()) <= 0.0:
+                return score + self.relevance(anchor.event)  # unknown event: plain ranking
+            seconds = float(self.timestamps[int(np.argmax(event))])
+        if seconds is None:
+            return score
+        t = self.timestamps
+        side = t > seconds if anchor.kind == "after" else t < seconds
+        near = self._proximity(seconds, self.time_scale_s * 3)
+        ranked = np.where(side, 1.0 + score + 0.5 * near, 0.0)
+        # The anchor moment itself is useful context ("after the car stops": when it stopped).
+        at = np.abs(t - seconds) < 1e-6
+        return np.where(at & ~side, 0.9, ranked)
+
+    def select(
+        self, question: str, budget_tokens: int, embedder: Embedder | None = None
+    ) -> Context:
+        """Fill ``budget_tokens`` with the overview and the best-scoring distinct moments."""
+        overview = self._overview_text(int(budget_tokens * OVERVIEW_SHARE))
+        left = budget_tokens - estimate_tokens(overview)
+        scores = self.scores(question, embedder)
+        count = min(len(scores), MAX_CANDIDATES)
+        moments: list[Moment] = []
+        if count:
+            candidates = np.argpartition(-scores, count - 1)[:count]
+            # Best first; equal scores in time order.
+            candidates = candidates[np.lexsort((self.timestamps[candidates], -scores[candidates]))]
+            seen: dict[str, list[float]] = {}
+            for i in candidates.tolist():
+                if scores[i] <= 0.0 or left < int(self.token_counts[i]):
+                    if scores[i] <= 0.0:
+                        break
+                    continue
+                t = float(self.timestamps[i])
+                body = self.bodies[i]
+                # A static scene sampled again and again says the same thing: keep one of them.
+                if any(abs(t - s) <= 10.0 for s in seen.get(body, [])):
+                    continue
+                seen.setdefault(body, []).append(t)
+                moments.append(
+                    Moment(self.indexes[i], t, float(scores[i]), self.lines[i], self.images[i])
+                )
+                left -= int(self.token_counts[i])
+        tokens = budget_tokens - left
+        return Context(question, moments, overview, tokens, parse_anchor(question), self.duration_s)
+
+    def _overview_text(self, budget_tokens: int) -> str:
+        lines = self.overview_lines
+        text = "\n".join([self.overview_head, *lines])
+        keep = len(lines)
+        while keep > 1 and estimate_tokens(text) > budget_tokens:
+            keep = keep * 2 // 3
+            picked = [lines[round(i * (len(lines) - 1) / max(1, keep - 1))] for i in range(keep)]
+            text = "\n".join([self.overview_head, *dict.fromkeys(picked)])
+        return text
+
+
+def _overview(
+    document: dict[str, Any], frames: list[dict[str, Any]], duration: float
+) -> tuple[str, list[str]]:
+    """A header line, then one line per chapter (or per shot) to be thinned to the budget."""
+    video = document.get("video") or {}
+    name = str(video.get("path") or "").rsplit("/", 1)[-1]
+    head = f"Video {name!r}: {format_timestamp(duration)} long, {len(frames)} analysed moments."
+    if document.get("summary"):
+        head += f"\nSummary: {document['summary']}"
+    chapters = document.get("chapters") or []
+    if chapters:
+        lines = [f"Chapter [{format_timestamp(c['start_s'])}] {c['title']}" for c in chapters]
+        return head + "\nChapters:", lines
+    lines = []
+    previous = None
+    for frame in frames:
+        if frame.get("shot_start") or previous is None:
+            body = moment_line(frame)
+            if body.split("] ", 1)[-1] != previous:
+                lines.append(body)
+                previous = body.split("] ", 1)[-1]
+    return head + "\nShots (overview):", lines
+
+
+class Retriever:
+    """Builds and keeps ``TimelineIndex``es (most recent ``capacity`` document versions).
+
+    One instance lives as long as the process that answers questions (the API app, a CLI
+    command); pass an ``embedder`` to mix semantic similarity into the ranking.
+    """
+
+    def __init__(self, embedder: Embedder | None = None, capacity: int = 8) -> None:
+        self.embedder = embedder
+        self._capacity = capacity
+        self._indexes: OrderedDict[str, TimelineIndex] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def index(self, document: dict[str, Any]) -> TimelineIndex:
+        """The index of this document version, built on first use."""
+        version = document_version(document)
+        with self._lock:
+            cached = self._indexes.get(version)
+            if cached is not None:
+                self._indexes.move_to_end(version)
+                return cached
+        built = TimelineIndex.build(document, self.embedder)
+        with self._lock:
+            self._indexes[version] = built
+            while len(self._indexes) > self._capacity:
+                self._indexes.popitem(last=False)
+        return built
+
+    def retrieve(self, document: dict[str, Any], question: str, budget_tokens: int) -> Context:
+        """The context to answer ``question`` within ``budget_tokens``."""
+        return self.index(document).select(question, budget_tokens, self.embedder)

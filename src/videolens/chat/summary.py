@@ -1,0 +1,205 @@
+"""A summary of a session and chapter titles with start times.
+
+With a chat model it is built hierarchically so any length fits the budget: the timeline is cut
+into groups that fit, each group is summarised, summaries are grouped and summarised again until
+they fit, then one last call writes the video summary and the chapters as JSON. Without a model,
+chapters start at the shot boundaries, titled from the on-screen text or the description, and the
+summary is extractive (and says so).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from videolens.chat.retrieval import estimate_tokens, moment_line
+from videolens.chat.timeparse import format_timestamp, parse_time
+from videolens.openai_compat import OpenAICompatClient
+
+MAX_LEVELS = 6
+GROUP_PROMPT = (
+    "Summarise this part of a video's analysed timeline in 2-4 sentences. Mention the key "
+    "moments with their [mm:ss] timestamps. Reply with the summary only."
+)
+FINAL_PROMPT = """You are given summaries of consecutive parts of one video, in order.
+Reply with JSON only, in this shape:
+{"summary": "<3-6 sentences about the whole video>",
+ "chapters": [{"start": "mm:ss", "title": "<2-6 words>"}]}
+Chapters follow the video's structure, in time order; the first starts at 00:00; at most %d."""
+
+
+def summarize_session(
+    document: dict[str, Any],
+    client: OpenAICompatClient | None = None,
+    *,
+    budget_tokens: int = 3000,
+    max_chapters: int = 12,
+) -> dict[str, Any]:
+    """``{"summary", "chapters": [{"start_s", "title"}], "mode": "llm" | "shots"}``.
+
+    ``client`` None means no chat model: shot-based chapters and an extractive summary.
+    Endpoint errors propagate (the caller's activity retries them).
+    """
+    frames = sorted(document.get("frames") or [], key=lambda f: float(f["timestamp_s"]))
+    duration = _duration(document, frames)
+    shot_chapters = chapters_from_shots(document, max_chapters)
+    if client is None or not frames:
+        return {
+            "summary": extractive_summary(document, shot_chapters),
+            "chapters": shot_chapters,
+            "mode": "shots",
+        }
+    lines = _distinct_lines(frames)
+    level = 0
+    while estimate_tokens("\n".join(lines)) > budget_tokens and level < MAX_LEVELS:
+        groups = _groups(lines, budget_tokens)
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            lines = list(pool.map(lambda group: _summarise_group(client, group), groups))
+        level += 1
+    shots = ", ".join(format_timestamp(c["start_s"]) for c in shot_chapters)
+    reply = client.chat(
+        [
+            {"role": "system", "content": FINAL_PROMPT % max_chapters},
+            {
+                "role": "user",
+                "content": f"Video length {format_timestamp(duration)}. Shot starts: {shots}.\n\n"
+                + "\n".join(lines),
+            },
+        ],
+        response_format={"type": "json_object"},
+    )
+    parsed = _parse_json(reply)
+    summary = str(parsed.get("summary") or "").strip() if parsed else reply.strip()
+    chapters = _clean_chapters(parsed.get("chapters") if parsed else None, duration, max_chapters)
+    return {"summary": summary, "chapters": chapters or shot_chapters, "mode": "llm"}
+
+
+def _duration(document: dict[str, Any], frames: list[dict[str, Any]]) -> float:
+    duration = float((document.get("video") or {}).get("duration_s") or 0.0)
+    return max(duration, float(frames[-1]["timestamp_s"]) if frames else 0.0)
+
+
+def _distinct_lines(frames: list[dict[str, Any]]) -> list[str]:
+    """Timeline lines, skipping frames that repeat the previous one's content."""
+    lines: list[str] = []
+    previous = None
+    for frame in frames:
+        line = moment_line(frame)
+        body = line.split("] ", 1)[-1]
+        if body != previous:
+            lines.append(line)
+        previous = body
+    return lines
+
+
+def _groups(lines: list[str], budget_tokens: int) -> list[list[str]]:
+    groups: list[list[str]] = [[]]
+    used = 0
+    for line in lines:
+        cost = estimate_tokens(line)
+        if groups[-1] and used + cost > budget_tokens:
+            groups.append([])
+            used = 0
+        groups[-1].append(line)
+        used += cost
+    return groups
+
+
+def _summarise_group(client: OpenAICompatClient, group: list[str]) -> str:
+    span = f"{_first_time(group[0])}–{_first_time(group[-1])}"
+    reply = client.chat(
+        [{"role": "system", "content": GROUP_PROMPT}, {"role": "user", "content": "\n".join(group)}]
+    )
+    return f"[{span}] {reply.strip()}"
+
+
+def _first_time(line: str) -> str:
+    match = re.match(r"\[([0-9:]+)", line)
+    return match.group(1) if match else "?"
+
+
+def _parse_json(reply: str) -> dict[str, Any] | None:
+    """The JSON object in ``reply`` (code fences and chatter around it tolerated)."""
+    start, end = reply.find("{"), reply.rfind("}")
+    if start < 0 or end <= start:
+        return None
+    try:
+        value = json.loads(reply[start : end + 1])
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _clean_chapters(raw: Any, duration: float, max_chapters: int) -> list[dict[str, Any]]:
+    """Valid, ordered, de-duplicated chapters starting at 0 (what players and YouTube need)."""
+    if not isinstance(raw, list):
+        return []
+    chapters: dict[float, str] = {}
+    for item in raw:
+        if not isinstance(item, dict):
+            continue
+        start = item.get("start", item.get("start_s"))
+        seconds = float(start) if isinstance(start, (int, float)) else parse_time(str(start))
+        title = " ".join(str(item.get("title") or "").split())[:80]
+        if seconds is None or not title or seconds < 0 or (duration and seconds > duration):
+            continue
+        chapters.setdefault(float(int(seconds)), title)
+    ordered = sorted(chapters.items())[:max_chapters]
+    if ordered and ordered[0][0] != 0.0:
+        ordered[0] = (0.0, ordered[0][1])
+    return [{"start_s": start, "title": title} for start, title in ordered]
+
+
+def _title(frame: dict[str, Any]) -> str:
+    text = [str(t).strip() for t in frame.get("text") or [] if str(t).strip()]
+    if text:
+        return " ".join(text[:3])[:60]
+    description = str(frame.get("description") or "").strip()
+    first = re.split(r"[.;,]", description, maxsplit=1)[0]
+    words = first.split()
+    return " ".join(words[:8]) + ("…" if len(words) > 8 else "") if words else "Untitled"
+
+
+def chapters_from_shots(document: dict[str, Any], max_chapters: int = 12) -> list[dict[str, Any]]:
+    """One chapter per shot, the first at 0; past ``max_chapters`` shots, those closer than
+    duration/max_chapters to the previous chapter are merged into it."""
+    frames = sorted(document.get("frames") or [], key=lambda f: float(f["timestamp_s"]))
+    if not frames:
+        return []
+    starts = [float(s) for s in (document.get("shots") or {}).get("starts_s") or []]
+    starts += [float(f["timestamp_s"]) for f in frames if f.get("shot_start")]
+    starts = sorted({0.0, *starts})
+    # Only when there are too many shots do short ones merge into their neighbours.
+    spacing = _duration(document, frames) / max_chapters if len(starts) > max_chapters else 0.0
+    chapters: list[dict[str, Any]] = []
+    for start in starts:
+        if chapters and start - chapters[-1]["start_s"] < spacing:
+            continue
+        frame = next((f for f in frames if float(f["timestamp_s"]) >= start - 0.05), frames[-1])
+        chapters.append({"start_s": round(start, 3), "title": _title(frame)})
+    return chapters[:max_chapters]
+
+
+def extractive_summary(document: dict[str, Any], chapters: list[dict[str, Any]]) -> str:
+    """A summary stitched from the analysed descriptions, labelled as extractive."""
+    frames = sorted(document.get("frames") or [], key=lambda f: float(f["timestamp_s"]))
+    if not frames:
+        return "Extractive summary (no chat model configured): no analysed moments."
+    duration = _duration(document, frames)
+    head = (
+        f"Extractive summary (no chat model configured): a {format_timestamp(duration)} video, "
+        f"{len(frames)} analysed moments, {len(chapters)} chapters."
+    )
+    parts: list[str] = []
+    seen: set[str] = set()
+    for chapter in chapters[:6]:
+        frame = next(
+            (f for f in frames if float(f["timestamp_s"]) >= chapter["start_s"] - 0.05), frames[-1]
+        )
+        description = str(frame.get("description") or "").strip().rstrip(".")
+        if description and description not in seen:
+            seen.add(description)
+            parts.append(f"[{format_timestamp(chapter['start_s'])}] {description}.")
+    return " ".join([head, *parts])

@@ -1,0 +1,85 @@
+"""``videolens models``: which vision backends can run here, and pulling model weights.
+
+Downloading is always this explicit command (or the ``allow_model_download`` setting), never a
+side effect of analysing a video.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from videolens.backends import available_backends
+from videolens.cli.errors import EXIT_BAD_INPUT, fail, user_errors
+from videolens.config import Settings
+
+models_app = typer.Typer(
+    help="List the vision backends and whether each can run here; pull model weights.",
+    invoke_without_command=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
+
+NOTHING_TO_PULL = {
+    "basic": "the basic backend ships with videolens; there is nothing to pull",
+    "openai": "the openai backend runs on a server (VIDEOLENS_VISION_BASE_URL); nothing to pull",
+    "auto": "auto picks another backend; pull that one (e.g. `videolens models pull qwen`)",
+}
+
+
+def backend_rows(settings: Settings) -> list[dict[str, Any]]:
+    """``[{"name", "available", "reason"}]`` for every registered backend, sorted by name."""
+    return [
+        {"name": name, "available": availability.available, "reason": availability.reason}
+        for name, availability in available_backends(settings).items()
+    ]
+
+
+@models_app.callback()
+def models(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """List the vision backends and whether each can run here."""
+    if ctx.invoked_subcommand is None:
+        list_models(as_json)
+
+
+@models_app.command("list")
+def list_models(as_json: JsonOption = False) -> None:
+    """List the vision backends and whether each can run here."""
+    with user_errors():
+        rows = backend_rows(Settings())
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    table = Table("backend", "available", "reason")
+    for row in rows:
+        table.add_row(row["name"], "yes" if row["available"] else "no", row["reason"])
+    Console().print(table)
+
+
+@models_app.command()
+def pull(name: Annotated[str, typer.Argument(help="The backend whose model to download.")]) -> None:
+    """Download the weights of NAME's model into the Hugging Face cache."""
+    with user_errors():
+        settings = Settings()
+    if name in NOTHING_TO_PULL:
+        typer.echo(NOTHING_TO_PULL[name])
+        return
+    if name != "qwen":
+        fail(f"unknown backend {name!r}; `videolens models` lists them", EXIT_BAD_INPUT)
+    try:
+        import huggingface_hub
+    except ImportError:
+        fail("pulling qwen needs the gpu extra: pip install 'videolens[gpu]'")
+    typer.echo(f"downloading {settings.qwen_model} (about 16 GB for the 7B model)…")
+    try:
+        path = huggingface_hub.snapshot_download(settings.qwen_model)
+    except Exception as err:  # network, auth, disk: all end the same way for the user
+        message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        fail(f"could not download {settings.qwen_model}: {message}")
+    typer.echo(f"{settings.qwen_model} is in {path}")

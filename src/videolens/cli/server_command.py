@@ -1,0 +1,63 @@
+"""``videolens serve`` (the API against a configured Temporal) and ``videolens up`` (embedded
+Temporal dev server + worker + API in one process). Both stop cleanly on SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import uvicorn
+from fastapi import FastAPI
+
+from videolens.api import create_app
+from videolens.cli.errors import stderr
+from videolens.config import Settings
+from videolens.errors import ConfigurationError
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+
+
+class _Server(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        # Uvicorn re-raises a captured SIGTERM after its graceful shutdown, which would end the
+        # process with the signal's status; a clean stop exits 0 instead.
+        with super().capture_signals():
+            yield
+            self._captured_signals.clear()
+
+
+def _run(app: FastAPI, host: str, port: int) -> None:
+    config = uvicorn.Config(app, host=host, port=port, log_level="info", access_log=False)
+    server = _Server(config)
+    server.run()
+    if not server.started:
+        raise ConfigurationError(f"the server could not start on {host}:{port}; see the log above")
+
+
+def serve(
+    host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, settings: Settings | None = None
+) -> None:
+    """Serve the API; workers run elsewhere, on the Temporal cluster in settings."""
+    settings = (settings or Settings()).model_copy(update={"api_host": host, "api_port": port})
+    if not settings.temporal_address:
+        raise ConfigurationError(
+            "`videolens serve` needs VIDEOLENS_TEMPORAL_ADDRESS (a Temporal server with workers); "
+            "run `videolens up` for the all-in-one embedded mode"
+        )
+    app = create_app(settings)
+    temporal = settings.temporal_address
+    stderr.print(f"videolens API on http://{host}:{port} (docs at /docs), Temporal {temporal}")
+    _run(app, host, port)
+
+
+def up(
+    host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, settings: Settings | None = None
+) -> None:
+    """Everything in one process: Temporal (embedded unless configured), the workers, the API."""
+    settings = (settings or Settings()).model_copy(update={"api_host": host, "api_port": port})
+    app = create_app(settings, run_workers=True)
+    where = settings.temporal_address or f"embedded on 127.0.0.1:{settings.embedded_temporal_port}"
+    stderr.print(f"videolens is up: http://{host}:{port}  (API docs: /docs, Temporal {where})")
+    _run(app, host, port)

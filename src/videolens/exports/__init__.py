@@ -1,0 +1,85 @@
+"""Session exports: JSON, a Markdown report, SRT and WebVTT captions, YouTube chapters, CSV.
+
+``export_session(document, fmt)`` returns the text; ``EXPORT_FORMATS[fmt]`` gives its content
+type and file extension (for downloads and ``videolens export -o``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from videolens.errors import VideoLensError
+from videolens.exports.captions import to_srt, to_vtt
+from videolens.exports.chapters import to_youtube_chapters
+from videolens.exports.markdown import to_markdown
+from videolens.exports.table import to_csv
+
+
+class UnknownExportFormatError(VideoLensError):
+    """The requested export format does not exist; the message lists the ones that do."""
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """How one export is served and saved."""
+
+    name: str
+    content_type: str
+    extension: str
+
+
+EXPORT_FORMATS: dict[str, ExportFormat] = {
+    "json": ExportFormat("json", "application/json", "json"),
+    "markdown": ExportFormat("markdown", "text/markdown; charset=utf-8", "md"),
+    "srt": ExportFormat("srt", "application/x-subrip; charset=utf-8", "srt"),
+    "vtt": ExportFormat("vtt", "text/vtt; charset=utf-8", "vtt"),
+    "youtube": ExportFormat("youtube", "text/plain; charset=utf-8", "txt"),
+    "csv": ExportFormat("csv", "text/csv; charset=utf-8", "csv"),
+}
+_ALIASES = {"md": "markdown", "webvtt": "vtt", "chapters": "youtube"}
+
+
+def export_format(name: str) -> ExportFormat:
+    """The format called ``name`` (aliases: md, webvtt, chapters)."""
+    key = _ALIASES.get(name.lower(), name.lower())
+    if key not in EXPORT_FORMATS:
+        raise UnknownExportFormatError(
+            f"unknown export format {name!r}; choose one of {', '.join(EXPORT_FORMATS)}"
+        )
+    return EXPORT_FORMATS[key]
+
+
+def _json(document: dict[str, Any], relative_to: Path | None) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+_WRITERS: dict[str, Callable[[dict[str, Any], Path | None], str]] = {
+    "json": _json,
+    "markdown": to_markdown,
+    "srt": lambda document, _: to_srt(document),
+    "vtt": lambda document, _: to_vtt(document),
+    "youtube": lambda document, _: to_youtube_chapters(document),
+    "csv": lambda document, _: to_csv(document),
+}
+
+
+def export_session(document: dict[str, Any], fmt: str, *, relative_to: Path | None = None) -> str:
+    """The session ``document`` as ``fmt`` text.
+
+    ``relative_to`` is the folder the Markdown report will be saved in: thumbnails are linked
+    relative to it (by default, relative to the session folder: ``frames/<file>.jpg``).
+    """
+    return _WRITERS[export_format(fmt).name](document, relative_to)
+
+
+__all__ = [
+    "EXPORT_FORMATS",
+    "ExportFormat",
+    "UnknownExportFormatError",
+    "export_format",
+    "export_session",
+]

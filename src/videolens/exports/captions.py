@@ -1,0 +1,88 @@
+"""SRT and WebVTT: each analysed moment's description as a caption until the next moment."""
+
+from __future__ import annotations
+
+import itertools
+import statistics
+from dataclasses import dataclass
+from typing import Any
+
+# How long the last caption stays when the video's duration is unknown (at most).
+LAST_CUE_S = 5.0
+
+
+@dataclass(frozen=True)
+class Cue:
+    start_s: float
+    end_s: float
+    text: str
+
+
+def _one_line(value: str) -> str:
+    return " ".join(str(value).split())
+
+
+def caption_text(frame: dict[str, Any]) -> str:
+    """The description, then the on-screen text on a second line."""
+    lines = [_one_line(frame.get("description") or "")]
+    text = [_one_line(t) for t in frame.get("text") or [] if _one_line(t)]
+    if text:
+        lines.append("On screen: " + ", ".join(f'"{t}"' for t in text))
+    return "\n".join(line for line in lines if line) or "(no description)"
+
+
+def cues(document: dict[str, Any]) -> list[Cue]:
+    """Ordered, non-overlapping cues with end > start (frames at the same time collapse)."""
+    frames = sorted(document.get("frames") or [], key=lambda f: float(f["timestamp_s"]))
+    times: list[float] = []
+    kept: list[dict[str, Any]] = []
+    for frame in frames:
+        t = round(float(frame["timestamp_s"]), 3)
+        if times and t <= times[-1]:
+            continue
+        times.append(t)
+        kept.append(frame)
+    if not kept:
+        return []
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    hold = min(LAST_CUE_S, statistics.median(gaps)) if gaps else LAST_CUE_S
+    duration = float((document.get("video") or {}).get("duration_s") or 0.0)
+    last_end = duration if duration > times[-1] else times[-1] + hold
+    ends = [*times[1:], round(last_end, 3)]
+    return [
+        Cue(start, end, caption_text(frame))
+        for start, end, frame in zip(times, ends, kept, strict=True)
+        if end > start
+    ]
+
+
+def _clock(seconds: float, separator: str) -> str:
+    millis = round(seconds * 1000)
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    secs, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}{separator}{millis:03d}"
+
+
+def to_srt(document: dict[str, Any]) -> str:
+    """SubRip: numbered cues, ``HH:MM:SS,mmm --> HH:MM:SS,mmm``."""
+    blocks = []
+    for number, cue in enumerate(cues(document), start=1):
+        text = cue.text.replace("-->", "->")
+        blocks.append(f"{number}\n{_clock(cue.start_s, ',')} --> {_clock(cue.end_s, ',')}\n{text}")
+    return "\n\n".join(blocks) + "\n" if blocks else ""
+
+
+def _vtt_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def to_vtt(document: dict[str, Any]) -> str:
+    """WebVTT: a header, then cues with ``HH:MM:SS.mmm`` times and escaped text."""
+    blocks = ["WEBVTT"]
+    for number, cue in enumerate(cues(document), start=1):
+        blocks.append(
+            f"{number}\n{_clock(cue.start_s, '.')} --> {_clock(cue.end_s, '.')}\n"
+            f"{_vtt_escape(cue.text)}"
+        )
+    return "\n\n".join(blocks) + "\n"

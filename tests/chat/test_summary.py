@@ -1,0 +1,66 @@
+"""Summary and chapters: from the shots without a model, hierarchical with one."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+from timeline_factory import SHOT_STARTS_S, make_document
+
+from openai_fake import OpenAIFake
+from videolens.chat.summary import summarize_session
+from videolens.openai_compat import OpenAICompatClient
+
+
+def test_without_a_model_chapters_come_from_the_shots() -> None:
+    result = summarize_session(make_document(), None)
+    assert result["mode"] == "shots"
+    starts = [c["start_s"] for c in result["chapters"]]
+    assert starts == SHOT_STARTS_S  # 12 shots, 12 chapters at most
+    titles = {c["start_s"]: c["title"] for c in result["chapters"]}
+    assert titles[0.0] == "WELCOME"  # visible text first
+    assert titles[6.0].startswith("a quiet street")  # else the description
+    assert result["summary"].startswith("Extractive summary (no chat model configured)")
+    assert "[00:30] a harbour" in result["summary"]
+
+
+def test_many_shots_are_merged_into_at_most_max_chapters() -> None:
+    document = make_document(shots={"starts_s": [float(s) for s in range(0, 120, 3)]})
+    chapters = summarize_session(document, None, max_chapters=5)["chapters"]
+    assert 1 < len(chapters) <= 5 and chapters[0]["start_s"] == 0.0
+    assert all(b["start_s"] - a["start_s"] >= 24 for a, b in itertools.pairwise(chapters))
+
+
+def test_with_a_model_the_summary_is_hierarchical(openai_fake: OpenAIFake) -> None:
+    reply = {
+        "summary": "A walk through a harbour town.",
+        "chapters": [
+            {"start": "00:02", "title": "Welcome"},
+            {"start": "00:30", "title": "The harbour"},
+            {"start": "01:30", "title": "Sunset"},
+            {"start": "09:00", "title": "Beyond the end"},
+        ],
+    }
+    openai_fake.script(reply_text=json.dumps(reply))
+    with OpenAICompatClient(openai_fake.base_url, "fake-model") as client:
+        result = summarize_session(make_document(), client, budget_tokens=80)
+    assert result["mode"] == "llm"
+    assert result["summary"] == "A walk through a harbour town."
+    assert result["chapters"] == [
+        {"start_s": 0.0, "title": "Welcome"},  # the first chapter starts at 0
+        {"start_s": 30.0, "title": "The harbour"},
+        {"start_s": 90.0, "title": "Sunset"},
+    ]  # a chapter past the end is dropped
+    requests = openai_fake.requests("chat")
+    assert len(requests) >= 3  # group summaries, then the whole video
+    final = requests[-1]["json"]
+    assert final["response_format"] == {"type": "json_object"}
+
+
+def test_a_short_video_takes_a_single_call(openai_fake: OpenAIFake) -> None:
+    openai_fake.script(reply_text="not json at all")
+    with OpenAICompatClient(openai_fake.base_url, "fake-model") as client:
+        result = summarize_session(make_document(), client, budget_tokens=3000)
+    assert len(openai_fake.requests("chat")) == 1
+    assert result["summary"] == "not json at all"
+    assert [c["start_s"] for c in result["chapters"]] == SHOT_STARTS_S  # fell back to shots

@@ -1,0 +1,139 @@
+"""Every export parsed back: JSON, Markdown, SRT, WebVTT, YouTube chapters, CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from videolens.exports import EXPORT_FORMATS, UnknownExportFormatError, export_session
+
+SESSION_DIR = Path("/data/sessions/abcdefabcdef")
+SCENES = [
+    (0.0, "a title card", ["WELCOME", "to <the> show & more"], True),
+    (2.5, "a title card", [], False),
+    (2.5, "a duplicate time, dropped from captions", [], False),
+    (6.04, "a red car --> drives\nfast", [], True),
+    (61.5, "a harbour | with *boats*", ["HARBOR"], True),
+    (3725.25, "closing credits", ["THE END"], True),
+]
+
+
+def make_document(**fields: Any) -> dict[str, Any]:
+    frames = [
+        {
+            "index": i, "timestamp_s": t, "description": d, "text": text, "objects": ["boat"],
+            "people": [], "actions": [], "model": "basic", "reason": "shot", "shot_start": shot,
+            "motion": 0.5, "image": str(SESSION_DIR / "frames" / f"{i:06d}.jpg"),
+        }
+        for i, (t, d, text, shot) in enumerate(SCENES)
+    ]  # fmt: skip
+    document = {
+        "session_id": "abcdefabcdef", "status": "completed",
+        "video": {"path": "/v/city.mp4", "duration_s": 3730.0, "width": 640, "height": 360},
+        "frames": frames, "coverage": {"max_gap_s": 3663.75},
+        "shots": {"starts_s": [0.0, 6.04, 61.5, 3725.25]},
+    }  # fmt: skip
+    document.update(fields)
+    return document
+
+
+_TIMING = re.compile(r"^(\d{2}):(\d{2}):(\d{2})([,.])(\d{3}) --> (\d{2}):(\d{2}):(\d{2})\4(\d{3})$")
+
+
+def parse_cues(text: str, separator: str) -> list[tuple[float, float, str]]:
+    """A strict little SRT/VTT reader: numbered blocks, one timing line, text lines."""
+    cues = []
+    blocks = [b for b in text.strip("\n").split("\n\n") if b]
+    if separator == ".":
+        assert blocks.pop(0) == "WEBVTT"
+    for number, block in enumerate(blocks, start=1):
+        lines = block.split("\n")
+        assert lines[0] == str(number)
+        match = _TIMING.match(lines[1])
+        assert match and match.group(4) == separator, lines[1]
+        h1, m1, s1, _, ms1, h2, m2, s2, ms2 = match.groups()
+        assert int(m1) < 60 and int(s1) < 60 and int(m2) < 60 and int(s2) < 60
+        start = int(h1) * 3600 + int(m1) * 60 + int(s1) + int(ms1) / 1000
+        end = int(h2) * 3600 + int(m2) * 60 + int(s2) + int(ms2) / 1000
+        assert len(lines) >= 3 and all(line.strip() for line in lines[2:])
+        assert all("-->" not in line for line in lines[2:])
+        cues.append((start, end, "\n".join(lines[2:])))
+    return cues
+
+
+@pytest.mark.parametrize(("fmt", "separator"), [("srt", ","), ("vtt", ".")])
+def test_captions_have_valid_ordered_timings(fmt: str, separator: str) -> None:
+    cues = parse_cues(export_session(make_document(), fmt), separator)
+    assert len(cues) == 5  # the frame at a duplicate time is dropped
+    for (start, end, _), following in zip(cues, [*cues[1:], None], strict=True):
+        assert 0 <= start < end
+        if following is not None:
+            assert end <= following[0]
+    assert cues[0][:2] == (0.0, 2.5) and cues[-1][:2] == (3725.25, 3730.0)
+    arrow = "--&gt;" if fmt == "vtt" else "->"
+    assert cues[2][2].startswith(f"a red car {arrow} drives fast")
+    first = cues[0][2]
+    if fmt == "vtt":
+        assert "&lt;the&gt; show &amp; more" in first
+    else:
+        assert "<the> show & more" in first
+
+
+def test_the_last_caption_without_a_known_duration_is_short() -> None:
+    document = make_document(video={"path": "x.mp4"})
+    last = parse_cues(export_session(document, "srt"), ",")[-1]
+    assert 0 < last[1] - last[0] <= 5.0
+
+
+def test_youtube_chapters_start_at_zero_and_ascend() -> None:
+    text = export_session(make_document(), "youtube")
+    lines = text.strip().split("\n")
+    assert lines[0] == "00:00 WELCOME to <the> show & more"
+    stamps = [line.split(" ", 1)[0] for line in lines]
+    seconds = [sum(int(p) * 60**i for i, p in enumerate(reversed(s.split(":")))) for s in stamps]
+    assert seconds == sorted(set(seconds)) and seconds[-1] == 3725
+    assert stamps[-1] == "1:02:05"
+    stored = make_document(chapters=[{"start_s": 4.0, "title": "Intro"}, {"start_s": 61.5,
+                                     "title": "Harbour"}])  # fmt: skip
+    assert export_session(stored, "youtube") == "00:00 Intro\n01:01 Harbour\n"
+
+
+def test_csv_round_trips() -> None:
+    rows = list(csv.DictReader(io.StringIO(export_session(make_document(), "csv"))))
+    assert len(rows) == len(SCENES)
+    assert rows[0]["text"] == "WELCOME; to <the> show & more"
+    assert rows[3]["description"] == "a red car --> drives\nfast"
+    assert float(rows[-1]["timestamp_s"]) == 3725.25 and rows[-1]["timestamp"] == "1:02:05"
+
+
+def test_json_round_trips() -> None:
+    document = make_document(summary="Ünïcode summary")
+    assert json.loads(export_session(document, "json")) == document
+
+
+def test_markdown_report(tmp_path: Path) -> None:
+    document = make_document(summary="A city *walk*.")
+    report = export_session(document, "markdown")
+    assert report.startswith("# city.mp4\n")
+    assert "## Summary\n\nA city \\*walk\\*." in report
+    assert "- **00:00** WELCOME to \\<the\\> show & more" in report
+    assert "![frame 4](frames/000004.jpg)" in report
+    assert "a harbour \\| with \\*boats\\*" in report
+    elsewhere = export_session(document, "markdown", relative_to=Path("/data/reports"))
+    assert "![frame 4](../sessions/abcdefabcdef/frames/000004.jpg)" in elsewhere
+
+
+def test_formats_and_errors() -> None:
+    assert {"json", "markdown", "srt", "vtt", "youtube", "csv"} <= set(EXPORT_FORMATS)
+    assert EXPORT_FORMATS["vtt"].content_type.startswith("text/vtt")
+    assert export_session(make_document(), "md") == export_session(make_document(), "markdown")
+    with pytest.raises(UnknownExportFormatError, match="choose one of"):
+        export_session(make_document(), "docx")
+    empty = make_document(frames=[])
+    assert export_session(empty, "srt") == "" and export_session(empty, "vtt") == "WEBVTT\n"

@@ -1,0 +1,70 @@
+"""The summary stage: the chat model when configured, the shots when it is not or it fails."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from pipeline_helpers import submit
+from pydantic import SecretStr
+from temporalio.client import Client
+
+from openai_fake import OpenAIFake
+from videolens.config import Settings
+from videolens.pipeline.worker import running_workers
+from videolens.video.synthetic import ClipSpec
+
+
+def _analyse(settings: Settings, clip: ClipSpec) -> dict[str, Any]:
+    async def scenario() -> dict[str, Any]:
+        assert settings.temporal_address
+        client = await Client.connect(settings.temporal_address)
+        async with running_workers(client, settings):
+            store, session_id, handle = await submit(client, settings, clip.path)
+            await handle.result()
+        return store.get(session_id)
+
+    return asyncio.run(scenario())
+
+
+def test_summary_and_chapters_come_from_the_chat_model(
+    settings: Settings, text_clip: ClipSpec, openai_fake: OpenAIFake
+) -> None:
+    reply = {
+        "summary": "Three title cards: a welcome, a harbor and a sunrise.",
+        "chapters": [
+            {"start": "00:00", "title": "Welcome"},
+            {"start": "00:03", "title": "Harbor"},
+            {"start": "00:06", "title": "Sunrise"},
+        ],
+    }
+    openai_fake.script(reply_text=json.dumps(reply), only="chat")
+    settings = settings.model_copy(
+        update={"chat_base_url": openai_fake.base_url, "chat_model": "fake-model"}
+    )
+    document = _analyse(settings, text_clip)
+    assert document["status"] == "completed"
+    assert document["summary_mode"] == "llm"
+    assert document["summary"] == reply["summary"]
+    assert [(c["start_s"], c["title"]) for c in document["chapters"]] == [
+        (0.0, "Welcome"),
+        (3.0, "Harbor"),
+        (6.0, "Sunrise"),
+    ]
+    prompts = json.dumps(openai_fake.requests("chat"))
+    assert "HARBOR" in prompts  # the frames' descriptions reached the model
+
+
+def test_a_rejected_chat_key_falls_back_to_shot_chapters(
+    settings: Settings, text_clip: ClipSpec, openai_fake: OpenAIFake
+) -> None:
+    openai_fake.script(status=401, only="chat")
+    settings = settings.model_copy(
+        update={"chat_base_url": openai_fake.base_url, "chat_api_key": SecretStr("wrong")}
+    )
+    document = _analyse(settings, text_clip)
+    assert document["status"] == "completed"
+    assert document["summary_mode"] == "shots"
+    assert len(document["chapters"]) == 3
+    assert len(openai_fake.requests("chat")) == 1, "a 401 must not be retried"
