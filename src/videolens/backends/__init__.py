@@ -40,7 +40,22 @@ ENTRY_POINT_GROUP = "videolens.backends"
 def _builtin_backends() -> dict[str, type[VisionBackend]]:
     from videolens.backends.basic import BasicBackend
 
-    return {BasicBackend.NAME: BasicBackend}
+    found: dict[str, type[VisionBackend]] = {BasicBackend.NAME: BasicBackend}
+    try:  # imports neither torch nor transformers; its availability says when they are missing
+        from videolens.backends.qwen import QwenBackend
+        from videolens.backends.routing import FallbackBackend
+    except ImportError:
+        pass
+    else:
+        found[QwenBackend.NAME] = QwenBackend
+        found[FallbackBackend.NAME] = FallbackBackend
+    try:
+        from videolens.backends.openai_backend import OpenAIBackend
+    except ImportError:  # httpx missing
+        pass
+    else:
+        found[OpenAIBackend.NAME] = OpenAIBackend
+    return found
 
 
 def _plugin_backends() -> dict[str, type[VisionBackend]]:
