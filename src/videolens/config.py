@@ -59,7 +59,8 @@ class Settings(BaseSettings):
     segment_s: float = Field(default=60.0, ge=1)
 
     # Vision.
-    backend: str = "basic"
+    # "auto": qwen on a local GPU with its weights, else the configured endpoint, else basic.
+    backend: str = "auto"
     batch_size: int = Field(default=8, ge=1)
     # Overrides the structured per-frame prompt the model backends send.
     vision_prompt: str | None = None

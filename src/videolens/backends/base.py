@@ -100,12 +100,21 @@ class VisionBackend(ABC):
         return Availability(available=True)
 
     @abstractmethod
-    def describe(self, frames: Sequence[FrameInput]) -> list[FrameDescription]:
+    def describe(
+        self, frames: Sequence[FrameInput], prompt: str | None = None
+    ) -> list[FrameDescription]:
         """Describe ``frames``; returns one description per input frame, in the same order.
+
+        ``prompt`` overrides the configured per-frame prompt for this call (a session's own
+        prompt); backends without a prompt ignore it.
 
         Raises ``BackendError`` for a failure worth retrying. A frame a backend cannot read is
         still described (say so in ``description``) rather than failing the whole batch.
         """
+
+    def runtime_stats(self) -> dict[str, Any]:
+        """Figures from the last batch (frames/s, GPU memory and utilisation), for progress."""
+        return {}
 
     def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing to free
         """Release what the backend holds (models, GPU memory, connections)."""

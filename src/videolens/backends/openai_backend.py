@@ -116,12 +116,15 @@ class OpenAIBackend(VisionBackend):
             )
         return Availability(available=True)
 
-    def describe(self, frames: Sequence[FrameInput]) -> list[FrameDescription]:
+    def describe(
+        self, frames: Sequence[FrameInput], prompt: str | None = None
+    ) -> list[FrameDescription]:
         if not frames:
             return []
         size = self._frames_per_request
         chunks = [list(frames[start : start + size]) for start in range(0, len(frames), size)]
-        futures = [self._pool.submit(self._describe_chunk, chunk) for chunk in chunks]
+        custom = prompt or self._prompt
+        futures = [self._pool.submit(self._describe_chunk, chunk, custom) for chunk in chunks]
         wait(futures, return_when=FIRST_EXCEPTION)
         error = next((f.exception() for f in futures if f.done() and f.exception()), None)
         if error is not None:
@@ -136,7 +139,9 @@ class OpenAIBackend(VisionBackend):
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._client.close()
 
-    def _describe_chunk(self, frames: list[FrameInput]) -> list[FrameDescription]:
+    def _describe_chunk(
+        self, frames: list[FrameInput], prompt: str | None
+    ) -> list[FrameDescription]:
         images: dict[int, dict[str, Any]] = {}
         for position, frame in enumerate(frames):
             part = _image_part(frame.path)
@@ -144,7 +149,10 @@ class OpenAIBackend(VisionBackend):
                 images[position] = part
         if not images:
             return [self._unreadable(frame) for frame in frames]
-        content = [*images.values(), {"type": "text", "text": self._prompt_for(len(images))}]
+        content = [
+            *images.values(),
+            {"type": "text", "text": build_frame_prompt(len(images), prompt)},
+        ]
         reply_text = self._client.chat(
             [{"role": "user", "content": content}],
             max_tokens=MAX_TOKENS_PER_FRAME * len(images),
@@ -164,9 +172,6 @@ class OpenAIBackend(VisionBackend):
             else:
                 descriptions.append(self._description(frame, next(parsed), reply.problems))
         return descriptions
-
-    def _prompt_for(self, count: int) -> str:
-        return build_frame_prompt(count, self._prompt)
 
     def _description(
         self, frame: FrameInput, parsed: ParsedFrame | None, reply_problems: list[str]

@@ -12,6 +12,8 @@ import typer
 from videolens.cli.analyze import analyze_file
 from videolens.cli.chat_command import ask, chat, export, search
 from videolens.cli.errors import user_errors
+from videolens.cli.keys_command import keys_app
+from videolens.cli.models_command import models_app
 from videolens.cli.progress import render_timeline
 from videolens.config import SamplingStrategy, Settings
 from videolens.pipeline.worker import Queue
@@ -122,6 +124,32 @@ def worker(
         asyncio.run(serve_worker(_settings(), queue, concurrency))
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the REST API and web UI against the Temporal cluster in VIDEOLENS_TEMPORAL_ADDRESS."""
+    from videolens.cli import server_command
+
+    with user_errors():
+        server_command.serve(host, port)
+
+
+@app.command()
+def up(
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """All in one: embedded Temporal, a worker, the REST API and the web UI; prints the URL."""
+    from videolens.cli import server_command
+
+    with user_errors():
+        server_command.up(host, port)
+
+
+app.add_typer(keys_app, name="keys", help="Create, list and revoke API keys.")
+app.add_typer(models_app, name="models", help="Vision backends: which can run here; pull weights.")
 app.command()(chat)
 app.command()(ask)
 app.command()(search)

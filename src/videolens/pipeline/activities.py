@@ -190,7 +190,9 @@ class VisionActivities:
             chunk = backend.preferred_batch_size or len(todo) or 1
             for start in range(0, len(todo), chunk):
                 refs = todo[start : start + chunk]
-                descriptions = backend.describe([_frame_input(ref) for ref in refs])
+                descriptions = backend.describe(
+                    [_frame_input(ref) for ref in refs], request.prompt or None
+                )
                 if len(descriptions) != len(refs):
                     raise BackendError(
                         f"backend {request.backend!r} returned {len(descriptions)} descriptions "
@@ -202,7 +204,12 @@ class VisionActivities:
                 beater.update(done)
         self._store.write_batch(request.session_id, request.batch_id, done)
         models = sorted({str(frame["model"]) for frame in done})
-        return DescribeBatchResult(batch_id=request.batch_id, described=len(done), models=models)
+        return DescribeBatchResult(
+            batch_id=request.batch_id,
+            described=len(done),
+            models=models,
+            worker_stats=self.backend(request.backend).runtime_stats(),
+        )
 
 
 @contextmanager

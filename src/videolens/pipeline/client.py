@@ -53,6 +53,7 @@ def analysis_input(
         heartbeat_timeout_s=settings.heartbeat_timeout_s,
         cloud_task_queue=settings.cloud_task_queue if settings.burst_to_cloud else "",
         local_vision_capacity=settings.vision_concurrency,
+        prompt=settings.vision_prompt or "",
     )
 
 

@@ -30,6 +30,8 @@ class AnalyzeVideoInput:
     backend: str = "basic"
     batch_size: int = 8
     segment_s: float = 60.0
+    # The session's own per-frame prompt; empty: the workers' configured prompt.
+    prompt: str = ""
     cpu_task_queue: str = "videolens-cpu"
     vision_task_queue: str = "videolens-vision"
     heartbeat_timeout_s: float = 20.0
@@ -68,6 +70,7 @@ class AnalysisProgress:
     batches_done: int = 0
     batches_cloud: int = 0
     bursting: bool = False
+    worker_stats: dict[str, Any] = field(default_factory=dict)
     elapsed_s: float = 0.0
     eta_s: float | None = None
     video_duration_s: float = 0.0
@@ -95,6 +98,7 @@ class DescribeBatchInput:
     batch_id: str
     backend: str
     frames: list[FrameRef]
+    prompt: str = ""
 
 
 @dataclass
@@ -102,6 +106,8 @@ class DescribeBatchResult:
     batch_id: str
     described: int
     models: list[str] = field(default_factory=list)
+    # The backend's figures after the batch: frames/s, GPU memory and utilisation (NVML).
+    worker_stats: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

@@ -164,7 +164,9 @@ class VideoAnalysisWorkflow:
             try:
                 result = await workflow.execute_activity(
                     "describe_batch",
-                    DescribeBatchInput(request.session_id, batch_id, backend, frames),
+                    DescribeBatchInput(
+                        request.session_id, batch_id, backend, frames, request.prompt
+                    ),
                     result_type=DescribeBatchResult,
                     task_queue=queue,
                     schedule_to_close_timeout=BATCH_SCHEDULE_TO_CLOSE,
@@ -175,6 +177,8 @@ class VideoAnalysisWorkflow:
                 self._local_in_flight -= 0 if to_cloud else 1
         if to_cloud:
             self._progress.batches_cloud += 1
+        if result.worker_stats:
+            self._progress.worker_stats = result.worker_stats
         self._progress.batches_done += 1
         self._progress.frames_described += result.described
 
@@ -262,7 +266,7 @@ async def _all_or_none(jobs: list[Coroutine[Any, Any, None]]) -> None:
     tasks = [asyncio.ensure_future(job) for job in jobs]
     try:
         await asyncio.gather(*tasks)
-    except BaseException:
+    except (Exception, asyncio.CancelledError):  # not GeneratorExit: an evicted run just ends
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

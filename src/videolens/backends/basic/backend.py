@@ -62,7 +62,9 @@ class BasicBackend(VisionBackend):
             )
         return Availability(available=True, reason=ocr_missing_reason())
 
-    def describe(self, frames: Sequence[FrameInput]) -> list[FrameDescription]:
+    def describe(
+        self, frames: Sequence[FrameInput], prompt: str | None = None
+    ) -> list[FrameDescription]:
         if not frames:
             return []
         reader = self._text_reader()

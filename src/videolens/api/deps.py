@@ -1,0 +1,117 @@
+"""Dependencies as ``Annotated`` aliases: the app's services, and the caller's identity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request, WebSocket
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from temporalio.client import Client
+
+from videolens.api.errors import ApiError
+from videolens.api.ratelimit import RateLimiter, retry_after_header
+from videolens.api.security import LOCAL_OWNER, KeyStore
+from videolens.chat.retrieval import Retriever
+from videolens.config import Settings
+from videolens.errors import SessionNotFoundError
+from videolens.store import SessionStore
+from videolens.store.atomic import read_json
+
+
+@dataclass
+class Services:
+    """What the lifespan opens once and every request shares."""
+
+    settings: Settings
+    store: SessionStore
+    keys: KeyStore
+    limiter: RateLimiter
+    client: Client
+    local_mode: bool
+    retriever: Retriever
+
+
+def services(request: Request) -> Services:
+    found: Services = request.app.state.services
+    return found
+
+
+ServicesDep = Annotated[Services, Depends(services)]
+
+_bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer vl_...`")
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="`X-API-Key: vl_...`")
+
+
+def authenticate(found: Services, raw_key: str | None) -> str:
+    """The principal (key id, or ``local``) for ``raw_key``, with a rate-limit token taken."""
+    if raw_key:
+        record = found.keys.verify(raw_key)
+        if record is None:
+            raise ApiError(401, "unauthorized", "invalid or revoked API key")
+        principal = record.key_id
+    elif found.local_mode and not found.keys.any():
+        principal = LOCAL_OWNER
+    else:
+        raise ApiError(
+            401,
+            "unauthorized",
+            "an API key is required: send `Authorization: Bearer <key>` or `X-API-Key: <key>`",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    wait_s = found.limiter.acquire(principal)
+    if wait_s > 0:
+        raise ApiError(
+            429,
+            "rate_limited",
+            f"too many requests; retry in {retry_after_header(wait_s)} s",
+            headers={"Retry-After": retry_after_header(wait_s)},
+        )
+    return principal
+
+
+def principal(
+    found: ServicesDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    header_key: Annotated[str | None, Depends(_api_key)],
+) -> str:
+    return authenticate(found, bearer.credentials if bearer else header_key)
+
+
+Principal = Annotated[str, Depends(principal)]
+
+
+def websocket_key(websocket: WebSocket) -> str | None:
+    """Browsers cannot set headers on a WebSocket, so the key may come as ``?api_key=``."""
+    authorization = websocket.headers.get("authorization", "")
+    if authorization.lower().startswith("bearer "):
+        return authorization[7:].strip()
+    return websocket.headers.get("x-api-key") or websocket.query_params.get("api_key")
+
+
+def owned_document(found: Services, owner: str, session_id: str) -> dict[str, Any]:
+    """The session's document if ``owner`` owns it; another owner's session does not exist."""
+    document = found.store.get(session_id)
+    if session_owner(document) != owner:
+        raise SessionNotFoundError(f"no session {session_id!r}")
+    return document
+
+
+def session_owner(document: dict[str, Any]) -> str:
+    # Sessions made by `videolens analyze` have no owner: they belong to the local user.
+    return str(document.get("owner") or LOCAL_OWNER)
+
+
+def owned_summaries(found: Services, owner: str) -> list[dict[str, Any]]:
+    """The owner's session documents (without frames), newest first."""
+    documents = []
+    # The store's summaries carry no owner, so the documents are read directly (no frames).
+    for summary in found.store.list_sessions():
+        path = found.store.session_dir(summary["session_id"]) / "session.json"
+        try:
+            document: dict[str, Any] = read_json(path)
+        except FileNotFoundError:  # deleted meanwhile
+            continue
+        if session_owner(document) == owner:
+            documents.append(document)
+    return documents

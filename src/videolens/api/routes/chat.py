@@ -1,0 +1,130 @@
+"""Chat, search and export.
+
+``POST /v1/sessions/{id}/chat`` (streamed as NDJSON), ``GET /v1/sessions/{id}/search?q=``,
+``GET /v1/search?q=``, ``GET /v1/sessions/{id}/export?format=``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+import anyio
+from fastapi import APIRouter, Query
+from fastapi.responses import Response, StreamingResponse
+from pydantic import BaseModel, Field
+
+from videolens.api.deps import Principal, ServicesDep, owned_document, owned_summaries
+from videolens.api.errors import ApiError
+from videolens.api.public import public_frame, public_video
+from videolens.chat.answer import astream_answer
+from videolens.chat.search import SearchHit, search_session, search_sessions
+from videolens.errors import VideoLensError
+from videolens.exports import export_format, export_session
+
+router = APIRouter(tags=["chat"])
+
+
+class ChatRequest(BaseModel):
+    question: str = Field(min_length=1, max_length=2000)
+    # Earlier turns sent along for a follow-up question (0: a standalone question).
+    history_turns: int = Field(default=0, ge=0, le=10)
+
+
+def _exportable(document: dict[str, Any]) -> dict[str, Any]:
+    """The document with server paths replaced: image links, and the video's file name only."""
+    session_id = document["session_id"]
+    frames = [
+        {**frame, "image": public_frame(session_id, frame)["image_url"]}
+        for frame in document.get("frames") or []
+    ]
+    return {**document, "frames": frames, "video": public_video(document)}
+
+
+def _hit(hit: SearchHit) -> dict[str, Any]:
+    shown = hit.as_dict()
+    shown.pop("image")  # a server path; clients get the image route instead
+    shown["image_url"] = f"/v1/sessions/{hit.session_id}/frames/{hit.frame_index}/image"
+    return shown
+
+
+@router.post("/v1/sessions/{session_id}/chat")
+async def chat(
+    session_id: str, body: ChatRequest, found: ServicesDep, owner: Principal
+) -> StreamingResponse:
+    """The answer as NDJSON lines.
+
+    ``{"type": "delta", "text"}``…, then ``{"type": "answer", "answer", "mode", "citations",
+    "cached", "model"}``, or ``{"type": "error", "code", "message"}``.
+    """
+    await anyio.to_thread.run_sync(owned_document, found, owner, session_id)  # 404 before streaming
+
+    async def lines() -> AsyncIterator[bytes]:
+        try:
+            async for event in astream_answer(
+                found.settings,
+                found.store,
+                session_id,
+                body.question,
+                retriever=found.retriever,
+                history_turns=body.history_turns,
+            ):
+                if event.answer is not None:
+                    line: dict[str, Any] = {"type": "answer", **event.answer.as_dict()}
+                else:
+                    line = {"type": "delta", "text": event.text}
+                yield (json.dumps(line, ensure_ascii=False) + "\n").encode()
+        except VideoLensError as err:  # the endpoint failed mid-answer: say so, store nothing
+            error = {"type": "error", "code": type(err).__name__, "message": str(err)}
+            yield (json.dumps(error) + "\n").encode()
+
+    return StreamingResponse(lines(), media_type="application/x-ndjson")
+
+
+@router.get("/v1/sessions/{session_id}/search")
+async def search_one(
+    session_id: str,
+    found: ServicesDep,
+    owner: Principal,
+    q: Annotated[str, Query(min_length=1, max_length=500)],
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> list[dict[str, Any]]:
+    document = await anyio.to_thread.run_sync(owned_document, found, owner, session_id)
+    hits = await anyio.to_thread.run_sync(search_session, document, q, limit, found.retriever)
+    return [_hit(h) for h in hits]
+
+
+@router.get("/v1/search")
+async def search_all(
+    found: ServicesDep,
+    owner: Principal,
+    q: Annotated[str, Query(min_length=1, max_length=500)],
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> list[dict[str, Any]]:
+    def run() -> list[SearchHit]:
+        ids = [d["session_id"] for d in owned_summaries(found, owner)]
+        return search_sessions((found.store.get(i) for i in ids), q, limit, found.retriever)
+
+    return [_hit(h) for h in await anyio.to_thread.run_sync(run)]
+
+
+@router.get("/v1/sessions/{session_id}/export")
+async def export(
+    session_id: str,
+    found: ServicesDep,
+    owner: Principal,
+    format: Annotated[str, Query(description="json, markdown, srt, vtt, youtube or csv")] = "json",
+) -> Response:
+    try:
+        chosen = export_format(format)
+    except VideoLensError as err:
+        raise ApiError(422, "invalid_option", str(err), field="format") from err
+    document = await anyio.to_thread.run_sync(owned_document, found, owner, session_id)
+    text = await anyio.to_thread.run_sync(export_session, _exportable(document), chosen.name)
+    filename = f"{session_id}.{chosen.extension}"
+    return Response(
+        text,
+        media_type=chosen.content_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -1,0 +1,52 @@
+"""``/healthz`` (the process answers) and ``/readyz`` (Temporal reachable, store writable)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+import anyio
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from videolens.api.deps import ServicesDep
+from videolens.api.errors import error_body
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    """Liveness: the server process answers."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", responses={503: {"description": "Not ready"}})
+async def readyz(found: ServicesDep) -> JSONResponse:
+    """Readiness: Temporal answers and the data dir takes writes."""
+    checks: dict[str, Any] = {"temporal": False, "store": False}
+    try:
+        checks["temporal"] = await found.client.service_client.check_health(
+            timeout=timedelta(seconds=2)
+        )
+    except Exception:  # any failure means "not ready"; the reason is not a client's business
+        checks["temporal"] = False
+    checks["store"] = await anyio.to_thread.run_sync(_store_writable, found)
+    if all(checks.values()):
+        return JSONResponse({"status": "ready", "checks": checks})
+    failed = ", ".join(name for name, ok in checks.items() if not ok)
+    body = error_body("not_ready", f"not ready: {failed}")
+    body["checks"] = checks
+    return JSONResponse(body, status_code=503)
+
+
+def _store_writable(found: Any) -> bool:
+    probe = found.settings.data_dir / f".ready-{secrets.token_hex(4)}"
+    try:
+        probe.parent.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"ok")
+        probe.unlink()
+    except OSError:
+        return False
+    return True

@@ -1,0 +1,123 @@
+"""Sessions: list, read (live progress), frames, images, the video (ranges), cancel, delete."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import anyio
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import FileResponse, JSONResponse
+
+from videolens.api import analysis
+from videolens.api.deps import (
+    Principal,
+    ServicesDep,
+    owned_document,
+    owned_summaries,
+    session_owner,
+)
+from videolens.api.errors import ApiError
+from videolens.api.public import public_frame, public_session, public_summary
+from videolens.api.security import LOCAL_OWNER
+
+router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
+
+SessionId = Annotated[str, "a 12-character session id"]
+
+
+@router.get("")
+async def list_sessions(found: ServicesDep, owner: Principal) -> dict[str, Any]:
+    """Your sessions, newest first."""
+    documents = await anyio.to_thread.run_sync(owned_summaries, found, owner)
+    return {"sessions": [public_summary(d) for d in documents]}
+
+
+@router.get("/{session_id}")
+async def get_session(session_id: SessionId, found: ServicesDep, owner: Principal) -> Any:
+    """Status, live progress while running, video info and coverage."""
+    document = await anyio.to_thread.run_sync(owned_document, found, owner, session_id)
+    progress = None
+    if document["status"] == "running":
+        progress = await analysis.live_progress(found.client, session_id)
+    return public_session(document, progress)
+
+
+@router.get("/{session_id}/frames")
+async def list_frames(
+    session_id: SessionId,
+    found: ServicesDep,
+    owner: Principal,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> dict[str, Any]:
+    """The analysed frames in time order, a page at a time."""
+    document = await anyio.to_thread.run_sync(owned_document, found, owner, session_id)
+    frames = document.get("frames") or []
+    page = frames[offset : offset + limit]
+    return {
+        "session_id": session_id,
+        "status": document["status"],
+        "total": len(frames),
+        "offset": offset,
+        "limit": limit,
+        "frames": [public_frame(session_id, frame) for frame in page],
+    }
+
+
+@router.get(
+    "/{session_id}/frames/{index}/image",
+    response_class=FileResponse,
+    responses={200: {"content": {"image/jpeg": {}}}},
+)
+async def frame_image(
+    session_id: SessionId,
+    index: Annotated[int, "the frame's index"],
+    found: ServicesDep,
+    owner: Principal,
+) -> FileResponse:
+    """The JPEG of one analysed frame."""
+    document = await anyio.to_thread.run_sync(owned_document, found, owner, session_id)
+    frame = next((f for f in document.get("frames") or [] if f.get("index") == index), None)
+    frames_dir = found.store.frames_dir(session_id).resolve()
+    path = Path(str(frame["image"])).resolve() if frame else None
+    if path is None or not path.is_relative_to(frames_dir) or not path.is_file():
+        raise ApiError(404, "not_found", f"no image for frame {index}")
+    return FileResponse(path, media_type="image/jpeg")
+
+
+@router.get(
+    "/{session_id}/video",
+    response_class=FileResponse,
+    responses={200: {"content": {"video/*": {}}}, 206: {"description": "Partial content"}},
+)
+async def video(session_id: SessionId, found: ServicesDep, owner: Principal) -> FileResponse:
+    """The uploaded video; honours ``Range: bytes=a-b`` (206) for seeking players."""
+    document = await anyio.to_thread.run_sync(owned_document, found, owner, session_id)
+    path = Path(str((document.get("video") or {}).get("path", ""))).resolve()
+    inside = path.is_relative_to(found.store.session_dir(session_id).resolve())
+    # Sessions made by the CLI point at the local user's own file; uploads live in the session.
+    if not (inside or session_owner(document) == LOCAL_OWNER) or not path.is_file():
+        raise ApiError(404, "not_found", "the video of this session is not available")
+    return FileResponse(path, media_type=analysis.video_media_type(path))
+
+
+@router.post("/{session_id}/cancel", status_code=202)
+async def cancel_session(
+    session_id: SessionId, found: ServicesDep, owner: Principal
+) -> JSONResponse:
+    """Stop a running analysis; frames described so far are kept."""
+    document = await anyio.to_thread.run_sync(owned_document, found, owner, session_id)
+    if document["status"] != "running" or not await analysis.cancel(found.client, session_id):
+        raise ApiError(409, "not_running", f"the session is {document['status']}, not running")
+    return JSONResponse({"session_id": session_id, "status": "cancelling"}, status_code=202)
+
+
+@router.delete("/{session_id}", status_code=204, response_class=Response)
+async def delete_session(session_id: SessionId, found: ServicesDep, owner: Principal) -> Response:
+    """Delete the session and everything it owns (video, frames, results)."""
+    document = await anyio.to_thread.run_sync(owned_document, found, owner, session_id)
+    if document["status"] == "running":
+        await analysis.stop(found.client, session_id)
+    await anyio.to_thread.run_sync(found.store.delete, session_id)
+    return Response(status_code=204)

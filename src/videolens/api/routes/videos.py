@@ -1,0 +1,60 @@
+"""``POST /v1/videos``: stream an upload to disk, check it is a video, start its analysis."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from videolens.api import analysis
+from videolens.api.deps import Principal, ServicesDep
+from videolens.api.errors import ApiError
+from videolens.api.options import (
+    OPENAPI_UPLOAD_BODY,
+    apply_options,
+    parse_options,
+    recorded_options,
+)
+from videolens.api.public import session_links
+from videolens.api.uploads import receive_upload
+
+router = APIRouter(prefix="/v1/videos", tags=["videos"])
+
+
+@router.post(
+    "",
+    status_code=202,
+    openapi_extra=OPENAPI_UPLOAD_BODY,
+    responses={
+        202: {"description": "Accepted: the analysis runs in the workflow"},
+        413: {"description": "Over the upload limit"},
+        415: {"description": "Not a video"},
+        422: {"description": "Missing file, empty file or invalid option"},
+    },
+)
+async def upload_video(request: Request, found: ServicesDep, owner: Principal) -> JSONResponse:
+    """Upload a video (multipart ``file`` part) with optional analysis options."""
+    settings = found.settings
+    staged = await receive_upload(request, settings.data_dir / "uploads", settings.max_upload_bytes)
+    try:
+        run_settings = apply_options(settings, parse_options(staged.fields))
+        info = await anyio.to_thread.run_sync(analysis.probe_upload, staged)
+        session_id = await anyio.to_thread.run_sync(
+            analysis.adopt_upload, found.store, staged, info, recorded_options(run_settings), owner
+        )
+    finally:
+        await anyio.to_thread.run_sync(lambda: staged.path.unlink(missing_ok=True))
+    try:
+        await analysis.start_session(found.client, run_settings, found.store, session_id, info.path)
+    except Exception as err:
+        await anyio.to_thread.run_sync(found.store.delete, session_id)
+        raise ApiError(503, "temporal_unavailable", "could not start the analysis") from err
+    body: dict[str, Any] = {
+        "session_id": session_id,
+        "status": "running",
+        "filename": staged.filename,
+        "links": session_links(session_id),
+    }
+    return JSONResponse(body, status_code=202, headers={"Location": body["links"]["self"]})

@@ -1,0 +1,25 @@
+"""The web UI: static files from ``videolens/web/static`` at ``/``, when that folder exists."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
+
+
+def mount_web_ui(app: FastAPI, directory: Path = WEB_DIR) -> None:
+    """Serve ``directory`` at ``/`` (``index.html`` for ``GET /``); else ``/`` goes to the docs.
+
+    Mounted after every route, so ``/v1``, ``/docs`` and the health checks take precedence.
+    """
+    if (directory / "index.html").is_file():
+        app.mount("/", StaticFiles(directory=directory, html=True), name="web")
+        return
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        return RedirectResponse("/docs")
