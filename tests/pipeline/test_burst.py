@@ -26,6 +26,7 @@ def test_backlog_beyond_local_capacity_bursts_to_the_cloud_queue(
             "interval_s": 0.5,
             "batch_size": 2,
             "vision_concurrency": 1,
+            "backend": "basic",
             "burst_to_cloud": True,
             "cloud_task_queue": f"cloud-{uuid.uuid4().hex[:8]}",
             "vision_base_url": openai_fake.base_url,

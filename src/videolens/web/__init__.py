@@ -1,0 +1,1 @@
+"""The web UI: static files (``static/``) the API server serves at ``/``."""

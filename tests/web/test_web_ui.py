@@ -1,0 +1,269 @@
+"""The web UI in a real browser (Debian's Chromium via Playwright) against the real API server.
+
+Upload a generated clip, watch the live progress reach completion and the timeline fill, click a
+moment and check that the player seeks; a non-video upload shows a clear error.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+from websockets.sync.client import connect
+
+from videolens.config import Settings
+from videolens.video.synthetic import write_clip
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ANALYSIS_TIMEOUT_MS = 180_000
+# Generous: uploads and probes share the machine with the analysis workers.
+expect.set_options(timeout=30_000)
+
+pytestmark = [
+    pytest.mark.skipif(
+        not CHROMIUM.is_file(), reason="needs Debian's chromium at /usr/bin/chromium"
+    ),
+    pytest.mark.timeout(600),
+]
+
+
+def _api_harness() -> ModuleType:
+    """The API tests' live-server harness (``tests/api/conftest.py``), loaded under its own name
+    so it cannot be confused with the other ``conftest`` modules."""
+    path = Path(__file__).resolve().parents[1] / "api" / "conftest.py"
+    spec = importlib.util.spec_from_file_location("videolens_api_test_harness", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up here
+    spec.loader.exec_module(module)
+    return module
+
+
+_harness = _api_harness()
+serving = _harness.serving
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def page_errors() -> list[str]:
+    """Uncaught exceptions in the page; every test expects none."""
+    return []
+
+
+@pytest.fixture
+def page(browser: Browser, page_errors: list[str]) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, color_scheme="light")
+    opened = context.new_page()
+    opened.on("pageerror", lambda error: page_errors.append(str(error)))
+    # Every status the session badge shows, in order: proves progress was seen live.
+    opened.add_init_script(
+        """
+        window.__statuses = [];
+        document.addEventListener("DOMContentLoaded", () => {
+          const badge = document.getElementById("session-status");
+          new MutationObserver(() => {
+            const s = badge.textContent;
+            if (s && window.__statuses.at(-1) !== s) window.__statuses.push(s);
+          }).observe(badge, {childList: true, characterData: true, subtree: true});
+        });
+        """
+    )
+    try:
+        yield opened
+    finally:
+        context.close()
+
+
+def test_upload_shows_progress_fills_the_timeline_and_seeks(
+    settings: Settings, tmp_path: Path, page: Page, page_errors: list[str]
+) -> None:
+    clip = write_clip(tmp_path / "harbour walk.mp4")  # 22 s, five shots with on-screen words
+    with serving(settings) as live:
+        page.goto(live.url)
+        expect(page.get_by_role("heading", name="See what happens in your video.")).to_be_visible()
+
+        page.set_input_files("#file-input", str(clip.path))
+
+        expect(page).to_have_url(re.compile(r"#/sessions/[a-z0-9]{12}$"))
+        session_id = page.url.rsplit("/", 1)[-1]
+        upload_value = page.locator("#upload-progress").evaluate("p => p.value / p.max")
+        assert upload_value == pytest.approx(1.0)
+        expect(page.locator("#session-title")).to_have_text("harbour walk.mp4")
+
+        expect(page.locator("#analysis-stage")).to_have_text(
+            "Analysis complete", timeout=ANALYSIS_TIMEOUT_MS
+        )
+        statuses = page.evaluate("window.__statuses")
+        assert statuses[0] == "running" and statuses[-1] == "completed", statuses
+
+        document = httpx.get(f"{live.url}/v1/sessions/{session_id}", timeout=30).json()
+        total = document["frames"]
+        assert document["status"] == "completed" and total >= 5
+        bar = page.locator("#analysis-progress")
+        assert bar.evaluate("p => p.value === p.max")
+        expect(page.locator("#analysis-numbers")).to_have_text(f"{total} / {total} frames")
+
+        # The timeline: one card per analysed frame, each with a loaded thumbnail and mm:ss.
+        cards = page.locator("#moments .moment")
+        expect(cards).to_have_count(total)
+        expect(page.locator("#moments-count")).to_have_text(str(total))
+        expect(page.locator("#scrubber-marks .scrubber-mark")).to_have_count(total)
+        for i in range(total):
+            card = cards.nth(i)
+            card.scroll_into_view_if_needed()
+            expect(card.locator(".moment-time")).to_have_text(re.compile(r"^\d\d:\d\d$"))
+            expect(card.locator(".moment-desc")).not_to_be_empty()
+            card.locator("img").evaluate(
+                "img => img.complete && img.naturalWidth > 0 || new Promise((ok, fail) => {"
+                " img.onload = ok; img.onerror = () => fail(new Error('thumbnail failed')); })"
+            )
+        # The on-screen words of the clip show up as text chips.
+        chips = page.locator("#moments .chip-text").all_inner_texts()
+        assert {"WELCOME", "HARBOR", "SUNRISE"} <= set(chips)
+
+        # Clicking a later moment seeks the player to it.
+        target = cards.filter(has_text="SUNRISE").first
+        seconds = float(target.get_attribute("data-t"))
+        assert seconds > 0
+        page.wait_for_function("document.getElementById('player').readyState >= 1")
+        assert page.evaluate("document.getElementById('player').currentTime") == 0
+        target.click()
+        page.wait_for_function(
+            "t => Math.abs(document.getElementById('player').currentTime - t) < 0.25", arg=seconds
+        )
+        expect(target).to_have_attribute("aria-current", "true")
+        page.wait_for_function("!document.getElementById('player').seeking")
+
+        # The session list shows the new session, completed.
+        item = page.locator(f'.session-item[data-session-id="{session_id}"]')
+        expect(item).to_contain_text("harbour walk.mp4")
+        expect(item.locator(".badge")).to_have_text("completed")
+
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=str(ARTIFACTS / "web-ui.png"))
+    assert page_errors == []
+
+
+def test_a_rejected_file_shows_a_clear_error(
+    settings: Settings, tmp_path: Path, page: Page, page_errors: list[str]
+) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("shopping list: not a video\n" * 40)
+    with serving(settings) as live:
+        page.goto(live.url)
+        page.set_input_files("#file-input", str(notes))
+
+        alert = page.get_by_role("alert").filter(has_text="notes.txt")
+        expect(alert).to_be_visible()
+        expect(alert).to_contain_text("“notes.txt” was rejected.")
+        expect(alert).to_contain_text(re.compile(r"not a video", re.IGNORECASE))
+        # Nothing else happened: still on the start page, no session was created, and the
+        # drop zone is ready for the next file.
+        expect(page.locator("#welcome")).to_be_visible()
+        expect(page.locator("#sessions-empty")).to_be_visible()
+        expect(page.locator("#file-input")).to_be_enabled()
+        sessions = httpx.get(f"{live.url}/v1/sessions", timeout=30).json()["sessions"]
+        assert sessions == []
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "web-ui-rejected.png"))
+    assert page_errors == []
+
+
+def _final_status(events_url: str) -> str:
+    """Follow the session's event stream (no polling, so no rate limit) to its final status."""
+    with connect(events_url, open_timeout=30) as socket:
+        for message in socket:
+            event = json.loads(message)
+            if event["type"] == "final":
+                return str(event["status"])
+    raise AssertionError("the event stream ended without a final event")
+
+
+def test_chat_citations_and_chapters_seek_the_player(
+    settings: Settings, tmp_path: Path, page: Page, page_errors: list[str]
+) -> None:
+    """The real chat endpoint (retrieval-only answers: no chat model is configured in tests)
+    streams an answer whose ``[mm:ss]`` citations seek the player; chapters seek it too."""
+    clip = write_clip(tmp_path / "demo.mp4")
+    with serving(settings) as live, httpx.Client(base_url=live.url, timeout=60) as client:
+        with clip.path.open("rb") as handle:
+            response = client.post("/v1/videos", files={"file": ("demo.mp4", handle)})
+        assert response.status_code == 202, response.text
+        session_id = response.json()["session_id"]
+        assert _final_status(f"{live.ws_url}/v1/sessions/{session_id}/events") == "completed"
+
+        def session_with_chapters(route: Route) -> None:
+            # Stands in for summary/chapters until the session document carries them.
+            document = route.fetch().json()
+            document.setdefault("summary", "Five title cards [00:00] to [00:18].")
+            document.setdefault(
+                "chapters",
+                [{"start_s": 0.0, "title": "Welcome"}, {"start_s": 4.0, "title": "Harbor"}],
+            )
+            route.fulfill(json=document)
+
+        page.route(lambda url: url.endswith(f"/v1/sessions/{session_id}"), session_with_chapters)
+        page.goto(f"{live.url}/#/sessions/{session_id}")
+        expect(page.locator("#moments .moment")).not_to_have_count(0)
+        page.wait_for_function("document.getElementById('player').readyState >= 1")
+
+        page.get_by_role("tab", name="Chat").click()
+        page.get_by_label("Ask about this video").fill("When is SUNRISE on screen?")
+        page.keyboard.press("Enter")
+        answer = page.locator('.chat-msg[data-role="assistant"]')
+        expect(answer).to_contain_text("SUNRISE")
+        expect(answer.locator("button.cite")).not_to_have_count(0)
+        assert "[" not in answer.inner_text(), "a citation was left as text"
+        citation = answer.get_by_role("button", name="Seek to 00:12")
+        citation.click()
+        page.wait_for_function(
+            "Math.abs(document.getElementById('player').currentTime - 12) < 0.25"
+        )
+
+        page.get_by_role("tab", name="Summary").click()
+        expect(page.locator("#chapters button")).not_to_have_count(0)
+        chapter = page.locator("#chapters button").nth(1)
+        start = parse_timestamp(chapter.locator("time").inner_text())
+        chapter.click()
+        page.wait_for_function(
+            "t => Math.abs(document.getElementById('player').currentTime - t) < 0.25", arg=start
+        )
+        page.get_by_role("tab", name="Chat").click()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "web-ui-chat.png"))
+    assert page_errors == []
+
+
+def parse_timestamp(text: str) -> float:
+    seconds = 0.0
+    for part in text.split(":"):
+        seconds = seconds * 60 + float(part)
+    return seconds
