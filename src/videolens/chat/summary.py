@@ -157,6 +157,8 @@ def _title(frame: dict[str, Any]) -> str:
     if text:
         return " ".join(text[:3])[:60]
     description = str(frame.get("description") or "").strip()
+    # "New shot." opens the description of every shot's first frame: it says nothing of the shot.
+    description = re.sub(r"^new shot\.\s*", "", description, flags=re.IGNORECASE)
     first = re.split(r"[.;,]", description, maxsplit=1)[0]
     words = first.split()
     return " ".join(words[:8]) + ("…" if len(words) > 8 else "") if words else "Untitled"

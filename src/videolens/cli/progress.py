@@ -90,6 +90,12 @@ def render_timeline(document: dict[str, Any]) -> str:
             f"coverage: {coverage['frames']} frames, {coverage['frames_per_min']} per minute, "
             f"largest gap {coverage['max_gap_s']:.1f} s"
         )
+    if document.get("summary"):
+        lines += ["", f"summary: {document['summary']}"]
+    chapters = document.get("chapters") or []
+    if chapters:
+        lines += ["", "chapters:"]
+        lines += [f"  {format_timestamp(c['start_s'])} {c['title']}" for c in chapters]
     lines.append("")
     for frame in document.get("frames") or []:
         lines.append(f"[{format_timestamp(frame['timestamp_s'])}] {frame['description']}")
