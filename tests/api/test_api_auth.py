@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 import pytest
 import websockets
 from websockets.exceptions import ConnectionClosed
 
-from conftest import serving, upload
+from conftest import LiveServer, serving, upload
 from videolens.api import create_app
 from videolens.api.security import KeyStore
 from videolens.config import Settings
@@ -64,6 +65,63 @@ def test_each_key_sees_only_its_own_sessions(settings: Settings, text_clip: Clip
 
         assert keys.revoke(alice_record.key_id)
         assert a.get(url).status_code == 401
+
+
+def _completed_session(api: LiveServer, key: str, clip: ClipSpec) -> tuple[str, list[Any]]:
+    """A completed session of ``key``'s and its frames; waits on the event stream (no polling)."""
+    with api.client(key) as client:
+        session_id = upload(client, clip.path).json()["session_id"]
+
+        async def final_status() -> str:
+            url = f"{api.ws_url}/v1/sessions/{session_id}/events?api_key={key}"
+            async with websockets.connect(url) as socket:
+                async for message in socket:
+                    event = json.loads(message)
+                    if event["type"] == "final":
+                        return str(event["status"])
+            raise AssertionError("the event stream ended without a final event")
+
+        assert asyncio.run(final_status()) == "completed"
+        frames = client.get(f"/v1/sessions/{session_id}/frames").json()["frames"]
+    assert frames
+    return session_id, frames
+
+
+def test_media_accept_the_key_as_a_query_parameter(settings: Settings, text_clip: ClipSpec) -> None:
+    keys = KeyStore(settings.data_dir / "keys.json")
+    _, alice = keys.create("alice")
+    _, bob = keys.create("bob")
+    with serving(settings) as api, api.client() as anonymous:
+        session_id, frames = _completed_session(api, alice, text_clip)
+        image, video = frames[0]["image_url"], f"/v1/sessions/{session_id}/video"
+
+        loaded = anonymous.get(image, params={"api_key": alice})
+        assert loaded.status_code == 200 and loaded.content[:2] == b"\xff\xd8"
+        ranged = anonymous.get(video, params={"api_key": alice}, headers={"Range": "bytes=0-9"})
+        assert ranged.status_code == 206 and len(ranged.content) == 10
+        for url in (image, video):
+            assert anonymous.get(url).status_code == 401, url
+            assert anonymous.get(url, params={"api_key": alice + "x"}).status_code == 401, url
+            other = anonymous.get(url, params={"api_key": bob})
+            assert other.status_code == 404 and other.json()["error"]["code"] == "not_found"
+        # Only media take the key from the URL: API calls still need a header.
+        session = f"/v1/sessions/{session_id}"
+        assert anonymous.get(session, params={"api_key": alice}).status_code == 401
+        assert anonymous.get(f"{session}/frames", params={"api_key": alice}).status_code == 401
+
+
+def test_media_have_their_own_larger_allowance(settings: Settings, text_clip: ClipSpec) -> None:
+    _, alice = KeyStore(settings.data_dir / "keys.json").create("alice")
+    # 12 API calls a minute; media get 20 times that, in a bucket of their own.
+    limited = settings.model_copy(update={"rate_limit_per_minute": 12})
+    with serving(limited) as api, api.client(alice) as client:
+        _, frames = _completed_session(api, alice, text_clip)
+        urls = [frames[i % len(frames)]["image_url"] for i in range(200)]
+        statuses = [client.get(url).status_code for url in urls]
+        assert statuses == [200] * 200
+        api_calls = [client.get("/v1/sessions").status_code for _ in range(15)]
+        assert 429 in api_calls, "API calls are no longer limited"
+        assert api_calls[0] == 200, "thumbnails used up the API calls' allowance"
 
 
 def test_rate_limit_answers_429_with_retry_after(settings: Settings) -> None:

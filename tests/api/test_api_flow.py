@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 import websockets
 
-from conftest import LiveServer, leftovers, poll, upload
+from conftest import LiveServer, leftovers, poll, serving, upload
+from videolens.config import Settings
+from videolens.store import SessionStore
 from videolens.video.synthetic import ClipSpec
 
 
@@ -47,6 +49,14 @@ def test_upload_streams_events_until_completed(api: LiveServer, text_clip: ClipS
         assert session["video"]["duration_s"] == pytest.approx(text_clip.duration_s, abs=0.1)
         assert "path" not in session["video"]
         assert session["coverage"]["frames"] == session["frames"] > 0
+        # Without a chat model the pipeline writes an extractive summary and shot chapters.
+        assert session["summary_mode"] == "shots"
+        assert isinstance(session["summary"], str) and session["summary"]
+        assert session["chapters"], "no chapters"
+        for chapter in session["chapters"]:
+            assert set(chapter) == {"start_s", "title"} and chapter["title"]
+        starts = [chapter["start_s"] for chapter in session["chapters"]]
+        assert starts == sorted(starts) and starts[0] >= 0
         assert sorted(pushed) == sorted(
             f["index"] for f in client.get(f"/v1/sessions/{session_id}/frames").json()["frames"]
         )
@@ -64,6 +74,8 @@ def test_upload_streams_events_until_completed(api: LiveServer, text_clip: ClipS
 
         listed = client.get("/v1/sessions").json()["sessions"]
         assert [s["session_id"] for s in listed] == [session_id]
+        assert listed[0]["filename"] == "holiday clip.mp4"
+        assert listed[0]["frames"] == session["frames"]
 
         # Reconnecting after the end: the current state first, then the final event.
         again = asyncio.run(_events(f"{api.ws_url}/v1/sessions/{session_id}/events"))
@@ -148,3 +160,25 @@ def _wait_until_done(client: Any, session_id: str) -> dict[str, Any]:
 
     result: dict[str, Any] = poll(finished, 120, "the analysis to end")
     return result
+
+
+def test_the_list_counts_the_frames_described_so_far(settings: Settings) -> None:
+    """A running session's frames live in batch files until it completes; the list counts them."""
+    store = SessionStore(settings.sessions_dir)
+    running = store.create("/videos/walk.mp4", {})["session_id"]
+    store.update(running, filename="walk.mp4")
+    store.write_batch(running, "b0", [_frame(0, 0.0), _frame(1, 1.0)])
+    store.write_batch(running, "b1", [_frame(2, 2.0)])
+    store.write_batch(running, "b1", [_frame(2, 2.0)])  # a retried batch replaces its file
+    theirs = store.create("/videos/other.mp4", {})["session_id"]
+    store.update(theirs, owner="key_someone_else")
+    with serving(settings, run_workers=False) as live, live.client() as client:
+        listed = client.get("/v1/sessions").json()["sessions"]
+    assert [(s["session_id"], s["status"], s["frames"]) for s in listed] == [
+        (running, "running", 3)
+    ]
+    assert listed[0]["filename"] == "walk.mp4"
+
+
+def _frame(index: int, timestamp_s: float) -> dict[str, Any]:
+    return {"index": index, "timestamp_s": timestamp_s, "description": f"frame {index}"}

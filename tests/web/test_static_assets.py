@@ -1,5 +1,5 @@
-"""The web UI's static files: local assets only, ids the script needs exist, labelled controls,
-and the API app serves them."""
+"""The web UI's static files: local assets only, ids the scripts need exist, labelled controls,
+and the API app serves them (modules as JavaScript)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,10 @@ from videolens.api.main import create_app
 from videolens.config import Settings
 
 STATIC = Path(str(resources.files("videolens.web") / "static"))
-ASSETS = ("index.html", "app.js", "style.css")
+ENTRY = "main.js"
+MODULES = sorted(path.name for path in STATIC.glob("*.js"))
+ASSETS = ("index.html", ENTRY, "style.css")
+IMPORT = re.compile(r"""^import\s[^;]*?\sfrom\s+["']([^"']+)["'];""", re.MULTILINE)
 
 
 class _Page(HTMLParser):
@@ -61,14 +64,14 @@ def test_the_package_ships_the_ui() -> None:
 
 def test_index_references_only_local_files_that_exist(page: _Page) -> None:
     assets = [(tag, url) for tag, url in page.references if not url.startswith(("#", "data:"))]
-    assert ("script", "app.js") in assets and ("link", "style.css") in assets
+    assert ("script", ENTRY) in assets and ("link", "style.css") in assets
     for tag, url in assets:
         assert not re.match(r"^([a-z]+:)?//", url, re.IGNORECASE), f"<{tag}> loads {url} remotely"
         assert not url.startswith("/"), f"<{tag}> {url}: keep asset paths relative"
         assert (STATIC / url.split("?")[0]).is_file(), f"<{tag}> {url} does not exist"
 
 
-@pytest.mark.parametrize("name", ["app.js", "style.css"])
+@pytest.mark.parametrize("name", [*MODULES, "style.css"])
 def test_scripts_and_styles_load_nothing_remote(name: str) -> None:
     source = (STATIC / name).read_text(encoding="utf-8")
     assert not re.search(r"https?://", source), f"{name} mentions a remote URL"
@@ -78,8 +81,25 @@ def test_scripts_and_styles_load_nothing_remote(name: str) -> None:
     )
 
 
-def test_every_element_the_script_looks_up_exists(page: _Page) -> None:
-    source = (STATIC / "app.js").read_text(encoding="utf-8")
+def test_the_modules_are_small_and_all_reached_from_the_entry() -> None:
+    reached, todo = set(), [ENTRY]
+    while todo:
+        name = todo.pop()
+        if name in reached:
+            continue
+        reached.add(name)
+        source = (STATIC / name).read_text(encoding="utf-8")
+        assert len(source.splitlines()) <= 300, f"{name} is over 300 lines: split it"
+        for target in IMPORT.findall(source):
+            assert target.startswith("./") and target.endswith(".js"), f"{name} imports {target}"
+            assert (STATIC / target[2:]).is_file(), f"{name} imports {target}, which is missing"
+            todo.append(target[2:])
+    assert reached == set(MODULES), f"modules nothing imports: {set(MODULES) - reached}"
+    assert len(MODULES) >= 8
+
+
+def test_every_element_the_scripts_look_up_exists(page: _Page) -> None:
+    source = "\n".join((STATIC / name).read_text(encoding="utf-8") for name in MODULES)
     wanted = set(re.findall(r"""\$\(\s*["']([\w-]+)["']\s*\)""", source))
     wanted |= set(re.findall(r"""getElementById\(\s*["']([\w-]+)["']\s*\)""", source))
     assert len(wanted) > 30
@@ -104,9 +124,11 @@ def test_the_api_serves_the_ui(tmp_path: Path) -> None:
     index = client.get("/")
     assert index.status_code == 200
     assert index.headers["content-type"].startswith("text/html")
-    assert '<script type="module" src="app.js">' in index.text
-    script = client.get("/app.js")
-    assert script.status_code == 200 and "javascript" in script.headers["content-type"]
+    assert f'<script type="module" src="{ENTRY}">' in index.text
+    for name in MODULES:
+        script = client.get(f"/{name}")
+        assert script.status_code == 200, name
+        assert script.headers["content-type"].startswith("text/javascript"), name
     style = client.get("/style.css")
     assert style.status_code == 200 and style.headers["content-type"].startswith("text/css")
     assert client.get("/missing.js").status_code == 404

@@ -16,7 +16,7 @@ from types import ModuleType
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 from websockets.sync.client import connect
 
 from videolens.config import Settings
@@ -211,7 +211,8 @@ def test_chat_citations_and_chapters_seek_the_player(
     settings: Settings, tmp_path: Path, page: Page, page_errors: list[str]
 ) -> None:
     """The real chat endpoint (retrieval-only answers: no chat model is configured in tests)
-    streams an answer whose ``[mm:ss]`` citations seek the player; chapters seek it too."""
+    streams an answer whose ``[mm:ss]`` citations seek the player; the session's own chapters
+    (shot-based without a chat model) seek it too."""
     clip = write_clip(tmp_path / "demo.mp4")
     with serving(settings) as live, httpx.Client(base_url=live.url, timeout=60) as client:
         with clip.path.open("rb") as handle:
@@ -220,17 +221,6 @@ def test_chat_citations_and_chapters_seek_the_player(
         session_id = response.json()["session_id"]
         assert _final_status(f"{live.ws_url}/v1/sessions/{session_id}/events") == "completed"
 
-        def session_with_chapters(route: Route) -> None:
-            # Stands in for summary/chapters until the session document carries them.
-            document = route.fetch().json()
-            document.setdefault("summary", "Five title cards [00:00] to [00:18].")
-            document.setdefault(
-                "chapters",
-                [{"start_s": 0.0, "title": "Welcome"}, {"start_s": 4.0, "title": "Harbor"}],
-            )
-            route.fulfill(json=document)
-
-        page.route(lambda url: url.endswith(f"/v1/sessions/{session_id}"), session_with_chapters)
         page.goto(f"{live.url}/#/sessions/{session_id}")
         expect(page.locator("#moments .moment")).not_to_have_count(0)
         page.wait_for_function("document.getElementById('player').readyState >= 1")

@@ -6,7 +6,12 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, WebSocket
-from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import (
+    APIKeyHeader,
+    APIKeyQuery,
+    HTTPAuthorizationCredentials,
+    HTTPBearer,
+)
 from temporalio.client import Client
 
 from videolens.api.errors import ApiError
@@ -16,7 +21,6 @@ from videolens.chat.retrieval import Retriever
 from videolens.config import Settings
 from videolens.errors import SessionNotFoundError
 from videolens.store import SessionStore
-from videolens.store.atomic import read_json
 
 
 @dataclass
@@ -27,6 +31,7 @@ class Services:
     store: SessionStore
     keys: KeyStore
     limiter: RateLimiter
+    media_limiter: RateLimiter
     client: Client
     local_mode: bool
     retriever: Retriever
@@ -41,10 +46,18 @@ ServicesDep = Annotated[Services, Depends(services)]
 
 _bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer vl_...`")
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="`X-API-Key: vl_...`")
+_query_key = APIKeyQuery(
+    name="api_key",
+    auto_error=False,
+    description="`?api_key=vl_...`, for `<img>` and `<video>`, which cannot send headers",
+)
 
 
-def authenticate(found: Services, raw_key: str | None) -> str:
-    """The principal (key id, or ``local``) for ``raw_key``, with a rate-limit token taken."""
+def authenticate(found: Services, raw_key: str | None, *, media: bool = False) -> str:
+    """The principal (key id, or ``local``) for ``raw_key``, with a rate-limit token taken.
+
+    ``media`` takes the token from the media bucket (frame images, video ranges) instead.
+    """
     if raw_key:
         record = found.keys.verify(raw_key)
         if record is None:
@@ -59,7 +72,8 @@ def authenticate(found: Services, raw_key: str | None) -> str:
             "an API key is required: send `Authorization: Bearer <key>` or `X-API-Key: <key>`",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    wait_s = found.limiter.acquire(principal)
+    limiter = found.media_limiter if media else found.limiter
+    wait_s = limiter.acquire(principal)
     if wait_s > 0:
         raise ApiError(
             429,
@@ -79,6 +93,24 @@ def principal(
 
 
 Principal = Annotated[str, Depends(principal)]
+
+
+def media_principal(
+    found: ServicesDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    header_key: Annotated[str | None, Depends(_api_key)],
+    query_key: Annotated[str | None, Depends(_query_key)],
+) -> str:
+    """Like ``principal``, for media GETs: the key may also come as ``?api_key=``.
+
+    Only these routes read the query key, so a key in a URL is never worth more than reading
+    media. The server logs no URLs (uvicorn's access log is off), so the key stays out of logs.
+    """
+    raw_key = bearer.credentials if bearer else header_key or query_key
+    return authenticate(found, raw_key, media=True)
+
+
+MediaPrincipal = Annotated[str, Depends(media_principal)]
 
 
 def websocket_key(websocket: WebSocket) -> str | None:
@@ -103,15 +135,5 @@ def session_owner(document: dict[str, Any]) -> str:
 
 
 def owned_summaries(found: Services, owner: str) -> list[dict[str, Any]]:
-    """The owner's session documents (without frames), newest first."""
-    documents = []
-    # The store's summaries carry no owner, so the documents are read directly (no frames).
-    for summary in found.store.list_sessions():
-        path = found.store.session_dir(summary["session_id"]) / "session.json"
-        try:
-            document: dict[str, Any] = read_json(path)
-        except FileNotFoundError:  # deleted meanwhile
-            continue
-        if session_owner(document) == owner:
-            documents.append(document)
-    return documents
+    """The store's summaries of the owner's sessions, newest first."""
+    return [s for s in found.store.list_sessions() if session_owner(s) == owner]

@@ -11,7 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from videolens import __version__
 from videolens.api.deps import Services
 from videolens.api.errors import install_error_handlers
-from videolens.api.ratelimit import RateLimiter
+from videolens.api.ratelimit import MEDIA_ALLOWANCE, RateLimiter
 from videolens.api.routes import chat, events, health, sessions, videos
 from videolens.api.security import KeyStore, check_exposure, local_mode_allowed
 from videolens.api.static import mount_web_ui
@@ -42,6 +42,7 @@ def create_app(settings: Settings, *, run_workers: bool = False) -> FastAPI:
                 store=SessionStore(settings.sessions_dir),
                 keys=keys,
                 limiter=RateLimiter(settings.rate_limit_per_minute),
+                media_limiter=RateLimiter(settings.rate_limit_per_minute * MEDIA_ALLOWANCE),
                 client=client,
                 local_mode=local_mode_allowed(settings.api_host, settings.environment),
                 retriever=Retriever(),

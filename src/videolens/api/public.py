@@ -35,19 +35,34 @@ def public_video(document: dict[str, Any]) -> dict[str, Any]:
     return shown
 
 
-def public_summary(document: dict[str, Any]) -> dict[str, Any]:
-    session_id = str(document["session_id"])
+def public_listed(summary: dict[str, Any]) -> dict[str, Any]:
+    """One entry of the session list, from the store's summary (``SessionStore.list_sessions``)."""
+    session_id = str(summary["session_id"])
     return {
         "session_id": session_id,
-        "status": document["status"],
-        "created_at": document["created_at"],
-        "updated_at": document.get("updated_at"),
-        "filename": public_video(document)["filename"],
-        "duration_s": (document.get("video") or {}).get("duration_s"),
-        "frames": len(document.get("frames") or []),
-        "error": document.get("error"),
+        "status": summary["status"],
+        "created_at": summary["created_at"],
+        "updated_at": summary.get("updated_at"),
+        "filename": summary.get("filename") or _basename(str(summary.get("video") or "")),
+        "duration_s": summary.get("duration_s"),
+        "frames": summary.get("frames") or 0,
+        "error": summary.get("error"),
         "links": session_links(session_id),
     }
+
+
+def public_summary(document: dict[str, Any]) -> dict[str, Any]:
+    """The session list's fields, from a whole session document."""
+    video = document.get("video") or {}
+    return public_listed(
+        {
+            **document,
+            "filename": public_video(document)["filename"],
+            "video": video.get("path", ""),
+            "duration_s": video.get("duration_s"),
+            "frames": len(document.get("frames") or []),
+        }
+    )
 
 
 def public_session(
@@ -62,6 +77,10 @@ def public_session(
         coverage=document.get("coverage"),
         timings=document.get("timings") or {},
         finished_at=document.get("finished_at"),
+        # Written when the analysis completes: null/empty while running or after a failure.
+        summary=document.get("summary"),
+        chapters=document.get("chapters") or [],
+        summary_mode=document.get("summary_mode"),
         progress=asdict(progress) if progress is not None else None,
         links=session_links(session_id),
     )

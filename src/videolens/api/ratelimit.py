@@ -1,4 +1,11 @@
-"""Per-principal token buckets: ``rate_limit_per_minute`` requests, refilled continuously."""
+"""Per-principal token buckets: ``rate_limit_per_minute`` requests, refilled continuously.
+
+Media GETs (frame images, video ranges) draw from a second bucket per principal,
+``MEDIA_ALLOWANCE`` times larger: one page of a long session shows hundreds of thumbnails and a
+seeking player sends many range requests, which must not use up the API calls' budget (or be
+refused by it). They are limited rather than exempt, so a leaked key still cannot be used to
+hammer the disk without bound.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,8 @@ import math
 import threading
 import time
 from dataclasses import dataclass
+
+MEDIA_ALLOWANCE = 20
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mimetypes
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -17,6 +18,9 @@ def mount_web_ui(app: FastAPI, directory: Path = WEB_DIR) -> None:
     Mounted after every route, so ``/v1``, ``/docs`` and the health checks take precedence.
     """
     if (directory / "index.html").is_file():
+        # The UI is native ES modules, which browsers refuse unless served as JavaScript; the
+        # platform's MIME table (a Windows registry, a bare container) may map .js otherwise.
+        mimetypes.add_type("text/javascript", ".js")
         app.mount("/", StaticFiles(directory=directory, html=True), name="web")
         return
 

@@ -100,24 +100,37 @@ class SessionStore:
         return document
 
     def list_sessions(self) -> list[dict[str, Any]]:
-        """Summaries of every session, newest first."""
-        summaries = []
+        """Summaries of every session (no frames, only their count), newest first.
+
+        A running session's count is of the frames described so far.
+        """
         if not self.root.is_dir():
             return []
+        summaries = []
         for path in self.root.glob("*/session.json"):
-            document = read_json(path)
-            summaries.append(
-                {
-                    "session_id": document["session_id"],
-                    "status": document["status"],
-                    "created_at": document["created_at"],
-                    "video": document["video"].get("path", ""),
-                    "duration_s": document["video"].get("duration_s"),
-                    "frames": len(document.get("frames") or []),
-                    "error": document.get("error"),
-                }
-            )
+            try:
+                summaries.append(self._summary(read_json(path)))
+            except FileNotFoundError:  # deleted meanwhile
+                continue
         return sorted(summaries, key=lambda s: str(s["created_at"]), reverse=True)
+
+    def _summary(self, document: dict[str, Any]) -> dict[str, Any]:
+        frames = document.get("frames") or []
+        if document["status"] == SessionStatus.RUNNING.value:
+            # Sessions are few and batch files small, so reading them here stays cheap.
+            frames = self.described_frames(document["session_id"])
+        return {
+            "session_id": document["session_id"],
+            "status": document["status"],
+            "created_at": document["created_at"],
+            "updated_at": document.get("updated_at"),
+            "owner": document.get("owner"),
+            "filename": document.get("filename"),
+            "video": document["video"].get("path", ""),
+            "duration_s": document["video"].get("duration_s"),
+            "frames": len(frames),
+            "error": document.get("error"),
+        }
 
     def update(self, session_id: str, **fields: Any) -> dict[str, Any]:
         """Merge ``fields`` into the stored document (top level)."""

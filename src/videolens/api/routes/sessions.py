@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse, JSONResponse
 
 from videolens.api import analysis
 from videolens.api.deps import (
+    MediaPrincipal,
     Principal,
     ServicesDep,
     owned_document,
@@ -18,7 +19,7 @@ from videolens.api.deps import (
     session_owner,
 )
 from videolens.api.errors import ApiError
-from videolens.api.public import public_frame, public_session, public_summary
+from videolens.api.public import public_frame, public_listed, public_session
 from videolens.api.security import LOCAL_OWNER
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
@@ -29,8 +30,8 @@ SessionId = Annotated[str, "a 12-character session id"]
 @router.get("")
 async def list_sessions(found: ServicesDep, owner: Principal) -> dict[str, Any]:
     """Your sessions, newest first."""
-    documents = await anyio.to_thread.run_sync(owned_summaries, found, owner)
-    return {"sessions": [public_summary(d) for d in documents]}
+    summaries = await anyio.to_thread.run_sync(owned_summaries, found, owner)
+    return {"sessions": [public_listed(s) for s in summaries]}
 
 
 @router.get("/{session_id}")
@@ -74,9 +75,9 @@ async def frame_image(
     session_id: SessionId,
     index: Annotated[int, "the frame's index"],
     found: ServicesDep,
-    owner: Principal,
+    owner: MediaPrincipal,
 ) -> FileResponse:
-    """The JPEG of one analysed frame."""
+    """The JPEG of one analysed frame; the key may also come as ``?api_key=`` (for ``<img>``)."""
     document = await anyio.to_thread.run_sync(owned_document, found, owner, session_id)
     frame = next((f for f in document.get("frames") or [] if f.get("index") == index), None)
     frames_dir = found.store.frames_dir(session_id).resolve()
@@ -91,8 +92,11 @@ async def frame_image(
     response_class=FileResponse,
     responses={200: {"content": {"video/*": {}}}, 206: {"description": "Partial content"}},
 )
-async def video(session_id: SessionId, found: ServicesDep, owner: Principal) -> FileResponse:
-    """The uploaded video; honours ``Range: bytes=a-b`` (206) for seeking players."""
+async def video(session_id: SessionId, found: ServicesDep, owner: MediaPrincipal) -> FileResponse:
+    """The uploaded video; honours ``Range: bytes=a-b`` (206) for seeking players.
+
+    The key may also come as ``?api_key=`` (for ``<video>``).
+    """
     document = await anyio.to_thread.run_sync(owned_document, found, owner, session_id)
     path = Path(str((document.get("video") or {}).get("path", ""))).resolve()
     inside = path.is_relative_to(found.store.session_dir(session_id).resolve())

@@ -1,0 +1,45 @@
+// videolens web UI: upload, live analysis progress, player + timeline of moments, chat, summary.
+// Plain ES modules, no framework, no bundler. Everything the server sends is inserted as text,
+// never as HTML.
+
+import { setupApiKey } from "./api.js";
+import { setupChat } from "./chat.js";
+import { ui } from "./dom.js";
+import { setupPlayer } from "./player.js";
+import { openSession, resetSessionView, setupSessionActions } from "./session.js";
+import { loadSessions, markCurrentSession, setupSessionsList } from "./sessions.js";
+import { state } from "./state.js";
+import { detectFeatures, setupTabs } from "./tabs.js";
+import { setupFilter } from "./timeline.js";
+import { setupUpload } from "./upload.js";
+
+/** The hash says what is open: ``#/sessions/<id>``, or else the start page. */
+function route() {
+  const match = location.hash.match(/^#\/sessions\/([A-Za-z0-9_-]+)$/);
+  if (match) {
+    openSession(match[1]);
+    return;
+  }
+  resetSessionView();
+  state.sessionId = null;
+  markCurrentSession();
+  ui.sessionView.hidden = true;
+  ui.welcome.hidden = false;
+}
+
+function start() {
+  setupUpload();
+  setupPlayer();
+  setupFilter();
+  setupTabs();
+  setupChat();
+  setupSessionActions();
+  setupSessionsList();
+  setupApiKey(() => { loadSessions(); route(); });
+  window.addEventListener("hashchange", route);
+  detectFeatures();
+  loadSessions();
+  route();
+}
+
+start();

@@ -1,0 +1,166 @@
+// Live analysis progress: the event WebSocket, with polling as a fallback.
+
+import { API, api, withKey } from "./api.js";
+import { ui } from "./dom.js";
+import { formatEta, formatTime } from "./format.js";
+import { applyDocument, refreshFrames, renderFacts, renderHeader, showSessionError } from "./session.js";
+import { loadSessions } from "./sessions.js";
+import { state } from "./state.js";
+import { addFrames, renderShots } from "./timeline.js";
+
+const POLL_MS = 2000; // fallback only; two requests a poll stay well inside the rate limit
+
+const STAGES = {
+  starting: "Starting",
+  queued: "Waiting for a worker",
+  probing: "Reading the video",
+  sampling: "Sampling frames",
+  analysing: "Describing frames",
+  finalizing: "Saving results",
+  completed: "Analysis complete",
+  failed: "Analysis failed",
+  cancelled: "Analysis cancelled",
+};
+
+export function renderProgress() {
+  const status = state.doc?.status;
+  const progress = state.progress;
+  if (status !== "running" && !progress) { ui.analysis.hidden = true; return; }
+  ui.analysis.hidden = false;
+  const done = status && status !== "running";
+  const stage = done ? status : progress?.stage || "starting";
+  ui.analysisStage.textContent = STAGES[stage] || stage;
+  ui.analysis.dataset.done = String(status === "completed");
+  const described = progress?.frames_described ?? state.frames.size;
+  const sampledAll = progress && progress.segments_total && progress.segments_done === progress.segments_total;
+  const planned = sampledAll ? progress.frames_sampled : Math.max(progress?.frames_planned || 0, progress?.frames_sampled || 0);
+  if (status === "completed") {
+    const count = state.frames.size;
+    ui.analysisProgress.max = 1;
+    ui.analysisProgress.value = 1;
+    ui.analysisNumbers.textContent = `${count} / ${count} frames`;
+    const took = state.doc.timings?.total_s ?? progress?.elapsed_s;
+    ui.analysisDetail.textContent = took ? `Finished in ${Number(took).toFixed(1)} s.` : "Finished.";
+    return;
+  }
+  if (done) {
+    ui.analysisProgress.max = Math.max(1, planned);
+    ui.analysisProgress.value = described;
+    ui.analysisNumbers.textContent = planned ? `${described} / ${planned} frames` : "";
+    ui.analysisDetail.textContent = "";
+    return;
+  }
+  if (planned) {
+    ui.analysisProgress.max = planned;
+    ui.analysisProgress.value = Math.min(described, planned);
+    ui.analysisNumbers.textContent = `${described} / ${planned} frames`;
+  } else {
+    ui.analysisProgress.removeAttribute("value"); // indeterminate
+    ui.analysisNumbers.textContent = "";
+  }
+  const detail = [];
+  if (progress?.segments_total) detail.push(`segments ${progress.segments_done}/${progress.segments_total}`);
+  if (progress?.frames_sampled) detail.push(`${progress.frames_sampled} frames sampled`);
+  if (progress?.elapsed_s) detail.push(`${formatTime(progress.elapsed_s)} elapsed`);
+  const eta = formatEta(progress?.eta_s);
+  if (eta) detail.push(eta);
+  ui.analysisDetail.textContent = detail.join(" · ");
+}
+
+export function startLive(id) {
+  stopLive();
+  const live = { socket: null, timer: 0, closed: false, final: false };
+  state.live = live;
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const url = withKey(`${scheme}://${location.host}${API}/sessions/${encodeURIComponent(id)}/events`);
+  let socket;
+  try {
+    socket = new WebSocket(url);
+  } catch {
+    poll(id, live);
+    return;
+  }
+  live.socket = socket;
+  socket.onmessage = (event) => {
+    let message;
+    try { message = JSON.parse(event.data); } catch { return; }
+    if (live.closed) return;
+    handleEvent(id, live, message);
+  };
+  socket.onclose = () => {
+    live.socket = null;
+    if (!live.closed && !live.final) poll(id, live); // the socket dropped mid-run: poll instead
+  };
+}
+
+function handleEvent(id, live, message) {
+  switch (message.type) {
+    case "state":
+    case "session":
+      if (message.session || message.document) applyDocument(message.session || message.document);
+      else if (message.status && state.doc) { state.doc.status = message.status; renderHeader(); }
+      if (message.progress) { state.progress = message.progress; renderProgress(); }
+      if (message.frames) addFrames(message.frames);
+      break;
+    case "progress":
+      state.progress = message.progress || message;
+      renderProgress();
+      break;
+    case "frames":
+      addFrames(message.frames);
+      renderFacts();
+      renderShots();
+      break;
+    case "final":
+    case "done":
+      live.final = true;
+      finishLive(id, live);
+      break;
+    case "error":
+      if (message.message) showSessionError(message.message);
+      break;
+    default:
+      break;
+  }
+}
+
+async function finishLive(id, live) {
+  live.closed = true;
+  live.socket?.close();
+  clearTimeout(live.timer);
+  try {
+    const doc = await api(`/sessions/${encodeURIComponent(id)}`);
+    if (state.sessionId !== id) return;
+    applyDocument(doc);
+    await refreshFrames(id);
+  } catch (error) {
+    if (state.sessionId === id) showSessionError(error.message);
+  }
+  loadSessions();
+}
+
+function poll(id, live) {
+  if (live.closed) return;
+  live.timer = setTimeout(async () => {
+    if (live.closed) return;
+    try {
+      const doc = await api(`/sessions/${encodeURIComponent(id)}`);
+      if (live.closed || state.sessionId !== id) return;
+      applyDocument(doc);
+      if (doc.status !== "running") { finishLive(id, live); return; }
+      await refreshFrames(id);
+    } catch (error) {
+      if (error.status === 404) { live.closed = true; showSessionError("This session was deleted."); return; }
+    }
+    poll(id, live);
+  }, POLL_MS);
+}
+
+export function stopLive() {
+  const live = state.live;
+  if (!live) return;
+  live.closed = true;
+  clearTimeout(live.timer);
+  live.socket?.close();
+  state.live = null;
+}
