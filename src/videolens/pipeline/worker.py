@@ -42,48 +42,32 @@ async def running_workers(
     ``concurrency`` overrides the per-queue maximum of concurrent activities from settings.
     """
     store = SessionStore(settings.sessions_dir)
-    vision = VisionActivities(store, settings)
-    workers: list[Worker] = []
-    executors: list[ThreadPoolExecutor] = []
+    cpu, vision = CpuActivities(store, settings), VisionActivities(store, settings)
+    # (task queue, default slots, activities, runs workflows) for each queue this worker serves.
+    served: list[tuple[str, int, list[Callable[..., Any]], bool]] = []
     if queue in (Queue.CPU, Queue.ALL):
-        slots = concurrency or settings.cpu_concurrency
-        executors.append(ThreadPoolExecutor(max_workers=slots + 1))
-        cpu = CpuActivities(store, settings)
-        workers.append(
-            _worker(
-                client,
-                settings.cpu_task_queue,
-                executors[-1],
-                slots,
-                activities=[cpu.probe, cpu.sample, cpu.summarize, cpu.finalize],
-                with_workflows=True,
-            )
-        )
+        cpu_activities: list[Callable[..., Any]] = [
+            cpu.probe,
+            cpu.sample,
+            cpu.summarize,
+            cpu.finalize,
+        ]
+        served.append((settings.cpu_task_queue, settings.cpu_concurrency, cpu_activities, True))
     if queue in (Queue.VISION, Queue.ALL):
-        slots = concurrency or settings.vision_concurrency
-        executors.append(ThreadPoolExecutor(max_workers=slots + 1))
-        workers.append(
-            _worker(
-                client,
-                settings.vision_task_queue,
-                executors[-1],
-                slots,
-                activities=[vision.describe],
-                with_workflows=False,
-            )
+        served.append(
+            (settings.vision_task_queue, settings.vision_concurrency, [vision.describe], False)
         )
     if queue is Queue.CLOUD:
-        slots = concurrency or settings.vision_max_concurrency
+        served.append(
+            (settings.cloud_task_queue, settings.vision_max_concurrency, [vision.describe], False)
+        )
+    executors: list[ThreadPoolExecutor] = []
+    workers: list[Worker] = []
+    for task_queue, default_slots, activities, with_workflows in served:
+        slots = concurrency or default_slots
         executors.append(ThreadPoolExecutor(max_workers=slots + 1))
         workers.append(
-            _worker(
-                client,
-                settings.cloud_task_queue,
-                executors[-1],
-                slots,
-                activities=[vision.describe],
-                with_workflows=False,
-            )
+            _worker(client, task_queue, executors[-1], slots, activities, with_workflows)
         )
     try:
         async with _all_running(workers):
@@ -99,7 +83,6 @@ def _worker(
     task_queue: str,
     executor: ThreadPoolExecutor,
     slots: int,
-    *,
     activities: list[Callable[..., Any]],
     with_workflows: bool,
 ) -> Worker:
