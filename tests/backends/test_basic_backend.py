@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import av
 import cv2
 import numpy as np
 import pytest
@@ -18,6 +19,8 @@ from videolens.backends import (
 from videolens.backends.basic import BasicBackend
 from videolens.backends.basic.colours import colour_name
 from videolens.config import Settings
+from videolens.video.decode import save_jpeg
+from videolens.video.synthetic import write_clip
 
 RGB = tuple[int, int, int]
 
@@ -168,6 +171,45 @@ def test_frames_without_faces_report_none(backend: BasicBackend, tmp_path: Path)
         assert result.extra["faces"] == []
         assert result.people == []
         assert "no faces detected" in result.description
+
+
+def test_demo_clip_title_cards_have_no_faces(tmp_path: Path) -> None:
+    """Regression: the ``default`` cascade took the WELCOME and HARBOR plates' letters for a face.
+
+    Frames are decoded and saved the way the sampler does (768 px long side, JPEG quality 85),
+    at the start, middle and end of every shot of the demo clip, at two encode sizes.
+    """
+    backend = BasicBackend(ocr=False)
+    frames: list[FrameInput] = []
+    shots_seen: set[str] = set()
+    for width, height in ((640, 360), (1280, 720)):
+        spec = write_clip(tmp_path / f"demo_{width}.mp4", width=width, height=height)
+        wanted, start = [], 0.0
+        for shot in spec.shots:
+            wanted += [start + 0.1, start + shot.duration_s / 2, start + shot.duration_s - 0.2]
+            start += shot.duration_s
+        with av.open(str(spec.path)) as container:
+            stream = container.streams.video[0]
+            for decoded in container.decode(stream):
+                timestamp = float(decoded.pts * stream.time_base)
+                if not wanted or timestamp + 1e-6 < wanted[0]:
+                    continue
+                wanted.pop(0)
+                path = tmp_path / f"{width}_{len(frames):03d}.jpg"
+                save_jpeg(decoded, path, max_side=768, quality=85, rotation=0)
+                frames.append(FrameInput(len(frames), timestamp, str(path)))
+                shots_seen.add(spec.shot_at(timestamp).text or "dark")
+        assert not wanted
+
+    results = backend.describe(frames)
+
+    assert shots_seen == {"WELCOME", "HARBOR", "dark", "SUNRISE", "THE END"}
+    assert len(results) == 30
+    with_faces = [
+        (f.timestamp_s, r.extra["faces"]) for f, r in zip(frames, results, strict=True) if r.people
+    ]
+    assert with_faces == []
+    assert all("no faces detected" in r.description for r in results)
 
 
 def _schematic_face(frame: np.ndarray, centre: tuple[int, int], size: int) -> None:

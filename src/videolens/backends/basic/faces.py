@@ -12,15 +12,26 @@ from numpy.typing import NDArray
 
 from videolens.backends.base import BackendUnavailableError
 
-CASCADE_FILE = "haarcascade_frontalface_default.xml"
+CASCADE_FILE = "haarcascade_frontalface_alt2.xml"
+"""The ``alt2`` frontal-face cascade rather than ``default``: ``default`` took the letters of
+black-on-white title plates for faces (every WELCOME and HARBOR frame of the demo clip). Measured
+on 564 face-free frames (demo-clip frames, 140 title cards, 19 scikit-image photos) and 34 frames
+with a face (drawn faces, the scikit-image astronaut at several sizes): ``default`` with 5
+neighbours claimed faces on 102 face-free frames and found 16 faces, ``alt2`` with 7 neighbours
+claimed none and found 22, in about the same time."""
 DETECTION_MAX_SIDE = 640
 """Faces are searched on a greyscale copy with its long side capped here.
 
-With the cascade's 24 px window this finds faces down to ~7% of a 16:9 frame's height. 512 is
-~1.5x faster on textured frames (~80 vs ~125 ms at 768x432) but reaches only ~8% and missed
-more of the drawn test faces."""
-MIN_NEIGHBOURS = 5
-"""Overlapping detections a face needs; higher trades missed faces for fewer false ones."""
+With ``alt2``'s 20 px window this reaches faces down to ~6% of a 16:9 frame's height (in
+practice the neighbour count needs somewhat larger ones). Measured with the ``default`` cascade,
+512 was ~1.5x faster on textured frames (~80 vs ~125 ms at 768x432) but missed more of the drawn
+test faces; ``alt2`` at 640 takes about what ``default`` did (~100-140 ms textured, 2 cores)."""
+MIN_NEIGHBOURS = 7
+"""Overlapping detections a face needs; higher trades missed faces for fewer false ones.
+
+With ``alt2``, 5 still claimed a face in a photo of coins and 6 did too; 7 claimed none in the
+measured set and lost one astronaut (face ~13% of the frame height) that 5 found. A face that is
+reported but absent misleads more than one that is missed."""
 
 
 @dataclass(frozen=True)
