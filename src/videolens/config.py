@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     cpu_concurrency: int = Field(default=2, ge=1)
     vision_concurrency: int = Field(default=1, ge=1)
     # A killed worker's activity is retried elsewhere once this passes without a heartbeat.
-    heartbeat_timeout_s: float = Field(default=20.0, gt=0)
+    heartbeat_timeout_s: float = Field(default=10.0, gt=0)
 
     # Sampling.
     strategy: SamplingStrategy = SamplingStrategy.ADAPTIVE

@@ -87,6 +87,7 @@ class CpuActivities:
                     Path(request.frames_dir),
                     checkpoint=checkpoint,
                     on_checkpoint=beater.update,
+                    checkpoint_every_s=beater.interval_s,
                 )
             except InvalidVideoError as err:
                 raise ApplicationError(str(err), type=INVALID_VIDEO, non_retryable=True) from err

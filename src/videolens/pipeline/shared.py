@@ -34,7 +34,7 @@ class AnalyzeVideoInput:
     prompt: str = ""
     cpu_task_queue: str = "videolens-cpu"
     vision_task_queue: str = "videolens-vision"
-    heartbeat_timeout_s: float = 20.0
+    heartbeat_timeout_s: float = 10.0
     # Bounds on activities in flight, so queue waits stay inside the schedule-to-close timeout.
     max_parallel_segments: int = 4
     max_parallel_batches: int = 8
