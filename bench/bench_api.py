@@ -17,6 +17,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -116,6 +118,28 @@ def bench_latency(url: str, path: str, clients: int, per_client: int) -> dict[st
     return _percentiles(samples, time.perf_counter() - started)
 
 
+def _wrk(url: str, connections: int) -> str:
+    """p50/p99 and throughput from wrk: a C load generator, so the client is not the bottleneck
+    (one Python process driving 100 httpx clients on two cores measures itself as much as the
+    server)."""
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", "-d15s", "--latency", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    found = {
+        key: re.search(pattern, out)
+        for key, pattern in (
+            ("p50", r"50%\s+(\S+)"),
+            ("p99", r"99%\s+(\S+)"),
+            ("rps", r"Requests/sec:\s+(\S+)"),
+        )
+    }
+    values = {key: match.group(1) if match else "?" for key, match in found.items()}
+    return f"p50 {values['p50']}, p99 {values['p99']}, {values['rps']} req/s"
+
+
 def _start_server(port: int, data_dir: Path, temporal: str) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VIDEOLENS_")}
     env.update(
@@ -176,9 +200,13 @@ def main() -> None:
             for name, path in (("GET /healthz", "/healthz"), (f"GET {session}", session)):
                 stats = bench_latency(url, path, n, k)
                 print(
-                    f"{name}: {n} clients x {k}: p50 {stats['p50_ms']:.1f} ms, "
+                    f"{name}: {n} clients x {k} (httpx): p50 {stats['p50_ms']:.1f} ms, "
                     f"p99 {stats['p99_ms']:.1f} ms, {stats['rps']:.0f} req/s"
                 )
+                if shutil.which("wrk"):
+                    print(f"{name}: {n} connections (wrk, 15 s): {_wrk(url + path, n)}")
+            if not shutil.which("wrk"):
+                print("(`apt-get install wrk` adds a load generator that is not itself the limit)")
         finally:
             if server is not None:
                 server.terminate()
