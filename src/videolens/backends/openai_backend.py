@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import threading
 from collections.abc import Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from pathlib import Path
@@ -47,6 +48,10 @@ MAX_TOKENS_PER_FRAME = 400
 NO_DESCRIPTION = "the model returned no description for this frame"
 UNREADABLE = "frame image could not be read"
 _PNG_MAGIC = b"\x89PNG"
+
+
+class _BatchAlreadyFailed(Exception):
+    """A request not sent because another request of the same batch failed."""
 
 
 class OpenAIBackend(VisionBackend):
@@ -124,9 +129,14 @@ class OpenAIBackend(VisionBackend):
         size = self._frames_per_request
         chunks = [list(frames[start : start + size]) for start in range(0, len(frames), size)]
         custom = prompt or self._prompt
-        futures = [self._pool.submit(self._describe_chunk, chunk, custom) for chunk in chunks]
+        failed = threading.Event()
+        futures = [
+            self._pool.submit(self._describe_chunk_unless_failed, chunk, custom, failed)
+            for chunk in chunks
+        ]
         wait(futures, return_when=FIRST_EXCEPTION)
-        error = next((f.exception() for f in futures if f.done() and f.exception()), None)
+        errors = (f.exception() for f in futures if f.done() and f.exception())
+        error = next((e for e in errors if not isinstance(e, _BatchAlreadyFailed)), None)
         if error is not None:
             for future in futures:
                 future.cancel()  # requests not yet sent; those in flight finish on their own
@@ -138,6 +148,19 @@ class OpenAIBackend(VisionBackend):
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._client.close()
+
+    def _describe_chunk_unless_failed(
+        self, frames: list[FrameInput], prompt: str | None, failed: threading.Event
+    ) -> list[FrameDescription]:
+        # A pool thread can pick up the next request before the caller cancels it: once one
+        # request of the batch has failed, the rest are not sent.
+        if failed.is_set():
+            raise _BatchAlreadyFailed
+        try:
+            return self._describe_chunk(frames, prompt)
+        except BaseException:
+            failed.set()
+            raise
 
     def _describe_chunk(
         self, frames: list[FrameInput], prompt: str | None
