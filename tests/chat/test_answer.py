@@ -177,3 +177,18 @@ def test_citation_tolerance_follows_the_sampling_gap() -> None:
     assert check_citations("no citations here, 12:30 is not bracketed", frames) == []
     assert check_citations("[00:05]", []) == [check_citations("[00:05]", [])[0]]
     assert not check_citations("[00:05]", [])[0].valid
+
+
+def test_retrieval_only_answer_leaves_out_moments_that_share_only_common_words() -> None:
+    from videolens.chat.prompt import retrieval_answer
+    from videolens.chat.retrieval import Context, Moment
+
+    moments = [
+        Moment(1, 17.0, 1.0, "[00:17] SUNRISE on screen"),
+        Moment(2, 12.0, 0.95, "[00:12] SUNRISE on screen"),
+        Moment(3, 4.0, 0.12, "[00:04] HARBOR on screen"),
+    ]
+    answer = retrieval_answer(Context("when is SUNRISE on screen?", moments, "", 0))
+    assert "[00:17]" in answer and "[00:12]" in answer
+    assert "HARBOR" not in answer
+    assert answer.startswith("Retrieval only")
