@@ -51,17 +51,6 @@ def apply_options(settings: Settings, options: AnalysisOptions) -> Settings:
     return settings.model_copy(update={k: v for k, v in updates.items() if v is not None})
 
 
-def recorded_options(settings: Settings) -> dict[str, Any]:
-    """The options stored with the session (the same keys the CLI records)."""
-    return {
-        "strategy": settings.strategy.value,
-        "interval_s": settings.interval_s,
-        "max_frames": settings.max_frames,
-        "backend": settings.backend,
-        "prompt": settings.vision_prompt,
-    }
-
-
 OPENAPI_UPLOAD_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,

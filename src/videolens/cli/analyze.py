@@ -15,7 +15,12 @@ from videolens.backends import backend_class
 from videolens.cli.errors import EXIT_INTERRUPTED, fail, stderr
 from videolens.cli.progress import AnalysisProgressBar
 from videolens.config import Settings
-from videolens.pipeline.client import analysis_input, follow, start_analysis
+from videolens.pipeline.client import (
+    analysis_input,
+    follow,
+    recorded_options,
+    start_analysis,
+)
 from videolens.pipeline.shared import AnalysisSummary
 from videolens.pipeline.temporal_server import temporal_client
 from videolens.pipeline.worker import Queue, running_workers
@@ -31,7 +36,7 @@ def analyze_file(settings: Settings, video: Path) -> dict[str, Any]:
     backend_class(settings.backend)
     store = SessionStore(settings.sessions_dir)
     session_id = store.new_session_id()
-    store.create(str(path), _options(settings), session_id=session_id)
+    store.create(str(path), recorded_options(settings), session_id=session_id)
     interrupted = asyncio.run(_run(settings, store, session_id, str(path)))
     document = store.get(session_id)
     if interrupted:
@@ -40,15 +45,6 @@ def analyze_file(settings: Settings, video: Path) -> dict[str, Any]:
     if document["status"] != "completed":
         fail(f"analysis failed: {document.get('error') or document['status']}")
     return document
-
-
-def _options(settings: Settings) -> dict[str, Any]:
-    return {
-        "strategy": settings.strategy.value,
-        "interval_s": settings.interval_s,
-        "max_frames": settings.max_frames,
-        "backend": settings.backend,
-    }
 
 
 async def _run(settings: Settings, store: SessionStore, session_id: str, video_path: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
+from typing import Any
 
 from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError
@@ -34,6 +35,17 @@ def sampling_options(settings: Settings) -> SamplingOptions:
         max_side=settings.max_side,
         jpeg_quality=settings.jpeg_quality,
     )
+
+
+def recorded_options(settings: Settings) -> dict[str, Any]:
+    """The analysis options stored with a session, whichever surface started it."""
+    return {
+        "strategy": settings.strategy.value,
+        "interval_s": settings.interval_s,
+        "max_frames": settings.max_frames,
+        "backend": settings.backend,
+        "prompt": settings.vision_prompt,
+    }
 
 
 def analysis_input(

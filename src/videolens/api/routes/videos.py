@@ -11,14 +11,10 @@ from fastapi.responses import JSONResponse
 from videolens.api import analysis
 from videolens.api.deps import Principal, ServicesDep
 from videolens.api.errors import ApiError
-from videolens.api.options import (
-    OPENAPI_UPLOAD_BODY,
-    apply_options,
-    parse_options,
-    recorded_options,
-)
+from videolens.api.options import OPENAPI_UPLOAD_BODY, apply_options, parse_options
 from videolens.api.public import session_links
 from videolens.api.uploads import receive_upload
+from videolens.pipeline.client import recorded_options
 
 router = APIRouter(prefix="/v1/videos", tags=["videos"])
 
