@@ -5,6 +5,7 @@ Nothing else in videolens reads ``os.environ``.
 
 from __future__ import annotations
 
+import hashlib
 from enum import Enum
 from pathlib import Path
 from typing import Literal
@@ -42,8 +43,12 @@ class Settings(BaseSettings):
     temporal_address: str | None = None
     temporal_namespace: str = "default"
     embedded_temporal_port: int = Field(default=7233, ge=1, le=65535)
-    cpu_task_queue: str = "videolens-cpu"
-    vision_task_queue: str = "videolens-vision"
+    # Workers of one deployment must never take another's work (they would write it into their
+    # own store). Unset queues are named per deployment: embedded mode derives the deployment
+    # from the data dir, a cluster uses VIDEOLENS_DEPLOYMENT (none: the plain names).
+    deployment: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,40}$")
+    cpu_task_queue: str = ""
+    vision_task_queue: str = ""
     cpu_concurrency: int = Field(default=2, ge=1)
     vision_concurrency: int = Field(default=1, ge=1)
     # A killed worker's activity is retried elsewhere once this passes without a heartbeat.
@@ -85,7 +90,7 @@ class Settings(BaseSettings):
     allow_model_download: bool = False
 
     # Hybrid burst: past twice the local capacity, batches go to workers on this queue.
-    cloud_task_queue: str = "videolens-cloud"
+    cloud_task_queue: str = ""
     burst_to_cloud: bool = False
 
     # Chat: an OpenAI-compatible endpoint; Nebius AI Studio with the seed's model by default.
@@ -107,9 +112,28 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _queues_differ(self) -> Settings:
+        suffix = self.deployment_name
+        for field, base in (
+            ("cpu_task_queue", "videolens-cpu"),
+            ("vision_task_queue", "videolens-vision"),
+            ("cloud_task_queue", "videolens-cloud"),
+        ):
+            if not getattr(self, field):
+                setattr(self, field, f"{base}-{suffix}" if suffix else base)
         if self.cpu_task_queue == self.vision_task_queue:
             raise ValueError("VIDEOLENS_CPU_TASK_QUEUE and VIDEOLENS_VISION_TASK_QUEUE must differ")
         return self
+
+    @property
+    def deployment_name(self) -> str:
+        """The deployment's name in its task queues; empty for a cluster with none configured."""
+        if self.deployment:
+            return self.deployment
+        if self.temporal_address:
+            return ""
+        # Embedded: one per data dir, so two data dirs on one host never share work.
+        resolved = str(self.data_dir.expanduser().resolve())
+        return "local-" + hashlib.sha256(resolved.encode()).hexdigest()[:10]
 
     @property
     def sessions_dir(self) -> Path:

@@ -58,6 +58,6 @@ def up(
     """Everything in one process: Temporal (embedded unless configured), the workers, the API."""
     settings = (settings or Settings()).model_copy(update={"api_host": host, "api_port": port})
     app = create_app(settings, run_workers=True)
-    where = settings.temporal_address or f"embedded on 127.0.0.1:{settings.embedded_temporal_port}"
+    where = settings.temporal_address or f"embedded, serving {settings.data_dir}"
     stderr.print(f"videolens is up: http://{host}:{port}  (API docs: /docs, Temporal {where})")
     _run(app, host, port)

@@ -7,7 +7,7 @@ import signal
 
 from videolens.cli.errors import stderr
 from videolens.config import Settings
-from videolens.pipeline.temporal_server import temporal_client
+from videolens.pipeline.temporal_server import client_address, temporal_client
 from videolens.pipeline.worker import Queue, running_workers
 
 
@@ -20,7 +20,7 @@ async def serve_worker(settings: Settings, queue: Queue, concurrency: int | None
         temporal_client(settings) as client,
         running_workers(client, settings, queue, concurrency),
     ):
-        where = settings.temporal_address or f"embedded 127.0.0.1:{settings.embedded_temporal_port}"
+        where = client_address(client) + ("" if settings.temporal_address else " (embedded)")
         stderr.print(f"worker serving {queue.value} queue(s) on {where}; Ctrl-C to stop")
         await stop.wait()
     stderr.print("worker stopped")

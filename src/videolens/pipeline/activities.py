@@ -37,6 +37,7 @@ from videolens.pipeline.heartbeat import heartbeating, previous_detail
 from videolens.pipeline.shared import (
     BACKEND_UNAVAILABLE,
     BAD_CONFIGURATION,
+    FOREIGN_SESSION,
     INVALID_VIDEO,
     DescribeBatchInput,
     DescribeBatchResult,
@@ -58,6 +59,9 @@ from videolens.video.types import (
     compute_coverage,
 )
 
+MISSING_NAMED = 5
+"""Missing moments named in the error; the rest are counted."""
+
 
 class CpuActivities:
     """Probe, sample, summarize and finalize: CPU-side work on the CPU task queue."""
@@ -68,6 +72,7 @@ class CpuActivities:
 
     @activity.defn(name="probe_video")
     def probe(self, request: ProbeInput) -> VideoInfo:
+        _require_own_session(self._store, request.session_id)
         try:
             info = probe_video(request.video_path)
         except InvalidVideoError as err:
@@ -77,6 +82,7 @@ class CpuActivities:
 
     @activity.defn(name="sample_segment")
     def sample(self, request: SampleSegmentInput) -> SegmentSample:
+        _require_own_session(self._store, request.session_id)
         checkpoint = previous_detail(SegmentCheckpoint)
         with heartbeating() as beater:
             try:
@@ -95,6 +101,7 @@ class CpuActivities:
     @activity.defn(name="summarize_session")
     def summarize(self, request: SummarizeInput) -> SessionSummary:
         """Summary and chapters of the described frames, with the chat model when configured."""
+        _require_own_session(self._store, request.session_id)
         document = {
             "video": asdict(request.video),
             "frames": self._store.described_frames(request.session_id),
@@ -118,9 +125,18 @@ class CpuActivities:
 
     @activity.defn(name="finalize_session")
     def finalize(self, request: FinalizeInput) -> FinalizeResult:
-        """Assemble the result document from the stored batches and set the final status."""
+        """Assemble the result document from the stored batches and set the final status.
+
+        A run is ``completed`` only when every frame the sampler planned is in the store; any
+        missing frame fails it, naming the missing moments, instead of a silent loss.
+        """
         session_id = request.session_id
-        status = SessionStatus(request.status)
+        _require_own_session(self._store, session_id)
+        status, error = SessionStatus(request.status), request.error
+        if status is SessionStatus.COMPLETED:
+            missing = _missing_frames(self._store.described_frames(session_id), request)
+            if missing:
+                status, error = SessionStatus.FAILED, missing
         if status is SessionStatus.FAILED:
             # A failed run keeps its document and reason, not half of its frames.
             shutil.rmtree(self._store.frames_dir(session_id), ignore_errors=True)
@@ -140,9 +156,9 @@ class CpuActivities:
         }
         if request.video is not None:
             fields["video"] = asdict(request.video)
-        if request.error:
-            fields["error"] = request.error
-        if request.summary is not None:
+        if error:
+            fields["error"] = error
+        if request.summary is not None and status is SessionStatus.COMPLETED:
             fields.update(
                 summary=request.summary.summary,
                 chapters=request.summary.chapters,
@@ -150,7 +166,11 @@ class CpuActivities:
             )
         self._store.finish(session_id, status, **fields)
         return FinalizeResult(
-            frames=len(frames), max_gap_s=coverage["max_gap_s"], coverage=coverage
+            frames=len(frames),
+            max_gap_s=coverage["max_gap_s"],
+            coverage=coverage,
+            status=status.value,
+            error=error,
         )
 
 
@@ -183,6 +203,7 @@ class VisionActivities:
     @activity.defn(name="describe_batch")
     def describe(self, request: DescribeBatchInput) -> DescribeBatchResult:
         """Describe a batch and store it; a retry resumes after the frames already described."""
+        _require_own_session(self._store, request.session_id)
         done: list[dict[str, Any]] = list(previous_detail(list[dict[str, Any]]) or [])
         done_indexes = {int(frame["index"]) for frame in done}
         todo = [ref for ref in request.frames if ref.index not in done_indexes]
@@ -223,6 +244,47 @@ def _backend_errors_as_application_errors() -> Iterator[None]:
     except BackendRateLimitedError as err:
         delay = timedelta(seconds=err.retry_after_s) if err.retry_after_s else None
         raise ApplicationError(str(err), type="BackendRateLimited", next_retry_delay=delay) from err
+
+
+def _require_own_session(store: SessionStore, session_id: str) -> None:
+    """Fail for good when the session lives in another store than this worker's.
+
+    Then the worker serves another deployment (data dir) on the same task queue; writing the
+    work into its own store would lose it for the session's owner.
+    """
+    if not store.exists(session_id):
+        raise ApplicationError(
+            f"session {session_id} is not in this worker's store ({store.root}): the worker "
+            "serves another data dir on the same task queue; give each deployment its own "
+            "queues (VIDEOLENS_DEPLOYMENT or VIDEOLENS_*_TASK_QUEUE)",
+            type=FOREIGN_SESSION,
+            non_retryable=True,
+        )
+
+
+def _missing_frames(stored: list[dict[str, Any]], request: FinalizeInput) -> str:
+    """Why the run is incomplete (the planned frames not in the store), or "" when none are."""
+    have = {int(frame["index"]) for frame in stored}
+    missing = sorted(
+        (time_s, index)
+        for index, time_s in zip(
+            request.expected_indexes, request.expected_timestamps_s, strict=True
+        )
+        if index not in have
+    )
+    if not missing:
+        return ""
+    moments = ", ".join(_clock(time_s) for time_s, _ in missing[:MISSING_NAMED])
+    more = f" and {len(missing) - MISSING_NAMED} more" if len(missing) > MISSING_NAMED else ""
+    return (
+        f"{len(missing)} of {len(request.expected_indexes)} sampled frames were never stored "
+        f"(at {moments}{more}); the analysis is incomplete"
+    )
+
+
+def _clock(seconds: float) -> str:
+    minutes, rest = divmod(seconds, 60)
+    return f"{int(minutes):02d}:{rest:05.2f}"
 
 
 def _frame_input(ref: FrameRef) -> FrameInput:

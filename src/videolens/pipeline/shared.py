@@ -16,7 +16,9 @@ WORKFLOW_NAME = "VideoAnalysisWorkflow"
 INVALID_VIDEO = "InvalidVideo"
 BAD_CONFIGURATION = "BadConfiguration"
 BACKEND_UNAVAILABLE = "BackendUnavailable"
-NON_RETRYABLE_ERRORS = [INVALID_VIDEO, BAD_CONFIGURATION, BACKEND_UNAVAILABLE]
+# The session is not in the worker's store: the worker serves another deployment's data dir.
+FOREIGN_SESSION = "ForeignSession"
+NON_RETRYABLE_ERRORS = [INVALID_VIDEO, BAD_CONFIGURATION, BACKEND_UNAVAILABLE, FOREIGN_SESSION]
 
 
 @dataclass
@@ -136,6 +138,9 @@ class FinalizeInput:
     shot_starts_s: list[float] = field(default_factory=list)
     routing: dict[str, Any] = field(default_factory=dict)
     summary: SessionSummary | None = None
+    # Every frame the sampler planned (index and time): a run completes only if all are stored.
+    expected_indexes: list[int] = field(default_factory=list)
+    expected_timestamps_s: list[float] = field(default_factory=list)
 
 
 @dataclass
@@ -143,3 +148,6 @@ class FinalizeResult:
     frames: int
     max_gap_s: float
     coverage: dict[str, Any] = field(default_factory=dict)
+    # The status written: "completed" can become "failed" when planned frames are missing.
+    status: str = ""
+    error: str = ""

@@ -53,6 +53,8 @@ class VideoAnalysisWorkflow:
         self._progress = AnalysisProgress(stage="starting")
         self._started = workflow.now()
         self._shot_starts: list[float] = []
+        # Every sampled frame (index → time): finalize checks that each one was stored.
+        self._planned: dict[int, float] = {}
         self._timings: dict[str, float] = {}
         self._local_in_flight = 0
 
@@ -76,6 +78,10 @@ class VideoAnalysisWorkflow:
         summary = await self._summarize(info)
         self._progress.stage = "finalizing"
         result = await self._finalize("completed", info, summary=summary)
+        if result.status != "completed":
+            # Finalize found planned frames missing from the store: never a silent loss.
+            self._progress.stage, self._progress.error = "failed", result.error
+            raise ApplicationError(result.error, type="AnalysisIncomplete", non_retryable=True)
         self._progress.stage = "completed"
         return AnalysisSummary(
             session_id=request.session_id,
@@ -139,6 +145,7 @@ class VideoAnalysisWorkflow:
                 retry_policy=RETRY_POLICY,
             )
         self._shot_starts.extend(sample.shot_starts_s)
+        self._planned.update((frame.index, frame.timestamp_s) for frame in sample.frames)
         self._progress.segments_done += 1
         self._progress.frames_sampled += len(sample.frames)
         if self._progress.segments_done == self._progress.segments_total:
@@ -232,6 +239,8 @@ class VideoAnalysisWorkflow:
                 timings=dict(self._timings),
                 shot_starts_s=sorted(self._shot_starts),
                 summary=summary,
+                expected_indexes=list(self._planned),
+                expected_timestamps_s=list(self._planned.values()),
                 routing={
                     "vision_queue": self._request.vision_task_queue,
                     "cloud_queue": self._request.cloud_task_queue or None,
