@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import re
 from pathlib import Path
@@ -11,7 +12,12 @@ from typing import Any
 
 import pytest
 
-from videolens.exports import EXPORT_FORMATS, UnknownExportFormatError, export_session
+from videolens.exports import (
+    EXPORT_FORMATS,
+    NoSpeechError,
+    UnknownExportFormatError,
+    export_session,
+)
 
 SESSION_DIR = Path("/data/sessions/abcdefabcdef")
 SCENES = [
@@ -67,8 +73,8 @@ def parse_cues(text: str, separator: str) -> list[tuple[float, float, str]]:
     return cues
 
 
-@pytest.mark.parametrize(("fmt", "separator"), [("srt", ","), ("vtt", ".")])
-def test_captions_have_valid_ordered_timings(fmt: str, separator: str) -> None:
+@pytest.mark.parametrize(("fmt", "separator"), [("moments-srt", ","), ("moments-vtt", ".")])
+def test_moment_captions_have_valid_ordered_timings(fmt: str, separator: str) -> None:
     cues = parse_cues(export_session(make_document(), fmt), separator)
     assert len(cues) == 5  # the frame at a duplicate time is dropped
     for (start, end, _), following in zip(cues, [*cues[1:], None], strict=True):
@@ -76,10 +82,10 @@ def test_captions_have_valid_ordered_timings(fmt: str, separator: str) -> None:
         if following is not None:
             assert end <= following[0]
     assert cues[0][:2] == (0.0, 2.5) and cues[-1][:2] == (3725.25, 3730.0)
-    arrow = "--&gt;" if fmt == "vtt" else "->"
+    arrow = "--&gt;" if fmt == "moments-vtt" else "->"
     assert cues[2][2].startswith(f"a red car {arrow} drives fast")
     first = cues[0][2]
-    if fmt == "vtt":
+    if fmt == "moments-vtt":
         assert "&lt;the&gt; show &amp; more" in first
     else:
         assert "<the> show & more" in first
@@ -87,7 +93,7 @@ def test_captions_have_valid_ordered_timings(fmt: str, separator: str) -> None:
 
 def test_the_last_caption_without_a_known_duration_is_short() -> None:
     document = make_document(video={"path": "x.mp4"})
-    last = parse_cues(export_session(document, "srt"), ",")[-1]
+    last = parse_cues(export_session(document, "moments-srt"), ",")[-1]
     assert 0 < last[1] - last[0] <= 5.0
 
 
@@ -136,4 +142,53 @@ def test_formats_and_errors() -> None:
     with pytest.raises(UnknownExportFormatError, match="choose one of"):
         export_session(make_document(), "docx")
     empty = make_document(frames=[])
-    assert export_session(empty, "srt") == "" and export_session(empty, "vtt") == "WEBVTT\n"
+    assert export_session(empty, "moments-srt") == ""
+    assert export_session(empty, "moments-vtt") == "WEBVTT\n"
+
+
+SPEECH = [
+    (1.2, 3.4, "Hello there."),
+    (3.0, 4.1, "Overlapping start <b> & more"),
+    (10.0, 10.2, "Hi."),
+    (20.0, 31.0, " ".join(["a long sentence that goes on"] * 8)),
+]
+
+
+def _with_speech(**speech: Any) -> dict[str, Any]:
+    segments = [{"start_s": a, "end_s": b, "text": t} for a, b, t in SPEECH]
+    return make_document(speech={"status": "ok", "language": "en", "segments": segments, **speech})
+
+
+@pytest.mark.parametrize(("fmt", "separator"), [("srt", ","), ("vtt", ".")])
+def test_subtitles_are_the_speech_readable_and_in_order(fmt: str, separator: str) -> None:
+    cues = parse_cues(export_session(_with_speech(), fmt), separator)
+    assert cues[0][:2] == (1.2, 3.0)  # cut where the overlapping next segment starts
+    assert cues[0][2] == "Hello there."
+    assert cues[2][:2] == (10.0, 11.0)  # a 0.2 s segment stays up for the minimum time
+    long_cues = [cue for cue in cues if cue[0] >= 20.0]
+    assert len(long_cues) > 1 and long_cues[-1][1] == pytest.approx(31.0, abs=0.01)
+    for start, end, text in cues:
+        assert end > start
+        assert all(len(line) <= 42 for line in text.split("\n")) and text.count("\n") <= 1
+    assert [c[0] for c in cues] == sorted(c[0] for c in cues)
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(cues))
+    words = " ".join(text for _, _, text in long_cues).split()
+    assert words == " ".join(["a long sentence that goes on"] * 8).split()
+    if fmt == "vtt":
+        assert "&lt;b&gt; &amp; more" in cues[1][2]
+
+
+@pytest.mark.parametrize(
+    ("speech", "reason"),
+    [
+        (None, "no speech track"),
+        ({"status": "none", "segments": []}, "no audio track"),
+        ({"status": "off", "segments": []}, "turned off"),
+        ({"status": "unavailable", "reason": "the AC3 track cannot be decoded"}, "AC3"),
+        ({"status": "ok", "segments": []}, "no speech was recognised"),
+    ],
+)
+def test_subtitles_without_speech_say_why(speech: dict[str, Any] | None, reason: str) -> None:
+    with pytest.raises(NoSpeechError, match=reason) as failure:
+        export_session(make_document(speech=speech), "srt")
+    assert "moments-srt" in str(failure.value)

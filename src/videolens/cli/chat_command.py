@@ -143,7 +143,8 @@ def export(
         Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
     ] = None,
 ) -> None:
-    """Export a session: json, markdown, srt, vtt, youtube (chapters) or csv."""
+    """Export a session: json, markdown, srt/vtt (subtitles of the speech), moments-srt/vtt
+    (the described moments), youtube (chapters) or csv."""
     with user_errors():
         export_format(fmt)  # an unknown format fails before the session is read
         store = SessionStore(Settings().sessions_dir)

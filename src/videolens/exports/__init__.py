@@ -1,4 +1,5 @@
-"""Session exports: JSON, a Markdown report, SRT and WebVTT captions, YouTube chapters, CSV.
+"""Session exports: JSON, a Markdown report, subtitles of the speech (SRT, WebVTT), the
+described moments as captions (moments-srt, moments-vtt), YouTube chapters, CSV.
 
 ``export_session(document, fmt)`` returns the text; ``EXPORT_FORMATS[fmt]`` gives its content
 type and file extension (for downloads and ``videolens export -o``).
@@ -13,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from videolens.errors import VideoLensError
-from videolens.exports.captions import to_srt, to_vtt
+from videolens.exports.captions import moment_cues, to_srt, to_vtt
 from videolens.exports.chapters import to_youtube_chapters
 from videolens.exports.markdown import to_markdown
+from videolens.exports.subtitles import NoSpeechError, speech_cues
 from videolens.exports.table import to_csv
 
 
@@ -37,6 +39,8 @@ EXPORT_FORMATS: dict[str, ExportFormat] = {
     "markdown": ExportFormat("markdown", "text/markdown; charset=utf-8", "md"),
     "srt": ExportFormat("srt", "application/x-subrip; charset=utf-8", "srt"),
     "vtt": ExportFormat("vtt", "text/vtt; charset=utf-8", "vtt"),
+    "moments-srt": ExportFormat("moments-srt", "application/x-subrip; charset=utf-8", "srt"),
+    "moments-vtt": ExportFormat("moments-vtt", "text/vtt; charset=utf-8", "vtt"),
     "youtube": ExportFormat("youtube", "text/plain; charset=utf-8", "txt"),
     "csv": ExportFormat("csv", "text/csv; charset=utf-8", "csv"),
 }
@@ -60,8 +64,10 @@ def _json(document: dict[str, Any], relative_to: Path | None) -> str:
 _WRITERS: dict[str, Callable[[dict[str, Any], Path | None], str]] = {
     "json": _json,
     "markdown": to_markdown,
-    "srt": lambda document, _: to_srt(document),
-    "vtt": lambda document, _: to_vtt(document),
+    "srt": lambda document, _: to_srt(speech_cues(document)),
+    "vtt": lambda document, _: to_vtt(speech_cues(document)),
+    "moments-srt": lambda document, _: to_srt(moment_cues(document)),
+    "moments-vtt": lambda document, _: to_vtt(moment_cues(document)),
     "youtube": lambda document, _: to_youtube_chapters(document),
     "csv": lambda document, _: to_csv(document),
 }
@@ -79,6 +85,7 @@ def export_session(document: dict[str, Any], fmt: str, *, relative_to: Path | No
 __all__ = [
     "EXPORT_FORMATS",
     "ExportFormat",
+    "NoSpeechError",
     "UnknownExportFormatError",
     "export_format",
     "export_session",

@@ -1,4 +1,5 @@
-"""SRT and WebVTT: each analysed moment's description as a caption until the next moment."""
+"""SRT and WebVTT writers, and the described-moments track: each analysed moment's description
+as a caption until the next moment. The speech track (real subtitles) is in ``subtitles``."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def caption_text(frame: dict[str, Any]) -> str:
     return "\n".join(line for line in lines if line) or "(no description)"
 
 
-def cues(document: dict[str, Any]) -> list[Cue]:
+def moment_cues(document: dict[str, Any]) -> list[Cue]:
     """Ordered, non-overlapping cues with end > start (frames at the same time collapse)."""
     frames = sorted(document.get("frames") or [], key=lambda f: float(f["timestamp_s"]))
     times: list[float] = []
@@ -64,10 +65,10 @@ def _clock(seconds: float, separator: str) -> str:
     return f"{hours:02d}:{minutes:02d}:{secs:02d}{separator}{millis:03d}"
 
 
-def to_srt(document: dict[str, Any]) -> str:
+def to_srt(cues: list[Cue]) -> str:
     """SubRip: numbered cues, ``HH:MM:SS,mmm --> HH:MM:SS,mmm``."""
     blocks = []
-    for number, cue in enumerate(cues(document), start=1):
+    for number, cue in enumerate(cues, start=1):
         text = cue.text.replace("-->", "->")
         blocks.append(f"{number}\n{_clock(cue.start_s, ',')} --> {_clock(cue.end_s, ',')}\n{text}")
     return "\n\n".join(blocks) + "\n" if blocks else ""
@@ -77,10 +78,10 @@ def _vtt_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def to_vtt(document: dict[str, Any]) -> str:
+def to_vtt(cues: list[Cue]) -> str:
     """WebVTT: a header, then cues with ``HH:MM:SS.mmm`` times and escaped text."""
     blocks = ["WEBVTT"]
-    for number, cue in enumerate(cues(document), start=1):
+    for number, cue in enumerate(cues, start=1):
         blocks.append(
             f"{number}\n{_clock(cue.start_s, '.')} --> {_clock(cue.end_s, '.')}\n"
             f"{_vtt_escape(cue.text)}"
