@@ -37,7 +37,10 @@ def test_ask_json_without_a_model_is_retrieval_only(data_dir: Path) -> None:
     assert result.exit_code == 0, result.output
     answer = json.loads(result.stdout)
     assert answer["mode"] == "retrieval"
-    assert answer["citations"][0] == {"timestamp_s": 60.0, "frame_index": 20, "valid": True}
+    assert answer["citations"][0] == {
+        "timestamp_s": 60.0, "frame_index": 20, "valid": True, "kind": "frame",
+        "segment_index": None,
+    }  # fmt: skip
 
 
 def test_ask_streams_the_model_answer(
@@ -81,7 +84,10 @@ def test_search_and_export(data_dir: Path, tmp_path: Path) -> None:
     assert json.loads(found.stdout)[0]["timestamp"] == "01:33"
     one = runner.invoke(app, ["search", "sunset", "--session", SESSION])
     assert "[01:33]" in one.stdout
-    srt = runner.invoke(app, ["export", SESSION, "--format", "srt"])
+    # "srt" is now the speech track's subtitles; the described moments are "moments-srt".
+    no_speech = runner.invoke(app, ["export", SESSION, "--format", "srt"])
+    assert no_speech.exit_code == 1 and "no speech track" in no_speech.stderr
+    srt = runner.invoke(app, ["export", SESSION, "--format", "moments-srt"])
     assert srt.exit_code == 0 and srt.stdout.startswith("1\n00:00:00,000 --> 00:00:03,000\n")
     target = tmp_path / "report" / "city.md"
     target.parent.mkdir()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from timeline_factory import make_document
 
 from videolens.chat.search import search_session, search_sessions
@@ -25,3 +26,37 @@ def test_search_across_sessions() -> None:
     assert {h.session_id for h in hits} == {"aaaaaaaaaaaa", "bbbbbbbbbbbb"}
     assert len(hits) == 3 and hits[0].score >= hits[-1].score
     assert len(search_sessions([city, other], "bakery", limit=1)) == 1
+
+
+def test_face_ranks_the_frames_with_faces_first() -> None:
+    from timeline_factory import make_street_document
+
+    document = make_street_document()
+    hits = search_session(document, "face", limit=10)
+    faces = {f["index"] for f in document["frames"] if f["face_count"]}
+    assert {h.frame_index for h in hits[: len(faces)]} == faces
+    # "no faces detected" in a description is not a face.
+    assert all(h.frame_index in faces for h in hits)
+
+
+@pytest.mark.parametrize("query", ["people", "person", "pedestrians", "someone walking"])
+def test_people_ranks_the_frames_with_people(query: str) -> None:
+    from timeline_factory import make_street_document
+
+    document = make_street_document()
+    by_index = {f["index"]: f for f in document["frames"]}
+    hits = search_session(document, query, limit=40)
+    frame_hits = [h for h in hits if h.kind == "frame"]
+    assert len(frame_hits) >= 20
+    assert all(by_index[h.frame_index]["people_count"] > 0 for h in frame_hits)
+
+
+def test_search_finds_what_is_said() -> None:
+    from timeline_factory import make_street_document
+
+    hits = search_session(make_street_document(), "harbour bus", limit=5)
+    assert hits[0].kind == "speech" and hits[0].timestamp == "01:01"
+    assert hits[0].description == 'speech: "The bus to the harbour leaves at noon."'
+    assert hits[0].end_s == 64.8 and hits[0].frame_index == 31  # the nearest analysed frame
+    late = search_session(make_street_document(), "thank you for watching", limit=1)[0]
+    assert late.kind == "speech" and late.frame_index == 39 and late.image is not None

@@ -64,3 +64,47 @@ def test_a_short_video_takes_a_single_call(openai_fake: OpenAIFake) -> None:
     assert len(openai_fake.requests("chat")) == 1
     assert result["summary"] == "not json at all"
     assert [c["start_s"] for c in result["chapters"]] == SHOT_STARTS_S  # fell back to shots
+
+
+def test_the_extractive_summary_says_what_is_in_the_video() -> None:
+    from timeline_factory import make_street_document
+
+    result = summarize_session(make_street_document(), None)
+    summary = result["summary"]
+    assert "People are seen in 30 of 40 analysed moments" in summary
+    assert "up to 5 people at once [01:06]" in summary
+    assert "a dog [00:36]" in summary and "a truck [01:10]" in summary
+    assert '"EXIT" [00:50]' in summary
+    assert "Speech: 4 transcribed segments" in summary and "Good morning" in summary
+    assert "no faces" not in summary  # old negative clauses are not repeated
+    titles = [c["title"] for c in result["chapters"]]
+    assert titles == ["4 people and a car", "2 people and a bicycle", "EXIT SALE 50%",
+                      "5 people and a truck"]  # fmt: skip
+
+
+def test_chapter_titles_fall_back_to_speech_and_say_when_speech_is_missing() -> None:
+    from timeline_factory import make_street_document
+
+    document = make_street_document()
+    for frame in document["frames"][30:]:
+        frame.update(detections=[], people_count=0, objects=[], people=[], description="")
+    titles = [c["title"] for c in summarize_session(document, None)["chapters"]]
+    assert titles[3] == "\u201cThe bus to the harbour leaves…\u201d"
+    silent = make_street_document(speech={"status": "none", "segments": []})
+    assert "no audio track" in summarize_session(silent, None)["summary"]
+
+
+def test_with_a_model_the_timeline_includes_speech(openai_fake: OpenAIFake) -> None:
+    from timeline_factory import make_street_document
+
+    openai_fake.script(reply_text=json.dumps({"summary": "A street.", "chapters": []}))
+    with OpenAICompatClient(openai_fake.base_url, "fake-model") as client:
+        summarize_session(make_street_document(), client, budget_tokens=3000)
+    sent = openai_fake.requests("chat")[-1]["json"]["messages"][-1]["content"]
+    assert '[01:24] speech (until 01:28): "Thank you for watching."' in sent
+    assert "detected: 5 people" in sent or "5 people" in sent
+    silent = make_street_document(speech={"status": "unavailable", "reason": "bad codec"})
+    with OpenAICompatClient(openai_fake.base_url, "fake-model") as client:
+        summarize_session(silent, client, budget_tokens=3000)
+    assert "could not be transcribed: bad codec" in openai_fake.requests("chat")[-1]["json"][
+        "messages"][-1]["content"]  # fmt: skip

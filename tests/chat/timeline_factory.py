@@ -77,3 +77,103 @@ def store_document(root: Path, document: dict[str, Any]) -> SessionStore:
     store = SessionStore(root)
     write_json_atomic(root / document["session_id"] / "session.json", document)
     return store
+
+
+# A street scene like OpenCV's vtest.avi, as the basic backend with its detectors stores it:
+# (people, other detections, faces, on-screen text, description) every 2 s; 40 frames, 0:00-1:18.
+_STREET: list[tuple[int, dict[str, int], int, list[str], str]] = (
+    [(n, {}, 0, [], f"{n} people walking on a paved street") for n in (2, 3, 3)]
+    + [(n, {"car": 1}, 0, [], f"{n} people walking on a paved street; a car")
+       for n in (4, 4, 3)]
+    + [(n, {}, 0, [], f"{n} people walking on a paved street") for n in (2, 2, 1, 1)]
+    # Empty street; two frames written the old way, with negative facts.
+    + [(0, {}, 0, [], "An empty paved street")] * 2
+    + [(0, {}, 0, [], "A dim frame dominated by grey; no faces detected; no people visible")] * 2
+    + [(0, {}, 0, [], "An empty paved street")]
+    + [(1, {}, 0, [], "a person walking on a paved street")]
+    + [(2, {}, 1, [], "2 people walking; a face")] * 2
+    + [(2, {"dog": 1}, 0, [], "2 people and a dog on a paved street")] * 2
+    + [(1, {"bicycle": 1}, 0, [], "a person and a bicycle on a paved street")]
+    + [(1, {}, 0, [], "a person walking on a paved street")] * 4
+    + [(0, {}, 0, ["EXIT"], 'A shop front with the text "EXIT" on screen')] * 3
+    + [(0, {}, 0, ["SALE 50%"], 'A shop window with the text "SALE 50%" on screen')] * 2
+    + [(n, {}, 0, [], f"{n} people walking on a paved street") for n in (3, 4, 4, 5, 4)]
+    + [(3, {"truck": 1}, 0, [], "3 people and a truck on a paved street")]
+    + [(n, {}, 0, [], f"{n} people walking on a paved street") for n in (3, 2, 2, 2)]
+)  # fmt: skip
+STREET_STEP_S = 2.0
+STREET_SHOTS_S = [0.0, 20.0, 50.0, 60.0]
+STREET_SPEECH = [
+    {"start_s": 2.2, "end_s": 5.5, "text": "Good morning, welcome to the market street."},
+    {"start_s": 36.4, "end_s": 39.0, "text": "Watch out for the dog on the left."},
+    {"start_s": 61.5, "end_s": 64.8, "text": "The bus to the harbour leaves at noon."},
+    {"start_s": 84.0, "end_s": 88.0, "text": "Thank you for watching."},
+]
+
+
+def _box(i: int) -> list[float]:
+    x = round(0.05 + 0.12 * (i % 7), 3)
+    return [x, 0.3, round(x + 0.08, 3), 0.8]
+
+
+def make_street_frames() -> list[dict[str, Any]]:
+    frames = []
+    for i, (people, others, faces, text, description) in enumerate(_STREET):
+        t = round(i * STREET_STEP_S, 3)
+        detections = [{"label": "person", "score": 0.8, "box": _box(k)} for k in range(people)]
+        for label, count in others.items():
+            detections += [{"label": label, "score": 0.7, "box": _box(k + 3)} for k in range(count)]
+        objects = [f"{people} people" if people > 1 else "person"] if people else []
+        objects += [label if n == 1 else f"{n} {label}s" for label, n in others.items()]
+        frames.append(
+            {
+                "index": i,
+                "timestamp_s": t,
+                "image": f"/data/sessions/street000000/frames/{i:06d}.jpg",
+                "width": 768,
+                "height": 576,
+                "reason": "shot" if t in STREET_SHOTS_S else "floor",
+                "shot_start": t in STREET_SHOTS_S,
+                "description": description,
+                "objects": objects,
+                "people": ["person"] * people,
+                "text": list(text),
+                "actions": [],
+                "model": "basic",
+                "detections": detections,
+                "people_count": people,
+                "faces": [{"box": [0.4, 0.2, 0.5, 0.35]}] * faces,
+                "face_count": faces,
+                "motion": 3.0,
+            }
+        )
+    return frames
+
+
+def make_street_document(
+    session_id: str = "street000000", speech: dict[str, Any] | None = None, **fields: Any
+) -> dict[str, Any]:
+    """The street scene; ``speech`` replaces the default transcript (``{}``: no speech record,
+    as in sessions analysed before speech existed)."""
+    frames = make_street_frames()
+    document: dict[str, Any] = {
+        "session_id": session_id,
+        "status": "completed",
+        "created_at": "2025-01-01T00:00:00+00:00",
+        "updated_at": "2025-01-01T00:01:00+00:00",
+        "video": {"path": "/videos/vtest.avi", "duration_s": 90.0, "fps": 10.0, "width": 768,
+                  "height": 576},
+        "frames": frames,
+        "coverage": {"frames": len(frames), "max_gap_s": STREET_STEP_S, "frames_per_min": 30.0},
+        "timings": {},
+        "shots": {"count": len(STREET_SHOTS_S), "starts_s": STREET_SHOTS_S},
+        "speech": {"status": "ok", "language": "en", "model": "tiny.en",
+                   "segments": [dict(s) for s in STREET_SPEECH]},
+    }  # fmt: skip
+    if speech is not None:
+        if speech:
+            document["speech"] = speech
+        else:
+            del document["speech"]
+    document.update(fields)
+    return document

@@ -16,7 +16,8 @@ from typing import Any, Literal
 from videolens.chat.cache import AnswerCache, cache_key
 from videolens.chat.citations import Citation, check_citations
 from videolens.chat.history import ChatHistory
-from videolens.chat.prompt import PROMPT_VERSION, build_messages, retrieval_answer
+from videolens.chat.offline import offline_answer
+from videolens.chat.prompt import PROMPT_VERSION, build_messages
 from videolens.chat.retrieval import Context, Moment, Retriever
 from videolens.config import Settings
 from videolens.errors import VideoLensError
@@ -76,6 +77,13 @@ def async_chat_client(settings: Settings) -> AsyncOpenAICompatClient:
     )
 
 
+def checked_citations(text: str, document: dict[str, Any]) -> list[Citation]:
+    """The citations of ``text`` checked against the session's frames and speech track."""
+    speech = document.get("speech")
+    segments = speech.get("segments") or [] if isinstance(speech, dict) else []
+    return check_citations(text, document.get("frames") or [], segments)
+
+
 @dataclass
 class Answer:
     """A finished answer: its text, how it was made, and its checked citations."""
@@ -95,7 +103,13 @@ class Answer:
             "answer": self.text,
             "mode": self.mode,
             "citations": [
-                {"timestamp_s": c.timestamp_s, "frame_index": c.frame_index, "valid": c.valid}
+                {
+                    "timestamp_s": c.timestamp_s,
+                    "frame_index": c.frame_index,
+                    "valid": c.valid,
+                    "kind": c.kind,
+                    "segment_index": c.segment_index,
+                }
                 for c in self.citations
             ],
             "cached": self.cached,
@@ -137,12 +151,12 @@ def _prepare(
     if len(question) > MAX_QUESTION_CHARS:
         raise InvalidQuestionError(f"the question is longer than {MAX_QUESTION_CHARS} characters")
     document = store.get(session_id)
-    context = retriever.retrieve(document, question, settings.chat_context_tokens)
-    frames = document.get("frames") or []
+    index = retriever.index(document)
+    context = index.select(question, settings.chat_context_tokens, retriever.embedder)
     if not chat_model_configured(settings):
-        text = retrieval_answer(context)
+        text = offline_answer(document, question, context, index)
         answer = Answer(
-            session_id, question, text, "retrieval", check_citations(text, frames),
+            session_id, question, text, "retrieval", checked_citations(text, document),
             moments=context.moments,
         )  # fmt: skip
         return _Prepared(document, context, [], "", answer)
@@ -154,7 +168,7 @@ def _prepare(
     if cached is not None:
         text = str(cached["answer"])
         answer = Answer(
-            session_id, question, text, "llm", check_citations(text, frames), cached=True,
+            session_id, question, text, "llm", checked_citations(text, document), cached=True,
             model=cached.get("model"), moments=context.moments,
         )  # fmt: skip
         return _Prepared(document, context, messages, key, answer)
@@ -168,9 +182,8 @@ def _finish(settings: Settings, store: SessionStore, prepared: _Prepared, text: 
         raise EndpointReplyError("the chat model returned an empty answer; ask again")
     session_id = str(prepared.document["session_id"])
     question = str(prepared.messages[-1]["content"])
-    frames = prepared.document.get("frames") or []
     answer = Answer(
-        session_id, question, text, "llm", check_citations(text, frames),
+        session_id, question, text, "llm", checked_citations(text, prepared.document),
         model=settings.chat_model, moments=prepared.context.moments,
     )  # fmt: skip
     AnswerCache(store.session_dir(session_id)).put(

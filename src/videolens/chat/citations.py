@@ -2,8 +2,9 @@
 
 A citation is valid when an analysed frame lies within a tolerance of the cited time:
 ``max(1 s, half the sampling gap around that frame)`` — a frame stands for the stretch of video
-around it, and timestamps are shown truncated to the second. Anything else is flagged invalid and
-must not be shown as evidence.
+around it, and timestamps are shown truncated to the second — or when it falls in a transcribed
+speech segment (within 1 s of its ends). Anything else is flagged invalid and must not be shown
+as evidence.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ class Citation:
     frame_index: int | None
     valid: bool
     frame_timestamp_s: float | None = None
+    kind: str | None = None
+    """``"frame"`` (an analysed frame), ``"speech"`` (only a speech segment) or None (invalid)."""
+    segment_index: int | None = None
+    """The speech segment (its position in the stored track) the time falls in, if any."""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -70,19 +75,58 @@ class FrameTimes:
         return (near, tolerance) if distance <= tolerance else None
 
 
-def check_citations(answer: str, frames: Sequence[dict[str, Any]]) -> list[Citation]:
-    """The citations in ``answer``, each matched to the nearest analysed frame or flagged."""
+class SpeechTimes:
+    """The transcribed segments' spans, for "which segment was said at this time" lookups."""
+
+    def __init__(self, segments: Sequence[dict[str, Any]]) -> None:
+        self.spans = [
+            (float(s.get("start_s") or 0.0), float(s.get("end_s") or s.get("start_s") or 0.0), i)
+            for i, s in enumerate(segments)
+            if str(s.get("text") or "").strip()
+        ]
+
+    def match(self, seconds: float) -> int | None:
+        """The segment said at ``seconds`` (cited times are truncated: ``[00:03]`` = 3–3.99 s)."""
+        best = None
+        for start, end, i in self.spans:
+            if start - MIN_TOLERANCE_S <= seconds and seconds <= end + MIN_TOLERANCE_S:
+                inside = start <= seconds + 1 and seconds <= end
+                distance = 0.0 if inside else min(abs(start - seconds), abs(seconds - end))
+                if best is None or distance < best[0]:
+                    best = (distance, i)
+        return best[1] if best else None
+
+
+def check_citations(
+    answer: str,
+    frames: Sequence[dict[str, Any]],
+    speech_segments: Sequence[dict[str, Any]] = (),
+) -> list[Citation]:
+    """The citations in ``answer``, each matched to the nearest analysed frame, else to the
+    speech segment said then, or flagged."""
     times = FrameTimes(frames)
+    speech = SpeechTimes(speech_segments)
     citations = []
     for text, seconds in parse_citations(answer):
         hit = times.match(seconds)
-        if hit is None:
-            citations.append(Citation(text, seconds, None, False))
-        else:
+        segment = speech.match(seconds)
+        if hit is not None:
             position = hit[0]
             citations.append(
-                Citation(text, seconds, times.indexes[position], True, times.times[position])
+                Citation(
+                    text,
+                    seconds,
+                    times.indexes[position],
+                    True,
+                    times.times[position],
+                    "frame",
+                    segment,
+                )
             )
+        elif segment is not None:
+            citations.append(Citation(text, seconds, None, True, None, "speech", segment))
+        else:
+            citations.append(Citation(text, seconds, None, False))
     return citations
 
 

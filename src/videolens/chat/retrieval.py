@@ -1,7 +1,9 @@
 """Context for a question: the most relevant moments of a session plus an overview of the video.
 
-Ranking mixes BM25 over each frame's words (description, on-screen text, structured fields),
-embeddings when an embedder is given, and the question's time anchor ("at 1:30", "after the car
+The timeline's entries are the analysed frames and the transcribed speech segments (``kind``
+"frame" or "speech"). Ranking mixes BM25 over each entry's words (a frame's description,
+on-screen text, structured fields and detections; a segment's words), embeddings when an
+embedder is given, and the question's time anchor ("at 1:30", "after the car
 stops", "at the end"). Everything that depends only on the session is computed once per document
 version in a ``TimelineIndex``; a ``Retriever`` keeps the recent indexes, so a question costs a
 few vector operations even on a 10,000-frame session.
@@ -18,8 +20,19 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from videolens.chat.bm25 import BM25Index, tokenize
-from videolens.chat.timeparse import TimeAnchor, format_timestamp, parse_anchor
+from videolens.chat.bm25 import BM25Index
+from videolens.chat.facts import speech_track
+from videolens.chat.timeline_text import (
+    frame_tokens,
+    frame_words,
+    moment_line,
+    overview,
+    speech_line,
+    text_tokens,
+)
+from videolens.chat.timeparse import TimeAnchor, parse_anchor
+
+__all__ = ["Context", "Embedder", "Moment", "Retriever", "TimelineIndex", "moment_line"]
 
 # Share of the token budget the overview may take; the moments get the rest.
 OVERVIEW_SHARE = 0.25
@@ -38,41 +51,6 @@ def estimate_tokens(text: str) -> int:
     return len(text) // 4 + 1
 
 
-def _as_list(value: Any) -> list[str]:
-    if not value:
-        return []
-    if isinstance(value, str):
-        return [value]
-    return [str(v) for v in value]
-
-
-def frame_words(frame: dict[str, Any]) -> str:
-    """The searchable text of a frame; on-screen text counts twice (it is the most specific)."""
-    text = " ".join(_as_list(frame.get("text")))
-    parts = [
-        str(frame.get("description") or ""),
-        text,
-        text,
-        " ".join(_as_list(frame.get("objects"))),
-        " ".join(_as_list(frame.get("people"))),
-        " ".join(_as_list(frame.get("actions"))),
-    ]
-    return " ".join(p for p in parts if p)
-
-
-def moment_line(frame: dict[str, Any]) -> str:
-    """One compact timeline line: ``[mm:ss] description | text: "…" | objects: …``."""
-    line = f"[{format_timestamp(float(frame['timestamp_s']))}] {frame.get('description') or ''}"
-    text = _as_list(frame.get("text"))
-    if text:
-        line += " | text: " + ", ".join(f'"{t}"' for t in text)
-    for name in ("objects", "people", "actions"):
-        values = _as_list(frame.get(name))
-        if values:
-            line += f" | {name}: " + ", ".join(dict.fromkeys(values))
-    return line.strip()
-
-
 def document_version(document: dict[str, Any]) -> str:
     """Identifies a document's content cheaply: it changes whenever frames are added or edited."""
     frames = document.get("frames") or []
@@ -87,19 +65,25 @@ def document_version(document: dict[str, Any]) -> str:
             last.get("index"),
             last.get("timestamp_s"),
             bool(document.get("summary")),
+            len((document.get("speech") or {}).get("segments") or []),
+            (document.get("speech") or {}).get("status"),
         )
     )
 
 
 @dataclass(frozen=True)
 class Moment:
-    """One analysed frame chosen as context, with the score that ranked it."""
+    """One timeline entry chosen as context, with the score that ranked it: an analysed frame
+    (``frame_index`` is its index) or a speech segment (``kind`` "speech", ``frame_index`` is the
+    segment's position in the speech track, ``end_s`` its end)."""
 
     frame_index: int
     timestamp_s: float
     score: float
     line: str
     image: str | None = None
+    kind: str = "frame"
+    end_s: float | None = None
 
 
 @dataclass
@@ -141,43 +125,53 @@ class TimelineIndex:
     embeddings: NDArray[np.float32] | None = None
     session_id: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    kinds: list[str] = field(default_factory=list)
+    ends: list[float] = field(default_factory=list)
 
     @classmethod
     def build(cls, document: dict[str, Any], embedder: Embedder | None = None) -> TimelineIndex:
         frames = sorted(document.get("frames") or [], key=lambda f: float(f["timestamp_s"]))
-        timestamps = np.array([float(f["timestamp_s"]) for f in frames], dtype=np.float64)
-        lines = [moment_line(f) for f in frames]
-        words = [frame_words(f) for f in frames]
+        frame_times = np.array([float(f["timestamp_s"]) for f in frames], dtype=np.float64)
+        speech = speech_track(document)
+        segments = speech.segments
+        lines = [moment_line(f) for f in frames] + [speech_line(s) for s in segments]
+        words = [frame_words(f) for f in frames] + [s.text for s in segments]
+        tokens = [frame_tokens(f) for f in frames] + [text_tokens(s.text) for s in segments]
+        timestamps = np.concatenate(
+            [frame_times, np.array([s.start_s for s in segments], dtype=np.float64)]
+        )
         duration = float((document.get("video") or {}).get("duration_s") or 0.0)
-        duration = max(duration, float(timestamps[-1]) if len(timestamps) else 0.0)
-        gaps = np.diff(timestamps)
+        duration = max(duration, float(frame_times[-1]) if len(frame_times) else 0.0)
+        gaps = np.diff(frame_times)
         embeddings = None
-        if embedder is not None and frames:
+        if embedder is not None and words:
             unique = list(dict.fromkeys(words))
             vectors = embedder.encode(unique)
             row = {text: i for i, text in enumerate(unique)}
             embeddings = vectors[[row[w] for w in words]]
-        head, overview_lines = _overview(document, frames, duration)
+        head, overview_lines = overview(document, frames, duration, speech)
         return cls(
             version=document_version(document),
             timestamps=timestamps,
-            indexes=[int(f["index"]) for f in frames],
+            indexes=[int(f["index"]) for f in frames] + [s.index for s in segments],
             lines=lines,
             bodies=[line.split("] ", 1)[-1] for line in lines],
-            images=[f.get("image") for f in frames],
+            images=[f.get("image") for f in frames] + [None] * len(segments),
             token_counts=np.array([estimate_tokens(x) for x in lines], dtype=np.int64),
-            bm25=BM25Index([tokenize(w) for w in words]),
+            bm25=BM25Index(tokens),
             overview_head=head,
             overview_lines=overview_lines,
             duration_s=duration,
             time_scale_s=max(1.0, float(np.median(gaps)) if len(gaps) else 1.0),
             embeddings=embeddings,
             session_id=str(document.get("session_id") or ""),
+            kinds=["frame"] * len(frames) + ["speech"] * len(segments),
+            ends=[float(t) for t in frame_times] + [s.end_s for s in segments],
         )
 
     def relevance(self, text: str, embedder: Embedder | None = None) -> NDArray[np.float64]:
-        """Keyword (and semantic) relevance of every frame to ``text``, in [0, 1]."""
-        lexical = self.bm25.scores(tokenize(text))
+        """Keyword (and semantic) relevance of every entry to ``text``, in [0, 1]."""
+        lexical = self.bm25.scores(text_tokens(text))
         top = float(lexical.max()) if len(lexical) else 0.0
         score = lexical / top if top > 0 else lexical
         if embedder is not None and self.embeddings is not None and text.strip():
@@ -258,7 +252,15 @@ class TimelineIndex:
                     continue
                 seen.setdefault(body, []).append(t)
                 moments.append(
-                    Moment(self.indexes[i], t, float(scores[i]), self.lines[i], self.images[i])
+                    Moment(
+                        self.indexes[i],
+                        t,
+                        float(scores[i]),
+                        self.lines[i],
+                        self.images[i],
+                        self.kinds[i],
+                        self.ends[i] if self.kinds[i] == "speech" else None,
+                    )
                 )
                 left -= int(self.token_counts[i])
         tokens = budget_tokens - left
@@ -273,30 +275,6 @@ class TimelineIndex:
             picked = [lines[round(i * (len(lines) - 1) / max(1, keep - 1))] for i in range(keep)]
             text = "\n".join([self.overview_head, *dict.fromkeys(picked)])
         return text
-
-
-def _overview(
-    document: dict[str, Any], frames: list[dict[str, Any]], duration: float
-) -> tuple[str, list[str]]:
-    """A header line, then one line per chapter (or per shot) to be thinned to the budget."""
-    video = document.get("video") or {}
-    name = str(video.get("path") or "").rsplit("/", 1)[-1]
-    head = f"Video {name!r}: {format_timestamp(duration)} long, {len(frames)} analysed moments."
-    if document.get("summary"):
-        head += f"\nSummary: {document['summary']}"
-    chapters = document.get("chapters") or []
-    if chapters:
-        lines = [f"Chapter [{format_timestamp(c['start_s'])}] {c['title']}" for c in chapters]
-        return head + "\nChapters:", lines
-    lines = []
-    previous = None
-    for frame in frames:
-        if frame.get("shot_start") or previous is None:
-            body = moment_line(frame)
-            if body.split("] ", 1)[-1] != previous:
-                lines.append(body)
-                previous = body.split("] ", 1)[-1]
-    return head + "\nShots (overview):", lines
 
 
 class Retriever:

@@ -1,8 +1,11 @@
 """Ranked moments for a text query, in one session or across several.
 
-Scores are the retrieval ranking (BM25 over descriptions, on-screen text and structured fields,
-plus the query's time anchor). Across sessions the raw scores are merged: BM25 weighs a word by
-how rare it is within its session, which is close enough to compare matches between sessions.
+Scores are the retrieval ranking (BM25 over descriptions, on-screen text, structured fields and
+detections — "face" finds the frames with faces, "people" those with people — and over the
+transcribed speech, plus the query's time anchor). A speech hit (``kind`` "speech") carries the
+segment's words as its description and the analysed frame nearest its start as its frame.
+Across sessions the raw scores are merged: BM25 weighs a word by how rare it is within its
+session, which is close enough to compare matches between sessions.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from videolens.chat.facts import speech_track
 from videolens.chat.retrieval import Retriever
 from videolens.chat.timeparse import format_timestamp
 
@@ -29,6 +33,8 @@ class SearchHit:
     description: str
     text: list[str]
     image: str | None
+    kind: str = "frame"
+    end_s: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -48,26 +54,45 @@ def search_session(
     count = min(limit, len(scores))
     top = np.argpartition(-scores, count - 1)[:count]
     top = top[np.lexsort((index.timestamps[top], -scores[top]))]  # ties: earliest first
-    by_index = {int(f["index"]): f for f in document.get("frames") or []}
+    frames = sorted(document.get("frames") or [], key=lambda f: float(f["timestamp_s"]))
+    by_index = {int(f["index"]): f for f in frames}
+    speech = {s.index: s for s in speech_track(document).segments}
     hits = []
     for i in top.tolist():
         if scores[i] <= 0:
             break
-        frame = by_index[index.indexes[i]]
         seconds = float(index.timestamps[i])
+        if index.kinds[i] == "speech":
+            segment = speech[index.indexes[i]]
+            frame = _nearest(frames, seconds)
+            if frame is None:
+                continue
+            description, text = f'speech: "{segment.text}"', []
+            kind, end_s = "speech", segment.end_s
+        else:
+            frame = by_index[index.indexes[i]]
+            description = str(frame.get("description") or "")
+            text = [str(t) for t in frame.get("text") or []]
+            kind, end_s = "frame", None
         hits.append(
             SearchHit(
                 session_id=index.session_id,
-                frame_index=index.indexes[i],
+                frame_index=int(frame["index"]),
                 timestamp_s=seconds,
                 timestamp=format_timestamp(seconds),
                 score=round(float(scores[i]), 4),
-                description=str(frame.get("description") or ""),
-                text=[str(t) for t in frame.get("text") or []],
+                description=description,
+                text=text,
                 image=frame.get("image"),
+                kind=kind,
+                end_s=end_s,
             )
         )
     return hits
+
+
+def _nearest(frames: list[dict[str, Any]], seconds: float) -> dict[str, Any] | None:
+    return min(frames, key=lambda f: abs(float(f["timestamp_s"]) - seconds), default=None)
 
 
 def search_sessions(

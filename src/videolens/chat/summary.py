@@ -2,9 +2,10 @@
 
 With a chat model it is built hierarchically so any length fits the budget: the timeline is cut
 into groups that fit, each group is summarised, summaries are grouped and summarised again until
-they fit, then one last call writes the video summary and the chapters as JSON. Without a model,
-chapters start at the shot boundaries, titled from the on-screen text or the description, and the
-summary is extractive (and says so).
+they fit, then one last call writes the video summary and the chapters as JSON; the timeline it
+reads holds the frames (with their detections) and the transcribed speech. Without a model,
+chapters start at the shot boundaries, titled from their content (on-screen text, detections,
+speech, the description), and the summary is extractive (and says so).
 """
 
 from __future__ import annotations
@@ -14,8 +15,13 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from videolens.chat.retrieval import estimate_tokens, moment_line
+from videolens.chat.extractive import chapter_title, extractive_summary
+from videolens.chat.facts import speech_absence, speech_track
+from videolens.chat.retrieval import estimate_tokens
+from videolens.chat.timeline_text import moment_line, speech_line
 from videolens.chat.timeparse import format_timestamp, parse_time
+
+__all__ = ["chapters_from_shots", "extractive_summary", "summarize_session"]
 from videolens.openai_compat import OpenAICompatClient
 
 MAX_LEVELS = 6
@@ -51,7 +57,7 @@ def summarize_session(
             "chapters": shot_chapters,
             "mode": "shots",
         }
-    lines = _distinct_lines(frames)
+    lines = _distinct_lines(frames, document)
     level = 0
     while estimate_tokens("\n".join(lines)) > budget_tokens and level < MAX_LEVELS:
         groups = _groups(lines, budget_tokens)
@@ -64,7 +70,9 @@ def summarize_session(
             {"role": "system", "content": FINAL_PROMPT % max_chapters},
             {
                 "role": "user",
-                "content": f"Video length {format_timestamp(duration)}. Shot starts: {shots}.\n\n"
+                "content": f"Video length {format_timestamp(duration)}. Shot starts: {shots}."
+                + _speech_note(document)
+                + "\n\n"
                 + "\n".join(lines),
             },
         ],
@@ -81,17 +89,27 @@ def _duration(document: dict[str, Any], frames: list[dict[str, Any]]) -> float:
     return max(duration, float(frames[-1]["timestamp_s"]) if frames else 0.0)
 
 
-def _distinct_lines(frames: list[dict[str, Any]]) -> list[str]:
-    """Timeline lines, skipping frames that repeat the previous one's content."""
-    lines: list[str] = []
+def _distinct_lines(frames: list[dict[str, Any]], document: dict[str, Any]) -> list[str]:
+    """Timeline lines in time order, frames that repeat the previous one's content skipped,
+    the transcribed speech interleaved."""
+    timed: list[tuple[float, str]] = []
     previous = None
     for frame in frames:
         line = moment_line(frame)
         body = line.split("] ", 1)[-1]
         if body != previous:
-            lines.append(line)
+            timed.append((float(frame["timestamp_s"]), line))
         previous = body
-    return lines
+    timed += [(s.start_s, speech_line(s)) for s in speech_track(document).segments]
+    timed.sort(key=lambda item: item[0])  # stable: a frame comes before speech at its time
+    return [line for _, line in timed]
+
+
+def _speech_note(document: dict[str, Any]) -> str:
+    """Why the timeline has no speech lines, when it has none (else nothing)."""
+    track = speech_track(document)
+    absence = speech_absence(track)
+    return f" Speech: {absence}" if absence and track.status is not None else ""
 
 
 def _groups(lines: list[str], budget_tokens: int) -> list[list[str]]:
@@ -152,18 +170,6 @@ def _clean_chapters(raw: Any, duration: float, max_chapters: int) -> list[dict[s
     return [{"start_s": start, "title": title} for start, title in ordered]
 
 
-def _title(frame: dict[str, Any]) -> str:
-    text = [str(t).strip() for t in frame.get("text") or [] if str(t).strip()]
-    if text:
-        return " ".join(text[:3])[:60]
-    description = str(frame.get("description") or "").strip()
-    # "New shot." opens the description of every shot's first frame: it says nothing of the shot.
-    description = re.sub(r"^new shot\.\s*", "", description, flags=re.IGNORECASE)
-    first = re.split(r"[.;,]", description, maxsplit=1)[0]
-    words = first.split()
-    return " ".join(words[:8]) + ("…" if len(words) > 8 else "") if words else "Untitled"
-
-
 def chapters_from_shots(document: dict[str, Any], max_chapters: int = 12) -> list[dict[str, Any]]:
     """One chapter per shot, the first at 0; past ``max_chapters`` shots, those closer than
     duration/max_chapters to the previous chapter are merged into it."""
@@ -179,29 +185,17 @@ def chapters_from_shots(document: dict[str, Any], max_chapters: int = 12) -> lis
     for start in starts:
         if chapters and start - chapters[-1]["start_s"] < spacing:
             continue
-        frame = next((f for f in frames if float(f["timestamp_s"]) >= start - 0.05), frames[-1])
-        chapters.append({"start_s": round(start, 3), "title": _title(frame)})
-    return chapters[:max_chapters]
+        chapters.append({"start_s": round(start, 3), "title": ""})
+    chapters = chapters[:max_chapters]
+    segments = speech_track(document).segments
+    for chapter, following in zip(chapters, [*chapters[1:], None], strict=True):
+        low = chapter["start_s"] - 0.05
+        high = following["start_s"] - 0.05 if following else float("inf")
+        inside = [f for f in frames if low <= float(f["timestamp_s"]) < high]
+        said = [s for s in segments if low <= s.start_s < high]
+        chapter["title"] = chapter_title(inside or [_frame_at(frames, low)], said)
+    return chapters
 
 
-def extractive_summary(document: dict[str, Any], chapters: list[dict[str, Any]]) -> str:
-    """A summary stitched from the analysed descriptions, labelled as extractive."""
-    frames = sorted(document.get("frames") or [], key=lambda f: float(f["timestamp_s"]))
-    if not frames:
-        return "Extractive summary (no chat model configured): no analysed moments."
-    duration = _duration(document, frames)
-    head = (
-        f"Extractive summary (no chat model configured): a {format_timestamp(duration)} video, "
-        f"{len(frames)} analysed moments, {len(chapters)} chapters."
-    )
-    parts: list[str] = []
-    seen: set[str] = set()
-    for chapter in chapters[:6]:
-        frame = next(
-            (f for f in frames if float(f["timestamp_s"]) >= chapter["start_s"] - 0.05), frames[-1]
-        )
-        description = str(frame.get("description") or "").strip().rstrip(".")
-        if description and description not in seen:
-            seen.add(description)
-            parts.append(f"[{format_timestamp(chapter['start_s'])}] {description}.")
-    return " ".join([head, *parts])
+def _frame_at(frames: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
+    return next((f for f in frames if float(f["timestamp_s"]) >= seconds), frames[-1])

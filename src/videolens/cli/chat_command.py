@@ -84,7 +84,8 @@ def chat(session_id: SessionArg) -> None:
     if not chat_model_configured(settings):
         stderr.print(
             "No chat model configured (set NEBIUS_API_KEY, or VIDEOLENS_CHAT_BASE_URL for a local "
-            "server): answers are the best-matching moments.",
+            "server): answers come from the analysed moments — summary, counts, what is seen, "
+            "on-screen text and speech — without a language model.",
             style="yellow",
         )
     retriever = Retriever()

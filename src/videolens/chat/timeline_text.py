@@ -1,0 +1,139 @@
+"""The text of timeline entries: what is indexed for a frame or a speech segment, and the one
+line each shows in a prompt or a retrieval-only answer.
+
+A frame's indexed words are its description, on-screen text and structured fields, plus its
+detections as words ("3 people person", "a face face"), so "pedestrians" or "faces" find it.
+Negative phrases ("no faces detected") are dropped, and so is any word for a thing the frame's
+own fields say is absent: a frame never matches a word for what it does not show.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from videolens.chat.bm25 import tokenize
+from videolens.chat.facts import (
+    SpeechSegment,
+    SpeechTrack,
+    label_count,
+    speech_absence,
+    structured_counts,
+)
+from videolens.chat.timeparse import format_timestamp
+from videolens.chat.vocabulary import (
+    FACE,
+    counted,
+    expand_tokens,
+    labels_of_token,
+    strip_negations,
+)
+
+
+def as_list(value: Any) -> list[str]:
+    """A field that may be missing, a string or a list, as a list of strings."""
+    if not value:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]
+
+
+def detected_phrases(frame: dict[str, Any]) -> list[str]:
+    """``["3 people", "a car", "2 faces"]`` from the frame's structured counts (present only)."""
+    counts = structured_counts(frame)
+    order = sorted(counts, key=lambda label: (label == FACE, -counts[label], label))
+    return [counted(label, counts[label]) for label in order if counts[label] > 0]
+
+
+def frame_words(frame: dict[str, Any]) -> str:
+    """The searchable text of a frame; on-screen text counts twice (it is the most specific)."""
+    text = " ".join(as_list(frame.get("text")))
+    counts = structured_counts(frame)
+    labels = " ".join(f"{counted(label, n)} {label}" for label, n in counts.items() if n > 0)
+    parts = [
+        strip_negations(str(frame.get("description") or "")),
+        text,
+        text,
+        strip_negations(" ".join(as_list(frame.get("objects")))),
+        " ".join(as_list(frame.get("people"))),
+        strip_negations(" ".join(as_list(frame.get("actions")))),
+        labels,
+    ]
+    return " ".join(p for p in parts if p)
+
+
+def frame_tokens(frame: dict[str, Any]) -> list[str]:
+    """Index tokens of a frame: its words, their labels, minus words for what it lacks."""
+    tokens = expand_tokens(tokenize(frame_words(frame)))
+    absent: dict[str, bool] = {}
+
+    def lacks(token: str) -> bool:
+        labels = labels_of_token(token)
+        if not labels:
+            return False
+        for label in labels:
+            if label not in absent:
+                absent[label] = label_count(frame, label) == 0
+        return all(absent[label] for label in labels)
+
+    return [token for token in tokens if not lacks(token)]
+
+
+def text_tokens(text: str) -> list[str]:
+    """Index (and query) tokens of plain text, label words expanded."""
+    return expand_tokens(tokenize(strip_negations(text)))
+
+
+def moment_line(frame: dict[str, Any]) -> str:
+    """One compact timeline line: ``[mm:ss] description | text: "…" | detected: …``."""
+    line = f"[{format_timestamp(float(frame['timestamp_s']))}] {frame.get('description') or ''}"
+    text = as_list(frame.get("text"))
+    if text:
+        line += " | text: " + ", ".join(f'"{t}"' for t in text)
+    for name in ("objects", "people", "actions"):
+        values = as_list(frame.get(name))
+        if values:
+            line += f" | {name}: " + ", ".join(dict.fromkeys(values))
+    detected = detected_phrases(frame)
+    if detected and not as_list(frame.get("objects")):
+        line += " | detected: " + ", ".join(detected)
+    elif any(p.endswith(("face", "faces")) for p in detected):
+        line += " | " + next(p for p in detected if p.endswith(("face", "faces")))
+    return line.strip()
+
+
+def speech_line(segment: SpeechSegment) -> str:
+    """``[mm:ss] speech (until mm:ss): "…"`` for a transcribed segment."""
+    start, end = format_timestamp(segment.start_s), format_timestamp(segment.end_s)
+    until = f" (until {end})" if end != start else ""
+    return f'[{start}] speech{until}: "{segment.text}"'
+
+
+def overview(
+    document: dict[str, Any], frames: list[dict[str, Any]], duration: float, speech: SpeechTrack
+) -> tuple[str, list[str]]:
+    """A header line, then one line per chapter (or per shot) to be thinned to the budget."""
+    video = document.get("video") or {}
+    name = str(video.get("path") or "").rsplit("/", 1)[-1]
+    head = f"Video {name!r}: {format_timestamp(duration)} long, {len(frames)} analysed moments."
+    absence = speech_absence(speech)
+    if absence is None:
+        language = f" ({speech.language})" if speech.language else ""
+        head += f"\nSpeech: {len(speech.segments)} transcribed segments{language}."
+    elif speech.status is not None:
+        head += f"\nSpeech: {absence}"
+    if document.get("summary"):
+        head += f"\nSummary: {document['summary']}"
+    chapters = document.get("chapters") or []
+    if chapters:
+        lines = [f"Chapter [{format_timestamp(c['start_s'])}] {c['title']}" for c in chapters]
+        return head + "\nChapters:", lines
+    lines = []
+    previous = None
+    for frame in frames:
+        if frame.get("shot_start") or previous is None:
+            body = moment_line(frame)
+            if body.split("] ", 1)[-1] != previous:
+                lines.append(body)
+                previous = body.split("] ", 1)[-1]
+    return head + "\nShots (overview):", lines
