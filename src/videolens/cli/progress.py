@@ -57,7 +57,7 @@ class AnalysisProgressBar:
     def update(self, progress: AnalysisProgress) -> None:
         detail = (
             f"segments {progress.segments_done}/{progress.segments_total} "
-            f"sampled {progress.frames_sampled}"
+            f"sampled {progress.frames_sampled} · speech {_speech_progress(progress)}"
         )
         fields: dict[str, Any] = {
             "stage": progress.stage,
@@ -71,6 +71,12 @@ class AnalysisProgressBar:
 
     def finish(self, frames: int) -> None:
         self._progress.update(self._task, total=frames, completed=frames, stage="completed", eta="")
+
+
+def _speech_progress(progress: AnalysisProgress) -> str:
+    if progress.speech_status == "transcribing" and progress.speech_ranges_total:
+        return f"{progress.speech_ranges_done}/{progress.speech_ranges_total}"
+    return progress.speech_status
 
 
 def render_timeline(document: dict[str, Any]) -> str:
@@ -96,7 +102,31 @@ def render_timeline(document: dict[str, Any]) -> str:
     if chapters:
         lines += ["", "chapters:"]
         lines += [f"  {format_timestamp(c['start_s'])} {c['title']}" for c in chapters]
+    speech = document.get("speech")
+    if speech:
+        lines.append(_speech_line(speech))
     lines.append("")
-    for frame in document.get("frames") or []:
-        lines.append(f"[{format_timestamp(frame['timestamp_s'])}] {frame['description']}")
+    # Moments and what is said, in time order; at equal times the moment comes first.
+    entries = [
+        (float(f["timestamp_s"]), 0, f"[{format_timestamp(f['timestamp_s'])}] {f['description']}")
+        for f in document.get("frames") or []
+    ]
+    entries += [
+        (float(s["start_s"]), 1, f"[{format_timestamp(s['start_s'])}] said: \"{s['text']}\"")
+        for s in (speech or {}).get("segments") or []
+    ]
+    lines += [line for _, _, line in sorted(entries, key=lambda e: (e[0], e[1]))]
     return "\n".join(lines)
+
+
+def _speech_line(speech: dict[str, Any]) -> str:
+    status = speech.get("status")
+    if status == "ok":
+        count = len(speech.get("segments") or [])
+        details = ", ".join(str(v) for v in (speech.get("model"), speech.get("language")) if v)
+        said = f"{count} segment{'s' if count != 1 else ''}" if count else "none recognised"
+        return f"speech: {said}" + (f" ({details})" if details else "")
+    if status == "off":
+        return "speech: off"
+    reason = speech.get("reason") or ("no audio track" if status == "none" else "")
+    return f"speech: {status}" + (f" — {reason}" if reason else "")

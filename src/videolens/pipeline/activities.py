@@ -46,6 +46,7 @@ from videolens.pipeline.shared import (
     ProbeInput,
     SampleSegmentInput,
     SessionSummary,
+    SpeechOutcome,
     SummarizeInput,
 )
 from videolens.store import SessionStatus, SessionStore
@@ -72,7 +73,7 @@ class CpuActivities:
 
     @activity.defn(name="probe_video")
     def probe(self, request: ProbeInput) -> VideoInfo:
-        _require_own_session(self._store, request.session_id)
+        require_own_session(self._store, request.session_id)
         try:
             info = probe_video(request.video_path)
         except InvalidVideoError as err:
@@ -82,7 +83,7 @@ class CpuActivities:
 
     @activity.defn(name="sample_segment")
     def sample(self, request: SampleSegmentInput) -> SegmentSample:
-        _require_own_session(self._store, request.session_id)
+        require_own_session(self._store, request.session_id)
         checkpoint = previous_detail(SegmentCheckpoint)
         with heartbeating() as beater:
             try:
@@ -101,12 +102,15 @@ class CpuActivities:
     @activity.defn(name="summarize_session")
     def summarize(self, request: SummarizeInput) -> SessionSummary:
         """Summary and chapters of the described frames, with the chat model when configured."""
-        _require_own_session(self._store, request.session_id)
+        require_own_session(self._store, request.session_id)
         document = {
             "video": asdict(request.video),
             "frames": self._store.described_frames(request.session_id),
             "shots": {"starts_s": [0.0, *request.shot_starts_s]},
         }
+        if request.speech is not None:
+            segments = self._store.speech_segments(request.session_id)
+            document["speech"] = speech_document(request.speech, segments)
         use_llm = request.use_llm and chat_model_configured(self._settings)
         client = chat_client(self._settings) if use_llm else None
         try:
@@ -131,7 +135,7 @@ class CpuActivities:
         missing frame fails it, naming the missing moments, instead of a silent loss.
         """
         session_id = request.session_id
-        _require_own_session(self._store, session_id)
+        require_own_session(self._store, session_id)
         status, error = SessionStatus(request.status), request.error
         if status is SessionStatus.COMPLETED:
             missing = _missing_frames(self._store.described_frames(session_id), request)
@@ -141,6 +145,7 @@ class CpuActivities:
             # A failed run keeps its document and reason, not half of its frames.
             shutil.rmtree(self._store.frames_dir(session_id), ignore_errors=True)
             shutil.rmtree(self._store.session_dir(session_id) / "batches", ignore_errors=True)
+            shutil.rmtree(self._store.session_dir(session_id) / "speech", ignore_errors=True)
         frames = self._store.described_frames(session_id)
         duration = request.video.duration_s if request.video else 0.0
         coverage = asdict(compute_coverage([f["timestamp_s"] for f in frames], duration))
@@ -158,6 +163,10 @@ class CpuActivities:
             fields["video"] = asdict(request.video)
         if error:
             fields["error"] = error
+        if request.speech is not None and status is not SessionStatus.FAILED:
+            fields["speech"] = speech_document(
+                request.speech, self._store.speech_segments(session_id)
+            )
         if request.summary is not None and status is SessionStatus.COMPLETED:
             fields.update(
                 summary=request.summary.summary,
@@ -203,7 +212,7 @@ class VisionActivities:
     @activity.defn(name="describe_batch")
     def describe(self, request: DescribeBatchInput) -> DescribeBatchResult:
         """Describe a batch and store it; a retry resumes after the frames already described."""
-        _require_own_session(self._store, request.session_id)
+        require_own_session(self._store, request.session_id)
         done: list[dict[str, Any]] = list(previous_detail(list[dict[str, Any]]) or [])
         done_indexes = {int(frame["index"]) for frame in done}
         todo = [ref for ref in request.frames if ref.index not in done_indexes]
@@ -246,7 +255,20 @@ def _backend_errors_as_application_errors() -> Iterator[None]:
         raise ApplicationError(str(err), type="BackendRateLimited", next_retry_delay=delay) from err
 
 
-def _require_own_session(store: SessionStore, session_id: str) -> None:
+def speech_document(outcome: SpeechOutcome, segments: list[dict[str, Any]]) -> dict[str, Any]:
+    """The session's ``speech`` object: status, reason when not ok, language, model, segments."""
+    speech: dict[str, Any] = {
+        "status": outcome.status,
+        "language": outcome.language or None,
+        "model": outcome.model or None,
+        "segments": segments if outcome.status == "ok" else [],
+    }
+    if outcome.reason:
+        speech["reason"] = outcome.reason
+    return speech
+
+
+def require_own_session(store: SessionStore, session_id: str) -> None:
     """Fail for good when the session lives in another store than this worker's.
 
     Then the worker serves another deployment (data dir) on the same task queue; writing the

@@ -66,6 +66,8 @@ def analysis_input(
         cloud_task_queue=settings.cloud_task_queue if settings.burst_to_cloud else "",
         local_vision_capacity=settings.vision_concurrency,
         prompt=settings.vision_prompt or "",
+        speech=settings.speech != "off",
+        speech_range_s=settings.speech_range_s,
     )
 
 

@@ -18,7 +18,15 @@ BAD_CONFIGURATION = "BadConfiguration"
 BACKEND_UNAVAILABLE = "BackendUnavailable"
 # The session is not in the worker's store: the worker serves another deployment's data dir.
 FOREIGN_SESSION = "ForeignSession"
-NON_RETRYABLE_ERRORS = [INVALID_VIDEO, BAD_CONFIGURATION, BACKEND_UNAVAILABLE, FOREIGN_SESSION]
+# The audio cannot be decoded or the transcriber cannot run here: speech is "unavailable".
+SPEECH_UNAVAILABLE = "SpeechUnavailable"
+NON_RETRYABLE_ERRORS = [
+    INVALID_VIDEO,
+    BAD_CONFIGURATION,
+    BACKEND_UNAVAILABLE,
+    FOREIGN_SESSION,
+    SPEECH_UNAVAILABLE,
+]
 
 
 @dataclass
@@ -45,6 +53,9 @@ class AnalyzeVideoInput:
     cloud_task_queue: str = ""
     cloud_backend: str = "openai"
     local_vision_capacity: int = 1
+    # Speech recognition beside sampling; the audio is transcribed in ranges of this length.
+    speech: bool = True
+    speech_range_s: float = 300.0
 
 
 @dataclass
@@ -77,6 +88,10 @@ class AnalysisProgress:
     eta_s: float | None = None
     video_duration_s: float = 0.0
     error: str = ""
+    # Speech: "pending", "transcribing", then the final status (ok, none, off, unavailable).
+    speech_status: str = "pending"
+    speech_ranges_total: int = 0
+    speech_ranges_done: int = 0
 
 
 @dataclass
@@ -113,12 +128,49 @@ class DescribeBatchResult:
 
 
 @dataclass
+class AudioCheck:
+    """The audio track: "ok", "none" (no track) or "unavailable" (cannot be decoded)."""
+
+    status: str
+    reason: str = ""
+    duration_s: float = 0.0
+
+
+@dataclass
+class TranscribeRangeInput:
+    session_id: str
+    video_path: str
+    range_id: str
+    start_s: float
+    end_s: float
+    audio_duration_s: float
+
+
+@dataclass
+class TranscribeRangeResult:
+    segments: int
+    model: str = ""
+    language: str = ""
+
+
+@dataclass
+class SpeechOutcome:
+    """How speech recognition ended; the segments themselves are in the store."""
+
+    status: str
+    reason: str = ""
+    model: str = ""
+    language: str = ""
+
+
+@dataclass
 class SummarizeInput:
     session_id: str
     video: VideoInfo
     shot_starts_s: list[float] = field(default_factory=list)
     # False: chapters from shots and an extractive summary, no chat model involved.
     use_llm: bool = True
+    speech: SpeechOutcome | None = None
 
 
 @dataclass
@@ -141,6 +193,7 @@ class FinalizeInput:
     # Every frame the sampler planned (index and time): a run completes only if all are stored.
     expected_indexes: list[int] = field(default_factory=list)
     expected_timestamps_s: list[float] = field(default_factory=list)
+    speech: SpeechOutcome | None = None
 
 
 @dataclass

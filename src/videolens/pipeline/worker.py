@@ -14,6 +14,7 @@ from temporalio.worker import Worker
 
 from videolens.config import Settings
 from videolens.pipeline.activities import CpuActivities, VisionActivities
+from videolens.pipeline.speech_activities import SpeechActivities
 from videolens.pipeline.workflows import VideoAnalysisWorkflow
 from videolens.store import SessionStore
 
@@ -43,6 +44,7 @@ async def running_workers(
     """
     store = SessionStore(settings.sessions_dir)
     cpu, vision = CpuActivities(store, settings), VisionActivities(store, settings)
+    speech = SpeechActivities(store, settings)
     # (task queue, default slots, activities, runs workflows) for each queue this worker serves.
     served: list[tuple[str, int, list[Callable[..., Any]], bool]] = []
     if queue in (Queue.CPU, Queue.ALL):
@@ -51,6 +53,8 @@ async def running_workers(
             cpu.sample,
             cpu.summarize,
             cpu.finalize,
+            speech.check_audio,
+            speech.transcribe,
         ]
         served.append((settings.cpu_task_queue, settings.cpu_concurrency, cpu_activities, True))
     if queue in (Queue.VISION, Queue.ALL):
@@ -74,6 +78,7 @@ async def running_workers(
             yield workers
     finally:
         vision.close()
+        speech.close()
         for executor in executors:
             executor.shutdown(wait=False, cancel_futures=True)
 

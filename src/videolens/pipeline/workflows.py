@@ -1,7 +1,9 @@
-"""``VideoAnalysisWorkflow``: probe → plan segments → sample and describe, overlapped → finalize.
+"""``VideoAnalysisWorkflow``: probe → (sample and describe, overlapped) ∥ speech → summarize
+→ finalize.
 
 Each segment is sampled on the CPU queue; as soon as a segment's frames are on disk its batches
-go to the vision queue, while other segments are still decoding.
+go to the vision queue, while other segments are still decoding. Speech recognition runs beside
+sampling from the start, range by range on the CPU queue; its failure never fails the analysis.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
         AnalysisProgress,
         AnalysisSummary,
         AnalyzeVideoInput,
+        AudioCheck,
         DescribeBatchInput,
         DescribeBatchResult,
         FinalizeInput,
@@ -30,8 +33,12 @@ with workflow.unsafe.imports_passed_through():
         ProbeInput,
         SampleSegmentInput,
         SessionSummary,
+        SpeechOutcome,
         SummarizeInput,
+        TranscribeRangeInput,
+        TranscribeRangeResult,
     )
+    from videolens.speech.ranges import plan_speech_ranges
     from videolens.video.segments import estimate_frames, plan_segments
     from videolens.video.types import FrameRef, Segment, SegmentSample, VideoInfo
 
@@ -57,6 +64,7 @@ class VideoAnalysisWorkflow:
         self._planned: dict[int, float] = {}
         self._timings: dict[str, float] = {}
         self._local_in_flight = 0
+        self._speech: SpeechOutcome | None = None
 
     @workflow.run
     async def run(self, request: AnalyzeVideoInput) -> AnalysisSummary:
@@ -65,7 +73,7 @@ class VideoAnalysisWorkflow:
         info: VideoInfo | None = None
         try:
             info = await self._probe()
-            await self._sample_and_describe(info)
+            await _all_or_none([self._sample_and_describe(info), self._transcribe(info)])
         except ActivityError as err:
             reason = _failure_reason(err)
             self._progress.stage, self._progress.error = "failed", reason
@@ -123,6 +131,73 @@ class VideoAnalysisWorkflow:
             [self._segment(segment, segment_slots, batch_slots) for segment in segments]
         )
         self._timings["analysis_s"] = round(self._elapsed() - self._timings["probe_s"], 3)
+
+    async def _transcribe(self, info: VideoInfo) -> None:
+        """Speech beside sampling; any failure is recorded as "unavailable", never raised."""
+        request = self._request
+        if not request.speech:
+            self._set_speech(SpeechOutcome(status="off"))
+            return
+        self._progress.speech_status = "transcribing"
+        try:
+            audio: AudioCheck = await workflow.execute_activity(
+                "check_audio",
+                ProbeInput(request.session_id, request.video_path),
+                result_type=AudioCheck,
+                task_queue=request.cpu_task_queue,
+                start_to_close_timeout=timedelta(minutes=2),
+                retry_policy=RETRY_POLICY,
+            )
+            if audio.status != "ok":
+                self._set_speech(SpeechOutcome(status=audio.status, reason=audio.reason))
+                return
+            ranges = plan_speech_ranges(audio.duration_s, request.speech_range_s)
+            self._progress.speech_ranges_total = len(ranges)
+            results: list[TranscribeRangeResult] = []
+            await _all_or_none(
+                [
+                    self._transcribe_range(f"r{number:04d}", r.start_s, r.end_s, audio, results)
+                    for number, r in enumerate(ranges)
+                ]
+            )
+        except ActivityError as err:
+            self._set_speech(SpeechOutcome(status="unavailable", reason=_failure_reason(err)))
+            return
+        languages = [r.language for r in results if r.language]
+        self._set_speech(
+            SpeechOutcome(
+                status="ok",
+                model=next((r.model for r in results if r.model), ""),
+                language=max(set(languages), key=languages.count) if languages else "",
+            )
+        )
+
+    async def _transcribe_range(
+        self,
+        range_id: str,
+        start_s: float,
+        end_s: float,
+        audio: AudioCheck,
+        results: list[TranscribeRangeResult],
+    ) -> None:
+        request = self._request
+        result: TranscribeRangeResult = await workflow.execute_activity(
+            "transcribe_range",
+            TranscribeRangeInput(
+                request.session_id, request.video_path, range_id, start_s, end_s, audio.duration_s
+            ),
+            result_type=TranscribeRangeResult,
+            task_queue=request.cpu_task_queue,
+            schedule_to_close_timeout=BATCH_SCHEDULE_TO_CLOSE,
+            heartbeat_timeout=timedelta(seconds=request.heartbeat_timeout_s),
+            retry_policy=RETRY_POLICY,
+        )
+        results.append(result)
+        self._progress.speech_ranges_done += 1
+
+    def _set_speech(self, outcome: SpeechOutcome) -> None:
+        self._speech = outcome
+        self._progress.speech_status = outcome.status
 
     async def _segment(
         self, segment: Segment, segment_slots: asyncio.Semaphore, batch_slots: asyncio.Semaphore
@@ -201,7 +276,9 @@ class VideoAnalysisWorkflow:
     async def _summarize(self, info: VideoInfo) -> SessionSummary:
         """Summary and chapters; if the chat model keeps failing, fall back to the shots."""
         self._progress.stage = "summarizing"
-        request = SummarizeInput(self._request.session_id, info, sorted(self._shot_starts))
+        request = SummarizeInput(
+            self._request.session_id, info, sorted(self._shot_starts), speech=self._speech
+        )
         try:
             return await self._run_summarize(request)
         except ActivityError:
@@ -239,6 +316,7 @@ class VideoAnalysisWorkflow:
                 timings=dict(self._timings),
                 shot_starts_s=sorted(self._shot_starts),
                 summary=summary,
+                speech=self._speech,
                 expected_indexes=list(self._planned),
                 expected_timestamps_s=list(self._planned.values()),
                 routing={

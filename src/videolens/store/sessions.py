@@ -5,6 +5,7 @@ Layout of ``<root>/<session_id>/``:
 - ``batches/<batch_id>.json`` — described frames, one file per batch, written atomically as each
   batch finishes, so a crash loses at most the batch in flight and a retried batch overwrites its
   own file instead of duplicating frames;
+- ``speech/<range_id>.json`` — recognised speech segments, one file per audio range;
 - ``frames/`` — sampled JPEGs; ``tmp/`` — scratch space removed when the session ends.
 """
 
@@ -155,6 +156,23 @@ class SessionStore:
             for frame in read_json(path):
                 by_index[int(frame["index"])] = frame
         return sorted(by_index.values(), key=lambda f: (f["timestamp_s"], f["index"]))
+
+    def write_speech_range(
+        self, session_id: str, range_id: str, segments: list[dict[str, Any]]
+    ) -> None:
+        """Store one audio range's speech segments; writing a range again replaces it."""
+        if not _BATCH_ID.match(range_id):
+            raise ValueError(f"invalid range id {range_id!r}")
+        write_json_atomic(self.session_dir(session_id) / "speech" / f"{range_id}.json", segments)
+
+    def speech_segments(self, session_id: str) -> list[dict[str, Any]]:
+        """Every stored speech segment, ordered by time."""
+        segments = [
+            segment
+            for path in sorted((self.session_dir(session_id) / "speech").glob("*.json"))
+            for segment in read_json(path)
+        ]
+        return sorted(segments, key=lambda s: (float(s["start_s"]), float(s["end_s"])))
 
     def finish(self, session_id: str, status: SessionStatus, **fields: Any) -> dict[str, Any]:
         """Move a session to a final status and remove its scratch files."""

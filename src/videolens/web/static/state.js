@@ -10,6 +10,7 @@ export const state = {
   frames: new Map(), // index -> frame
   cards: new Map(), // index -> <li>
   marks: new Map(), // index -> <button>
+  speechCards: new Map(), // "start|text" -> <li> of a speech segment
   progress: null,
   live: null, // { socket, timer, closed }
   upload: null, // XMLHttpRequest in flight

@@ -80,13 +80,54 @@ function matchesFilter(frame) {
   return state.filter.split(/\s+/).every((word) => haystack.includes(word));
 }
 
+/** What is said, as a card between the moments: clicking it seeks to where it starts. */
+function speechCard(segment) {
+  const time = formatTime(segment.start_s);
+  const button = h("button", {
+    type: "button", class: "moment moment-speech", dataset: { t: segment.start_s },
+    "aria-label": `Seek to ${time}: said “${segment.text}”`,
+    onclick: () => seek(segment.start_s),
+  },
+  h("span", { class: "moment-speech-time" }, h("time", { datetime: `PT${segment.start_s}S` }, time)),
+  h("span", { class: "moment-body" }, h("q", { class: "moment-desc" }, segment.text)));
+  return h("li", { class: "speech-item" }, button);
+}
+
+function speechSegments() {
+  const speech = state.doc?.speech;
+  return speech?.status === "ok" ? speech.segments || [] : [];
+}
+
+function placeCard(card, previous) {
+  const expected = previous ? previous.nextSibling : ui.moments.firstChild;
+  if (expected !== card) ui.moments.insertBefore(card, expected);
+  return card;
+}
+
 /** Keyed update: existing cards are moved, not rebuilt, so thumbnails never reload. */
 export function renderFrames() {
   const frames = sortedFrames();
   const total = duration();
   let previous = null;
   let shown = 0;
+  // Speech segments go before the first moment that starts after them.
+  const speech = [...speechSegments()].sort((a, b) => a.start_s - b.start_s);
+  let said = 0;
+  const placeSpeechUntil = (limit) => {
+    for (; said < speech.length && speech[said].start_s < limit; said += 1) {
+      const segment = speech[said];
+      const key = `${segment.start_s}|${segment.text}`;
+      let card = state.speechCards.get(key);
+      if (!card) {
+        card = speechCard(segment);
+        state.speechCards.set(key, card);
+      }
+      card.hidden = Boolean(state.filter || state.searchHits) && !segment.text.toLowerCase().includes(state.filter);
+      previous = placeCard(card, previous);
+    }
+  };
   for (const frame of frames) {
+    placeSpeechUntil(frame.timestamp_s);
     let card = state.cards.get(frame.index);
     if (!card) {
       card = momentCard(frame);
@@ -95,9 +136,7 @@ export function renderFrames() {
     const visible = matchesFilter(frame);
     card.hidden = !visible;
     if (visible) shown += 1;
-    const expected = previous ? previous.nextSibling : ui.moments.firstChild;
-    if (expected !== card) ui.moments.insertBefore(card, expected);
-    previous = card;
+    previous = placeCard(card, previous);
 
     let mark = state.marks.get(frame.index);
     if (!mark) {
@@ -112,6 +151,7 @@ export function renderFrames() {
     }
     mark.style.left = total ? `${(100 * frame.timestamp_s) / total}%` : "0";
   }
+  placeSpeechUntil(Infinity);
   ui.scrubberMarks.dataset.dense = String(frames.length > 60);
   ui.momentsCount.textContent = frames.length ? String(frames.length) : "";
   const running = state.doc?.status === "running";

@@ -1,0 +1,96 @@
+"""Speech activities on the CPU queue: check the audio track, transcribe one range of it.
+
+They run beside frame sampling. A range is the unit of resumption: each finished range is
+stored at once (``speech/<range>.json``), so a retry redoes only the range that was in flight.
+Audio that cannot be decoded, or a transcriber that cannot run here, fails for good with a
+reason the workflow records as ``speech.status = "unavailable"``; the visual analysis goes on.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from videolens.config import Settings
+from videolens.errors import InvalidVideoError
+from videolens.openai_compat import EndpointAuthError
+from videolens.pipeline.activities import require_own_session
+from videolens.pipeline.heartbeat import heartbeating
+from videolens.pipeline.shared import (
+    SPEECH_UNAVAILABLE,
+    AudioCheck,
+    ProbeInput,
+    TranscribeRangeInput,
+    TranscribeRangeResult,
+)
+from videolens.speech import (
+    SpeechError,
+    Transcriber,
+    audio_track,
+    dominant_language,
+    transcribe_range,
+    transcriber_from_settings,
+)
+from videolens.store import SessionStore
+
+
+class SpeechActivities:
+    """Holds one transcriber per worker, built on first use and kept until ``close``."""
+
+    def __init__(self, store: SessionStore, settings: Settings) -> None:
+        self._store = store
+        self._settings = settings
+        self._transcriber: Transcriber | None = None
+        self._lock = threading.Lock()
+
+    def transcriber(self) -> Transcriber:
+        with self._lock:
+            if self._transcriber is None:
+                self._transcriber = transcriber_from_settings(self._settings)
+            return self._transcriber
+
+    def close(self) -> None:
+        with self._lock:
+            if self._transcriber is not None:
+                self._transcriber.close()
+            self._transcriber = None
+
+    @activity.defn(name="check_audio")
+    def check_audio(self, request: ProbeInput) -> AudioCheck:
+        """Whether the video has a decodable audio track, and its length."""
+        require_own_session(self._store, request.session_id)
+        try:
+            track = audio_track(request.video_path)
+        except InvalidVideoError as err:
+            return AudioCheck(status="unavailable", reason=str(err))
+        return AudioCheck(status=track.status, reason=track.reason, duration_s=track.duration_s)
+
+    @activity.defn(name="transcribe_range")
+    def transcribe(self, request: TranscribeRangeInput) -> TranscribeRangeResult:
+        """Transcribe ``[start_s, end_s)`` of the audio and store its segments."""
+        require_own_session(self._store, request.session_id)
+        with heartbeating() as beater:
+            try:
+                transcriber = self.transcriber()
+                segments = transcribe_range(
+                    request.video_path,
+                    request.start_s,
+                    request.end_s,
+                    transcriber,
+                    on_progress=beater.update,
+                    duration_s=request.audio_duration_s,
+                )
+            except (SpeechError, InvalidVideoError, EndpointAuthError) as err:
+                raise ApplicationError(
+                    str(err), type=SPEECH_UNAVAILABLE, non_retryable=True
+                ) from err
+        self._store.write_speech_range(
+            request.session_id, request.range_id, [s.as_dict() for s in segments]
+        )
+        return TranscribeRangeResult(
+            segments=len(segments),
+            model=transcriber.model,
+            language=dominant_language(segments) or "",
+        )
