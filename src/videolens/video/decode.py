@@ -152,14 +152,38 @@ def fit_size(width: int, height: int, max_side: int) -> tuple[int, int]:
     return max(2, round(width * scale / 2) * 2), max(2, round(height * scale / 2) * 2)
 
 
+def sample_aspect_ratio(stream: Any) -> float:
+    """Width of one stored pixel relative to its height (1.0 when unknown or nonsensical)."""
+    for source in (stream.codec_context, stream):
+        ratio = getattr(source, "sample_aspect_ratio", None)
+        if ratio and 0.1 <= float(ratio) <= 10.0:
+            return float(ratio)
+    return 1.0
+
+
+def display_size(width: int, height: int, sample_aspect: float, rotation: int) -> tuple[int, int]:
+    """The size a player shows: the width scaled by the sample aspect ratio, then turned."""
+    shown = (max(1, round(width * sample_aspect)), height)
+    return (shown[1], shown[0]) if (rotation // 90) % 2 else shown
+
+
 def save_jpeg(
-    frame: Any, path: Path, *, max_side: int, quality: int, rotation: int
+    frame: Any,
+    path: Path,
+    *,
+    max_side: int,
+    quality: int,
+    rotation: int,
+    sample_aspect: float = 1.0,
 ) -> tuple[int, int]:
-    """Write ``frame`` resized and upright to ``path`` as a JPEG; return the JPEG's size (w, h).
+    """Write ``frame`` as displayed (sample aspect ratio applied, turned upright), resized to fit
+    ``max_side``, to ``path`` as a JPEG; return the JPEG's size (w, h).
 
     The file appears atomically (temp file + rename), so a reader never sees half a JPEG.
     """
-    width, height = fit_size(frame.width, frame.height, max_side)
+    # Scale the stored pixels straight to the displayed shape (one swscale pass): a 704x576
+    # frame with 16:11 pixels becomes 1024x576 before fitting ``max_side``.
+    width, height = fit_size(round(frame.width * sample_aspect), frame.height, max_side)
     pixels = frame.to_ndarray(width=width, height=height, format="bgr24")
     turns = (rotation // 90) % 4
     if turns:

@@ -9,7 +9,13 @@ from typing import Any
 import av
 
 from videolens.errors import InvalidVideoError
-from videolens.video.decode import display_name, iter_frames, open_container
+from videolens.video.decode import (
+    display_name,
+    display_size,
+    iter_frames,
+    open_container,
+    sample_aspect_ratio,
+)
 from videolens.video.types import VideoInfo
 
 # Demuxers that FFmpeg accepts but that hold no video: a text file opens as "tty" (ANSI art) and
@@ -69,18 +75,26 @@ def _describe(container: Any, path: str | os.PathLike[str], name: str, size: int
     frames = int(stream.frames or 0)
     if fps <= 0:
         fps = frames / duration if frames else 25.0
+    coded_width = int(stream.codec_context.width or first.width)
+    coded_height = int(stream.codec_context.height or first.height)
+    rotation = _rotation(first, stream)
+    aspect = sample_aspect_ratio(stream)
+    width, height = display_size(coded_width, coded_height, aspect, rotation)
     return VideoInfo(
         path=str(Path(path).resolve()),
         duration_s=round(duration, 3),
         fps=round(fps, 3),
         frame_count=frames if frames > 0 else max(1, round(duration * fps)),
-        width=int(stream.codec_context.width or first.width),
-        height=int(stream.codec_context.height or first.height),
+        width=width,
+        height=height,
         codec=codec,
-        rotation=_rotation(first, stream),
+        rotation=rotation,
         has_audio=bool(container.streams.audio),
         container=format_name,
         size_bytes=size,
+        coded_width=coded_width,
+        coded_height=coded_height,
+        sample_aspect_ratio=round(aspect, 6),
     )
 
 

@@ -2,7 +2,8 @@
 
 One pass per segment: seek once to the keyframe before the segment (or the resume point), decode
 sequentially, look at a tiny thumbnail of every decoded frame, and convert and write only the
-frames kept. Memory stays flat for any video length: no decoded frame outlives its turn.
+frames kept. Memory stays flat for any video length: at most one decoded frame is held back (the
+floor may still want it, see ``selection``), every other one is dropped after its turn.
 """
 
 from __future__ import annotations
@@ -16,16 +17,18 @@ from typing import Any
 
 from videolens.errors import InvalidVideoError
 from videolens.video.decode import (
+    Thumb,
     display_name,
     iter_frames,
     open_container,
+    sample_aspect_ratio,
     save_jpeg,
     stream_origin,
     thumbnail,
 )
 from videolens.video.probe import probe_video
 from videolens.video.segments import plan_segments
-from videolens.video.selection import EPS, FrameSelector
+from videolens.video.selection import EPS, Choice, FrameSelector
 from videolens.video.types import (
     FrameRef,
     SamplingOptions,
@@ -99,7 +102,6 @@ class _SegmentRun:
     ) -> None:
         self.video_path, self.name = video_path, display_name(video_path)
         self.segment, self.options, self.out_dir = segment, options, out_dir
-        self.selector = FrameSelector(segment, options, checkpoint)
         self.resume_s = checkpoint.position_s if checkpoint else None
         self.position_s = checkpoint.position_s if checkpoint else segment.start_s
         self.decoded = checkpoint.frames_decoded if checkpoint else 0
@@ -107,9 +109,12 @@ class _SegmentRun:
         self.stale: list[FrameRef] = []  # evicted, deleted once no checkpoint lists them
         self.defer_deletes = False
         self.container: Any = None
+        # The latest decoded frame not kept: (time, frame, thumbnail, difference), or None.
+        self.held: tuple[float, Any, Thumb, float] | None = None
         self._open()
         rate = self.stream.average_rate or self.stream.guessed_rate
         self.fps = float(rate) if rate else 25.0
+        self.selector = FrameSelector(segment, options, checkpoint, self.fps)
 
     def _open(self) -> None:
         if self.container is not None:
@@ -120,7 +125,7 @@ class _SegmentRun:
             raise InvalidVideoError(f"{self.name} has no video stream.")
         self.stream = self.container.streams.video[0]
         self.stream.thread_type = "AUTO"
-        if self.selector.adaptive:
+        if self.options.strategy != "interval":
             # Skipping non-reference frames (B-frames) saves ~40% of decoding on real footage and
             # finds the same cuts, at most a couple of frames late; kept frames are still frames
             # the decoder produced.
@@ -129,12 +134,17 @@ class _SegmentRun:
     def run(self, on_checkpoint: OnCheckpoint | None, every_s: float) -> SegmentSample:
         self.defer_deletes = on_checkpoint is not None
         next_checkpoint = time.monotonic() + every_s
+        end_s = self.segment.end_s  # where the next frame after this segment's last one lies
         for t, frame in self._frames():
             self.any_decoded = True
             if t >= self.segment.end_s - EPS:
+                end_s = t
                 break
             if self.resume_s is not None and t <= self.resume_s + EPS:
-                self.selector.reference(thumbnail(frame), track_level=False)
+                thumb = thumbnail(frame)
+                self.selector.reference(thumb, track_level=False)
+                if t >= self.segment.start_s - EPS and self.selector.holds_back(t):
+                    self.held = (t, frame, thumb, 0.0)
                 continue
             if t < self.segment.start_s - EPS:
                 self.selector.reference(thumbnail(frame), track_level=True)
@@ -148,6 +158,9 @@ class _SegmentRun:
                 f"{self.name} has no decodable frames from {self.segment.start_s:.1f} s on; "
                 "the file may be truncated or corrupt."
             )
+        # The floor holds up to the segment's end: the next frame (the next segment's first) may
+        # lie too far from the last one kept here.
+        self._keep_held_if_overdue(end_s)
         if on_checkpoint is not None:
             self._emit(on_checkpoint)
         self._delete_stale()
@@ -203,9 +216,23 @@ class _SegmentRun:
         self.decoded += 1
         self.position_s = t
         thumb = thumbnail(frame)
+        self._keep_held_if_overdue(t)
         choice = self.selector.consider(t, thumb)
         if choice is None:
+            if self.selector.holds_back(t):
+                self.held = (t, frame, thumb, self.selector.diff)
             return
+        self.held = None
+        self._write(t, frame, thumb, choice)
+
+    def _keep_held_if_overdue(self, t: float) -> None:
+        """Keep the held-back frame as a floor frame when the frame at ``t`` comes too late."""
+        if self.held is not None and self.selector.floor_overdue(t):
+            held_t, frame, thumb, diff = self.held
+            self.held = None
+            self._write(held_t, frame, thumb, Choice("floor", diff, False))
+
+    def _write(self, t: float, frame: Any, thumb: Thumb, choice: Choice) -> None:
         index = round(t * self.fps)
         if any(kept.index == index for kept in self.selector.frames[-2:]):
             return  # variable frame rate can round two frames to one number: keep the first
@@ -216,6 +243,7 @@ class _SegmentRun:
             max_side=self.options.max_side,
             quality=self.options.jpeg_quality,
             rotation=int(getattr(frame, "rotation", 0) or 0),
+            sample_aspect=sample_aspect_ratio(self.stream),
         )
         ref = FrameRef(
             index=index,

@@ -11,6 +11,12 @@ import math
 
 from videolens.video.types import SamplingOptions, Segment, VideoInfo
 
+# Slack the sampler adds to a floor that the frame budget raised, in frame intervals: it keeps
+# each floor frame the latest decoded frame at or before its due time, so every step may fall a
+# frame or two short of the interval; with the slack, ``max_frames`` steps still span the
+# duration and the cap never has to open a gap.
+BUDGET_SLACK_FRAMES = 2
+
 # A remainder shorter than this share of ``segment_s`` joins the last segment instead of becoming
 # a tiny segment of its own (a worker task for two seconds of video is mostly overhead).
 _MIN_TAIL_SHARE = 0.5
@@ -67,3 +73,33 @@ def estimate_frames(info: VideoInfo, options: SamplingOptions) -> int:
     if info.duration_s <= 0 or step <= 0:
         return 0
     return max(1, min(options.max_frames, math.ceil(info.duration_s / step)))
+
+
+def floor_for_budget(duration_s: float, max_frames: int, minimum_s: float) -> float:
+    """The floor interval a video of ``duration_s`` can afford with ``max_frames`` frames.
+
+    ``minimum_s`` where the budget allows it (the dense floor a cheap backend wants), otherwise
+    raised evenly to ``duration_s / max_frames``: that many frames, evenly spread, leave no gap
+    (the start and the end included) longer than that. This is the floor coverage reports; give
+    the result to ``SamplingOptions.floor_interval_s``. Shots, fades and changes take frames from
+    the same budget, so to leave them room pass a ``max_frames`` below the real cap.
+    """
+    if duration_s < 0 or minimum_s <= 0:
+        raise ValueError(f"need duration_s >= 0 and minimum_s > 0, got {duration_s}, {minimum_s}")
+    if max_frames < 1:
+        raise ValueError(f"max_frames must be at least 1, got {max_frames}")
+    return max(minimum_s, duration_s / max_frames)
+
+
+def effective_floor(segment: Segment, options: SamplingOptions, fps: float) -> float:
+    """The floor interval the sampler keeps within ``segment``.
+
+    ``options.floor_interval_s``, unless the segment's frame quota cannot hold it; then its
+    duration / quota plus ``BUDGET_SLACK_FRAMES`` frame intervals (see there), so the floor alone
+    never overflows the quota.
+    """
+    floor = options.floor_interval_s
+    budget = (segment.end_s - segment.start_s) / max(1, segment.max_frames)
+    if budget <= floor:
+        return floor
+    return budget + BUDGET_SLACK_FRAMES / (fps if fps > 0 else 25.0)

@@ -2,6 +2,12 @@
 
 ``FrameSelector`` sees one thumbnail per decoded frame and answers "keep it, and why" or "skip";
 it never touches pixels beyond the thumbnail, so it costs microseconds per frame.
+
+The adaptive rules, in order: a cut starts a shot ("shot"); the floor keeps the gap between kept
+frames within the floor interval ("floor"); the first steady frame after a fade or dissolve
+("fade"); a motion spike ("motion"); a settled local change such as words appearing ("change").
+The floor frame is the latest decoded frame at or before the due time (the sampler holds one
+decoded frame back for it), so no gap exceeds the floor wherever the video has frames that close.
 """
 
 from __future__ import annotations
@@ -13,12 +19,21 @@ from dataclasses import dataclass
 import numpy as np
 
 from videolens.video.decode import Thumb, mean_abs_diff
+from videolens.video.events import (
+    CHANGE_MIN_SPACING_S,
+    CHANGE_SETTLE_S,
+    TransitionDetector,
+    TransitionState,
+    local_change,
+)
+from videolens.video.segments import effective_floor
 from videolens.video.types import (
     FrameRef,
     SamplerState,
     SamplingOptions,
     Segment,
     SegmentCheckpoint,
+    TransitionCheckpoint,
 )
 
 # All differences are mean absolute differences of the YUV thumbnails, on a 0-255 scale.
@@ -37,20 +52,23 @@ MOTION_MIN_SPACING = 0.25
 # below LEVEL_FLOOR so that on a perfectly static shot a tiny flicker is not "3x the level".
 LEVEL_ALPHA = 0.1
 LEVEL_FLOOR = 1.0
-# Near-duplicates: a floor/motion candidate is dropped when under DUP_MAX_CHANGED of its
-# thumbnail samples differ from the last kept frame's by more than DUP_PIXEL_DELTA (compression
-# noise stays under it). Counting changed samples, not the mean difference, keeps a small object
-# that moved (a person crossing a still room) from reading as "nothing new". Dropping never
-# stretches a gap to DUP_MAX_GAP x floor_interval_s: a frozen picture still gets a frame every 3
-# floor intervals, anything that moves gets the full floor rate. Shot frames are never dropped.
+# Near-duplicates: a motion, change or fade candidate is dropped when under DUP_MAX_CHANGED of
+# its thumbnail samples differ from the last kept frame's by more than DUP_PIXEL_DELTA
+# (compression noise stays under it). Counting changed samples, not the mean difference, keeps a
+# small object that moved (a person crossing a still room) from reading as "nothing new". Floor
+# and shot frames are never dropped: the floor is a promise about gaps.
 DUP_PIXEL_DELTA = 16
 DUP_MAX_CHANGED = 0.005
-DUP_MAX_GAP = 3.0
 # Tolerance for comparing timestamps computed from integer pts.
 EPS = 1e-6
 
-# Which kept frames the cap evicts first: floor/interval, then motion, shot frames last.
-PRIORITY = {"shot": 3, "motion": 2, "floor": 1, "interval": 1}
+# Which kept frames the cap evicts first: floor/interval, then motion and change; shot and fade
+# frames (shot starts) only when nothing else is left. See ``FrameSelector._victim``.
+PRIORITY = {"shot": 3, "fade": 3, "motion": 2, "change": 2, "floor": 1, "interval": 1}
+BOUNDARY_PRIORITY = 3
+# Frames added between floor frames. The floor's timer ignores them, so the cap can always evict
+# one without opening a gap wider than the floor.
+EXTRA_REASONS = frozenset({"motion", "change"})
 
 
 @dataclass
@@ -66,11 +84,17 @@ class FrameSelector:
     """Decides frame by frame what one segment keeps; resumable from a ``SegmentCheckpoint``."""
 
     def __init__(
-        self, segment: Segment, options: SamplingOptions, checkpoint: SegmentCheckpoint | None
+        self,
+        segment: Segment,
+        options: SamplingOptions,
+        checkpoint: SegmentCheckpoint | None,
+        fps: float = 25.0,
     ) -> None:
         self.segment, self.options = segment, options
         self.adaptive = options.strategy != "interval"
+        self.floor = effective_floor(segment, options, fps)
         self.prev: Thumb | None = None
+        self.diff = 0.0  # the last considered frame's difference from the one before
         state = checkpoint.state if checkpoint else SamplerState()
         self.frames: list[FrameRef] = list(checkpoint.frames) if checkpoint else []
         self.shot_starts_s: list[float] = list(checkpoint.shot_starts_s) if checkpoint else []
@@ -83,6 +107,9 @@ class FrameSelector:
             if checkpoint
             else math.ceil(segment.start_s / options.interval_s - EPS)
         )
+        self.transitions = TransitionDetector(
+            _transition_state(state.transition), CUT_MIN_DIFF, LEVEL_FLOOR
+        )
 
     def reference(self, thumb: Thumb, *, track_level: bool) -> None:
         """A frame decoded only as context (before the segment, or replayed after a resume)."""
@@ -92,50 +119,75 @@ class FrameSelector:
                 self._track(diff)
         self.prev = thumb
 
+    def holds_back(self, t: float) -> bool:
+        """Whether a decoded frame at ``t`` that was not kept may still become a floor frame."""
+        return self.adaptive and (self.last_kept_s is None or t > self.last_kept_s + EPS)
+
+    def floor_overdue(self, t: float) -> bool:
+        """Whether the frame held back must be kept as a floor frame before the one at ``t``:
+        ``t`` (the next decoded frame, or the segment's end) is past the floor's due time, so
+        waiting for it would stretch the gap beyond the floor interval."""
+        if not self.adaptive or self.last_kept_s is None or self.floor_due_s is None:
+            return False
+        return t > self.floor_due_s + EPS
+
     def consider(self, t: float, thumb: Thumb) -> Choice | None:
         """Whether to keep the frame at ``t`` seconds (within the segment)."""
-        diff = None if self.prev is None else mean_abs_diff(thumb, self.prev)
-        self.prev = thumb
+        previous = self.prev
+        diff = None if previous is None else mean_abs_diff(thumb, previous)
+        self.prev, self.diff = thumb, diff or 0.0
         if not self.adaptive:
             return self._interval(t, diff)
-        if diff is None:  # no reference frame: the start of the video, or nothing before it
+        if diff is None or previous is None:  # no reference frame: the start of the video
+            self.transitions.restart(t, thumb)
             if self.last_kept_s is None:
                 start = self.segment.start_s <= EPS
                 return Choice("shot" if start else "floor", 0.0, start)
             return None
         if self._is_cut(diff):
+            self.transitions.restart(t, thumb)
             self.shot_starts_s.append(round(t, 3))
             return Choice("shot", diff, True)
         level = self.level
         self._track(diff)
+        faded = self.transitions.step(t, thumb, diff)
         due = self.floor_due_s if self.floor_due_s is not None else self.segment.start_s
+        kept = self.last_kept_s
+        if kept is not None and due - self.floor + EPS < kept <= due + EPS < t:
+            # An extra frame kept since the last floor frame is the latest frame before the due
+            # time: it serves as the floor frame, and the floor counts on from it.
+            self.floor_due_s = due = kept + self.floor
         since = math.inf if self.last_kept_s is None else t - self.last_kept_s
-        floor = self.options.floor_interval_s
+        if faded and not self._duplicate(thumb):
+            self.shot_starts_s.append(round(t, 3))
+            return Choice("fade", diff, True)
         if t + EPS >= due:
-            reason = "floor"
-        elif (
+            return Choice("floor", diff, False)
+        if self.transitions.pending or self._duplicate(thumb):
+            return None  # mid-transition every frame differs; the settled one is kept
+        if (
             diff >= MOTION_MIN_DIFF
             and diff >= MOTION_LEVEL_RATIO * max(level or 0.0, LEVEL_FLOOR)
-            and since >= MOTION_MIN_SPACING * floor
+            and since >= MOTION_MIN_SPACING * self.floor
         ):
-            reason = "motion"
-        else:
-            return None
+            return Choice("motion", diff, False)
+        spacing = min(max(CHANGE_MIN_SPACING_S, MOTION_MIN_SPACING * self.floor), 1.0)
+        earlier = self.transitions.earlier(t, CHANGE_SETTLE_S)
         if (
             self.last_thumb is not None
-            and since + EPS < DUP_MAX_GAP * floor
-            and _changed_share(thumb, self.last_thumb) < DUP_MAX_CHANGED
+            and earlier is not None
+            and since >= spacing
+            and local_change(thumb, self.last_thumb, earlier)
         ):
-            if reason == "floor":
-                self.floor_due_s = due + floor  # look again one floor interval later
-            return None
-        return Choice(reason, diff, False)
+            return Choice("change", diff, False)
+        return None
 
     def keep(self, frame: FrameRef, t: float, thumb: Thumb) -> list[FrameRef]:
         """Record a kept frame; return the frames the cap evicted (their JPEGs are stale)."""
         self.frames.append(frame)
         self.last_kept_s, self.last_thumb = t, thumb
-        self.floor_due_s = t + self.options.floor_interval_s
+        if frame.reason not in EXTRA_REASONS:
+            self.floor_due_s = t + self.floor
         if not self.adaptive:
             self.next_interval = math.floor((t + EPS) / self.options.interval_s) + 1
         evicted = []
@@ -152,6 +204,12 @@ class FrameSelector:
             floor_due_s=self.floor_due_s,
             last_kept_thumb=thumb,
             next_interval=self.next_interval,
+            transition=_transition_checkpoint(self.transitions.s),
+        )
+
+    def _duplicate(self, thumb: Thumb) -> bool:
+        return (
+            self.last_thumb is not None and _changed_share(thumb, self.last_thumb) < DUP_MAX_CHANGED
         )
 
     def _interval(self, t: float, diff: float | None) -> Choice | None:
@@ -168,19 +226,56 @@ class FrameSelector:
         self.level = diff if self.level is None else self.level + LEVEL_ALPHA * (diff - self.level)
 
     def _victim(self) -> int:
-        """The kept frame to evict: lowest priority, then the one whose loss leaves the smallest
-        gap (so the survivors stay evenly spread), earliest on a tie."""
-        lowest = min(PRIORITY.get(f.reason, 0) for f in self.frames)
+        """The kept frame the cap evicts.
+
+        Shot starts (cuts, fades) go last. Among the rest, first a frame whose loss keeps the gap
+        between its neighbours within the floor (so the cap never opens a hole while it can
+        avoid one), then the lowest priority, then the smallest resulting gap (the survivors stay
+        evenly spread), earliest on a tie.
+        """
         times = [self.segment.start_s] + [f.timestamp_s for f in self.frames]
         times.append(max(self.segment.end_s, times[-1]))
-        best, best_gap = 0, math.inf
+        best, best_key = 0, (math.inf, math.inf, math.inf, math.inf)
         for i, frame in enumerate(self.frames):
-            if PRIORITY.get(frame.reason, 0) != lowest:
-                continue
+            priority = PRIORITY.get(frame.reason, 0)
             gap = times[i + 2] - times[i]
-            if gap < best_gap - EPS:
-                best, best_gap = i, gap
+            key = (
+                float(priority >= BOUNDARY_PRIORITY),
+                float(gap > self.floor + EPS),
+                float(priority),
+                gap,
+            )
+            if key < best_key and (key[:3] != best_key[:3] or gap < best_key[3] - EPS):
+                best, best_key = i, key
         return best
+
+
+def _transition_state(saved: TransitionCheckpoint) -> TransitionState:
+    return TransitionState(
+        anchor_old=_decode_thumb(saved.anchor_old_thumb),
+        anchor_old_s=saved.anchor_old_s,
+        anchor_new=_decode_thumb(saved.anchor_new_thumb),
+        anchor_new_s=saved.anchor_new_s,
+        path_old=saved.path_old,
+        path_new=saved.path_new,
+        path=saved.path,
+        pending_s=saved.pending_s,
+        peak=saved.peak,
+    )
+
+
+def _transition_checkpoint(state: TransitionState) -> TransitionCheckpoint:
+    return TransitionCheckpoint(
+        anchor_old_thumb="" if state.anchor_old is None else _encode_thumb(state.anchor_old),
+        anchor_old_s=state.anchor_old_s,
+        anchor_new_thumb="" if state.anchor_new is None else _encode_thumb(state.anchor_new),
+        anchor_new_s=state.anchor_new_s,
+        path_old=state.path_old,
+        path_new=state.path_new,
+        path=state.path,
+        pending_s=state.pending_s,
+        peak=state.peak,
+    )
 
 
 def _changed_share(a: Thumb, b: Thumb) -> float:

@@ -1,4 +1,4 @@
-"""Synthetic clips with known content: shot cuts at known times, known on-screen text.
+"""Synthetic clips with known content: cuts, fades and dissolves at known times, known text.
 
 Used by the tests and benchmarks (which must generate their own media) and by ``videolens demo``.
 """
@@ -19,13 +19,32 @@ Frame = NDArray[np.uint8]
 
 
 @dataclass(frozen=True)
+class Overlay:
+    """Words shown on screen from ``start_s`` to ``end_s`` (seconds from the shot's start), in the
+    upper part of the picture, as a caption or a sign would appear within one shot."""
+
+    text: str
+    start_s: float
+    end_s: float
+
+
+@dataclass(frozen=True)
 class Shot:
-    """One shot: a background colour, optional caption text, and a box moving across it."""
+    """One shot: a background colour, optional caption text, and a box moving across it.
+
+    ``transition`` says how the shot begins: ``"cut"``, ``"dissolve"`` (the previous shot's last
+    picture blends into this one over ``transition_s``) or ``"fade"`` (the previous picture fades
+    to black over the first half of ``transition_s``, then this shot fades in from black).
+    The transition takes the first ``transition_s`` of this shot's duration.
+    """
 
     duration_s: float
     color: tuple[int, int, int]
     text: str = ""
     moving_box: bool = True
+    overlays: tuple[Overlay, ...] = ()
+    transition: str = "cut"
+    transition_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -44,7 +63,7 @@ class ClipSpec:
 
     @property
     def cut_times_s(self) -> list[float]:
-        """Start times of every shot after the first."""
+        """Start times of every shot after the first (where its cut or transition begins)."""
         times, elapsed = [], 0.0
         for shot in self.shots[:-1]:
             elapsed += shot.duration_s
@@ -101,22 +120,63 @@ def _background(shot: Shot, width: int, height: int, texture: Frame | None) -> F
     return frame
 
 
+def _draw_overlay(frame: Frame, text: str) -> None:
+    """Black words on a white plate centred in the upper quarter (legible for OCR)."""
+    height, width = frame.shape[:2]
+    scale = height / 200
+    thickness = max(2, int(scale * 2.5))
+    (text_w, text_h), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
+    origin = ((width - text_w) // 2, height // 4 + text_h // 2)
+    pad = int(text_h * 0.5)
+    top_left = (origin[0] - pad, origin[1] - text_h - pad)
+    cv2.rectangle(frame, top_left, (origin[0] + text_w + pad, origin[1] + pad), (255, 255, 255), -1)
+    cv2.putText(
+        frame, text, origin, cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), thickness, cv2.LINE_AA
+    )
+
+
+def _shot_frame(shot: Shot, background: Frame, i: int, count: int, fps: int) -> Frame:
+    frame: Frame = background.copy()
+    height, width = frame.shape[:2]
+    box = max(8, height // 8)
+    if shot.moving_box:
+        x = int((width - box) * (i / max(1, count - 1)))
+        y = height - 2 * box
+        frame[y : y + box, x : x + box] = (250, 250, 250)
+    for overlay in shot.overlays:
+        if overlay.start_s <= i / fps < overlay.end_s:
+            _draw_overlay(frame, overlay.text)
+    return frame
+
+
+def _blend(frame: Frame, previous: Frame | None, shot: Shot, t: float) -> Frame:
+    """``frame`` during the first ``transition_s`` of a shot that begins with a transition."""
+    if previous is None or shot.transition == "cut" or t >= shot.transition_s:
+        return frame
+    share = t / shot.transition_s
+    if shot.transition == "dissolve":
+        mixed = previous * (1.0 - share) + frame * share
+    elif shot.transition == "fade":
+        mixed = previous * (1.0 - 2 * share) if share < 0.5 else frame * (2 * share - 1.0)
+    else:
+        raise ValueError(f"unknown transition {shot.transition!r}")
+    return np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
+
+
 def _frames(
     shots: Sequence[Shot], fps: int, width: int, height: int, textured: bool
 ) -> Iterator[Frame]:
     rng = np.random.default_rng(7)
     texture = rng.integers(0, 48, size=(height, width, 3), dtype=np.uint8) if textured else None
-    box = max(8, height // 8)
+    previous: Frame | None = None
     for shot in shots:
         background = _background(shot, width, height, texture)
         count = round(shot.duration_s * fps)
+        start = previous
         for i in range(count):
-            frame = background.copy()
-            if shot.moving_box:
-                x = int((width - box) * (i / max(1, count - 1)))
-                y = height - 2 * box
-                frame[y : y + box, x : x + box] = (250, 250, 250)
-            yield frame
+            frame = _shot_frame(shot, background, i, count, fps)
+            previous = frame
+            yield _blend(frame, start, shot, i / fps)
 
 
 def write_clip(
