@@ -57,7 +57,11 @@ class Settings(BaseSettings):
     # Sampling.
     strategy: SamplingStrategy = SamplingStrategy.ADAPTIVE
     interval_s: float = Field(default=2.0, gt=0)
+    # The largest gap between analysed frames: dense for the cheap offline analyzer, wider for
+    # model backends, whose frames cost GPU time or money (a long video's frame budget,
+    # max_frames, may widen both: frames are then spread evenly).
     floor_interval_s: float = Field(default=5.0, gt=0)
+    basic_floor_interval_s: float = Field(default=2.0, gt=0)
     max_frames: int = Field(default=300, ge=1)
     max_side: int = Field(default=768, ge=32)
     jpeg_quality: int = Field(default=85, ge=10, le=100)

@@ -148,7 +148,8 @@ class CpuActivities:
             shutil.rmtree(self._store.session_dir(session_id) / "speech", ignore_errors=True)
         frames = self._store.described_frames(session_id)
         duration = request.video.duration_s if request.video else 0.0
-        coverage = asdict(compute_coverage([f["timestamp_s"] for f in frames], duration))
+        times = [f["timestamp_s"] for f in frames]
+        coverage = asdict(compute_coverage(times, duration, floor_s=request.floor_s))
         fields: dict[str, Any] = {
             "frames": frames,
             "coverage": coverage,

@@ -10,6 +10,7 @@ from typing import Any
 from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError
 
+from videolens.backends.routing import resolve_backend_name
 from videolens.config import Settings
 from videolens.pipeline.shared import (
     WORKFLOW_NAME,
@@ -26,11 +27,19 @@ def workflow_id(session_id: str) -> str:
     return f"videolens-{session_id}"
 
 
+def floor_interval(settings: Settings) -> float:
+    """The floor for the backend that will describe the frames: dense for the offline one."""
+    backend = settings.backend
+    if backend == "auto":
+        backend = resolve_backend_name(settings)
+    return settings.basic_floor_interval_s if backend == "basic" else settings.floor_interval_s
+
+
 def sampling_options(settings: Settings) -> SamplingOptions:
     return SamplingOptions(
         strategy=settings.strategy.value,
         interval_s=settings.interval_s,
-        floor_interval_s=settings.floor_interval_s,
+        floor_interval_s=floor_interval(settings),
         max_frames=settings.max_frames,
         max_side=settings.max_side,
         jpeg_quality=settings.jpeg_quality,

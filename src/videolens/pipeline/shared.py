@@ -191,6 +191,8 @@ class FinalizeInput:
     routing: dict[str, Any] = field(default_factory=dict)
     summary: SessionSummary | None = None
     # Every frame the sampler planned (index and time): a run completes only if all are stored.
+    # The largest gap the sampling aimed for (the floor, or the interval): coverage reports it.
+    floor_s: float = 0.0
     expected_indexes: list[int] = field(default_factory=list)
     expected_timestamps_s: list[float] = field(default_factory=list)
     speech: SpeechOutcome | None = None

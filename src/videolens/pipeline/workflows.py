@@ -39,7 +39,7 @@ with workflow.unsafe.imports_passed_through():
         TranscribeRangeResult,
     )
     from videolens.speech.ranges import plan_speech_ranges
-    from videolens.video.segments import estimate_frames, plan_segments
+    from videolens.video.segments import estimate_frames, floor_for_budget, plan_segments
     from videolens.video.types import FrameRef, Segment, SegmentSample, VideoInfo
 
 # The seed's policy: 3 attempts, 1 s initial interval, ×2, at most 100 s apart.
@@ -51,6 +51,7 @@ RETRY_POLICY = RetryPolicy(
     non_retryable_error_types=NON_RETRYABLE_ERRORS,
 )
 BATCH_SCHEDULE_TO_CLOSE = timedelta(minutes=30)
+FLOOR_SHARE_OF_BUDGET = 0.8
 FINALIZE_TIMEOUT = timedelta(minutes=5)
 
 
@@ -121,6 +122,12 @@ class VideoAnalysisWorkflow:
 
     async def _sample_and_describe(self, info: VideoInfo) -> None:
         request = self._request
+        if request.options.strategy == "adaptive":
+            # A long video's frame budget widens the floor evenly; a fifth of the budget stays
+            # for shots, fades and changes.
+            budget = max(1, int(request.options.max_frames * FLOOR_SHARE_OF_BUDGET))
+            floor = floor_for_budget(info.duration_s, budget, request.options.floor_interval_s)
+            request.options = replace(request.options, floor_interval_s=floor)
         segments = plan_segments(info, request.options, request.segment_s)
         self._progress.stage = "analysing"
         self._progress.segments_total = len(segments)
@@ -317,6 +324,11 @@ class VideoAnalysisWorkflow:
                 shot_starts_s=sorted(self._shot_starts),
                 summary=summary,
                 speech=self._speech,
+                floor_s=(
+                    self._request.options.floor_interval_s
+                    if self._request.options.strategy == "adaptive"
+                    else self._request.options.interval_s
+                ),
                 expected_indexes=list(self._planned),
                 expected_timestamps_s=list(self._planned.values()),
                 routing={
