@@ -143,6 +143,10 @@ def _speech_sentence(document: dict[str, Any]) -> str | None:
     return said + "."
 
 
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def extractive_summary(document: dict[str, Any], chapters: list[dict[str, Any]]) -> str:
     """A few true sentences from the measurements, then the chapters' opening descriptions;
     labelled as extractive."""
@@ -154,8 +158,8 @@ def extractive_summary(document: dict[str, Any], chapters: list[dict[str, Any]])
         float(frames[-1]["timestamp_s"]),
     )
     parts = [
-        f"{HEAD}: a {format_timestamp(duration)} video, {len(frames)} analysed moments, "
-        f"{len(chapters)} chapters."
+        f"{HEAD}: a {format_timestamp(duration)} video, "
+        f"{_counted(len(frames), 'analysed moment')}, {_counted(len(chapters), 'chapter')}."
     ]
     parts += _seen(frames)
     parts += [s for s in (_text_sentence(frames), _speech_sentence(document)) if s]

@@ -59,9 +59,17 @@ def offline_answer(
         if not seen:
             return _none_seen(intent.labels, len(frames), where)
         if intent.kind == "count":
-            return "\n\n".join(_count(frames, label, where) for label in seen[:3])
-        return "\n\n".join(_presence(frames, label, intent, where) for label in seen[:3])
+            parts = [_count(frames, label, where) for label in seen[:3]]
+        else:
+            parts = [_presence(frames, label, intent, where) for label in seen[:3]]
+        return _one_prefix(parts)
     return retrieval_answer(context)
+
+
+def _one_prefix(parts: list[str]) -> str:
+    """Answers for several labels ("van": car and truck) joined under one retrieval-only label."""
+    body = [part.removeprefix(f"{PREFIX}. ") for part in parts]
+    return f"{PREFIX}. " + "\n\n".join(body)
 
 
 def _window(anchor: TimeAnchor | None, index: TimelineIndex) -> Window | None:

@@ -36,6 +36,10 @@ Reply with JSON only, in this shape:
 Chapters follow the video's structure, in time order; the first starts at 00:00; at most %d."""
 
 
+MIN_CHAPTER_S = 2.5
+"""The shortest chapter made from shots."""
+
+
 def summarize_session(
     document: dict[str, Any],
     client: OpenAICompatClient | None = None,
@@ -179,13 +183,17 @@ def chapters_from_shots(document: dict[str, Any], max_chapters: int = 12) -> lis
     starts = [float(s) for s in (document.get("shots") or {}).get("starts_s") or []]
     starts += [float(f["timestamp_s"]) for f in frames if f.get("shot_start")]
     starts = sorted({0.0, *starts})
-    # Only when there are too many shots do short ones merge into their neighbours.
-    spacing = _duration(document, frames) / max_chapters if len(starts) > max_chapters else 0.0
+    duration = _duration(document, frames)
+    # A chapter lasts at least MIN_CHAPTER_S (a cut a moment after another, or a fade's two
+    # cuts, is no chapter); with too many shots, short ones merge into their neighbours.
+    spacing = max(MIN_CHAPTER_S, duration / max_chapters if len(starts) > max_chapters else 0.0)
     chapters: list[dict[str, Any]] = []
     for start in starts:
         if chapters and start - chapters[-1]["start_s"] < spacing:
             continue
         chapters.append({"start_s": round(start, 3), "title": ""})
+    if len(chapters) > 1 and duration - chapters[-1]["start_s"] < MIN_CHAPTER_S / 2:
+        chapters.pop()  # a last chapter too short to watch joins the one before
     chapters = chapters[:max_chapters]
     segments = speech_track(document).segments
     for chapter, following in zip(chapters, [*chapters[1:], None], strict=True):
@@ -194,7 +202,8 @@ def chapters_from_shots(document: dict[str, Any], max_chapters: int = 12) -> lis
         inside = [f for f in frames if low <= float(f["timestamp_s"]) < high]
         said = [s for s in segments if low <= s.start_s < high]
         chapter["title"] = chapter_title(inside or [_frame_at(frames, low)], said)
-    return chapters
+    # Neighbours with the same title are one chapter.
+    return [c for i, c in enumerate(chapters) if i == 0 or c["title"] != chapters[i - 1]["title"]]
 
 
 def _frame_at(frames: list[dict[str, Any]], seconds: float) -> dict[str, Any]:

@@ -112,7 +112,7 @@ def render_timeline(document: dict[str, Any]) -> str:
         for f in document.get("frames") or []
     ]
     entries += [
-        (float(s["start_s"]), 1, f"[{format_timestamp(s['start_s'])}] said: \"{s['text']}\"")
+        (float(s["start_s"]), 1, f'[{format_timestamp(s["start_s"])}] said: "{s["text"]}"')
         for s in (speech or {}).get("segments") or []
     ]
     lines += [line for _, _, line in sorted(entries, key=lambda e: (e[0], e[1]))]
