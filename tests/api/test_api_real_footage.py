@@ -1,0 +1,106 @@
+"""Real footage nobody here made (vtest.avi, a street with pedestrians, from Debian's opencv-doc)
+through the real API: people are found, and the plain questions a person asks get answers with
+checked citations, with no chat model configured."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from conftest import LiveServer, poll, serving, upload
+from real_media import opencv_data_file
+from videolens.config import Settings
+
+pytestmark = pytest.mark.timeout(600)
+CITATION = re.compile(r"\[\d{2}:\d{2}\]")
+
+
+@pytest.fixture(scope="module")
+def street(tmp_path_factory: pytest.TempPathFactory, temporal_address: str) -> Iterator[Any]:
+    """vtest.avi analysed once through the API; yields (server, session id)."""
+    video = opencv_data_file("vtest.avi")
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        data_dir=tmp_path_factory.mktemp("street") / "data",
+        temporal_address=temporal_address,
+        deployment="street",
+        rate_limit_per_minute=100_000,  # the poll below asks ten times a second
+    )
+    with serving(settings) as live, live.client() as client:
+        response = upload(client, video)
+        assert response.status_code == 202, response.text
+        session_id = response.json()["session_id"]
+
+        def finished() -> dict[str, Any] | None:
+            response = client.get(f"/v1/sessions/{session_id}")
+            assert response.status_code == 200, response.text
+            session: dict[str, Any] = response.json()
+            return session if session["status"] != "running" else None
+
+        session = poll(finished, 400, "the analysis of vtest.avi")
+        assert session["status"] == "completed", session.get("error")
+        yield live, session_id
+
+
+def _ask(client: httpx.Client, session_id: str, question: str) -> dict[str, Any]:
+    response = client.post(f"/v1/sessions/{session_id}/chat", json={"question": question})
+    assert response.status_code == 200, response.text
+    lines = [json.loads(line) for line in response.text.splitlines() if line.strip()]
+    answer: dict[str, Any] = lines[-1]
+    assert answer["type"] == "answer", lines
+    return answer
+
+
+def test_people_are_found_in_most_frames(street: tuple[LiveServer, str]) -> None:
+    live, session_id = street
+    with live.client() as client:
+        frames = client.get(f"/v1/sessions/{session_id}/frames", params={"limit": 500}).json()
+    items = frames["frames"]
+    with_people = [f for f in items if f.get("people_count", 0) > 0]
+    assert len(items) >= 10
+    assert len(with_people) >= 0.8 * len(items)
+    assert all("no faces" not in f["description"] for f in items)
+    assert any(re.search(r"\bpeople\b", f["description"]) for f in with_people)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("summarize the video", r"[Pp]eople"),
+        ("how many people are there?", r"\d+ people"),
+        ("when do people walk past?", r"[Pp]eople are visible"),
+        ("is there a car?", r"[Cc]ars? (is|are) visible"),
+    ],
+)
+def test_plain_questions_get_cited_answers(
+    street: tuple[LiveServer, str], question: str, expected: str
+) -> None:
+    live, session_id = street
+    with live.client() as client:
+        answer = _ask(client, session_id, question)
+    assert re.search(expected, answer["answer"]), answer["answer"]
+    assert CITATION.search(answer["answer"]), answer["answer"]
+    assert answer["citations"] and all(c["valid"] for c in answer["citations"])
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("what did they say?", r"no audio track"),
+        ("what is written on screen?", r"[Nn]o on-screen text"),
+        ("are there any dogs?", r"[Nn]o dogs"),
+    ],
+)
+def test_questions_about_what_is_absent_say_so(
+    street: tuple[LiveServer, str], question: str, expected: str
+) -> None:
+    live, session_id = street
+    with live.client() as client:
+        answer = _ask(client, session_id, question)
+    assert re.search(expected, answer["answer"]), answer["answer"]
+    assert not answer["citations"]
