@@ -45,8 +45,9 @@ T = TypeVar("T")
 
 
 def cpu_seconds() -> float:
-    me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
-        resource.RUSAGE_CHILDREN
+    me, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
     )
     return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
 
@@ -151,6 +152,8 @@ def stage_costs(video: Path, document: dict[str, Any]) -> dict[str, float]:
         _, _, costs["sampling"] = measured(lambda: sample_video(video, options, Path(scratch)))
     images = [_read_bounded(f["image"], 960) for f in document["frames"]]
     frames = [image for image in images if image is not None]
+    if len(frames) != len(images):
+        raise RuntimeError(f"{len(images) - len(frames)} sampled frames could not be read")
     reader, detector, faces = TextReader(), ObjectDetector(), FaceFinder()
     _, _, costs["ocr"] = measured(lambda: [reader.read(image) for image in frames])
     _, _, costs["objects"] = measured(lambda: [detector.detect(image) for image in frames])
@@ -185,10 +188,12 @@ async def activity_spans(data_dir: Path, session_id: str) -> dict[str, tuple[flo
             names[event.event_id] = scheduled.activity_type.name
         elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
             name = names[event.activity_task_started_event_attributes.scheduled_event_id]
-            spans.setdefault(name, [at, at])[0] = min(spans[name][0], at)
+            span = spans.setdefault(name, [at, at])
+            span[0] = min(span[0], at)
         elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
             name = names[event.activity_task_completed_event_attributes.scheduled_event_id]
-            spans.setdefault(name, [at, at])[1] = max(spans[name][1], at)
+            span = spans.setdefault(name, [at, at])
+            span[1] = max(span[1], at)
     return {name: (span[0], span[1]) for name, span in spans.items()}
 
 
@@ -204,6 +209,19 @@ def main() -> None:
         data_dir = Path(scratch) / "data"
         document, wall, cpu = measured(lambda: analyse(video, data_dir))
         spans = asyncio.run(activity_spans(data_dir, document["session_id"]))
+        report(document, wall, cpu, decode_s, spans)
+        if not args.skip_stages:
+            # While the session's frames are still on disk.
+            report_stages(stage_costs(video, document))
+
+
+def report(
+    document: dict[str, Any],
+    wall: float,
+    cpu: float,
+    decode_s: float,
+    spans: dict[str, tuple[float, float]],
+) -> None:
     speech = document.get("speech") or {}
     print(
         f"videolens analyze: {wall:.1f} s wall ({cpu:.1f} s CPU) = {wall / DURATION_S:.3f}x the "
@@ -220,9 +238,9 @@ def main() -> None:
         speech_span, sample_span = spans["transcribe_range"], spans["sample_segment"]
         overlap = min(speech_span[1], sample_span[1]) - max(speech_span[0], sample_span[0])
         print(f"  speech overlapped sampling for {max(0.0, overlap):.1f} s")
-    if args.skip_stages:
-        return
-    costs = stage_costs(video, document)
+
+
+def report_stages(costs: dict[str, float]) -> None:
     total = sum(costs.values())
     print("CPU time per stage, each run alone on the same frames/audio:")
     for name, seconds in sorted(costs.items(), key=lambda item: -item[1]):

@@ -8,14 +8,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from speech_clips import SpeechClip, word_error_rate
 
 from real_media import opencv_data_file
+from speech_clips import SpeechClip, make_clip, word_error_rate
 from videolens.speech import (
     TranscriberUnavailableError,
     WhisperTranscriber,
+    audio_track,
     decode_audio,
     dominant_language,
+    transcribe_range,
 )
 from videolens.speech.models import BASE_PACKAGES, whisper_model_dir, whisper_model_problem
 
@@ -64,6 +66,22 @@ def test_the_speech_of_a_real_trailer(whisper: WhisperTranscriber) -> None:
     heard = " ".join(s.text for s in segments)
     assert "judge a book by its cover" in heard.lower(), heard
     assert segments[0].start_s < 1.0 and segments[-1].end_s <= 11.3
+
+
+def test_repetitive_speech_comes_out_whole_and_the_same_every_time(
+    whisper: WhisperTranscriber, tmp_path: Path
+) -> None:
+    """The same sentence 16 times: Whisper's temperature fallback (random sampling) used to drop
+    a whole 30 s window on some runs of the same audio."""
+    sentence = "please bring the red box to the kitchen table"
+    clip = make_clip(tmp_path / "again.mp4", 80.0, [(2.0 + 4.5 * n, sentence) for n in range(16)])
+    duration = audio_track(clip.path).duration_s
+    runs = [
+        transcribe_range(clip.path, 0.0, duration, whisper, duration_s=duration) for _ in range(4)
+    ]
+    assert all(run == runs[0] for run in runs)
+    heard = " ".join(segment.text for segment in runs[0]).lower()
+    assert heard.count("kitchen") == 16, heard
 
 
 def test_the_model_loads_once_per_instance(tmp_path: Path) -> None:

@@ -131,6 +131,10 @@ class WhisperTranscriber(Transcriber):
             # Each segment stands on its own: conditioning on earlier text is what makes
             # Whisper loop on a phrase or carry a hallucination forward.
             condition_on_previous_text=False,
+            # No sampling fallback: on repetitive speech (a high compression ratio) Whisper's
+            # fallback samples at higher temperatures, and the same audio came out with 12 or
+            # 20 segments from one run to the next. Greedy/beam at 0 is deterministic.
+            temperature=0.0,
         )
         language = self.language or str(info.language)
         onsets = _speech_onsets(samples)
