@@ -115,3 +115,24 @@ def test_with_a_model_the_timeline_includes_speech(openai_fake: OpenAIFake) -> N
         summarize_session(silent, client, budget_tokens=3000)
     assert "could not be transcribed: bad codec" in openai_fake.requests("chat")[-1]["json"][
         "messages"][-1]["content"]  # fmt: skip
+
+
+def test_a_chapter_is_titled_from_its_own_shot_not_the_frame_just_before() -> None:
+    """The demo's last SUNRISE frame at 17.96 s sat 40 ms before the THE END cut at 18 s."""
+    frames = [
+        {"index": i, "timestamp_s": t, "description": d, "text": text, "shot_start": shot}
+        for i, (t, d, text, shot) in enumerate(
+            [
+                (12.0, "sunrise card", ["SUNRISE"], True),
+                (17.96, "sunrise card", ["SUNRISE"], False),
+                (18.0, "closing card", ["THE END"], True),
+            ]
+        )
+    ]
+    document = {
+        "video": {"duration_s": 22.0},
+        "frames": frames,
+        "shots": {"starts_s": [12.0, 18.0]},
+    }
+    titles = [c["title"] for c in summarize_session(document, None)["chapters"]]
+    assert titles[-1] == "THE END"

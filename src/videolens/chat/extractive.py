@@ -166,7 +166,7 @@ def extractive_summary(document: dict[str, Any], chapters: list[dict[str, Any]])
     seen: set[str] = set()
     for chapter in chapters[:6]:
         frame = next(
-            (f for f in frames if float(f["timestamp_s"]) >= chapter["start_s"] - 0.05), frames[-1]
+            (f for f in frames if float(f["timestamp_s"]) >= chapter["start_s"] - 0.001), frames[-1]
         )
         description = positive_clauses(str(frame.get("description") or ""))
         if description and description not in seen:

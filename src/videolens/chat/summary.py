@@ -38,6 +38,9 @@ Chapters follow the video's structure, in time order; the first starts at 00:00;
 
 MIN_CHAPTER_S = 2.5
 """The shortest chapter made from shots."""
+TIME_TOLERANCE_S = 0.001
+"""A shot's first frame has the shot's start time exactly; a frame 40 ms earlier (the last of
+the previous shot) must not title the chapter."""
 
 
 def summarize_session(
@@ -197,8 +200,8 @@ def chapters_from_shots(document: dict[str, Any], max_chapters: int = 12) -> lis
     chapters = chapters[:max_chapters]
     segments = speech_track(document).segments
     for chapter, following in zip(chapters, [*chapters[1:], None], strict=True):
-        low = chapter["start_s"] - 0.05
-        high = following["start_s"] - 0.05 if following else float("inf")
+        low = chapter["start_s"] - TIME_TOLERANCE_S
+        high = following["start_s"] - TIME_TOLERANCE_S if following else float("inf")
         inside = [f for f in frames if low <= float(f["timestamp_s"]) < high]
         said = [s for s in segments if low <= s.start_s < high]
         chapter["title"] = chapter_title(inside or [_frame_at(frames, low)], said)
