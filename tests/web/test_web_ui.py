@@ -257,3 +257,38 @@ def parse_timestamp(text: str) -> float:
     for part in text.split(":"):
         seconds = seconds * 60 + float(part)
     return seconds
+
+
+def test_what_is_said_shows_between_the_moments_and_seeks(
+    settings: Settings, tmp_path: Path, page: Page, page_errors: list[str]
+) -> None:
+    from speech_clips import make_clip
+
+    clip = make_clip(
+        tmp_path / "spoken.mp4", 12.0, [(6.0, "please bring the red box to the kitchen table")]
+    )
+    with serving(settings) as live:
+        page.goto(live.url)
+        page.set_input_files("#file-input", str(clip.path))
+        expect(page.locator("#analysis-stage")).to_have_text(
+            "Analysis complete", timeout=ANALYSIS_TIMEOUT_MS
+        )
+        said = page.locator("#moments .said")
+        expect(said).to_have_count(1)
+        expect(said.locator(".said-text")).to_contain_text(re.compile("kitchen table", re.I))
+        expect(said.locator(".said-time")).to_have_text("00:06")
+        # It sits between the moments before and after the time it was said.
+        order = page.locator("#moments > li").evaluate_all(
+            "items => items.map(li => Number(li.querySelector('[data-t]').dataset.t))"
+        )
+        assert order == sorted(order)
+        page.wait_for_function("document.getElementById('player').readyState >= 1")
+        said.click()
+        seconds = float(said.get_attribute("data-t"))
+        page.wait_for_function(
+            "t => Math.abs(document.getElementById('player').currentTime - t) < 0.25", arg=seconds
+        )
+        ARTIFACTS.mkdir(exist_ok=True)
+        said.scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "web-ui-speech.png"))
+    assert page_errors == []

@@ -16,6 +16,7 @@ export function resetSessionView() {
   state.progress = null;
   state.frames.clear();
   state.cards.clear();
+  state.speechCards.clear();
   state.marks.clear();
   state.currentIndex = null;
   state.searchHits = null;

@@ -84,12 +84,12 @@ function matchesFilter(frame) {
 function speechCard(segment) {
   const time = formatTime(segment.start_s);
   const button = h("button", {
-    type: "button", class: "moment moment-speech", dataset: { t: segment.start_s },
+    type: "button", class: "said", dataset: { t: segment.start_s },
     "aria-label": `Seek to ${time}: said “${segment.text}”`,
     onclick: () => seek(segment.start_s),
   },
-  h("span", { class: "moment-speech-time" }, h("time", { datetime: `PT${segment.start_s}S` }, time)),
-  h("span", { class: "moment-body" }, h("q", { class: "moment-desc" }, segment.text)));
+  h("time", { class: "said-time", datetime: `PT${segment.start_s}S` }, time),
+  h("q", { class: "said-text" }, segment.text));
   return h("li", { class: "speech-item" }, button);
 }
 
