@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import av
+import cv2
+import numpy as np
 import pytest
 
 from real_media import opencv_data_file
@@ -18,6 +20,7 @@ from videolens.backends.basic.colours import ColourShare
 from videolens.backends.basic.describe import FrameFacts, describe_facts
 from videolens.backends.basic.faces import FaceBox
 from videolens.backends.basic.objects import Detection, count_labels, plural, suppress_overlaps
+from videolens.backends.basic.ocr import TextReader
 from videolens.video.decode import save_jpeg
 
 pytestmark = pytest.mark.skipif(
@@ -113,6 +116,16 @@ def test_clear_frontal_faces_in_real_footage(backend: BasicBackend, tmp_path: Pa
             assert "a face visible" in result.description
         if result.extra["face_count"] == 2:
             assert "two faces visible" in result.description
+
+
+def test_a_lone_glyph_is_not_text_but_a_word_is() -> None:
+    """A film frame's eye was read as "9" (score 0.77); one glyph alone is what the recogniser
+    most often makes of texture, so lines need two letters or digits."""
+    reader = TextReader()
+    image = np.full((360, 640, 3), 235, dtype=np.uint8)
+    cv2.putText(image, "9", (80, 200), cv2.FONT_HERSHEY_SIMPLEX, 3.0, (20, 20, 20), 8)
+    cv2.putText(image, "EXIT 42", (300, 200), cv2.FONT_HERSHEY_SIMPLEX, 2.0, (20, 20, 20), 6)
+    assert reader.read(image) == ["EXIT 42"]
 
 
 def test_messi_photo_face_is_found_where_it_is(backend: BasicBackend) -> None:

@@ -81,7 +81,16 @@ class TextReader:
                     text=cleaned,
                 )
             )
-        return [line.text for line in _reading_order(boxes)]
+        return [line.text for line in _reading_order(boxes) if _worth_reading(line.text)]
+
+
+MIN_LINE_CHARACTERS = 2
+"""Lines with fewer letters or digits are dropped: a lone glyph is what the recogniser makes of
+texture most often (an eye in a film frame read as "9" at 0.77)."""
+
+
+def _worth_reading(text: str) -> bool:
+    return sum(character.isalnum() for character in text) >= MIN_LINE_CHARACTERS
 
 
 @dataclass
