@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     vision_concurrency: int = Field(default=1, ge=1)
     # A killed worker's activity is retried elsewhere once this passes without a heartbeat.
     heartbeat_timeout_s: float = Field(default=10.0, gt=0)
+    # `videolens worker` on SIGTERM stops polling and lets the activities it runs finish for up
+    # to this long (a batch on a GPU, a segment, a range of speech) before cancelling them.
+    worker_shutdown_grace_s: float = Field(default=120.0, ge=0)
 
     # Sampling.
     strategy: SamplingStrategy = SamplingStrategy.ADAPTIVE

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from datetime import timedelta
 
 from videolens.cli.errors import stderr
 from videolens.config import Settings
@@ -18,7 +19,13 @@ async def serve_worker(settings: Settings, queue: Queue, concurrency: int | None
         loop.add_signal_handler(sig, stop.set)
     async with (
         temporal_client(settings) as client,
-        running_workers(client, settings, queue, concurrency),
+        running_workers(
+            client,
+            settings,
+            queue,
+            concurrency,
+            shutdown_grace=timedelta(seconds=settings.worker_shutdown_grace_s),
+        ),
     ):
         where = client_address(client) + ("" if settings.temporal_address else " (embedded)")
         stderr.print(f"worker serving {queue.value} queue(s) on {where}; Ctrl-C to stop")

@@ -22,6 +22,8 @@ from videolens.store import SessionStore
 # sent at least every second so the checkpoint a retry resumes from is fresh.
 STICKY_TIMEOUT = timedelta(seconds=1)
 HEARTBEAT_THROTTLE = timedelta(seconds=1)
+# In-process workers (analyze, up) end with their run: nothing long is left to finish.
+EMBEDDED_SHUTDOWN_GRACE = timedelta(seconds=2)
 
 
 class Queue(str, Enum):
@@ -37,10 +39,12 @@ async def running_workers(
     settings: Settings,
     queue: Queue = Queue.ALL,
     concurrency: int | None = None,
+    shutdown_grace: timedelta = EMBEDDED_SHUTDOWN_GRACE,
 ) -> AsyncIterator[list[Worker]]:
     """Run the workers for ``queue`` until the block exits; backends are closed afterwards.
 
     ``concurrency`` overrides the per-queue maximum of concurrent activities from settings.
+    On exit the workers stop polling and give running activities ``shutdown_grace`` to finish.
     """
     store = SessionStore(settings.sessions_dir)
     cpu, vision = CpuActivities(store, settings), VisionActivities(store, settings)
@@ -71,7 +75,9 @@ async def running_workers(
         slots = concurrency or default_slots
         executors.append(ThreadPoolExecutor(max_workers=slots + 1))
         workers.append(
-            _worker(client, task_queue, executors[-1], slots, activities, with_workflows)
+            _worker(
+                client, task_queue, executors[-1], slots, activities, with_workflows, shutdown_grace
+            )
         )
     try:
         async with _all_running(workers):
@@ -90,6 +96,7 @@ def _worker(
     slots: int,
     activities: list[Callable[..., Any]],
     with_workflows: bool,
+    shutdown_grace: timedelta,
 ) -> Worker:
     return Worker(
         client,
@@ -101,7 +108,7 @@ def _worker(
         sticky_queue_schedule_to_start_timeout=STICKY_TIMEOUT,
         max_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,
         default_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,
-        graceful_shutdown_timeout=timedelta(seconds=2),
+        graceful_shutdown_timeout=shutdown_grace,
     )
 
 
