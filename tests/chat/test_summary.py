@@ -136,3 +136,27 @@ def test_a_chapter_is_titled_from_its_own_shot_not_the_frame_just_before() -> No
     }
     titles = [c["title"] for c in summarize_session(document, None)["chapters"]]
     assert titles[-1] == "THE END"
+
+
+def test_never_more_chapters_than_moments_and_none_too_short() -> None:
+    """Six shot starts (one of them 2.46 s before the end) but only five analysed moments: a
+    shot whose frames were dropped by the cap has no chapter, nor does a 0.08 s tail."""
+    times_texts = [(0.0, "DARK"), (3.0, "STREET"), (9.0, "HARBOUR"), (15.0, "CARS"),
+                   (20.92, "END")]  # fmt: skip
+    frames = [
+        {"index": i, "timestamp_s": t, "description": f"a {text.lower()}", "text": [text],
+         "shot_start": True}
+        for i, (t, text) in enumerate(times_texts)
+    ]  # fmt: skip
+    document = {
+        "video": {"duration_s": 21.0},
+        "frames": frames,
+        "shots": {"starts_s": [0.0, 3.0, 6.0, 9.0, 15.0, 20.92]},
+    }
+    chapters = summarize_session(document, None)["chapters"]
+    assert len(chapters) <= len(frames)
+    assert [c["start_s"] for c in chapters] == [0.0, 3.0, 9.0, 15.0]
+    assert [c["title"] for c in chapters][:3] == ["DARK", "STREET", "HARBOUR"]
+    assert chapters[3]["title"].startswith("CARS")
+    ends = [c["start_s"] for c in chapters[1:]] + [21.0]
+    assert all(end - c["start_s"] >= 2.5 for c, end in zip(chapters, ends, strict=True))

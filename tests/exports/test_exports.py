@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import itertools
 import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
+import cv2
+import numpy as np
 import pytest
 
+from videolens.errors import VideoLensError
 from videolens.exports import (
     EXPORT_FORMATS,
+    ChaptersUnavailableError,
     NoSpeechError,
     UnknownExportFormatError,
     export_session,
@@ -98,7 +104,8 @@ def test_the_last_caption_without_a_known_duration_is_short() -> None:
 
 
 def test_youtube_chapters_start_at_zero_and_ascend() -> None:
-    text = export_session(make_document(), "youtube")
+    document = make_document(video={"path": "/v/city.mp4", "duration_s": 3740.0})
+    text = export_session(document, "youtube")
     lines = text.strip().split("\n")
     assert lines[0] == "00:00 WELCOME to <the> show & more"
     stamps = [line.split(" ", 1)[0] for line in lines]
@@ -106,8 +113,8 @@ def test_youtube_chapters_start_at_zero_and_ascend() -> None:
     assert seconds == sorted(set(seconds)) and seconds[-1] == 3725
     assert stamps[-1] == "1:02:05"
     stored = make_document(chapters=[{"start_s": 4.0, "title": "Intro"}, {"start_s": 61.5,
-                                     "title": "Harbour"}])  # fmt: skip
-    assert export_session(stored, "youtube") == "00:00 Intro\n01:01 Harbour\n"
+                           "title": "Harbour"}, {"start_s": 600.0, "title": "Sea"}])  # fmt: skip
+    assert export_session(stored, "youtube") == "00:00 Intro\n01:01 Harbour\n10:00 Sea\n"
 
 
 def test_csv_round_trips() -> None:
@@ -192,3 +199,98 @@ def test_subtitles_without_speech_say_why(speech: dict[str, Any] | None, reason:
     with pytest.raises(NoSpeechError, match=reason) as failure:
         export_session(make_document(speech=speech), "srt")
     assert "moments-srt" in str(failure.value)
+
+
+def _frames_at(times: list[float], texts: list[str]) -> list[dict[str, Any]]:
+    return [
+        {"index": i, "timestamp_s": t, "description": d, "shot_start": True, "reason": "shot"}
+        for i, (t, d) in enumerate(zip(times, texts, strict=True))
+    ]
+
+
+@pytest.mark.parametrize(("fmt", "separator"), [("moments-srt", ","), ("moments-vtt", ".")])
+def test_no_moment_caption_flashes_by(fmt: str, separator: str) -> None:
+    """A frame 41 ms before a cut, and a last frame 0.3 s before the end, are not 41 ms cues."""
+    times = [0.0, 4.959, 5.0, 9.0, 12.7]
+    texts = ["a street", "a street, late", "a harbour", "a harbour at dusk", "credits"]
+    document = make_document(frames=_frames_at(times, texts), video={"duration_s": 13.0})
+    cues = parse_cues(export_session(document, fmt), separator)
+    assert all(end - start >= 1.0 for start, end, _ in cues), cues
+    assert [text for _, _, text in cues] == ["a street", "a harbour", "a harbour at dusk"]
+    assert cues[0][:2] == (0.0, 4.959) and cues[1][:2] == (4.959, 9.0)
+    assert cues[-1][:2] == (9.0, 13.0)  # the last 0.3 s caption joined the one before
+
+
+def _chapter_lines(text: str) -> list[tuple[int, str]]:
+    lines = []
+    for line in text.strip().split("\n"):
+        stamp, title = line.split(" ", 1)
+        lines.append((sum(int(p) * 60**i for i, p in enumerate(reversed(stamp.split(":")))), title))
+    return lines
+
+
+def test_youtube_chapters_follow_youtubes_rules() -> None:
+    chapters = [
+        {"start_s": 0.0, "title": "Intro"},
+        {"start_s": 4.0, "title": "Too soon"},
+        {"start_s": 12.0, "title": "Street"},
+        {"start_s": 25.5, "title": "Harbour"},
+        {"start_s": 31.0, "title": "Too short"},
+        {"start_s": 44.0, "title": "Credits"},
+        {"start_s": 50.0, "title": "Last 5 s"},
+    ]
+    frames = _frames_at([float(c["start_s"]) for c in chapters], [c["title"] for c in chapters])
+    document = make_document(chapters=chapters, frames=frames, video={"duration_s": 55.0})
+    lines = _chapter_lines(export_session(document, "youtube"))
+    assert lines == [(0, "Intro"), (12, "Street"), (25, "Harbour"), (44, "Credits")]
+    ends = [start for start, _ in lines[1:]] + [55]
+    assert all(end - start >= 10 for (start, _), end in zip(lines, ends, strict=True))
+
+
+@pytest.mark.parametrize(
+    ("duration_s", "chapters", "reason"),
+    [
+        (11.0, [(0.0, "A dark frame"), (4.0, "Text"), (8.0, "Light")], "the video lasts 00:11"),
+        (80.0, [(0.0, "Street"), (40.0, "Harbour")], "the video has 2 chapters of at least 10 s"),
+        (80.0, [(0.0, "Street"), (3.0, "Car"), (6.0, "Bus")], "has 1 chapter of at least"),
+    ],
+)
+def test_youtube_chapters_say_why_not(
+    duration_s: float, chapters: list[tuple[float, str]], reason: str
+) -> None:
+    stored = [{"start_s": start, "title": title} for start, title in chapters]
+    frames = _frames_at([start for start, _ in chapters], [title for _, title in chapters])
+    document = make_document(chapters=stored, frames=frames, video={"duration_s": duration_s})
+    with pytest.raises(ChaptersUnavailableError) as caught:
+        export_session(document, "youtube")
+    message = str(caught.value)
+    assert reason in message and "YouTube needs at least 3 chapters of at least 10 s" in message
+    assert isinstance(caught.value, VideoLensError)
+
+
+def test_markdown_images_show_wherever_the_report_is_saved(tmp_path: Path) -> None:
+    """Real JPEG frames in a session folder; the report saved in another folder, the session
+    folder then removed: every image reference still decodes."""
+    frames_dir = tmp_path / "session" / "frames"
+    frames_dir.mkdir(parents=True)
+    frames = []
+    for i, colour in enumerate([(0, 0, 255), (0, 255, 0), (255, 0, 0)]):
+        image = frames_dir / f"frame_{i:07d}.jpg"
+        assert cv2.imwrite(str(image), np.full((432, 768, 3), colour, np.uint8))
+        frames.append({"index": i, "timestamp_s": 2.0 * i, "description": f"colour {i}",
+                       "image": str(image)})  # fmt: skip
+    document = make_document(frames=frames, chapters=[], video={"duration_s": 6.0})
+    elsewhere = tmp_path / "reports"
+    elsewhere.mkdir()
+    report = elsewhere / "report.md"
+    report.write_text(export_session(document, "markdown", relative_to=elsewhere))
+    shutil.rmtree(tmp_path / "session")
+    targets = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", report.read_text())
+    assert len(targets) == 3
+    for target, (b, g, r) in zip(targets, [(0, 0, 255), (0, 255, 0), (255, 0, 0)], strict=True):
+        assert target.startswith("data:image/jpeg;base64,")
+        data = base64.b64decode(target.split(",", 1)[1])
+        assert len(data) < 20_000
+        pixels = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+        assert pixels.shape == (180, 320, 3)
+        assert np.abs(pixels.mean(axis=(0, 1)) - (b, g, r)).max() < 8

@@ -11,9 +11,12 @@ import cv2
 import numpy as np
 import pytest
 
+from real_media import opencv_data_file
 from videolens.errors import InvalidVideoError
 from videolens.video.probe import probe_video
+from videolens.video.sampling import sample_video
 from videolens.video.synthetic import ClipSpec, Shot, write_clip
+from videolens.video.types import SamplingOptions
 
 SHOTS = (Shot(1.5, (200, 40, 40), "ONE"), Shot(1.5, (30, 120, 200), "TWO"))
 
@@ -135,3 +138,89 @@ def test_bad_input_gives_one_clear_sentence(tmp_path: Path, case: str) -> None:
     assert message.startswith(name)
     assert "\n" not in message and message.endswith(".")
     assert str(tmp_path) not in message  # the file's name, never the server-side path
+
+
+def _faststart(source: Path, target: Path) -> None:
+    """Remux ``source`` with its index (moov) first, as web uploads usually are."""
+    with (
+        av.open(str(source)) as given,
+        av.open(str(target), "w", options={"movflags": "faststart"}) as written,
+    ):
+        stream = written.add_stream_from_template(given.streams.video[0])
+        for packet in given.demux(given.streams.video[0]):
+            if packet.dts is not None:
+                packet.stream = stream
+                written.mux(packet)
+
+
+LONG_SHOTS = (Shot(6.0, (200, 40, 40), "ONE"), Shot(6.0, (30, 120, 200), "TWO"))
+
+
+@pytest.mark.parametrize("container", ["mp4", "mkv"])
+def test_a_file_cut_short_is_truncated_even_where_its_start_plays(
+    tmp_path: Path, container: str
+) -> None:
+    """The header keeps the full 12 s while only ~60% of the data is left."""
+    full = tmp_path / f"full.{container}"
+    write_clip(full, LONG_SHOTS, width=320, height=180, textured=True)
+    if container == "mp4":
+        _faststart(full, full.with_name("faststart.mp4"))
+        full = full.with_name("faststart.mp4")
+    assert probe_video(full).duration_s == pytest.approx(12.0, abs=0.1)
+    data = full.read_bytes()
+    cut = tmp_path / f"cut.{container}"
+    cut.write_bytes(data[: int(len(data) * 0.6)])
+    with pytest.raises(InvalidVideoError) as caught:
+        probe_video(cut)
+    message = str(caught.value)
+    assert message.startswith(f"cut.{container} is truncated: its header says 0:12.0 but only")
+    reached = float(message.split("only 0:")[1].split()[0])
+    assert 4.0 < reached < 9.0  # about 60% of the clip
+
+
+def test_real_avi_head_is_truncated(tmp_path: Path) -> None:
+    """The first 300 KB of vtest.avi (79.5 s): its header still counts 795 frames."""
+    head = tmp_path / "vtest_head.avi"
+    head.write_bytes(opencv_data_file("vtest.avi").read_bytes()[:300_000])
+    with pytest.raises(InvalidVideoError) as caught:
+        probe_video(head)
+    assert str(caught.value).startswith(
+        "vtest_head.avi is truncated: its header says 1:19.5 but only 0:01.6 can be decoded"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "duration_s"),
+    [("vtest.avi", 79.5), ("tree.avi", 29.6), ("Megamind.avi", 11.26), ("Megamind_bugy.avi", 9.0)],
+)
+def test_complete_real_files_are_not_truncated(name: str, duration_s: float) -> None:
+    assert probe_video(opencv_data_file(name)).duration_s == pytest.approx(duration_s, abs=0.05)
+
+
+def test_a_few_missing_frames_at_the_end_are_tolerated(tmp_path: Path) -> None:
+    """Under 2 s short of the header: played as it is, at the header's duration."""
+    full = tmp_path / "full.mp4"
+    write_clip(full, LONG_SHOTS, width=320, height=180, textured=True)
+    _faststart(full, tmp_path / "faststart.mp4")
+    data = (tmp_path / "faststart.mp4").read_bytes()
+    nearly = tmp_path / "nearly.mp4"
+    nearly.write_bytes(data[: int(len(data) * 0.97)])
+    assert probe_video(nearly).duration_s == pytest.approx(12.0, abs=0.1)
+
+
+@pytest.mark.parametrize("name", ["Megamind_bugy.avi", "Megamind.avi"])
+def test_a_damaged_frame_is_flagged_not_a_new_shot(tmp_path: Path, name: str) -> None:
+    """Megamind_bugy.avi has a white block over the face at 1.37 s for one frame (encoded in the
+    picture: the decoder reports nothing). It is flagged as damaged and starts no shot; the
+    clean Megamind.avi has no damaged frame."""
+    samples = sample_video(opencv_data_file(name), SamplingOptions(floor_interval_s=2.0), tmp_path)
+    frames = [frame for sample in samples for frame in sample.frames]
+    starts = [s for sample in samples for s in sample.shot_starts_s]
+    damaged = [frame.timestamp_s for frame in frames if frame.damaged]
+    if name == "Megamind_bugy.avi":
+        assert damaged == [pytest.approx(1.367, abs=0.02)]
+        assert not any(abs(s - 1.367) < 0.1 for s in starts)
+        assert all(not f.shot_start for f in frames if f.damaged)
+    else:
+        assert damaged == []
+    assert len(starts) >= 3  # the real cuts are still found

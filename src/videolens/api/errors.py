@@ -19,7 +19,7 @@ from videolens.errors import (
     TemporalUnavailableError,
     VideoLensError,
 )
-from videolens.exports import NoSpeechError, UnknownExportFormatError
+from videolens.exports import ChaptersUnavailableError, NoSpeechError, UnknownExportFormatError
 from videolens.openai_compat import (
     EndpointAuthError,
     EndpointError,
@@ -93,6 +93,8 @@ def from_videolens_error(err: VideoLensError) -> ApiError:
         return ApiError(422, "invalid_option", str(err), field="format")
     if isinstance(err, NoSpeechError):
         return ApiError(409, "no_speech", str(err), field="format")
+    if isinstance(err, ChaptersUnavailableError):
+        return ApiError(409, "no_chapters", str(err), field="format")
     if isinstance(err, EndpointAuthError):
         return ApiError(502, "chat_unauthorized", str(err))
     if isinstance(err, EndpointRateLimitError):

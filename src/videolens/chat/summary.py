@@ -191,12 +191,16 @@ def chapters_from_shots(document: dict[str, Any], max_chapters: int = 12) -> lis
     # cuts, is no chapter); with too many shots, short ones merge into their neighbours.
     spacing = max(MIN_CHAPTER_S, duration / max_chapters if len(starts) > max_chapters else 0.0)
     chapters: list[dict[str, Any]] = []
+    times = [float(f["timestamp_s"]) for f in frames]
     for start in starts:
         if chapters and start - chapters[-1]["start_s"] < spacing:
             continue
         chapters.append({"start_s": round(start, 3), "title": ""})
-    if len(chapters) > 1 and duration - chapters[-1]["start_s"] < MIN_CHAPTER_S / 2:
+    if len(chapters) > 1 and duration - chapters[-1]["start_s"] < MIN_CHAPTER_S:
         chapters.pop()  # a last chapter too short to watch joins the one before
+    # A chapter shows at least one analysed moment (a shot whose frames were all dropped by the
+    # cap is part of the chapter before it), so there are never more chapters than moments.
+    chapters = [c for i, c in enumerate(chapters) if i == 0 or _frames_in(times, chapters, i)]
     chapters = chapters[:max_chapters]
     segments = speech_track(document).segments
     for chapter, following in zip(chapters, [*chapters[1:], None], strict=True):
@@ -207,6 +211,12 @@ def chapters_from_shots(document: dict[str, Any], max_chapters: int = 12) -> lis
         chapter["title"] = chapter_title(inside or [_frame_at(frames, low)], said)
     # Neighbours with the same title are one chapter.
     return [c for i, c in enumerate(chapters) if i == 0 or c["title"] != chapters[i - 1]["title"]]
+
+
+def _frames_in(times: list[float], chapters: list[dict[str, Any]], i: int) -> bool:
+    low = chapters[i]["start_s"] - TIME_TOLERANCE_S
+    following = chapters[i + 1]["start_s"] if i + 1 < len(chapters) else float("inf")
+    return any(low <= t < following - TIME_TOLERANCE_S for t in times)
 
 
 def _frame_at(frames: list[dict[str, Any]], seconds: float) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from videolens.errors import VideoLensError
 from videolens.exports.captions import moment_cues, to_srt, to_vtt
-from videolens.exports.chapters import to_youtube_chapters
+from videolens.exports.chapters import ChaptersUnavailableError, to_youtube_chapters
 from videolens.exports.markdown import to_markdown
 from videolens.exports.subtitles import NoSpeechError, speech_cues
 from videolens.exports.table import to_csv
@@ -76,14 +76,17 @@ _WRITERS: dict[str, Callable[[dict[str, Any], Path | None], str]] = {
 def export_session(document: dict[str, Any], fmt: str, *, relative_to: Path | None = None) -> str:
     """The session ``document`` as ``fmt`` text.
 
-    ``relative_to`` is the folder the Markdown report will be saved in: thumbnails are linked
-    relative to it (by default, relative to the session folder: ``frames/<file>.jpg``).
+    The Markdown report embeds its thumbnails; ``relative_to`` is the folder it will be saved in,
+    used only to link an image that cannot be read here (by default relative to the session
+    folder: ``frames/<file>.jpg``). The YouTube chapters raise ``ChaptersUnavailableError`` when
+    YouTube's rules cannot be met.
     """
     return _WRITERS[export_format(fmt).name](document, relative_to)
 
 
 __all__ = [
     "EXPORT_FORMATS",
+    "ChaptersUnavailableError",
     "ExportFormat",
     "NoSpeechError",
     "UnknownExportFormatError",

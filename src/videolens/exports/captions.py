@@ -1,5 +1,10 @@
 """SRT and WebVTT writers, and the described-moments track: each analysed moment's description
-as a caption until the next moment. The speech track (real subtitles) is in ``subtitles``."""
+as a caption until the next moment. The speech track (real subtitles) is in ``subtitles``.
+
+No caption flashes by unread: a moment shown for less than ``MIN_CUE_S`` (a frame kept 40 ms
+before a cut) gives way to the moment after it, which is what stays on screen; its caption
+starts at the earlier time. A last moment too short to read joins the one before.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,8 @@ from typing import Any
 
 # How long the last caption stays when the video's duration is unknown (at most).
 LAST_CUE_S = 5.0
+# The shortest time a caption stays on screen (also used by the speech subtitles).
+MIN_CUE_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -50,11 +57,36 @@ def moment_cues(document: dict[str, Any]) -> list[Cue]:
     duration = float((document.get("video") or {}).get("duration_s") or 0.0)
     last_end = duration if duration > times[-1] else times[-1] + hold
     ends = [*times[1:], round(last_end, 3)]
-    return [
+    cues = [
         Cue(start, end, caption_text(frame))
         for start, end, frame in zip(times, ends, kept, strict=True)
         if end > start
     ]
+    return readable(cues)
+
+
+def readable(cues: list[Cue], min_s: float = MIN_CUE_S) -> list[Cue]:
+    """Contiguous ``cues`` with none shorter than ``min_s`` (unless only one is left): a short
+    cue is replaced by the next one, started earlier; a short last cue extends the one before.
+    Neighbours with the same text become one cue."""
+    merged: list[Cue] = []
+    pending: Cue | None = None  # a short cue waiting for the next one to take its time
+    for cue in cues:
+        start = pending.start_s if pending is not None else cue.start_s
+        cue = Cue(start, cue.end_s, cue.text)
+        pending = None
+        if merged and merged[-1].text == cue.text and merged[-1].end_s >= cue.start_s:
+            cue = Cue(merged.pop().start_s, cue.end_s, cue.text)
+        if cue.end_s - cue.start_s < min_s:
+            pending = cue
+            continue
+        merged.append(cue)
+    if pending is not None:
+        if merged and merged[-1].end_s >= pending.start_s:
+            merged[-1] = Cue(merged[-1].start_s, pending.end_s, merged[-1].text)
+        else:
+            merged.append(pending)
+    return merged
 
 
 def _clock(seconds: float, separator: str) -> str:

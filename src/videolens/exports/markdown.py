@@ -1,10 +1,19 @@
-"""A Markdown report: the video, its summary and chapters, then the timeline with thumbnails."""
+"""A Markdown report: the video, its summary and chapters, then the timeline with thumbnails.
+
+The thumbnails are embedded (``data:`` URIs of small JPEGs, ``EMBED_SIDE`` px at most, ~5-15 KB
+each), so the report shows its pictures wherever it is saved, mailed or attached, with no folder
+of images to carry along. An image that is not a readable file here (the API's image URLs, a
+frame deleted since) is linked instead, relative to ``relative_to`` when it is a local path.
+"""
 
 from __future__ import annotations
 
+import base64
 import os
 from pathlib import Path
 from typing import Any
+
+import cv2
 
 from videolens.chat.timeparse import format_timestamp
 from videolens.exports.chapters import session_chapters
@@ -18,6 +27,31 @@ def _escape(text: str) -> str:
     return text
 
 
+# The longest side of an embedded thumbnail, and its JPEG quality.
+EMBED_SIDE = 320
+EMBED_QUALITY = 70
+
+
+def embedded_thumbnail(image: str) -> str | None:
+    """A ``data:image/jpeg;base64,…`` URI of ``image`` scaled to ``EMBED_SIDE``, or None when
+    ``image`` is not a readable picture here."""
+    path = Path(image)
+    if not path.is_absolute() or not path.is_file():
+        return None
+    pixels = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if pixels is None:
+        return None
+    height, width = pixels.shape[:2]
+    scale = min(1.0, EMBED_SIDE / max(width, height))
+    if scale < 1.0:
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        pixels = cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
+    ok, encoded = cv2.imencode(".jpg", pixels, [cv2.IMWRITE_JPEG_QUALITY, EMBED_QUALITY])
+    if not ok:  # pragma: no cover - cv2 only fails here on out-of-memory
+        return None
+    return "data:image/jpeg;base64," + base64.b64encode(encoded.tobytes()).decode("ascii")
+
+
 def thumbnail_path(image: str, relative_to: Path | None) -> str:
     """The frame image relative to the report's folder (default: the session folder)."""
     path = Path(image)
@@ -27,7 +61,8 @@ def thumbnail_path(image: str, relative_to: Path | None) -> str:
 
 
 def to_markdown(document: dict[str, Any], relative_to: Path | None = None) -> str:
-    """The report; thumbnails link to frame images relative to ``relative_to``."""
+    """The report; thumbnails embedded, or linked relative to ``relative_to`` where the image
+    file cannot be read."""
     video = document.get("video") or {}
     name = Path(str(video.get("path") or "video")).name
     lines = [f"# {_escape(name)}", ""]
@@ -57,10 +92,9 @@ def to_markdown(document: dict[str, Any], relative_to: Path | None = None) -> st
         lines.append(f"### [{stamp}] frame {frame['index']}")
         lines.append("")
         if frame.get("image"):
-            lines += [
-                f"![frame {frame['index']}]({thumbnail_path(frame['image'], relative_to)})",
-                "",
-            ]
+            image = str(frame["image"])
+            target = embedded_thumbnail(image) or thumbnail_path(image, relative_to)
+            lines += [f"![frame {frame['index']}]({target})", ""]
         lines.append(_escape(frame.get("description") or "(no description)"))
         for field, label in (("text", "On screen"), ("objects", "Objects"), ("actions", "Actions")):
             values = frame.get(field) or []

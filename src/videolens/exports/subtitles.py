@@ -10,11 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from videolens.errors import VideoLensError
-from videolens.exports.captions import Cue
+from videolens.exports.captions import MIN_CUE_S, Cue
 
 LINE_CHARS = 42
 CUE_CHARS = 2 * LINE_CHARS
-MIN_CUE_S = 1.0
 
 _WHY_NO_SPEECH = {
     "none": "the video has no audio track",

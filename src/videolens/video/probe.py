@@ -15,6 +15,7 @@ from videolens.video.decode import (
     iter_frames,
     open_container,
     sample_aspect_ratio,
+    stream_origin,
 )
 from videolens.video.types import VideoInfo
 
@@ -25,12 +26,30 @@ _IMAGE_FORMATS = {"image2", "image2pipe"}
 # How far probing decodes looking for a first frame: enough to get past leading non-decodable
 # packets of a stream cut mid-GOP, cheap enough to keep probing instant.
 _PROBE_MAX_PACKETS = 600
+# A file is truncated when the video it holds ends this far short of what its header claims:
+# short by both a share and an absolute margin, so the usual few frames of slack between a
+# container's and a stream's durations never trip it.
+_TRUNCATED_SHARE = 0.9
+_TRUNCATED_MIN_S = 2.0
+# Packets read after one seek when looking for the end of the data. Hitting the cap means data
+# goes on (a long GOP): the header is trusted.
+_TAIL_PACKETS = 600
+# Seeks of the bisection that finds how far a truncated file's data reaches (the answer is only
+# needed for the message: a GOP or so is precise enough).
+_BISECT_STEPS = 12
 
 
 def probe_video(path: str | os.PathLike[str]) -> VideoInfo:
     """Describe the video at ``path``; raise ``InvalidVideoError`` if it is not a usable video.
 
-    Decodes the first frame, so an unreadable, truncated or corrupt file is rejected here.
+    Decodes the first frame, so an unreadable or corrupt file is rejected here. A truncated file
+    (an upload or copy cut short) is rejected too, even where its start plays: when the header
+    says how long the video is (an AVI's frame count, an MP4's or Matroska's duration) and the
+    data ends well short of that (under 90% and more than 2 s short), ``InvalidVideoError`` says
+    "… is truncated: its header says 1:19.5 but only 0:01.6 can be decoded". This costs a seek to
+    the claimed end and reading packets there (no decoding); only a truncated file needs a dozen
+    more seeks to find where its data stops. Formats without a header duration (MPEG-TS, raw
+    streams) cannot tell a cut file from a short one and are taken as they are.
     """
     name = display_name(path)
     size = _file_size(path, name)
@@ -72,6 +91,7 @@ def _describe(container: Any, path: str | os.PathLike[str], name: str, size: int
             f"{name} has no known duration; re-encode it (e.g. with ffmpeg) and try again."
         )
     fps = _fps(stream)
+    _check_complete(container, stream, name, _claimed_s(container, stream, fps))
     frames = int(stream.frames or 0)
     if fps <= 0:
         fps = frames / duration if frames else 25.0
@@ -108,6 +128,86 @@ def _first_frame(container: Any, stream: Any, name: str) -> Any:
     raise InvalidVideoError(
         f"{name} has no decodable video frames; the file may be truncated or corrupt."
     )
+
+
+def _claimed_s(container: Any, stream: Any, fps: float) -> float:
+    """How long the header says the video stream is: its duration or its frame count over its
+    rate (an AVI cut short keeps its header's frame count while its duration is re-estimated from
+    what is left); the container's duration only when the stream states neither."""
+    claims = []
+    if stream.duration and stream.time_base:
+        claims.append(float(stream.duration * stream.time_base))
+    if stream.frames and fps > 0:
+        claims.append(int(stream.frames) / fps)
+    if not claims and container.duration:
+        claims.append(float(container.duration / av.time_base))
+    return max(claims, default=0.0)
+
+
+def _check_complete(container: Any, stream: Any, name: str, claimed_s: float) -> None:
+    """Raise ``InvalidVideoError`` when the data ends far short of ``claimed_s``."""
+    if claimed_s <= _TRUNCATED_MIN_S:
+        return
+    reach = _data_end(container, stream, claimed_s)
+    if not isinstance(reach, float | None):
+        return  # the file cannot seek, or its data goes on: trust the header
+    if reach is None:  # nothing past the last keyframe: find where the data stops
+        reach = _bisect_end(container, stream, claimed_s)
+    if claimed_s - reach <= _TRUNCATED_MIN_S or reach >= _TRUNCATED_SHARE * claimed_s:
+        return
+    raise InvalidVideoError(
+        f"{name} is truncated: its header says {_clock(claimed_s)} but only {_clock(reach)} "
+        "can be decoded; upload or copy the complete file."
+    )
+
+
+_UNKNOWN = object()
+
+
+def _bisect_end(container: Any, stream: Any, claimed_s: float) -> float:
+    """Where the data of a file whose end cannot be read stops: each seek either reads to the
+    end of the data (the answer), finds data going on past ``_TAIL_PACKETS`` (it stops later)
+    or finds nothing (it stops earlier)."""
+    low, high = 0.0, claimed_s
+    for _ in range(_BISECT_STEPS):
+        middle = (low + high) / 2
+        end = _data_end(container, stream, middle)
+        if isinstance(end, float):
+            return end
+        if end is None:
+            high = middle
+        else:
+            low = middle
+    return low
+
+
+def _data_end(container: Any, stream: Any, at_s: float) -> float | object | None:
+    """Seek to the keyframe before ``at_s`` and read packets to the end of the data: the end time
+    of the last one (seconds from the stream's start), None when none can be read there, or
+    ``_UNKNOWN`` when the file cannot seek or the data goes on past ``_TAIL_PACKETS``."""
+    origin = stream_origin(stream)
+    time_base = stream.time_base
+    try:
+        container.seek(origin + int(at_s / time_base), stream=stream, backward=True)
+    except (av.FFmpegError, OSError, ValueError):
+        return _UNKNOWN
+    end: float | None = None
+    try:
+        for count, packet in enumerate(container.demux(stream)):
+            if count >= _TAIL_PACKETS:
+                return _UNKNOWN
+            if packet.pts is not None:
+                stop = float((packet.pts + (packet.duration or 0) - origin) * time_base)
+                end = stop if end is None else max(end, stop)
+    except (av.FFmpegError, OSError):
+        pass  # the data ends in a damaged packet: what came before counts
+    return end
+
+
+def _clock(seconds: float) -> str:
+    """``m:ss.s`` (``1:19.5``, ``0:01.6``)."""
+    minutes, rest = divmod(max(0.0, seconds), 60.0)
+    return f"{int(minutes)}:{rest:04.1f}"
 
 
 def _duration_s(container: Any, stream: Any) -> float:

@@ -8,6 +8,7 @@ floor may still want it, see ``selection``), every other one is dropped after it
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
@@ -218,12 +219,24 @@ class _SegmentRun:
         thumb = thumbnail(frame)
         self._keep_held_if_overdue(t)
         choice = self.selector.consider(t, thumb)
+        self._flag_damaged()
         if choice is None:
             if self.selector.holds_back(t):
                 self.held = (t, frame, thumb, self.selector.diff)
             return
         self.held = None
         self._write(t, frame, thumb, choice)
+
+    def _flag_damaged(self) -> None:
+        """A kept shot frame the selector found to be decoding damage: flagged, not a shot."""
+        damaged_s = self.selector.take_damaged()
+        if damaged_s is None:
+            return
+        for i, kept in enumerate(self.selector.frames):
+            if abs(kept.timestamp_s - round(damaged_s, 3)) <= EPS:
+                self.selector.frames[i] = dataclasses.replace(
+                    kept, reason="damaged", shot_start=False, damaged=True
+                )
 
     def _keep_held_if_overdue(self, t: float) -> None:
         """Keep the held-back frame as a floor frame when the frame at ``t`` comes too late."""

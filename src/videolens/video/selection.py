@@ -59,6 +59,10 @@ LEVEL_FLOOR = 1.0
 # and shot frames are never dropped: the floor is a promise about gaps.
 DUP_PIXEL_DELTA = 16
 DUP_MAX_CHANGED = 0.005
+# Decoding damage: a "cut" whose next frame looks like the frame before it again (differs by
+# under GLITCH_RETURN_DIFF) was one damaged frame (a block of garbage over the picture), not a
+# new shot. Real cuts never come back on the next frame.
+GLITCH_RETURN_DIFF = 10.0
 # Tolerance for comparing timestamps computed from integer pts.
 EPS = 1e-6
 
@@ -110,6 +114,10 @@ class FrameSelector:
         self.transitions = TransitionDetector(
             _transition_state(state.transition), CUT_MIN_DIFF, LEVEL_FLOOR
         )
+        # The frame before the last cut, while the frame after it is not yet seen; and the time
+        # of a cut found to be a damaged frame, until the sampler takes it (``take_damaged``).
+        self.before_cut: tuple[float, Thumb] | None = None
+        self.damaged_s: float | None = None
 
     def reference(self, thumb: Thumb, *, track_level: bool) -> None:
         """A frame decoded only as context (before the segment, or replayed after a resume)."""
@@ -138,6 +146,13 @@ class FrameSelector:
         self.prev, self.diff = thumb, diff or 0.0
         if not self.adaptive:
             return self._interval(t, diff)
+        if self.before_cut is not None:
+            cut_s, before = self.before_cut
+            self.before_cut = None
+            if mean_abs_diff(thumb, before) < GLITCH_RETURN_DIFF:
+                self._glitch(cut_s, before)
+                diff = self.diff = mean_abs_diff(thumb, before)
+                previous = before
         if diff is None or previous is None:  # no reference frame: the start of the video
             self.transitions.restart(t, thumb)
             if self.last_kept_s is None:
@@ -147,6 +162,7 @@ class FrameSelector:
         if self._is_cut(diff):
             self.transitions.restart(t, thumb)
             self.shot_starts_s.append(round(t, 3))
+            self.before_cut = (t, previous)
             return Choice("shot", diff, True)
         level = self.level
         self._track(diff)
@@ -181,6 +197,19 @@ class FrameSelector:
         ):
             return Choice("change", diff, False)
         return None
+
+    def take_damaged(self) -> float | None:
+        """The time of a kept "shot" frame just found to be decoding damage (once), or None."""
+        damaged, self.damaged_s = self.damaged_s, None
+        return damaged
+
+    def _glitch(self, cut_s: float, before: Thumb) -> None:
+        """The frame at ``cut_s`` was damage: no shot starts there; the picture goes on."""
+        self.shot_starts_s = [s for s in self.shot_starts_s if abs(s - round(cut_s, 3)) > EPS]
+        self.damaged_s = cut_s
+        self.transitions.restart(cut_s, before)
+        if self.last_kept_s is not None and abs(self.last_kept_s - cut_s) <= EPS:
+            self.last_thumb = before
 
     def keep(self, frame: FrameRef, t: float, thumb: Thumb) -> list[FrameRef]:
         """Record a kept frame; return the frames the cap evicted (their JPEGs are stale)."""

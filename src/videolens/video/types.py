@@ -55,7 +55,9 @@ class FrameRef:
     ``"fade"`` (first steady frame after a fade or dissolve; also a shot start), ``"change"`` (a
     local change: words or objects appeared, changed or left), ``"motion"`` (a motion spike),
     ``"floor"`` (the adaptive floor rate) or ``"interval"``. ``motion`` is the mean absolute
-    difference to the previous decoded frame on a 0-255 scale.
+    difference to the previous decoded frame on a 0-255 scale. ``damaged`` marks a frame with
+    decoding damage (a one-frame glitch the pictures on both sides of it do not share); it is
+    never a shot start.
     """
 
     index: int
@@ -66,6 +68,7 @@ class FrameRef:
     shot_start: bool = False
     width: int = 0
     height: int = 0
+    damaged: bool = False
 
 
 @dataclass
