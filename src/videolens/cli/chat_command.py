@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.text import Text
 
 from videolens.chat.answer import Answer, chat_model_configured, stream_answer
 from videolens.chat.retrieval import Retriever
@@ -104,7 +105,7 @@ def chat(session_id: SessionArg) -> None:
             )  # fmt: skip
         except VideoLensError as err:
             # One failed answer ends the answer, not the conversation.
-            stderr.print(f"[red]error:[/red] {err}", markup=True, highlight=False)
+            stderr.print(Text.assemble(("error:", "red"), " ", str(err)), soft_wrap=True)
 
 
 def search(

@@ -93,7 +93,8 @@ def render_timeline(document: dict[str, Any]) -> str:
     coverage = document.get("coverage")
     if coverage:
         lines.append(
-            f"coverage: {coverage['frames']} frames, {coverage['frames_per_min']} per minute, "
+            f"coverage: {_count(coverage['frames'], 'frame')}, "
+            f"{coverage['frames_per_min']} per minute, "
             f"largest gap {coverage['max_gap_s']:.1f} s"
         )
     if document.get("summary"):
@@ -117,6 +118,10 @@ def render_timeline(document: dict[str, Any]) -> str:
     ]
     lines += [line for _, _, line in sorted(entries, key=lambda e: (e[0], e[1]))]
     return "\n".join(lines)
+
+
+def _count(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _speech_line(speech: dict[str, Any]) -> str:
