@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -137,3 +138,119 @@ def test_unknown_backend_is_a_clear_error(embedded_run: EmbeddedRun, tmp_path: P
     result = _run(["analyze", str(clip.path), "--backend", "nope"], tmp_path / "data")
     assert result.returncode == 2
     assert "unknown vision backend 'nope'" in result.stderr
+
+
+# The command line as people expect it (issue 11, item 7): through the real `videolens` process.
+
+
+def test_dash_h_and_version(tmp_path: Path) -> None:
+    from videolens import __version__
+
+    for args in (["-h"], ["analyze", "-h"], ["models", "-h"], ["keys", "create", "-h"]):
+        result = _run(args, tmp_path)
+        assert result.returncode == 0, (args, result.stderr)
+        assert result.stdout.startswith("Usage: videolens")
+    version = _run(["--version"], tmp_path)
+    assert version.returncode == 0
+    assert version.stdout.strip() == f"videolens {__version__}"
+
+
+def test_help_shows_flags_as_flags_choices_and_defaults(tmp_path: Path) -> None:
+    result = _run(["analyze", "--help"], tmp_path, COLUMNS="120")
+    assert result.returncode == 0, result.stderr
+    help_text = result.stdout
+    assert "<bool>" not in help_text
+    assert re.search(r"^\s+--json\s+Print JSON", help_text, re.MULTILINE)
+    assert re.search(r"^\s+-h, --help\s+Show this message", help_text, re.MULTILINE)
+    assert "--strategy [adaptive|interval]" in help_text
+    assert "--backend [auto|basic|qwen|openai]" in help_text
+    flat = " ".join(help_text.split())  # Click wraps help at 80 columns
+    assert "[default: adaptive; env VIDEOLENS_STRATEGY]" in flat
+    assert "[default: auto; env VIDEOLENS_BACKEND]" in flat
+    assert "[default: 300; env VIDEOLENS_MAX_FRAMES]" in flat
+    worker = " ".join(_run(["worker", "--help"], tmp_path).stdout.split())
+    assert "--queue [cpu|vision|cloud|all]" in worker and "[default: all]" in worker
+    up = " ".join(_run(["up", "--help"], tmp_path).stdout.split())
+    assert "[default: 127.0.0.1]" in up and "[default: 8000]" in up
+    # Brackets in help text are text, not markup.
+    ask = " ".join(_run(["ask", "--help"], tmp_path).stdout.split())
+    assert "citing [mm:ss] moments" in ask
+
+
+def test_builtin_backends_are_the_listed_choices() -> None:
+    from videolens.backends import backend_names
+    from videolens.cli.app import BACKENDS
+
+    assert set(BACKENDS.strip("[]").split("|")) <= set(backend_names())
+
+
+def test_help_says_where_sessions_are_kept(tmp_path: Path) -> None:
+    from videolens.config import Settings
+
+    default_dir = Settings.model_fields["data_dir"].default_factory()  # type: ignore[call-arg, misc]
+    help_text = " ".join(_run(["--help"], tmp_path, COLUMNS="200").stdout.split())
+    assert "kept in DATA_DIR/sessions" in help_text
+    assert str(default_dir) in help_text and "VIDEOLENS_DATA_DIR" in help_text
+
+
+def test_counts_agree_in_number(tmp_path: Path) -> None:
+    from videolens.store import SessionStore
+
+    store = SessionStore(tmp_path / "sessions")
+    one = store.create("/videos/one.mp4", {})["session_id"]
+    # A running session counts the frames described so far, batch by batch.
+    store.write_batch(one, "b0", [{"index": 0, "timestamp_s": 0.0, "description": "a frame"}])
+    store.create("/videos/none.mp4", {})
+    listing = _run(["sessions"], tmp_path).stdout
+    assert re.search(r"\b1 frame\b", listing), listing
+    assert re.search(r"\b0 frames\b", listing), listing
+    assert "1 frames" not in listing
+
+
+def test_models_prints_the_install_command_literally(tmp_path: Path) -> None:
+    # Without huggingface_hub (the gpu extra), `models pull qwen` says what to install.
+    blocker = tmp_path / "site"
+    (blocker / "huggingface_hub").mkdir(parents=True)
+    (blocker / "huggingface_hub" / "__init__.py").write_text("raise ImportError('no gpu extra')\n")
+    result = _run(["models", "pull", "qwen"], tmp_path, PYTHONPATH=str(blocker), COLUMNS="200")
+    assert result.returncode == 1
+    assert "pip install 'videolens[gpu]'" in result.stderr, result.stderr
+
+
+def test_up_banner_never_cuts_an_address(tmp_path: Path) -> None:
+    """On a terminal narrower than the URL, the URL and the data dir stay whole on their lines."""
+    import signal
+
+    port = free_port()
+    data_dir = tmp_path / "a-rather-long-data-directory-name" / "data"
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("VIDEOLENS_")}
+    environment.update(
+        VIDEOLENS_DATA_DIR=str(data_dir),
+        VIDEOLENS_EMBEDDED_TEMPORAL_PORT=str(free_port()),
+        COLUMNS="20",
+    )
+    process = subprocess.Popen(
+        [VIDEOLENS, "up", "--port", str(port)],
+        env=environment,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines: list[str] = []
+    try:
+        assert process.stderr is not None
+        for line in process.stderr:  # the banner comes first, before the server starts
+            lines.append(line.rstrip("\n"))
+            if "Temporal" in line:
+                break
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+    url = f"http://127.0.0.1:{port}"
+    assert any(url in line for line in lines), lines
+    assert any(str(data_dir) in line for line in lines), lines

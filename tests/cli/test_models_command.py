@@ -89,3 +89,18 @@ def test_pull_of_a_backend_without_weights_or_unknown() -> None:
     unknown = runner.invoke(models_app, ["pull", "nope"])
     assert unknown.exit_code == 2
     assert "unknown backend 'nope'" in unknown.stderr
+
+
+def test_models_table_keeps_brackets_in_reasons(monkeypatch: pytest.MonkeyPatch) -> None:
+    from videolens.backends.base import Availability
+    from videolens.backends.qwen.loading import GPU_EXTRA
+    from videolens.cli import models_command
+
+    def available(_settings: object) -> dict[str, Availability]:
+        return {"qwen": Availability(False, f"transformers is not installed; {GPU_EXTRA}")}
+
+    monkeypatch.setattr(models_command, "available_backends", available)
+    monkeypatch.setenv("COLUMNS", "200")
+    result = runner.invoke(models_command.models_app, [])
+    assert result.exit_code == 0, result.output
+    assert "pip install 'videolens[gpu]'" in result.stdout

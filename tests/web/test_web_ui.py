@@ -292,3 +292,72 @@ def test_what_is_said_shows_between_the_moments_and_seeks(
         said.scroll_into_view_if_needed()
         page.screenshot(path=str(ARTIFACTS / "web-ui-speech.png"))
     assert page_errors == []
+
+
+def _mpeg4_avi(source: Path, target: Path) -> Path:
+    """Re-encode ``source`` as MPEG-4 part 2 in AVI, as old cameras and OpenCV write it."""
+    import av
+
+    with av.open(str(source)) as inp, av.open(str(target), "w", format="avi") as out:
+        video = inp.streams.video[0]
+        stream = out.add_stream("mpeg4", rate=round(video.average_rate or 25))
+        stream.width, stream.height, stream.pix_fmt = video.width, video.height, "yuv420p"
+        for index, frame in enumerate(inp.decode(video)):
+            pixels = frame.to_ndarray(format="rgb24")
+            converted = av.VideoFrame.from_ndarray(pixels, format="rgb24").reformat(
+                format="yuv420p"
+            )
+            converted.pts = index
+            out.mux(stream.encode(converted))
+        out.mux(stream.encode(None))
+    return target
+
+
+def test_an_avi_upload_plays_in_the_browser(
+    settings: Settings, tmp_path: Path, page: Page, page_errors: list[str]
+) -> None:
+    """Chromium cannot play an MPEG-4 AVI; the player gets an H.264 copy and plays it."""
+    clip = write_clip(tmp_path / "clip.mp4")
+    avi = _mpeg4_avi(clip.path, tmp_path / "camera.avi")
+    with serving(settings) as live:
+        page.goto(live.url)
+        can_play = page.evaluate(
+            """() => { const v = document.createElement("video");
+                       return [v.canPlayType("video/x-msvideo"),
+                               v.canPlayType('video/mp4; codecs="avc1.64001f"')]; }"""
+        )
+        assert can_play[0] == "", "this Chromium plays AVI: the test proves nothing"
+        assert can_play[1] in ("probably", "maybe")
+
+        page.set_input_files("#file-input", str(avi))
+        expect(page).to_have_url(re.compile(r"#/sessions/[a-z0-9]{12}$"))
+        page.wait_for_function("document.getElementById('player').readyState >= 2", timeout=120_000)
+        player = page.locator("#player")
+        assert player.evaluate("v => v.error") is None
+        duration = player.evaluate("v => v.duration")
+        assert duration == pytest.approx(clip.duration_s, abs=0.3)
+        player.evaluate("v => { v.muted = true; return v.play(); }")
+        page.wait_for_function("document.getElementById('player').currentTime > 0.5")
+        expect(page.locator("#player-message")).to_be_hidden()
+    assert page_errors == []
+
+
+def test_a_video_that_cannot_be_converted_says_why_over_the_player(
+    settings: Settings, tmp_path: Path, page: Page, page_errors: list[str]
+) -> None:
+    """If no playable copy can be made, the page says so instead of a dead player at 0:00."""
+    clip = write_clip(tmp_path / "clip.mp4")
+    avi = _mpeg4_avi(clip.path, tmp_path / "camera.avi")
+    with serving(settings) as live, httpx.Client(base_url=live.url, timeout=60) as client:
+        with avi.open("rb") as handle:
+            response = client.post("/v1/videos", files={"file": ("camera.avi", handle)})
+        assert response.status_code == 202, response.text
+        session_id = response.json()["session_id"]
+        session_dir = settings.data_dir / "sessions" / session_id
+        # The reason a copy failed is kept so that it is not retried on every request.
+        (session_dir / "playable.error").write_text("its video stream is damaged")
+        page.goto(f"{live.url}/#/sessions/{session_id}")
+        message = page.locator("#player-message")
+        expect(message).to_be_visible()
+        expect(message).to_contain_text("cannot play in a browser: its video stream is damaged")
+    assert page_errors == []

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from videolens import __version__
 from videolens.cli.analyze import analyze_file
 from videolens.cli.chat_command import ask, chat, export, search
 from videolens.cli.errors import user_errors
@@ -20,15 +21,65 @@ from videolens.pipeline.worker import Queue
 from videolens.store import SessionStore
 from videolens.video.synthetic import write_clip
 
+
+def _default(field: str) -> str:
+    """``[default: …; env VIDEOLENS_…]`` for a setting an option overrides (the option itself
+    defaults to None so that the environment and ``.env`` still apply)."""
+    info = Settings.model_fields[field]
+    value = info.default_factory() if info.default_factory else info.default  # type: ignore[call-arg]
+    value = getattr(value, "value", value)
+    shown = "none" if value is None else value
+    return f"  [default: {shown}; env VIDEOLENS_{field.upper()}]"
+
+
+def _sessions_epilog() -> str:
+    data_dir = Settings.model_fields["data_dir"].default_factory()  # type: ignore[call-arg, misc]
+    return (
+        f"Sessions (results, frames, uploads) are kept in DATA_DIR/sessions; DATA_DIR is "
+        f"{data_dir} unless VIDEOLENS_DATA_DIR says otherwise."
+    )
+
+
+# Plain Click help (not Rich panels): flags shown as flags, choices as [a|b], and no markup to
+# eat text in brackets such as [mm:ss]. -h works as --help in every command.
 app = typer.Typer(
     name="videolens",
     help="Analyse videos with vision models on Temporal workers, then explore the results.",
+    epilog=_sessions_epilog(),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
+STRATEGIES = "[" + "|".join(s.value for s in SamplingStrategy) + "]"
+# The built-in backends; a plugin's name (entry point) is accepted too.
+BACKENDS = "[auto|basic|qwen|openai]"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"videolens {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Analyse videos with vision models on Temporal workers, then explore the results."""
+
+
+def count_of(count: int, noun: str) -> str:
+    """``1 frame``, ``2 frames``: the count with the noun in the right number."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _settings(**overrides: Any) -> Settings:
@@ -43,13 +94,28 @@ def _print_json(document: Any) -> None:
 def analyze(
     video: Annotated[Path, typer.Argument(help="The video file to analyse.")],
     strategy: Annotated[
-        SamplingStrategy | None, typer.Option(help="Frame sampling strategy.")
+        SamplingStrategy | None,
+        typer.Option(metavar=STRATEGIES, help="Frame sampling strategy." + _default("strategy")),
     ] = None,
     interval: Annotated[
-        float | None, typer.Option(help="Seconds between frames (interval strategy).")
+        float | None,
+        typer.Option(
+            metavar="SECONDS",
+            help="Seconds between frames (interval strategy)." + _default("interval_s"),
+        ),
     ] = None,
-    max_frames: Annotated[int | None, typer.Option(help="Most frames analysed per video.")] = None,
-    backend: Annotated[str | None, typer.Option(help="Vision backend (see the README).")] = None,
+    max_frames: Annotated[
+        int | None,
+        typer.Option(metavar="N", help="Most frames analysed per video." + _default("max_frames")),
+    ] = None,
+    backend: Annotated[
+        str | None,
+        typer.Option(
+            metavar=BACKENDS,
+            help="Vision backend, or a plugin's name; `videolens models` says which can run here."
+            + _default("backend"),
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Analyse VIDEO with a live progress bar, then print its timeline."""
@@ -79,7 +145,7 @@ def demo(as_json: JsonOption = False) -> None:
 
 @app.command()
 def sessions(as_json: JsonOption = False) -> None:
-    """List sessions, newest first."""
+    """List sessions, newest first (they are kept in DATA_DIR/sessions; see `videolens -h`)."""
     with user_errors():
         summaries = SessionStore(_settings().sessions_dir).list_sessions()
     if as_json:
@@ -90,7 +156,8 @@ def sessions(as_json: JsonOption = False) -> None:
     for summary in summaries:
         status = summary["status"] + (f" ({summary['error']})" if summary.get("error") else "")
         typer.echo(
-            f"{summary['session_id']}  {summary['created_at']}  {summary['frames']:>4} frames  "
+            f"{summary['session_id']}  {summary['created_at']}  "
+            f"{count_of(int(summary['frames']), 'frame'):>11}  "
             f"{status}  {summary['video']}"
         )
 
@@ -111,10 +178,18 @@ def show(
 
 @app.command()
 def worker(
-    queue: Annotated[Queue, typer.Option(help="Which task queue(s) to serve.")] = Queue.ALL,
+    queue: Annotated[
+        Queue,
+        typer.Option(
+            metavar="[" + "|".join(q.value for q in Queue) + "]",
+            help="Which task queue(s) to serve.",
+        ),
+    ] = Queue.ALL,
     concurrency: Annotated[
         int | None,
-        typer.Option(min=1, help="Most activities at once (default: 2 cpu, 1 vision)."),
+        typer.Option(
+            min=1, metavar="N", help="Most activities at once.  [default: 2 cpu, 1 vision]"
+        ),
     ] = None,
 ) -> None:
     """Run a worker until interrupted (needs VIDEOLENS_TEMPORAL_ADDRESS or an embedded server)."""
@@ -126,8 +201,8 @@ def worker(
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    host: Annotated[str, typer.Option(metavar="HOST", help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(metavar="PORT", help="Port to listen on.")] = 8000,
 ) -> None:
     """Serve the REST API and web UI against the Temporal cluster in VIDEOLENS_TEMPORAL_ADDRESS."""
     from videolens.cli import server_command
@@ -138,8 +213,8 @@ def serve(
 
 @app.command()
 def up(
-    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    host: Annotated[str, typer.Option(metavar="HOST", help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(metavar="PORT", help="Port to listen on.")] = 8000,
 ) -> None:
     """All in one: embedded Temporal, a worker, the REST API and the web UI; prints the URL."""
     from videolens.cli import server_command

@@ -9,6 +9,7 @@ from typing import NoReturn
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.text import Text
 
 from videolens.errors import (
     ConfigurationError,
@@ -25,7 +26,12 @@ stderr = Console(stderr=True, highlight=False)
 
 
 def fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
-    stderr.print(f"[red]error:[/red] {message}", markup=True, soft_wrap=True)
+    """Print ``error: message`` on stderr and exit with ``code``.
+
+    The message is plain text, never Rich markup: ``pip install 'videolens[gpu]'`` or a path
+    with brackets must print as it is.
+    """
+    stderr.print(Text.assemble(("error:", "red"), " ", message), soft_wrap=True)
     raise typer.Exit(code)
 
 

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from videolens.backends import available_backends
 from videolens.cli.errors import EXIT_BAD_INPUT, fail, user_errors
@@ -58,7 +59,8 @@ def list_models(as_json: JsonOption = False) -> None:
         return
     table = Table("backend", "available", "reason")
     for row in rows:
-        table.add_row(row["name"], "yes" if row["available"] else "no", row["reason"])
+        # Text, not markup: a reason such as "pip install 'videolens[gpu]'" keeps its brackets.
+        table.add_row(Text(row["name"]), "yes" if row["available"] else "no", Text(row["reason"]))
     Console().print(table)
 
 

@@ -36,6 +36,13 @@ def _run(app: FastAPI, host: str, port: int) -> None:
         raise ConfigurationError(f"the server could not start on {host}:{port}; see the log above")
 
 
+def _banner(headline: str, details: str) -> None:
+    # The address on a line of its own, and never wrapped by Rich (soft_wrap): on a narrow
+    # terminal a URL cut in two cannot be clicked or copied.
+    stderr.print(headline, soft_wrap=True, markup=False)
+    stderr.print(details, soft_wrap=True, markup=False, style="dim")
+
+
 def serve(
     host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, settings: Settings | None = None
 ) -> None:
@@ -48,7 +55,7 @@ def serve(
         )
     app = create_app(settings)
     temporal = settings.temporal_address
-    stderr.print(f"videolens API on http://{host}:{port} (docs at /docs), Temporal {temporal}")
+    _banner(f"videolens API on http://{host}:{port}", f"API docs: /docs · Temporal: {temporal}")
     _run(app, host, port)
 
 
@@ -59,5 +66,5 @@ def up(
     settings = (settings or Settings()).model_copy(update={"api_host": host, "api_port": port})
     app = create_app(settings, run_workers=True)
     where = settings.temporal_address or f"embedded, serving {settings.data_dir}"
-    stderr.print(f"videolens is up: http://{host}:{port}  (API docs: /docs, Temporal {where})")
+    _banner(f"videolens is up: http://{host}:{port}", f"API docs: /docs · Temporal: {where}")
     _run(app, host, port)

@@ -43,7 +43,43 @@ export function highlightCurrent() {
   if (frame) setCurrent(frame.index, !ui.player.paused);
 }
 
+// A video browsers cannot play is served as an H.264 copy made on the first request (seconds
+// to minutes); if none can be made the server says why, and the page says it over the player.
+async function explainPlaybackError() {
+  const src = ui.player.currentSrc || ui.player.getAttribute("src");
+  if (!src) return;
+  let reason = "this browser cannot play the video";
+  try {
+    const response = await fetch(src, { headers: { Range: "bytes=0-0" } });
+    if (!response.ok) {
+      const body = await response.json().catch(() => null);
+      reason = body?.error?.message || body?.detail || `the server answered ${response.status}`;
+    }
+  } catch {
+    reason = "the video could not be loaded";
+  }
+  showPlayerMessage(`${reason.charAt(0).toUpperCase()}${reason.slice(1)}. The analysis is not affected.`);
+}
+
+function showPlayerMessage(text) {
+  const message = $("player-message");
+  message.textContent = text;
+  message.hidden = !text;
+}
+
 export function setupPlayer() {
+  let preparing = null;
+  ui.player.addEventListener("loadstart", () => {
+    showPlayerMessage("");
+    clearTimeout(preparing);
+    preparing = setTimeout(() => {
+      if (ui.player.readyState === 0 && !ui.player.error) {
+        showPlayerMessage("Preparing the video for the browser…");
+      }
+    }, 1500);
+  });
+  ui.player.addEventListener("loadedmetadata", () => { clearTimeout(preparing); showPlayerMessage(""); });
+  ui.player.addEventListener("error", () => { clearTimeout(preparing); explainPlaybackError(); });
   const update = () => {
     const total = duration();
     ui.scrubberHead.style.left = total ? `${(100 * ui.player.currentTime) / total}%` : "0";
