@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
+import anyio
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from temporalio.client import Client
 
 from videolens import __version__
 from videolens.api.deps import Services
@@ -15,11 +20,18 @@ from videolens.api.ratelimit import MEDIA_ALLOWANCE, RateLimiter
 from videolens.api.routes import chat, events, health, sessions, videos
 from videolens.api.security import KeyStore, check_exposure, local_mode_allowed
 from videolens.api.static import mount_web_ui
+from videolens.api.uploads import remove_stale_parts
 from videolens.chat.retrieval import Retriever
 from videolens.config import Settings
-from videolens.pipeline.temporal_server import temporal_client
+from videolens.errors import VideoLensError
+from videolens.pipeline.embedded_server import restart_if_dead
+from videolens.pipeline.reconcile import Sweeper
+from videolens.pipeline.temporal_server import client_address, temporal_client
 from videolens.pipeline.worker import Queue, running_workers
 from videolens.store import SessionStore
+
+HOUSEKEEPING_INTERVAL_S = 10.0
+logger = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings, *, run_workers: bool = False) -> FastAPI:
@@ -37,9 +49,11 @@ def create_app(settings: Settings, *, run_workers: bool = False) -> FastAPI:
             client = await stack.enter_async_context(temporal_client(settings))
             if run_workers:
                 await stack.enter_async_context(running_workers(client, settings, Queue.ALL))
+            store = SessionStore(settings.sessions_dir)
+            await stack.enter_async_context(_housekeeping(settings, client, store))
             app.state.services = Services(
                 settings=settings,
-                store=SessionStore(settings.sessions_dir),
+                store=store,
                 keys=keys,
                 limiter=RateLimiter(settings.rate_limit_per_minute),
                 media_limiter=RateLimiter(settings.rate_limit_per_minute * MEDIA_ALLOWANCE),
@@ -68,3 +82,45 @@ def create_app(settings: Settings, *, run_workers: bool = False) -> FastAPI:
         app.include_router(router)
     mount_web_ui(app)
     return app
+
+
+@asynccontextmanager
+async def _housekeeping(
+    settings: Settings, client: Client, store: SessionStore
+) -> AsyncIterator[None]:
+    """Clean what a crash left, once before serving and then every few seconds while serving.
+
+    Sessions whose workflow ended without finalizing get their true status, upload parts of a
+    killed server are removed, and in embedded mode a dead Temporal server is restarted on its
+    port (the client and workers reconnect by themselves).
+    """
+    sweeper = Sweeper(client, store)
+    await _tidy(settings, client, sweeper)
+    task = asyncio.create_task(_keep_tidying(settings, client, sweeper))
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def _keep_tidying(settings: Settings, client: Client, sweeper: Sweeper) -> None:
+    while True:
+        await asyncio.sleep(HOUSEKEEPING_INTERVAL_S)
+        await _tidy(settings, client, sweeper)
+
+
+async def _tidy(settings: Settings, client: Client, sweeper: Sweeper) -> None:
+    # A failed round is logged and tried again next time: housekeeping never stops the server.
+    try:
+        if not settings.temporal_address:
+            port = int(client_address(client).rsplit(":", 1)[1])
+            await anyio.to_thread.run_sync(
+                restart_if_dead, settings.data_dir, settings.temporal_db_path, port
+            )
+        await anyio.to_thread.run_sync(remove_stale_parts, settings.data_dir / "uploads")
+        for session_id in await sweeper.sweep():
+            logger.warning("session %s: its workflow had ended; marked with the reason", session_id)
+    except (VideoLensError, OSError) as err:
+        logger.warning("housekeeping: %s", err)

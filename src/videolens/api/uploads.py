@@ -1,13 +1,18 @@
 """Streaming multipart uploads: chunks go straight to a staging file, never whole into memory.
 
 The size limit is enforced as bytes arrive (and up front from ``Content-Length``); on any error
-the partial file is deleted. The client's filename is kept only as display metadata.
+the partial file is deleted. The client's filename is kept only as display metadata. A writer
+holds an exclusive ``flock`` on its ``.part`` file, so parts left by a killed server (no lock,
+no recent write) can be told apart from uploads in progress and removed.
 """
 
 from __future__ import annotations
 
+import fcntl
+import logging
 import re
 import secrets
+import time
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +32,11 @@ MAX_FIELD_BYTES = 4096
 MAX_PARTS = 16
 # Disk writes leave the event loop in batches of this size.
 FLUSH_BYTES = 1024 * 1024
+PART_SUFFIX = ".part"
+STALE_PART_S = 10.0
+"""An unlocked part untouched this long has no writer: its server was killed mid-upload."""
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -146,11 +156,10 @@ async def receive_upload(request: Request, staging_dir: Path, max_bytes: int) ->
     boundary = _boundary(request)
     _check_declared_length(request, max_bytes)
     await anyio.to_thread.run_sync(lambda: staging_dir.mkdir(parents=True, exist_ok=True))
-    path = staging_dir / f"{secrets.token_hex(8)}.part"
+    path = staging_dir / f"{secrets.token_hex(8)}{PART_SUFFIX}"
     collector = _PartCollector(max_bytes)
     try:
-        # "xb": never follows or overwrites anything already there.
-        handle: BinaryIO = await anyio.to_thread.run_sync(path.open, "xb")
+        handle: BinaryIO = await anyio.to_thread.run_sync(_open_locked, path)
         try:
             parser = MultipartParser(boundary, collector.callbacks())  # type: ignore[arg-type]
             await _parse_into(request, parser, collector, handle, max_bytes)
@@ -164,6 +173,38 @@ async def receive_upload(request: Request, staging_dir: Path, max_bytes: int) ->
         path.unlink(missing_ok=True)
         raise
     return StagedUpload(path, collector.filename, collector.file_bytes, collector.fields)
+
+
+def _open_locked(path: Path) -> BinaryIO:
+    # "xb": never follows or overwrites anything already there; the lock marks a live writer.
+    handle = path.open("xb")
+    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return handle
+
+
+def remove_stale_parts(staging_dir: Path) -> int:
+    """Remove the ``.part`` files in ``staging_dir`` that no live process is writing.
+
+    A part is stale when nobody holds its lock and it has not been written to for a few
+    seconds (the lock is taken just after the file is created). Returns how many were removed.
+    """
+    if not staging_dir.is_dir():
+        return 0
+    removed = 0
+    for path in staging_dir.glob(f"*{PART_SUFFIX}"):
+        try:
+            if time.time() - path.stat().st_mtime < STALE_PART_S:
+                continue
+            with path.open("rb") as probe:
+                fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)  # fails while being written
+                path.unlink()
+        except (BlockingIOError, FileNotFoundError):
+            continue
+        except OSError as err:
+            logger.warning("could not remove the stale upload part %s: %s", path.name, err)
+            continue
+        removed += 1
+    return removed
 
 
 async def _parse_into(

@@ -15,6 +15,7 @@ a server orphaned by a crash is adopted by the next user and stopped by the last
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -113,6 +114,36 @@ def embedded_server(data_dir: Path, db_path: Path, preferred_port: int) -> Itera
             else:
                 _stop_recorded(data_dir)
             users.close()
+
+
+def restart_if_dead(data_dir: Path, db_path: Path, port: int) -> bool:
+    """Start this data dir's server again on ``port`` when it has died; True when restarted.
+
+    For a process inside ``embedded_server`` whose server was killed under it: its clients and
+    workers reconnect by themselves once a server answers on the same port with the same
+    database, so the server must come back on that port, not a free one.
+    """
+    with _locked(data_dir / START_LOCK_FILE, fcntl.LOCK_EX):
+        record = _read_record(data_dir)
+        if record is not None and record.db_path == str(db_path) and is_our_server(record):
+            return False  # alive, or already restarted by another user of the data dir
+        if record is not None:
+            with contextlib.suppress(ChildProcessError, OSError):
+                os.waitpid(record.pid, os.WNOHANG)  # reap it when it was our child
+        if listening(port):
+            raise TemporalUnavailableError(
+                f"the embedded Temporal server died and port {port} is now taken by another "
+                "process, so it cannot be restarted where this run's clients expect it"
+            )
+        process = start_dev_server(port, data_dir / "temporal.log", db_path=db_path)
+        if not _serves(process, port):
+            _stop_pid(process.pid)
+            raise TemporalUnavailableError(
+                f"the embedded Temporal server died and did not restart; see "
+                f"{data_dir / 'temporal.log'}"
+            )
+        _write_record(data_dir, ServerRecord(port=port, pid=process.pid, db_path=str(db_path)))
+        return True
 
 
 def _running_record(data_dir: Path, db_path: Path, preferred_port: int) -> ServerRecord:

@@ -9,7 +9,7 @@ import anyio
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import FileResponse, JSONResponse
 
-from videolens.api import analysis
+from videolens.api import analysis, media
 from videolens.api.deps import (
     MediaPrincipal,
     Principal,
@@ -21,6 +21,8 @@ from videolens.api.deps import (
 from videolens.api.errors import ApiError
 from videolens.api.public import public_frame, public_listed, public_session
 from videolens.api.security import LOCAL_OWNER
+from videolens.pipeline.reconcile import reconcile_session
+from videolens.video.playable import PlayableError
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 
@@ -38,6 +40,7 @@ async def list_sessions(found: ServicesDep, owner: Principal) -> dict[str, Any]:
 async def get_session(session_id: SessionId, found: ServicesDep, owner: Principal) -> Any:
     """Status, live progress while running, video info and coverage."""
     document = await anyio.to_thread.run_sync(owned_document, found, owner, session_id)
+    document = await reconcile_session(found.client, found.store, document)
     progress = None
     if document["status"] == "running":
         progress = await analysis.live_progress(found.client, session_id)
@@ -90,12 +93,17 @@ async def frame_image(
 @router.get(
     "/{session_id}/video",
     response_class=FileResponse,
-    responses={200: {"content": {"video/*": {}}}, 206: {"description": "Partial content"}},
+    responses={
+        200: {"content": {"video/*": {}}},
+        206: {"description": "Partial content"},
+        415: {"description": "No browser-playable copy can be made; the body says why"},
+    },
 )
 async def video(session_id: SessionId, found: ServicesDep, owner: MediaPrincipal) -> FileResponse:
-    """The uploaded video; honours ``Range: bytes=a-b`` (206) for seeking players.
+    """The video as a browser plays it; honours ``Range: bytes=a-b`` (206) for seeking players.
 
-    The key may also come as ``?api_key=`` (for ``<video>``).
+    A video browsers cannot play (AVI, MPEG-2, WMV, ...) is served as an H.264 MP4 copy, made on
+    the first request and kept in the session. The key may also come as ``?api_key=``.
     """
     document = await anyio.to_thread.run_sync(owned_document, found, owner, session_id)
     path = Path(str((document.get("video") or {}).get("path", ""))).resolve()
@@ -103,7 +111,12 @@ async def video(session_id: SessionId, found: ServicesDep, owner: MediaPrincipal
     # Sessions made by the CLI point at the local user's own file; uploads live in the session.
     if not (inside or session_owner(document) == LOCAL_OWNER) or not path.is_file():
         raise ApiError(404, "not_found", "the video of this session is not available")
-    return FileResponse(path, media_type=analysis.video_media_type(path))
+    session_dir = found.store.session_dir(session_id)
+    try:
+        playable = await anyio.to_thread.run_sync(media.browser_video, path, session_dir)
+    except PlayableError as err:
+        raise ApiError(415, "unplayable", f"this video cannot play in a browser: {err}") from err
+    return FileResponse(playable, media_type=analysis.video_media_type(playable))
 
 
 @router.post("/{session_id}/cancel", status_code=202)
@@ -112,6 +125,7 @@ async def cancel_session(
 ) -> JSONResponse:
     """Stop a running analysis; frames described so far are kept."""
     document = await anyio.to_thread.run_sync(owned_document, found, owner, session_id)
+    document = await reconcile_session(found.client, found.store, document)
     if document["status"] != "running" or not await analysis.cancel(found.client, session_id):
         raise ApiError(409, "not_running", f"the session is {document['status']}, not running")
     return JSONResponse({"session_id": session_id, "status": "cancelling"}, status_code=202)
