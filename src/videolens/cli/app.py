@@ -8,18 +8,19 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.text import Text
 
 from videolens import __version__
 from videolens.cli.analyze import analyze_file
 from videolens.cli.chat_command import ask, chat, export, search
-from videolens.cli.errors import user_errors
+from videolens.cli.demo_footage import demo_video
+from videolens.cli.errors import stderr, user_errors
 from videolens.cli.keys_command import keys_app
 from videolens.cli.models_command import models_app
 from videolens.cli.progress import render_timeline
 from videolens.config import SamplingStrategy, Settings
 from videolens.pipeline.worker import Queue
 from videolens.store import SessionStore
-from videolens.video.synthetic import write_clip
 
 
 def _default(field: str) -> str:
@@ -132,11 +133,13 @@ def analyze(
 
 @app.command()
 def demo(as_json: JsonOption = False) -> None:
-    """Generate a short clip with known shots and on-screen text, and analyse it."""
+    """Analyse a sample: OpenCV's real footage with dialogue where Debian's opencv-doc is
+    installed, else a generated clip with known shots and on-screen text."""
     with user_errors():
         settings = _settings()
-        clip = write_clip(settings.data_dir / "demo" / "demo.mp4")
-        document = analyze_file(settings, clip.path)
+        video = demo_video(settings.data_dir)
+        stderr.print(Text(f"demo: {video.about}"), soft_wrap=True)
+        document = analyze_file(settings, video.path)
     if as_json:
         _print_json(document)
     else:
