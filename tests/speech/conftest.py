@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from asr_fake import asr, asr_server  # noqa: F401
-from speech_clips import SpeechClip, make_clip, noise, tones, write_video
 
+from speech_clips import SpeechClip, make_clip, noise, tones, write_video
 from videolens.speech import WhisperTranscriber
 
 FIRST = "the quick brown fox jumps over the lazy dog"

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from real_media import opencv_data_file
 from speech_clips import (
     RATE,
     SpeechClip,
@@ -15,8 +17,6 @@ from speech_clips import (
     write_unknown_codec_avi,
     write_video,
 )
-
-from real_media import opencv_data_file
 from videolens.errors import InvalidVideoError
 from videolens.speech import AudioUnavailableError, audio_track, decode_audio
 

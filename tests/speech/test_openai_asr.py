@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from asr_fake import FakeASR
-from speech_clips import SpeechClip
 
+from speech_clips import SpeechClip
 from videolens.errors import ConfigurationError
 from videolens.openai_compat import (
     EndpointAuthError,

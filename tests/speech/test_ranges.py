@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from speech_clips import RATE, SpeechClip, make_clip, word_error_rate, words
 
+from speech_clips import RATE, SpeechClip, make_clip, word_error_rate, words
 from videolens.speech import (
     SpeechRange,
     SpeechSegment,
