@@ -10,8 +10,9 @@ import cv2
 import numpy as np
 import pytest
 
+from real_media import opencv_data_file
 from videolens.errors import InvalidVideoError
-from videolens.video.sampling import sample_segment
+from videolens.video.sampling import sample_segment, sample_video
 from videolens.video.synthetic import ClipSpec, Shot, write_clip
 from videolens.video.types import FrameRef, SamplingOptions, Segment, SegmentCheckpoint
 
@@ -256,3 +257,37 @@ def test_corrupt_middle_is_skipped_and_garbage_is_rejected(tmp_path: Path) -> No
     segment = Segment(index=0, start_s=0.0, end_s=5.0, max_frames=10)
     with pytest.raises(InvalidVideoError, match="no decodable frames"):
         sample_segment(str(garbage), segment, SamplingOptions(), tmp_path / "garbage")
+
+
+def test_a_one_frame_flash_is_not_a_shot_of_its_own(tmp_path: Path) -> None:
+    """A black frame between two shots (or opening the video) makes one shot start, not two
+    consecutive "New shot" frames."""
+    clip = write_clip(
+        tmp_path / "flash.mp4",
+        [
+            Shot(3.0, (200, 40, 40), "ONE"),
+            Shot(0.04, (0, 0, 0), ""),
+            Shot(3.0, (30, 120, 200), "TWO"),
+        ],
+    )
+    samples = sample_video(clip.path, SamplingOptions(floor_interval_s=2.0), tmp_path / "out")
+    frames = [frame for sample in samples for frame in sample.frames]
+    shots = [frame.timestamp_s for frame in frames if frame.shot_start]
+    assert len(shots) == 2 and shots[0] == 0.0 and 3.0 <= shots[1] <= 3.2, shots
+    assert [start for sample in samples for start in sample.shot_starts_s] == [shots[1]]
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.jpg")) == sorted(
+        Path(frame.path).name for frame in frames
+    ), "the flash frame's JPEG is left behind"
+
+
+def test_a_black_leader_frame_does_not_open_a_second_shot(tmp_path: Path) -> None:
+    """Megamind.avi opens with one black frame and cuts to the picture 42 ms later."""
+    video = opencv_data_file("Megamind.avi")
+    samples = sample_video(video, SamplingOptions(floor_interval_s=2.0), tmp_path)
+    frames = [frame for sample in samples for frame in sample.frames]
+    first, second = frames[0], frames[1]
+    assert first.shot_start and not (
+        second.shot_start and second.timestamp_s - first.timestamp_s < 0.25
+    )
+    starts = [start for sample in samples for start in sample.shot_starts_s]
+    assert all(start > 1.0 for start in starts), starts

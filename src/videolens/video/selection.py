@@ -66,6 +66,9 @@ GLITCH_RETURN_DIFF = 10.0
 # Tolerance for comparing timestamps computed from integer pts.
 EPS = 1e-6
 
+# A "shot" shorter than this (a one-frame flash, a black leader frame) is replaced by the shot
+# that follows it: Megamind.avi opens with one black frame, then a cut 42 ms later.
+MIN_SHOT_S = 0.25
 # Which kept frames the cap evicts first: floor/interval, then motion and change; shot and fade
 # frames (shot starts) only when nothing else is left. See ``FrameSelector._victim``.
 PRIORITY = {"shot": 3, "fade": 3, "motion": 2, "change": 2, "floor": 1, "interval": 1}
@@ -212,17 +215,39 @@ class FrameSelector:
             self.last_thumb = before
 
     def keep(self, frame: FrameRef, t: float, thumb: Thumb) -> list[FrameRef]:
-        """Record a kept frame; return the frames the cap evicted (their JPEGs are stale)."""
+        """Record a kept frame; return the frames dropped (their JPEGs are stale): a flash the
+        new shot replaces, or what the cap evicted."""
+        evicted = self._replace_flash(frame)
         self.frames.append(frame)
         self.last_kept_s, self.last_thumb = t, thumb
         if frame.reason not in EXTRA_REASONS:
             self.floor_due_s = t + self.floor
         if not self.adaptive:
             self.next_interval = math.floor((t + EPS) / self.options.interval_s) + 1
-        evicted = []
         while len(self.frames) > max(1, self.segment.max_frames):
             evicted.append(self.frames.pop(self._victim()))
         return evicted
+
+    def _replace_flash(self, frame: FrameRef) -> list[FrameRef]:
+        """A shot that lasted less than MIN_SHOT_S (a black leader frame, a one-frame flash) is
+        no shot: the new shot's frame replaces its frame, and only one shot starts there."""
+        last = self.frames[-1] if self.frames else None
+        if not (
+            frame.shot_start
+            and last is not None
+            and last.shot_start
+            and frame.timestamp_s - last.timestamp_s < MIN_SHOT_S
+        ):
+            return []
+        self.frames.pop()
+        flash_s, new_s = round(last.timestamp_s, 3), round(frame.timestamp_s, 3)
+        if any(abs(s - flash_s) <= EPS for s in self.shot_starts_s):
+            self.shot_starts_s = [s for s in self.shot_starts_s if abs(s - flash_s) > EPS]
+        else:
+            # The flash opened the video, whose start is always a shot start: the new shot is
+            # that first shot, not a second one.
+            self.shot_starts_s = [s for s in self.shot_starts_s if abs(s - new_s) > EPS]
+        return [last]
 
     def state(self) -> SamplerState:
         """The running state a resumed run needs to decide the same way."""
