@@ -104,3 +104,12 @@ def test_models_table_keeps_brackets_in_reasons(monkeypatch: pytest.MonkeyPatch)
     result = runner.invoke(models_command.models_app, [])
     assert result.exit_code == 0, result.output
     assert "pip install 'videolens[gpu]'" in result.stdout
+
+
+def test_models_says_what_transcribes_speech_and_why_not() -> None:
+    runner = CliRunner()
+    shown = runner.invoke(models_app, [], env={"VIDEOLENS_SPEECH": "auto"})
+    assert shown.exit_code == 0
+    assert "speech: whisper-tiny.en (whisper), available" in shown.stdout
+    off = runner.invoke(models_app, [], env={"VIDEOLENS_SPEECH": "off"})
+    assert "speech: not available — speech recognition is off" in off.stdout

@@ -17,6 +17,7 @@ from rich.text import Text
 from videolens.backends import available_backends
 from videolens.cli.errors import EXIT_BAD_INPUT, fail, user_errors
 from videolens.config import Settings
+from videolens.speech import transcriber_status
 
 models_app = typer.Typer(
     help="List the vision backends and whether each can run here; pull model weights.",
@@ -53,7 +54,8 @@ def models(ctx: typer.Context, as_json: JsonOption = False) -> None:
 def list_models(as_json: JsonOption = False) -> None:
     """List the vision backends and whether each can run here."""
     with user_errors():
-        rows = backend_rows(Settings())
+        settings = Settings()
+        rows = backend_rows(settings)
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
@@ -61,7 +63,17 @@ def list_models(as_json: JsonOption = False) -> None:
     for row in rows:
         # Text, not markup: a reason such as "pip install 'videolens[gpu]'" keeps its brackets.
         table.add_row(Text(row["name"]), "yes" if row["available"] else "no", Text(row["reason"]))
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    console.print(Text(_speech_line(settings)), soft_wrap=True)
+
+
+def _speech_line(settings: Settings) -> str:
+    """What transcribes speech with these settings, and why not when it cannot."""
+    status = transcriber_status(settings)
+    if status.available:
+        return f"speech: {status.model} ({status.name}), available"
+    return f"speech: not available — {status.reason}"
 
 
 @models_app.command()
