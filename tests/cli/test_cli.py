@@ -254,3 +254,18 @@ def test_up_banner_never_cuts_an_address(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{port}"
     assert any(url in line for line in lines), lines
     assert any(str(data_dir) in line for line in lines), lines
+
+
+def test_a_running_session_without_a_server_is_shown_as_paused(tmp_path: Path) -> None:
+    """After a crash the session is 'running' in the store while nothing runs its workflow."""
+    from videolens.store import SessionStore
+
+    data_dir = tmp_path / "data"
+    store = SessionStore(data_dir / "sessions")
+    session_id = store.create("/videos/clip.mp4", {})["session_id"]
+    listed = _run(["sessions"], data_dir)
+    assert listed.returncode == 0, listed.stderr
+    assert "running (paused: no Temporal server runs for this data dir)" in listed.stdout
+    shown = _run(["show", session_id], data_dir)
+    assert shown.returncode == 0, shown.stderr
+    assert "paused" in shown.stderr and "videolens up" in shown.stderr

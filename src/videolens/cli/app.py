@@ -19,6 +19,7 @@ from videolens.cli.keys_command import keys_app
 from videolens.cli.models_command import models_app
 from videolens.cli.progress import render_timeline
 from videolens.config import SamplingStrategy, Settings
+from videolens.pipeline.embedded_server import server_running
 from videolens.pipeline.worker import Queue
 from videolens.store import SessionStore
 
@@ -150,14 +151,18 @@ def demo(as_json: JsonOption = False) -> None:
 def sessions(as_json: JsonOption = False) -> None:
     """List sessions, newest first (they are kept in DATA_DIR/sessions; see `videolens -h`)."""
     with user_errors():
-        summaries = SessionStore(_settings().sessions_dir).list_sessions()
+        settings = _settings()
+        summaries = SessionStore(settings.sessions_dir).list_sessions()
     if as_json:
         _print_json(summaries)
         return
+    paused = _paused(settings)
     if not summaries:
         typer.echo("no sessions yet: run `videolens analyze VIDEO`")
     for summary in summaries:
         status = summary["status"] + (f" ({summary['error']})" if summary.get("error") else "")
+        if summary["status"] == "running" and paused:
+            status += " (paused: no Temporal server runs for this data dir)"
         typer.echo(
             f"{summary['session_id']}  {summary['created_at']}  "
             f"{count_of(int(summary['frames']), 'frame'):>11}  "
@@ -172,11 +177,25 @@ def show(
 ) -> None:
     """Print one session's result."""
     with user_errors():
-        document = SessionStore(_settings().sessions_dir).get(session_id)
+        settings = _settings()
+        document = SessionStore(settings.sessions_dir).get(session_id)
     if as_json:
         _print_json(document)
-    else:
-        typer.echo(render_timeline(document))
+        return
+    typer.echo(render_timeline(document))
+    if document["status"] == "running" and _paused(settings):
+        stderr.print(Text(PAUSED_HINT), soft_wrap=True)
+
+
+PAUSED_HINT = (
+    "this analysis is paused: no Temporal server runs for this data dir; it goes on while "
+    "`videolens up` or `videolens analyze` runs on it"
+)
+
+
+def _paused(settings: Settings) -> bool:
+    """Embedded mode with no live server: a running session's workflow waits, it cannot move."""
+    return not settings.temporal_address and not server_running(settings.data_dir)
 
 
 @app.command()

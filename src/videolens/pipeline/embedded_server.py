@@ -81,6 +81,12 @@ def is_our_server(record: ServerRecord) -> bool:
     return "start-dev" in command and record.db_path in command
 
 
+def server_running(data_dir: Path) -> bool:
+    """Whether this data dir's embedded server is alive (without starting one)."""
+    record = _read_record(data_dir)
+    return record is not None and is_our_server(record)
+
+
 @contextmanager
 def _locked(path: Path, mode: int) -> Iterator[IO[bytes]]:
     handle = path.open("a+b")
