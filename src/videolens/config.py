@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     temporal_address: str | None = None
     temporal_namespace: str = "default"
     embedded_temporal_port: int = Field(default=7233, ge=1, le=65535)
+    # The embedded server's SQLite file; unset: <data_dir>/temporal.sqlite. Put it on another
+    # disk than the data dir so that frames filling the data dir's disk cannot stop Temporal
+    # from recording the run (its failure included).
+    temporal_db_file: Path | None = None
     # Workers of one deployment must never take another's work (they would write it into their
     # own store). Unset queues are named per deployment: embedded mode derives the deployment
     # from the data dir, a cluster uses VIDEOLENS_DEPLOYMENT (none: the plain names).
@@ -137,6 +141,15 @@ class Settings(BaseSettings):
     # CPU threads one local transcription uses.
     speech_threads: int = Field(default=2, ge=1)
 
+    @field_validator("temporal_db_file")
+    @classmethod
+    def _db_is_a_file(cls, value: Path | None) -> Path | None:
+        if value is not None and value.expanduser().is_dir():
+            raise ValueError(
+                f"{value} is a folder; name the database file, e.g. {value / 'temporal.sqlite'}"
+            )
+        return value
+
     @model_validator(mode="after")
     def _queues_differ(self) -> Settings:
         suffix = self.deployment_name
@@ -168,4 +181,7 @@ class Settings(BaseSettings):
 
     @property
     def temporal_db_path(self) -> Path:
+        """The embedded Temporal server's database: ``temporal_db_file``, else in the data dir."""
+        if self.temporal_db_file is not None:
+            return self.temporal_db_file.expanduser().resolve()
         return self.data_dir / "temporal.sqlite"

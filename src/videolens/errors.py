@@ -26,3 +26,10 @@ class ConfigurationError(VideoLensError):
 
 class TemporalUnavailableError(VideoLensError):
     """The Temporal server cannot be reached or started."""
+
+
+class OutOfSpaceError(VideoLensError):
+    """The disk holding the data dir (or the embedded Temporal database) is full.
+
+    Retrying cannot help until space is freed; the message names the place that filled up.
+    """

@@ -15,6 +15,7 @@ from videolens.chat.answer import InvalidQuestionError
 from videolens.errors import (
     ConfigurationError,
     InvalidVideoError,
+    OutOfSpaceError,
     SessionNotFoundError,
     TemporalUnavailableError,
     VideoLensError,
@@ -43,6 +44,7 @@ _CODES = {
     422: "validation_error",
     429: "rate_limited",
     503: "unavailable",
+    507: "insufficient_storage",
 }
 
 
@@ -87,6 +89,13 @@ def from_videolens_error(err: VideoLensError) -> ApiError:
         return ApiError(422, "invalid_option", str(err))
     if isinstance(err, TemporalUnavailableError):
         return ApiError(503, "temporal_unavailable", str(err))
+    if isinstance(err, OutOfSpaceError):
+        # The server's paths stay in its log (see the handler); the client learns what to do.
+        return ApiError(
+            507,
+            "insufficient_storage",
+            "the server is out of disk space; try again once space has been freed",
+        )
     if isinstance(err, InvalidQuestionError):
         return ApiError(422, "invalid_question", str(err), field="question")
     if isinstance(err, UnknownExportFormatError):
@@ -137,7 +146,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def videolens_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, VideoLensError)
         error = from_videolens_error(exc)
-        if error.status >= 500:
+        if isinstance(exc, OutOfSpaceError):
+            logger.error("request failed: %s", exc)  # which disk is full, for the operator
+        elif error.status >= 500:
             logger.error("request failed: %s", type(exc).__name__)
         return _response(error)
 

@@ -1,9 +1,11 @@
 """Streaming multipart uploads: chunks go straight to a staging file, never whole into memory.
 
 The size limit is enforced as bytes arrive (and up front from ``Content-Length``); on any error
-the partial file is deleted. The client's filename is kept only as display metadata. A writer
-holds an exclusive ``flock`` on its ``.part`` file, so parts left by a killed server (no lock,
-no recent write) can be told apart from uploads in progress and removed.
+the partial file is deleted. An upload declared larger than the disk's free space is refused
+before a byte is written, one that fills the disk raises ``OutOfSpaceError`` (507). The client's
+filename is kept only as display metadata. A writer holds an exclusive ``flock`` on its
+``.part`` file, so parts left by a killed server (no lock, no recent write) can be told apart from
+uploads in progress and removed.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
 from videolens.api.errors import ApiError
+from videolens.errors import OutOfSpaceError
+from videolens.store.space import free_bytes, human_bytes, raising_out_of_space
 
 FILE_FIELD = "file"
 # Room for the multipart envelope and the small option fields around the file.
@@ -155,16 +159,18 @@ async def receive_upload(request: Request, staging_dir: Path, max_bytes: int) ->
     """Stream the request's multipart body to a new file in ``staging_dir``."""
     boundary = _boundary(request)
     _check_declared_length(request, max_bytes)
-    await anyio.to_thread.run_sync(lambda: staging_dir.mkdir(parents=True, exist_ok=True))
+    await anyio.to_thread.run_sync(_check_room, request, staging_dir)
     path = staging_dir / f"{secrets.token_hex(8)}{PART_SUFFIX}"
     collector = _PartCollector(max_bytes)
     try:
-        handle: BinaryIO = await anyio.to_thread.run_sync(_open_locked, path)
-        try:
-            parser = MultipartParser(boundary, collector.callbacks())  # type: ignore[arg-type]
-            await _parse_into(request, parser, collector, handle, max_bytes)
-        finally:
-            await anyio.to_thread.run_sync(handle.close)
+        with raising_out_of_space(staging_dir):
+            await anyio.to_thread.run_sync(lambda: staging_dir.mkdir(parents=True, exist_ok=True))
+            handle: BinaryIO = await anyio.to_thread.run_sync(_open_locked, path)
+            try:
+                parser = MultipartParser(boundary, collector.callbacks())  # type: ignore[arg-type]
+                await _parse_into(request, parser, collector, handle, max_bytes)
+            finally:
+                await anyio.to_thread.run_sync(handle.close)
         if collector.filename is None:
             raise ApiError(422, "validation_error", "a `file` part is required", field=FILE_FIELD)
         if collector.file_bytes == 0:
@@ -173,6 +179,19 @@ async def receive_upload(request: Request, staging_dir: Path, max_bytes: int) ->
         path.unlink(missing_ok=True)
         raise
     return StagedUpload(path, collector.filename, collector.file_bytes, collector.fields)
+
+
+def _check_room(request: Request, staging_dir: Path) -> None:
+    """Refuse an upload whose declared length is more than the disk has free."""
+    declared = request.headers.get("content-length")
+    if declared is None or not declared.isdigit():
+        return
+    free = free_bytes(staging_dir)
+    if int(declared) > free:
+        raise OutOfSpaceError(
+            f"an upload of {human_bytes(int(declared))} does not fit: {human_bytes(free)} free "
+            f"on the disk holding {staging_dir}"
+        )
 
 
 def _open_locked(path: Path) -> BinaryIO:

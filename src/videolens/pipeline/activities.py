@@ -2,12 +2,12 @@
 
 They are methods of classes the worker builds once, so the store and the vision backends live on
 instances, never in module globals. Bad input becomes a non-retryable ``ApplicationError``;
-everything else is left for Temporal to retry.
+so does a full disk, after the session's partial files are removed; everything else is left for
+Temporal to retry.
 """
 
 from __future__ import annotations
 
-import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from videolens.backends import (
     BackendError,
@@ -31,7 +31,7 @@ from videolens.backends import (
 from videolens.chat.answer import chat_client, chat_model_configured
 from videolens.chat.summary import summarize_session
 from videolens.config import Settings
-from videolens.errors import ConfigurationError, InvalidVideoError
+from videolens.errors import ConfigurationError, InvalidVideoError, OutOfSpaceError
 from videolens.openai_compat import EndpointAuthError
 from videolens.pipeline.heartbeat import heartbeating, previous_detail
 from videolens.pipeline.shared import (
@@ -39,6 +39,7 @@ from videolens.pipeline.shared import (
     BAD_CONFIGURATION,
     FOREIGN_SESSION,
     INVALID_VIDEO,
+    OUT_OF_SPACE,
     DescribeBatchInput,
     DescribeBatchResult,
     FinalizeInput,
@@ -50,6 +51,7 @@ from videolens.pipeline.shared import (
     SummarizeInput,
 )
 from videolens.store import SessionStatus, SessionStore
+from videolens.store.space import is_out_of_space, out_of_space
 from videolens.video.probe import probe_video
 from videolens.video.sampling import sample_segment
 from videolens.video.types import (
@@ -78,14 +80,15 @@ class CpuActivities:
             info = probe_video(request.video_path)
         except InvalidVideoError as err:
             raise ApplicationError(str(err), type=INVALID_VIDEO, non_retryable=True) from err
-        self._store.update(request.session_id, video=asdict(info))
+        with out_of_space_fails_for_good(self._store, request.session_id):
+            self._store.update(request.session_id, video=asdict(info))
         return info
 
     @activity.defn(name="sample_segment")
     def sample(self, request: SampleSegmentInput) -> SegmentSample:
         require_own_session(self._store, request.session_id)
         checkpoint = previous_detail(SegmentCheckpoint)
-        with heartbeating() as beater:
+        with out_of_space_fails_for_good(self._store, request.session_id), heartbeating() as beater:
             try:
                 return sample_segment(
                     request.video_path,
@@ -143,9 +146,7 @@ class CpuActivities:
                 status, error = SessionStatus.FAILED, missing
         if status is SessionStatus.FAILED:
             # A failed run keeps its document and reason, not half of its frames.
-            shutil.rmtree(self._store.frames_dir(session_id), ignore_errors=True)
-            shutil.rmtree(self._store.session_dir(session_id) / "batches", ignore_errors=True)
-            shutil.rmtree(self._store.session_dir(session_id) / "speech", ignore_errors=True)
+            self._store.remove_partial_files(session_id)
         frames = self._store.described_frames(session_id)
         duration = request.video.duration_s if request.video else 0.0
         times = [f["timestamp_s"] for f in frames]
@@ -174,7 +175,8 @@ class CpuActivities:
                 chapters=request.summary.chapters,
                 summary_mode=request.summary.mode,
             )
-        self._store.finish(session_id, status, **fields)
+        with out_of_space_fails_for_good(self._store, session_id):
+            self._store.finish(session_id, status, **fields)
         return FinalizeResult(
             frames=len(frames),
             max_gap_s=coverage["max_gap_s"],
@@ -217,7 +219,11 @@ class VisionActivities:
         done: list[dict[str, Any]] = list(previous_detail(list[dict[str, Any]]) or [])
         done_indexes = {int(frame["index"]) for frame in done}
         todo = [ref for ref in request.frames if ref.index not in done_indexes]
-        with heartbeating() as beater, _backend_errors_as_application_errors():
+        with (
+            out_of_space_fails_for_good(self._store, request.session_id),
+            heartbeating() as beater,
+            _backend_errors_as_application_errors(),
+        ):
             backend = self.backend(request.backend)
             chunk = backend.preferred_batch_size or len(todo) or 1
             for start in range(0, len(todo), chunk):
@@ -234,7 +240,7 @@ class VisionActivities:
                     _frame_record(ref, d) for ref, d in zip(refs, descriptions, strict=True)
                 )
                 beater.update(done)
-        self._store.write_batch(request.session_id, request.batch_id, done)
+            self._store.write_batch(request.session_id, request.batch_id, done)
         models = sorted({str(frame["model"]) for frame in done})
         return DescribeBatchResult(
             batch_id=request.batch_id,
@@ -254,6 +260,32 @@ def _backend_errors_as_application_errors() -> Iterator[None]:
     except BackendRateLimitedError as err:
         delay = timedelta(seconds=err.retry_after_s) if err.retry_after_s else None
         raise ApplicationError(str(err), type="BackendRateLimited", next_retry_delay=delay) from err
+
+
+@contextmanager
+def out_of_space_fails_for_good(store: SessionStore, session_id: str) -> Iterator[None]:
+    """A full disk fails the activity for good, after removing the session's partial files.
+
+    They are removed here and not only by finalize: when Temporal's own database shares the
+    disk, it needs that room to record the failure at all.
+    """
+    try:
+        yield
+    except Exception as err:
+        if not is_out_of_space(err):
+            raise
+        full = (
+            err if isinstance(err, OutOfSpaceError) else out_of_space(store.session_dir(session_id))
+        )
+        store.remove_partial_files(session_id)
+        # One line for the operator; "benign" keeps the SDK from logging a traceback as well.
+        activity.logger.warning("%s; the session's partial files were removed", full)
+        raise ApplicationError(
+            str(full),
+            type=OUT_OF_SPACE,
+            non_retryable=True,
+            category=ApplicationErrorCategory.BENIGN,
+        ) from err
 
 
 def speech_document(outcome: SpeechOutcome, segments: list[dict[str, Any]]) -> dict[str, Any]:

@@ -20,12 +20,15 @@ BACKEND_UNAVAILABLE = "BackendUnavailable"
 FOREIGN_SESSION = "ForeignSession"
 # The audio cannot be decoded or the transcriber cannot run here: speech is "unavailable".
 SPEECH_UNAVAILABLE = "SpeechUnavailable"
+# The disk holding the session is full: retries would fail the same way until space is freed.
+OUT_OF_SPACE = "OutOfSpace"
 NON_RETRYABLE_ERRORS = [
     INVALID_VIDEO,
     BAD_CONFIGURATION,
     BACKEND_UNAVAILABLE,
     FOREIGN_SESSION,
     SPEECH_UNAVAILABLE,
+    OUT_OF_SPACE,
 ]
 
 

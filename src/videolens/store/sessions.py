@@ -21,9 +21,12 @@ from typing import Any
 
 from videolens.errors import SessionNotFoundError
 from videolens.store.atomic import read_json, write_json_atomic
+from videolens.store.space import raising_out_of_space
 
 _SESSION_ID = re.compile(r"^[a-z0-9]{12}$")
 _BATCH_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# What a run writes besides its document and video; a failed run keeps none of it.
+_PARTIAL_DIRS = ("frames", "batches", "speech", "tmp")
 
 
 class SessionStatus(str, Enum):
@@ -84,7 +87,12 @@ class SessionStore:
             "coverage": None,
             "timings": {},
         }
-        write_json_atomic(self._document_path(session_id), document)
+        try:
+            write_json_atomic(self._document_path(session_id), document)
+        except BaseException:
+            # A full disk (or any failure) leaves no half-made session folder behind.
+            shutil.rmtree(directory, ignore_errors=True)
+            raise
         return document
 
     def exists(self, session_id: str) -> bool:
@@ -147,7 +155,17 @@ class SessionStore:
         """Store one batch's described frames; writing the same batch again replaces it."""
         if not _BATCH_ID.match(batch_id):
             raise ValueError(f"invalid batch id {batch_id!r}")
-        write_json_atomic(self.session_dir(session_id) / "batches" / f"{batch_id}.json", frames)
+        write_json_atomic(self._folder_of(session_id, "batches") / f"{batch_id}.json", frames)
+
+    def _folder_of(self, session_id: str, name: str) -> Path:
+        """A folder of an existing session; never recreates a session deleted meanwhile."""
+        folder = self.session_dir(session_id) / name
+        try:
+            with raising_out_of_space(folder):
+                folder.mkdir(exist_ok=True)  # no parents: fails when the session is gone
+        except FileNotFoundError as err:
+            raise SessionNotFoundError(f"no session {session_id!r}") from err
+        return folder
 
     def described_frames(self, session_id: str) -> list[dict[str, Any]]:
         """Every described frame so far, one per frame index, ordered by time."""
@@ -163,7 +181,7 @@ class SessionStore:
         """Store one audio range's speech segments; writing a range again replaces it."""
         if not _BATCH_ID.match(range_id):
             raise ValueError(f"invalid range id {range_id!r}")
-        write_json_atomic(self.session_dir(session_id) / "speech" / f"{range_id}.json", segments)
+        write_json_atomic(self._folder_of(session_id, "speech") / f"{range_id}.json", segments)
 
     def speech_segments(self, session_id: str) -> list[dict[str, Any]]:
         """Every stored speech segment, ordered by time."""
@@ -178,6 +196,23 @@ class SessionStore:
         """Move a session to a final status and remove its scratch files."""
         shutil.rmtree(self.temp_dir(session_id), ignore_errors=True)
         return self.update(session_id, status=status.value, finished_at=_now(), **fields)
+
+    def remove_partial_files(self, session_id: str) -> None:
+        """Remove what a run wrote before it failed: frames, batches, speech, scratch files.
+
+        The session document (with its reason) and the video stay.
+        """
+        directory = self.session_dir(session_id)
+        for name in _PARTIAL_DIRS:
+            shutil.rmtree(directory / name, ignore_errors=True)
+
+    def fail(self, session_id: str, reason: str) -> dict[str, Any]:
+        """Mark a session failed with ``reason``, after removing its partial files.
+
+        The files go first: on a full disk they are what makes room for the document.
+        """
+        self.remove_partial_files(session_id)
+        return self.finish(session_id, SessionStatus.FAILED, error=reason, frames=[])
 
     def delete(self, session_id: str) -> None:
         """Remove a session and everything it owns."""
