@@ -164,6 +164,7 @@ class Sweeper:
                 if _age_s(summary.get("updated_at")) < RECLEAN_WINDOW_S:
                     with contextlib.suppress(SessionNotFoundError, OSError):
                         discard_partial_results(self.store, session_id)
+                await self._end_orphan_workflow(session_id, str(summary.get("error") or ""))
                 continue
             if summary["status"] != SessionStatus.RUNNING.value:
                 continue
@@ -171,3 +172,12 @@ class Sweeper:
             if updated.get("status") != SessionStatus.RUNNING.value:
                 corrected.append(session_id)
         return corrected
+
+    async def _end_orphan_workflow(self, session_id: str, reason: str) -> None:
+        """A session failed outside its workflow (the CLI gave up while Temporal's disk was
+        full) may leave the workflow running; it must not resume into the failed session."""
+        handle = self.client.get_workflow_handle(workflow_id(session_id))
+        with contextlib.suppress(RPCError):
+            description = await handle.describe()
+            if description.status in _STILL_RUNNING:
+                await handle.terminate(reason=f"its session already failed: {reason}"[:500])
