@@ -152,3 +152,18 @@ def test_parse_anchor_forms() -> None:
     assert event is not None and event.kind == "after" and event.event == "the car stops"
     assert format_timestamp(3723.9) == "1:02:03"
     assert format_timestamp(89.99) == "01:29"
+
+
+def test_a_moment_line_counts_people_once() -> None:
+    """The detector fills `people` with one "person" each; the line says "7 people" once, not
+    "people: person" beside it. A model's descriptions of people stay."""
+    from videolens.chat.timeline_text import moment_line
+
+    detected = {
+        "timestamp_s": 30.0, "description": "Seven people; a car on the right.",
+        "objects": ["7 people", "car"], "people": ["person"] * 7,
+    }  # fmt: skip
+    line = moment_line(detected)
+    assert "objects: 7 people, car" in line and "people:" not in line
+    described = {**detected, "people": ["a man in a red coat"]}
+    assert "people: a man in a red coat" in moment_line(described)

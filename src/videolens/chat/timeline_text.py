@@ -92,6 +92,10 @@ def moment_line(frame: dict[str, Any]) -> str:
         line += " | text: " + ", ".join(f'"{t}"' for t in text)
     for name in ("objects", "people", "actions"):
         values = as_list(frame.get(name))
+        if name == "people":
+            # The detector's bare "person" entries are counted in objects already ("7 people");
+            # a model backend's descriptions of people ("a man in a red coat") stay.
+            values = [value for value in values if value.strip().lower() != "person"]
         if values:
             line += f" | {name}: " + ", ".join(dict.fromkeys(values))
     detected = detected_phrases(frame)
