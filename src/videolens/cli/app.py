@@ -17,7 +17,7 @@ from videolens.cli.demo_footage import demo_video
 from videolens.cli.errors import stderr, user_errors
 from videolens.cli.keys_command import keys_app
 from videolens.cli.models_command import models_app
-from videolens.cli.progress import render_timeline
+from videolens.cli.progress import count_of, render_timeline
 from videolens.config import SamplingStrategy, Settings
 from videolens.pipeline.embedded_server import server_running
 from videolens.pipeline.worker import Queue
@@ -77,11 +77,6 @@ def main(
     ] = False,
 ) -> None:
     """Analyse videos with vision models on Temporal workers, then explore the results."""
-
-
-def count_of(count: int, noun: str) -> str:
-    """``1 frame``, ``2 frames``: the count with the noun in the right number."""
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _settings(**overrides: Any) -> Settings:

@@ -93,7 +93,7 @@ def render_timeline(document: dict[str, Any]) -> str:
     coverage = document.get("coverage")
     if coverage:
         lines.append(
-            f"coverage: {_count(coverage['frames'], 'frame')}, "
+            f"coverage: {count_of(coverage['frames'], 'frame')}, "
             f"{coverage['frames_per_min']} per minute, "
             f"largest gap {coverage['max_gap_s']:.1f} s"
         )
@@ -120,7 +120,8 @@ def render_timeline(document: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _count(count: int, noun: str) -> str:
+def count_of(count: int, noun: str) -> str:
+    """``1 frame``, ``2 frames``: the count with the noun in the right number."""
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
