@@ -16,7 +16,7 @@ from temporalio.client import Client
 
 from videolens.api.errors import ApiError
 from videolens.api.ratelimit import RateLimiter, retry_after_header
-from videolens.api.security import LOCAL_OWNER, KeyStore
+from videolens.api.security import LOCAL_OWNER, KeyStore, Role
 from videolens.chat.retrieval import Retriever
 from videolens.config import Settings
 from videolens.errors import SessionNotFoundError
@@ -62,7 +62,16 @@ def authenticate(found: Services, raw_key: str | None, *, media: bool = False) -
         record = found.keys.verify(raw_key)
         if record is None:
             raise ApiError(401, "unauthorized", "invalid or revoked API key")
-        principal = record.key_id
+        if record.expired():
+            raise ApiError(
+                401,
+                "expired",
+                f"API key {record.key_id} expired at {record.expires_at}; "
+                "ask an admin for a new one (`videolens keys rotate`)",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        # A rotated key acts for the same owner as the key it replaces (its sessions, its bucket).
+        principal = record.owner_id
     elif found.local_mode and not found.keys.any():
         principal = LOCAL_OWNER
     else:
@@ -95,6 +104,30 @@ def principal(
 Principal = Annotated[str, Depends(principal)]
 
 
+def is_admin(found: Services, principal: str) -> bool:
+    """Whether ``principal`` may manage keys and see every session.
+
+    The local user (no keys, loopback) is the operator of the machine, so an admin. A key's role
+    is read from the store on each call, so a change to keys.json applies at once.
+    """
+    return principal == LOCAL_OWNER or found.keys.owner_role(principal) is Role.ADMIN
+
+
+def admin_principal(found: ServicesDep, caller: Principal) -> str:
+    """The caller's principal if it is an admin, else 403."""
+    if not is_admin(found, caller):
+        raise ApiError(
+            403,
+            "forbidden",
+            "this needs an admin key; this key has the role user "
+            "(an admin makes one with `videolens keys create NAME --role admin`)",
+        )
+    return caller
+
+
+AdminPrincipal = Annotated[str, Depends(admin_principal)]
+
+
 def media_principal(
     found: ServicesDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -122,9 +155,10 @@ def websocket_key(websocket: WebSocket) -> str | None:
 
 
 def owned_document(found: Services, owner: str, session_id: str) -> dict[str, Any]:
-    """The session's document if ``owner`` owns it; another owner's session does not exist."""
+    """The session's document if ``owner`` owns it or is an admin; to anyone else, another
+    owner's session does not exist (404, not 403: its id is not confirmed)."""
     document = found.store.get(session_id)
-    if session_owner(document) != owner:
+    if session_owner(document) != owner and not is_admin(found, owner):
         raise SessionNotFoundError(f"no session {session_id!r}")
     return document
 
@@ -135,5 +169,8 @@ def session_owner(document: dict[str, Any]) -> str:
 
 
 def owned_summaries(found: Services, owner: str) -> list[dict[str, Any]]:
-    """The store's summaries of the owner's sessions, newest first."""
-    return [s for s in found.store.list_sessions() if session_owner(s) == owner]
+    """The store's summaries of the owner's sessions (an admin's: all), newest first."""
+    summaries = found.store.list_sessions()
+    if is_admin(found, owner):
+        return summaries
+    return [s for s in summaries if session_owner(s) == owner]

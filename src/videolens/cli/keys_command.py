@@ -1,42 +1,114 @@
-"""``videolens keys create/list/revoke``: API keys, stored hashed; a raw key is shown once."""
+"""``videolens keys create/list/rotate/revoke``: API keys, stored hashed, shown once."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 import typer
 
-from videolens.api.security import KeyStore
+from videolens.api.security import ApiKey, KeyStore, Role, parse_duration
 from videolens.cli.errors import EXIT_BAD_INPUT, fail, stderr, user_errors
 from videolens.config import Settings
 
 keys_app = typer.Typer(help="Manage API keys (hashed at rest).", no_args_is_help=True)
+
+DURATION = "DURATION"
+_DURATION_HELP = "e.g. 30d, 12h, 45m, 2w"
 
 
 def _keys() -> KeyStore:
     return KeyStore(Settings().data_dir / "keys.json")
 
 
+def _duration(option: str, text: str | None) -> timedelta | None:
+    if text is None:
+        return None
+    try:
+        return parse_duration(text)
+    except ValueError as err:
+        fail(f"{option}: {err}", EXIT_BAD_INPUT)
+
+
+def _issued(record: ApiKey, raw_key: str, what: str) -> None:
+    # The raw key alone on stdout, so `KEY=$(videolens keys create ci)` works.
+    typer.echo(raw_key)
+    expiry = f", expires {record.expires_at}" if record.expires_at else ""
+    stderr.print(
+        f"key {record.key_id} ({record.name}, {record.role.value}{expiry}) {what}; "
+        "store it now, it is not shown again",
+        soft_wrap=True,
+        markup=False,
+    )
+
+
 @keys_app.command("create")
 def create(
     name: Annotated[str, typer.Argument(help="A label for the key, e.g. who uses it.")],
+    role: Annotated[
+        Role,
+        typer.Option(
+            metavar="[admin|user]",
+            help="admin: manages keys and sees every session; user: its own sessions only.",
+        ),
+    ] = Role.USER,
+    expires_in: Annotated[
+        str | None,
+        typer.Option(metavar=DURATION, help=f"Expire after this long ({_DURATION_HELP})."),
+    ] = None,
 ) -> None:
     """Create a key and print it once; only its hash is kept."""
+    lifetime = _duration("--expires-in", expires_in)
     with user_errors():
-        record, raw_key = _keys().create(name)
-    typer.echo(raw_key)
-    stderr.print(f"key {record.key_id} ({name}) created; store it now, it is not shown again")
+        record, raw_key = _keys().create(name, role, lifetime)
+    _issued(record, raw_key, "created")
+
+
+@keys_app.command("rotate")
+def rotate(
+    key_id: Annotated[str, typer.Argument(help="The key id from `videolens keys list`.")],
+    expires_old_in: Annotated[
+        str | None,
+        typer.Option(
+            metavar=DURATION,
+            help="Let the old key expire after this long; without it, it works until revoked.",
+        ),
+    ] = None,
+    expires_in: Annotated[
+        str | None,
+        typer.Option(
+            metavar=DURATION, help=f"Expire the new key after this long ({_DURATION_HELP})."
+        ),
+    ] = None,
+) -> None:
+    """Make a new key with the old one's name and role; revoke the old one once clients switched."""
+    old_lifetime = _duration("--expires-old-in", expires_old_in)
+    lifetime = _duration("--expires-in", expires_in)
+    with user_errors():
+        rotated = _keys().rotate(key_id, expires_in=lifetime, old_expires_in=old_lifetime)
+    if rotated is None:
+        fail(f"no key with id {key_id!r}", EXIT_BAD_INPUT)
+    record, raw_key = rotated
+    _issued(record, raw_key, f"replaces {key_id}")
 
 
 @keys_app.command("list")
 def list_keys() -> None:
-    """List keys: id, name, creation time (never the keys themselves)."""
+    """List keys: id, role, creation time, expiry, name (never the keys themselves)."""
     with user_errors():
         records = _keys().list()
     if not records:
         stderr.print("no API keys: the server runs in local single-user mode on 127.0.0.1")
     for record in records:
-        typer.echo(f"{record.key_id}  {record.created_at}  {record.name}")
+        if record.expires_at is None:
+            expiry = "never expires"
+        else:
+            expiry = ("expired " if record.expired() else "expires ") + record.expires_at
+        replaces = f"  (replaces {record.replaces})" if record.replaces else ""
+        typer.echo(
+            f"{record.key_id}  {record.role.value:<5}  {record.created_at}  {expiry}  "
+            f"{record.name}{replaces}"
+        )
 
 
 @keys_app.command("revoke")

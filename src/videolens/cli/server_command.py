@@ -13,6 +13,8 @@ from videolens.api import create_app
 from videolens.cli.errors import stderr
 from videolens.config import Settings
 from videolens.errors import ConfigurationError
+from videolens.pipeline.temporal_tls import temporal_connection
+from videolens.tls import check_server_tls
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -28,12 +30,29 @@ class _Server(uvicorn.Server):
             self._captured_signals.clear()
 
 
-def _run(app: FastAPI, host: str, port: int) -> None:
-    config = uvicorn.Config(app, host=host, port=port, log_level="info", access_log=False)
+def _run(app: FastAPI, settings: Settings) -> None:
+    host, port = settings.api_host, settings.api_port
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=False,
+        ssl_certfile=settings.ssl_certfile,
+        ssl_keyfile=settings.ssl_keyfile,
+    )
     server = _Server(config)
     server.run()
     if not server.started:
         raise ConfigurationError(f"the server could not start on {host}:{port}; see the log above")
+
+
+def _checked(settings: Settings) -> str:
+    """The URL scheme; refuses TLS files or Temporal security settings that cannot work, before
+    anything starts (an error inside the app's startup would come with a traceback)."""
+    https = check_server_tls(settings.ssl_certfile, settings.ssl_keyfile)
+    temporal_connection(settings)
+    return "https" if https else "http"
 
 
 def _banner(headline: str, details: str) -> None:
@@ -48,6 +67,7 @@ def serve(
 ) -> None:
     """Serve the API; workers run elsewhere, on the Temporal cluster in settings."""
     settings = (settings or Settings()).model_copy(update={"api_host": host, "api_port": port})
+    scheme = _checked(settings)
     if not settings.temporal_address:
         raise ConfigurationError(
             "`videolens serve` needs VIDEOLENS_TEMPORAL_ADDRESS (a Temporal server with workers); "
@@ -55,8 +75,8 @@ def serve(
         )
     app = create_app(settings)
     temporal = settings.temporal_address
-    _banner(f"videolens API on http://{host}:{port}", f"API docs: /docs · Temporal: {temporal}")
-    _run(app, host, port)
+    _banner(f"videolens API on {scheme}://{host}:{port}", f"API docs: /docs · Temporal: {temporal}")
+    _run(app, settings)
 
 
 def up(
@@ -64,7 +84,8 @@ def up(
 ) -> None:
     """Everything in one process: Temporal (embedded unless configured), the workers, the API."""
     settings = (settings or Settings()).model_copy(update={"api_host": host, "api_port": port})
+    scheme = _checked(settings)
     app = create_app(settings, run_workers=True)
     where = settings.temporal_address or f"embedded, serving {settings.data_dir}"
-    _banner(f"videolens is up: http://{host}:{port}", f"API docs: /docs · Temporal: {where}")
-    _run(app, host, port)
+    _banner(f"videolens is up: {scheme}://{host}:{port}", f"API docs: /docs · Temporal: {where}")
+    _run(app, settings)

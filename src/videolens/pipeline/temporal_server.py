@@ -27,6 +27,7 @@ from videolens.pipeline.dev_server import (
     wait_until_listening,
 )
 from videolens.pipeline.embedded_server import embedded_server
+from videolens.pipeline.temporal_tls import TemporalConnection, temporal_connection
 
 __all__ = [
     "client_address",
@@ -39,12 +40,22 @@ __all__ = [
     "wait_until_listening",
 ]
 
+# The embedded dev server: plain gRPC on loopback.
+PLAIN = TemporalConnection(tls=False, api_key=None)
 
-async def _connect_when_ready(address: str, namespace: str, deadline_s: float) -> Client:
+
+async def _connect_when_ready(
+    address: str,
+    namespace: str,
+    deadline_s: float,
+    security: TemporalConnection = PLAIN,
+) -> Client:
     deadline = time.monotonic() + deadline_s
     while True:
         try:
-            return await Client.connect(address, namespace=namespace)
+            return await Client.connect(
+                address, namespace=namespace, tls=security.tls, api_key=security.api_key
+            )
         except RuntimeError as err:
             if time.monotonic() > deadline:
                 raise TemporalUnavailableError(
@@ -56,9 +67,10 @@ async def _connect_when_ready(address: str, namespace: str, deadline_s: float) -
 @asynccontextmanager
 async def temporal_client(settings: Settings) -> AsyncIterator[Client]:
     """A client for the configured cluster, or for this data dir's embedded dev server."""
+    security = temporal_connection(settings)  # checks the TLS settings in embedded mode too
     if settings.temporal_address:
         yield await _connect_when_ready(
-            settings.temporal_address, settings.temporal_namespace, deadline_s=5.0
+            settings.temporal_address, settings.temporal_namespace, 5.0, security
         )
         return
     with embedded_server(
