@@ -1,13 +1,17 @@
 // Chat about the video: streamed answers whose [mm:ss] citations seek the player.
 
 import { API, ApiError, apiError, authHeaders, readBody } from "./api.js";
+import { clipLink } from "./clips.js";
 import { h, toast, ui } from "./dom.js";
 import { parseTime } from "./format.js";
 import { frameAt, seek } from "./player.js";
 import { state } from "./state.js";
 import { updateTabs } from "./tabs.js";
 
-/** Text with ``[mm:ss]`` / ``[h:mm:ss]`` citations turned into buttons that seek the player. */
+/**
+ * Text with ``[mm:ss]`` / ``[h:mm:ss]`` citations turned into buttons that seek the player,
+ * each followed by a link that downloads a clip around it.
+ */
 export function withCitations(text) {
   const parts = [];
   const pattern = /\[(\d{1,2}(?::\d{2}){1,2})\]/g;
@@ -20,6 +24,7 @@ export function withCitations(text) {
       type: "button", class: "cite", "aria-label": `Seek to ${match[1]}`,
       onclick: () => seek(seconds, frameAt(seconds)?.index ?? null),
     }, match[1]));
+    parts.push(clipLink(seconds, "cite-clip"));
     last = match.index + match[0].length;
   }
   parts.push(text.slice(last));

@@ -1,6 +1,7 @@
 // The timeline: moment cards, the filter, and the strip of marks and shots under the player.
 
 import { API, api, withKey } from "./api.js";
+import { clipLink } from "./clips.js";
 import { h, ui } from "./dom.js";
 import { formatTime } from "./format.js";
 import { duration, highlightCurrent, seek } from "./player.js";
@@ -56,7 +57,8 @@ function momentCard(frame) {
     chips.length || colours.length
       ? h("span", { class: "chips" }, colours.length ? h("span", { class: "swatches", "aria-hidden": "true" }, colours) : null, chips)
       : null));
-  return h("li", { dataset: { index: frame.index } }, button);
+  return h("li", { class: "moment-item", dataset: { index: frame.index } }, button,
+    clipLink(frame.timestamp_s));
 }
 
 /** A lazy thumbnail that retries a few times (a long burst may still meet the media allowance). */

@@ -1,0 +1,160 @@
+"""Moment clips and contact sheets of a session's video."""
+
+from __future__ import annotations
+
+import re
+from functools import partial
+from pathlib import Path
+from typing import Annotated, Any
+
+import anyio
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import FileResponse
+
+from videolens.api.deps import (
+    MediaPrincipal,
+    Services,
+    ServicesDep,
+    owned_document,
+    session_owner,
+)
+from videolens.api.errors import ApiError
+from videolens.api.security import LOCAL_OWNER
+from videolens.errors import InvalidVideoError
+from videolens.video.clips import (
+    CLIPS_DIR,
+    DEFAULT_AFTER_S,
+    DEFAULT_BEFORE_S,
+    MAX_CLIP_S,
+    ClipError,
+    ClipRequestError,
+    VideoGoneError,
+    clip_of,
+    parse_clip_time,
+    session_video,
+)
+from videolens.video.contact_sheet import (
+    DEFAULT_TILES,
+    MAX_TILES,
+    SheetError,
+    SheetFormat,
+    encode_sheet,
+    session_sheet,
+)
+
+router = APIRouter(prefix="/v1/sessions", tags=["clips"])
+
+SessionId = Annotated[str, "a 12-character session id"]
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+_MEDIA_TYPES: dict[str, str] = {"jpeg": "image/jpeg", "png": "image/png"}
+
+
+@router.get(
+    "/{session_id}/clip",
+    response_class=FileResponse,
+    responses={
+        200: {
+            "content": {"video/mp4": {}},
+            "description": "The clip; `X-Clip-Start` and `X-Clip-Duration` (seconds) say where "
+            "it really starts in the video and how long it lasts, `X-Clip-Method` whether it is "
+            "a stream `copy` (from the keyframe at or before the asked start) or a `transcode`",
+        },
+        404: {"description": "No such session, or its video is gone (`video_unavailable`)"},
+        422: {"description": "A time outside the video, a negative or too long span"},
+    },
+)
+async def clip(
+    session_id: SessionId,
+    found: ServicesDep,
+    owner: MediaPrincipal,
+    t: Annotated[
+        str,
+        Query(
+            max_length=32,
+            description="The moment: seconds (`83.5`), `mm:ss` (`1:23`) or `h:mm:ss`",
+        ),
+    ],
+    before: Annotated[
+        float, Query(ge=0, le=MAX_CLIP_S, description="Seconds before the moment")
+    ] = DEFAULT_BEFORE_S,
+    after: Annotated[
+        float, Query(ge=0, le=MAX_CLIP_S, description="Seconds after the moment")
+    ] = DEFAULT_AFTER_S,
+) -> FileResponse:
+    """An MP4 of `[t - before, t + after]` (clamped to the video, at most 120 s), cut once and
+    kept in the session; the key may also come as `?api_key=` (for a download link)."""
+    document = await anyio.to_thread.run_sync(owned_document, found, owner, session_id)
+    try:
+        at_s = parse_clip_time(t)
+        source = _source(found, document, session_id)
+        clips_dir = found.store.session_dir(session_id) / CLIPS_DIR
+        made = await anyio.to_thread.run_sync(
+            partial(clip_of, source, clips_dir, at_s, before, after)
+        )
+    except ClipRequestError as err:
+        raise ApiError(422, "invalid_option", str(err), field=err.field) from err
+    except VideoGoneError as err:
+        raise ApiError(404, "video_unavailable", str(err)) from err
+    except (ClipError, InvalidVideoError) as err:
+        raise ApiError(422, "clip_failed", str(err)) from err
+    stem = _UNSAFE_NAME.sub("_", Path(str(document.get("filename") or "clip")).stem)[:60]
+    return FileResponse(
+        made.path,
+        media_type="video/mp4",
+        filename=f"{stem or 'clip'}-{made.window.start_s:.1f}s-{made.window.end_s:.1f}s.mp4",
+        headers={
+            "X-Clip-Start": f"{made.start_s:.3f}",
+            "X-Clip-Duration": f"{made.duration_s:.3f}",
+            "X-Clip-Method": made.method,
+        },
+    )
+
+
+def _source(found: Services, document: dict[str, Any], session_id: str) -> Path:
+    """The session's video, where the server may read it: inside the session (uploads), or
+    anywhere for the local user's own `videolens analyze` sessions (as the video route)."""
+    source = session_video(document).resolve()
+    inside = source.is_relative_to(found.store.session_dir(session_id).resolve())
+    if not (inside or session_owner(document) == LOCAL_OWNER):
+        raise VideoGoneError("the video of this session is not available")
+    return source
+
+
+@router.get(
+    "/{session_id}/sheet",
+    response_class=Response,
+    responses={
+        200: {"content": {"image/jpeg": {}, "image/png": {}}},
+        404: {"description": "No such session"},
+        409: {"description": "No moments and no video to make a sheet from"},
+    },
+)
+async def sheet(
+    session_id: SessionId,
+    found: ServicesDep,
+    owner: MediaPrincipal,
+    n: Annotated[int, Query(ge=1, le=MAX_TILES, description="How many thumbnails")] = DEFAULT_TILES,
+    fmt: Annotated[SheetFormat, Query(alias="format", description="`jpeg` or `png`")] = "jpeg",
+) -> Response:
+    """A contact sheet: one image of `n` thumbnails with their times, from the analysed moments
+    spread evenly (or frames of the video when there are fewer moments than `n`)."""
+    document = await anyio.to_thread.run_sync(owned_document, found, owner, session_id)
+    frames_dir = found.store.frames_dir(session_id)
+    if not _readable_video(found, document, session_id):
+        document = {**document, "video": {**(document.get("video") or {}), "path": ""}}
+    try:
+        made = await anyio.to_thread.run_sync(session_sheet, document, frames_dir, n)
+        body = await anyio.to_thread.run_sync(encode_sheet, made.image, fmt)
+    except SheetError as err:
+        raise ApiError(409, "no_sheet", str(err)) from err
+    except (ClipError, InvalidVideoError) as err:
+        raise ApiError(422, "sheet_failed", str(err)) from err
+    return Response(body, media_type=_MEDIA_TYPES[fmt], headers={"X-Sheet-Source": made.source})
+
+
+def _readable_video(found: Services, document: dict[str, Any], session_id: str) -> bool:
+    try:
+        _source(found, document, session_id)
+    except VideoGoneError:
+        return False
+    return True

@@ -1,0 +1,147 @@
+"""Clip links in the web UI (Debian's Chromium via Playwright, the real API server): every moment
+and every citation in a chat answer has a link that downloads an MP4 around it, and the file the
+browser saves is the right part of the video."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from websockets.sync.client import connect
+
+from clip_media import CounterClip, decoded_numbers, write_counter_clip
+from videolens.config import Settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+FPS = 25
+expect.set_options(timeout=30_000)
+
+pytestmark = [
+    pytest.mark.skipif(
+        not CHROMIUM.is_file(), reason="needs Debian's chromium at /usr/bin/chromium"
+    ),
+    pytest.mark.timeout(600),
+]
+
+
+def _api_harness() -> ModuleType:
+    """The API tests' live-server harness, loaded under its own name (as in test_web_ui)."""
+    path = Path(__file__).resolve().parents[1] / "api" / "conftest.py"
+    spec = importlib.util.spec_from_file_location("videolens_api_test_harness", path)
+    assert spec and spec.loader
+    if spec.name in sys.modules:
+        return sys.modules[spec.name]
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up here
+    spec.loader.exec_module(module)
+    return module
+
+
+serving = _api_harness().serving
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def _final_status(events_url: str) -> str:
+    with connect(events_url, open_timeout=30) as socket:
+        for message in socket:
+            event = json.loads(message)
+            if event["type"] == "final":
+                return str(event["status"])
+    raise AssertionError("the event stream ended without a final event")
+
+
+def _download(page: Page, link: Locator, target: Path) -> tuple[str, list[int]]:
+    """Click ``link``, save what the browser downloads, and read the frames' counters."""
+    with page.expect_download() as started:
+        link.click()
+    download = started.value
+    assert download.failure() is None
+    download.save_as(target)
+    numbers, times = decoded_numbers(target)
+    assert times[0] == 0.0 and numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+    return download.suggested_filename, numbers
+
+
+def _check_clip_around(numbers: list[int], seconds: float) -> None:
+    """3 s before to 5 s after ``seconds`` (clamped to the 8 s video), from a keyframe at most
+    one GOP (1 s) before the start."""
+    start = max(0, round((seconds - 3) * FPS))
+    assert start - FPS <= numbers[0] <= start
+    end = min(8 * FPS, round((seconds + 5) * FPS))
+    assert end - 1 <= numbers[-1] <= end + 2
+
+
+@pytest.fixture(scope="module")
+def counter(tmp_path_factory: pytest.TempPathFactory) -> CounterClip:
+    path = tmp_path_factory.mktemp("web-clips") / "counter.mp4"
+    return write_counter_clip(path, seconds=8.0, fps=FPS, gop=FPS)
+
+
+def test_moments_and_citations_download_clips(
+    settings: Settings, counter: CounterClip, tmp_path: Path, page: Page
+) -> None:
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    with serving(settings) as live, httpx.Client(base_url=live.url, timeout=60) as client:
+        with counter.path.open("rb") as handle:
+            response = client.post("/v1/videos", files={"file": ("park walk.mp4", handle)})
+        assert response.status_code == 202, response.text
+        session_id = response.json()["session_id"]
+        assert _final_status(f"{live.ws_url}/v1/sessions/{session_id}/events") == "completed"
+
+        page.goto(f"{live.url}/#/sessions/{session_id}")
+        cards = page.locator("#moments .moment-item")
+        expect(cards).not_to_have_count(0)
+        total = cards.count()
+        expect(page.locator("#moments .moment-item a.clip-link")).to_have_count(total)
+
+        card = cards.nth(total // 2)
+        seconds = float(card.locator("button.moment").get_attribute("data-t") or "nan")
+        link = card.get_by_role("link", name="Download a clip around")
+        name, numbers = _download(page, link, tmp_path / "moment.mp4")
+        assert name.startswith("park_walk-") and name.endswith(".mp4")
+        _check_clip_around(numbers, seconds)
+
+        page.get_by_role("tab", name="Chat").click()
+        page.get_by_label("Ask about this video").fill("What is on screen at 0:05?")
+        page.keyboard.press("Enter")
+        answer = page.locator('.chat-msg[data-role="assistant"]')
+        expect(answer.locator("button.cite")).not_to_have_count(0)
+        citation = answer.locator("button.cite").first
+        cited = citation.inner_text()
+        minutes, secs = cited.split(":")
+        link = answer.get_by_role("link", name=f"Download a clip around {cited}").first
+        _, numbers = _download(page, link, tmp_path / "cited.mp4")
+        _check_clip_around(numbers, int(minutes) * 60 + int(secs))
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "web-ui-clips.png"))
+        page.get_by_role("tab", name="Moments").click()
+        page.screenshot(path=str(ARTIFACTS / "web-ui-clip-links.png"))
+    assert errors == []
