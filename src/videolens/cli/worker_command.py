@@ -1,13 +1,20 @@
-"""``videolens worker``: serve task queues until SIGINT/SIGTERM."""
+"""``videolens worker``: serve task queues until SIGINT/SIGTERM, with Prometheus metrics."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
+
+from rich.text import Text
 
 from videolens.cli.errors import stderr
 from videolens.config import Settings
+from videolens.errors import ConfigurationError
+from videolens.metrics.worker_metrics import WorkerMetrics, serve_worker_metrics
 from videolens.pipeline.temporal_server import client_address, temporal_client
 from videolens.pipeline.worker import Queue, running_workers
 
@@ -17,6 +24,7 @@ async def serve_worker(settings: Settings, queue: Queue, concurrency: int | None
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    metrics = WorkerMetrics()
     async with (
         temporal_client(settings) as client,
         running_workers(
@@ -25,9 +33,39 @@ async def serve_worker(settings: Settings, queue: Queue, concurrency: int | None
             queue,
             concurrency,
             shutdown_grace=timedelta(seconds=settings.worker_shutdown_grace_s),
+            metrics=metrics,
         ),
     ):
-        where = client_address(client) + ("" if settings.temporal_address else " (embedded)")
-        stderr.print(f"worker serving {queue.value} queue(s) on {where}; Ctrl-C to stop")
-        await stop.wait()
+        # Served once the workers poll, so a reachable port also says the worker is ready.
+        with _metrics_served(settings, metrics) as metrics_note:
+            where = client_address(client) + ("" if settings.temporal_address else " (embedded)")
+            stderr.print(
+                Text(f"worker serving {queue.value} queue(s) on {where}; {metrics_note}"),
+                soft_wrap=True,
+            )
+            await stop.wait()
     stderr.print("worker stopped")
+
+
+@contextmanager
+def _metrics_served(settings: Settings, metrics: WorkerMetrics) -> Iterator[str]:
+    """Serve the worker's metrics on ``worker_metrics_port``; yields a note for the banner.
+
+    A port chosen explicitly (option or environment) that is taken is an error; the default
+    port taken (a second worker on this host, node_exporter) only turns metrics off, with a
+    warning, so that a worker started without thought for ports still works.
+    """
+    port = settings.worker_metrics_port
+    if port == 0:
+        yield "no metrics (port 0); Ctrl-C to stop"
+        return
+    with contextlib.ExitStack() as stack:
+        try:
+            served = stack.enter_context(serve_worker_metrics(metrics, port))
+        except ConfigurationError as err:
+            if "worker_metrics_port" in settings.model_fields_set:
+                raise
+            stderr.print(Text(f"warning: {err}; serving no metrics"), soft_wrap=True)
+            yield "no metrics; Ctrl-C to stop"
+            return
+        yield f"metrics on :{served}/metrics; Ctrl-C to stop"

@@ -9,6 +9,7 @@ Temporal to retry.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -32,6 +33,7 @@ from videolens.chat.answer import chat_client, chat_model_configured
 from videolens.chat.summary import summarize_session
 from videolens.config import Settings
 from videolens.errors import ConfigurationError, InvalidVideoError, OutOfSpaceError
+from videolens.metrics.worker_metrics import WorkerMetrics
 from videolens.openai_compat import EndpointAuthError
 from videolens.pipeline.heartbeat import heartbeating, previous_detail
 from videolens.pipeline.shared import (
@@ -187,23 +189,31 @@ class CpuActivities:
 
 
 class VisionActivities:
-    """Describes batches with vision backends built lazily, once per worker process."""
+    """Describes batches with vision backends built lazily, once per worker process.
 
-    def __init__(self, store: SessionStore, settings: Settings) -> None:
+    ``metrics`` counts batches, frames, errors and model load time (see ``WorkerMetrics``).
+    """
+
+    def __init__(
+        self, store: SessionStore, settings: Settings, metrics: WorkerMetrics | None = None
+    ) -> None:
         self._store = store
         self._settings = settings
         self._backends: dict[str, VisionBackend] = {}
         self._lock = threading.Lock()
+        self.metrics = metrics or WorkerMetrics()
 
     def backend(self, name: str) -> VisionBackend:
         with self._lock:
             if name not in self._backends:
+                started = time.perf_counter()
                 try:
                     self._backends[name] = backend_class(name).from_settings(self._settings)
                 except ConfigurationError as err:
                     raise ApplicationError(
                         str(err), type=BAD_CONFIGURATION, non_retryable=True
                     ) from err
+                self.metrics.model_loaded(name, time.perf_counter() - started)
             return self._backends[name]
 
     def close(self) -> None:
@@ -223,14 +233,17 @@ class VisionActivities:
             out_of_space_fails_for_good(self._store, request.session_id),
             heartbeating() as beater,
             _backend_errors_as_application_errors(),
+            self.metrics.batch(activity.info().task_queue, request.backend) as observed,
         ):
             backend = self.backend(request.backend)
             chunk = backend.preferred_batch_size or len(todo) or 1
             for start in range(0, len(todo), chunk):
                 refs = todo[start : start + chunk]
-                descriptions = backend.describe(
-                    [_frame_input(ref) for ref in refs], request.prompt or None
-                )
+                with observed.backend_call(len(refs)):
+                    descriptions = backend.describe(
+                        [_frame_input(ref) for ref in refs], request.prompt or None
+                    )
+                self._record_model_load(request.backend, backend)
                 if len(descriptions) != len(refs):
                     raise BackendError(
                         f"backend {request.backend!r} returned {len(descriptions)} descriptions "
@@ -248,6 +261,12 @@ class VisionActivities:
             models=models,
             worker_stats=self.backend(request.backend).runtime_stats(),
         )
+
+    def _record_model_load(self, name: str, backend: VisionBackend) -> None:
+        # Model backends load lazily, on their first batch; those that time it say so.
+        load_s = backend.runtime_stats().get("model_load_s")
+        if load_s is not None:
+            self.metrics.model_loaded(name, float(load_s))
 
 
 @contextmanager

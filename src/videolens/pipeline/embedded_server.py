@@ -87,6 +87,15 @@ def server_running(data_dir: Path) -> bool:
     return record is not None and is_our_server(record)
 
 
+def running_server_address(data_dir: Path) -> str | None:
+    """``127.0.0.1:PORT`` of this data dir's embedded server while it is alive, else None.
+
+    For readers (``videolens status``) that must not start a server, nor stop it on leaving.
+    """
+    record = _read_record(data_dir)
+    return f"127.0.0.1:{record.port}" if record is not None and is_our_server(record) else None
+
+
 @contextmanager
 def _locked(path: Path, mode: int) -> Iterator[IO[bytes]]:
     handle = path.open("a+b")

@@ -73,6 +73,7 @@ class QwenBackend(VisionBackend):
         self._batch: AdaptiveBatchSize | None = None
         self._lock = threading.Lock()  # one batch on the GPU at a time, whatever the threads
         self.stats: dict[str, Any] = {}
+        self._load_s: float | None = None  # how long the model took to load, once it has
         quantized = settings.qwen_quantization != "none"
         self.model_label = f"qwen:{settings.qwen_model}" + (
             f" ({settings.qwen_quantization})" if quantized else ""
@@ -152,10 +153,11 @@ class QwenBackend(VisionBackend):
         except BackendUnavailableError as err:
             self._load_error = err
             raise
+        self._load_s = time.perf_counter() - started
         logger.info(
             "loaded %s in %.1f s (%s, %s attention, quantization %s)",
             self._settings.qwen_model,
-            time.perf_counter() - started,
+            self._load_s,
             self._loaded.dtype,
             self._loaded.attention,
             self._loaded.quantization,
@@ -238,6 +240,7 @@ class QwenBackend(VisionBackend):
             "batch_frames": frames,
             "frames_per_s": round(frames / seconds, 2) if seconds > 0 else None,
             "next_batch_size": self._batch.size,
+            "model_load_s": round(self._load_s, 2) if self._load_s is not None else None,
             **(gpu_stats() or {}),
         }
         logger.info("described %d frames: %s", frames, self.stats)
