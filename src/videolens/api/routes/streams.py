@@ -1,0 +1,248 @@
+"""Live streams: start one, list them, read one (status, latest frame, rolling timeline), its
+frames in a wall-clock range, its events, its recordings; stop it, delete it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+import anyio
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import FileResponse, JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from videolens.api.deps import MediaPrincipal, Principal, ServicesDep
+from videolens.api.errors import ApiError
+from videolens.api.security import LOCAL_OWNER
+from videolens.api.stream_views import (
+    RUNNING,
+    TIMELINE_FRAMES,
+    owned_stream,
+    parse_time,
+    public_event,
+    public_stream,
+    public_stream_frame,
+    stream_links,
+    stream_store,
+)
+from videolens.pipeline.stream_client import (
+    StreamRequest,
+    create_stream,
+    request_stop,
+    settle,
+    start_stream,
+    stop_and_wait,
+    stream_progress,
+)
+from videolens.streams.errors import InvalidRuleError, SourceError
+
+router = APIRouter(prefix="/v1/streams", tags=["streams"])
+RECORDING_NAME = re.compile(r"^\d{13}\.ts$")
+
+StreamId = Annotated[str, "a 12-character stream id"]
+Since = Annotated[str | None, Query(description="Unix seconds or ISO 8601; inclusive")]
+Until = Annotated[str | None, Query(description="Unix seconds or ISO 8601; exclusive")]
+
+
+class StreamCreate(BaseModel):
+    """``POST /v1/streams``: the source and how to watch it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(
+        max_length=4000,
+        description="rtsp://, rtmp://, http(s):// (HLS), srt://, udp:// or rtp:// (MPEG-TS), "
+        "or a capture device (/dev/video0, device:NAME)",
+    )
+    name: str | None = Field(default=None, max_length=200)
+    retention_hours: float | None = Field(default=None, gt=0, le=24 * 366)
+    retention_s: float | None = Field(
+        default=None,
+        gt=0,
+        le=24 * 366 * 3600,
+        description="retention in seconds (instead of retention_hours)",
+    )
+    rules: list[str] = Field(
+        default_factory=list, max_length=20, description='e.g. ["person", "word:EXIT", "shot"]'
+    )
+    record: bool = Field(default=False, description="record the stream in MPEG-TS segments")
+    webhook_url: str | None = Field(default=None, max_length=2000)
+    webhook_secret: str | None = Field(default=None, min_length=8, max_length=256)
+
+
+@router.post("", status_code=201, responses={422: {"description": "Bad URL, rule or option"}})
+async def start(body: StreamCreate, found: ServicesDep, owner: Principal) -> JSONResponse:
+    """Start watching a live source; the stream runs until stopped."""
+    if body.retention_hours is not None and body.retention_s is not None:
+        raise ApiError(
+            422,
+            "validation_error",
+            "give retention_hours or retention_s, not both",
+            field="retention_s",
+        )
+    retention_s = body.retention_s or (
+        body.retention_hours * 3600 if body.retention_hours else None
+    )
+    request = StreamRequest(
+        url=body.url,
+        name=body.name or "",
+        rules=body.rules,
+        retention_s=retention_s,
+        record=body.record,
+        webhook_url=body.webhook_url,
+        webhook_secret=body.webhook_secret,
+        owner=owner,
+    )
+    try:
+        document, config = await anyio.to_thread.run_sync(create_stream, found.settings, request)
+    except SourceError as err:
+        raise ApiError(422, err.kind, str(err), field="url") from err
+    except InvalidRuleError as err:
+        raise ApiError(422, "invalid_rule", str(err), field="rules") from err
+    except ValueError as err:
+        raise ApiError(422, "validation_error", str(err), field="webhook_url") from err
+    stream_id = str(document["stream_id"])
+    try:
+        await start_stream(found.client, config)
+    except Exception as err:
+        await anyio.to_thread.run_sync(stream_store(found).delete, stream_id)
+        raise ApiError(503, "temporal_unavailable", "could not start the stream") from err
+    shown = public_stream(document)
+    return JSONResponse(
+        shown, status_code=201, headers={"Location": stream_links(stream_id)["self"]}
+    )
+
+
+@router.get("")
+async def list_streams(found: ServicesDep, owner: Principal) -> dict[str, Any]:
+    """Your streams, newest first."""
+    documents = await anyio.to_thread.run_sync(stream_store(found).list_streams)
+    mine = [d for d in documents if str(d.get("owner") or LOCAL_OWNER) == owner]
+    return {"streams": [public_stream(d) for d in mine]}
+
+
+@router.get("/{stream_id}")
+async def get_stream(
+    stream_id: StreamId,
+    found: ServicesDep,
+    owner: Principal,
+    timeline: Annotated[
+        int, Query(ge=0, le=500, description="newest frames to include")
+    ] = TIMELINE_FRAMES,
+) -> dict[str, Any]:
+    """Status (live progress while running), the latest frame and the rolling timeline."""
+    document = await anyio.to_thread.run_sync(owned_stream, found, owner, stream_id)
+    progress = None
+    if document.get("status") in RUNNING:
+        progress = await stream_progress(found.client, stream_id)
+        if progress is None:  # no answer: the workflow may have ended without saying so
+            document = await settle(found.client, stream_store(found), document)
+    shown = public_stream(document, progress)
+    recent = await anyio.to_thread.run_sync(stream_store(found).recent_frames, stream_id, timeline)
+    shown["timeline"] = [public_stream_frame(stream_id, f) for f in recent]
+    return shown
+
+
+@router.get("/{stream_id}/frames")
+async def list_frames(
+    stream_id: StreamId,
+    found: ServicesDep,
+    owner: Principal,
+    since: Since = None,
+    until: Until = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> dict[str, Any]:
+    """Described frames in a wall-clock range, oldest first."""
+    await anyio.to_thread.run_sync(owned_stream, found, owner, stream_id)
+    start, end = parse_time(since, "since"), parse_time(until, "until")
+    frames = await anyio.to_thread.run_sync(
+        lambda: stream_store(found).frames(stream_id, start, end, limit)
+    )
+    return {"stream_id": stream_id, "frames": [public_stream_frame(stream_id, f) for f in frames]}
+
+
+@router.get(
+    "/{stream_id}/frames/{seq}/image",
+    response_class=FileResponse,
+    responses={200: {"content": {"image/jpeg": {}}}},
+)
+async def frame_image(
+    stream_id: StreamId, seq: int, found: ServicesDep, owner: MediaPrincipal
+) -> FileResponse:
+    """The JPEG of one frame (``?api_key=`` works, for ``<img>``)."""
+    await anyio.to_thread.run_sync(owned_stream, found, owner, stream_id)
+    store = stream_store(found)
+    frame = await anyio.to_thread.run_sync(store.frame, stream_id, seq)
+    folder = store.frames_dir(stream_id).resolve()
+    path = Path(str(frame["image"])).resolve() if frame else None
+    if path is None or not path.is_relative_to(folder) or not path.is_file():
+        raise ApiError(404, "not_found", f"no image for frame {seq} (never described, or pruned)")
+    return FileResponse(path, media_type="image/jpeg")
+
+
+@router.get("/{stream_id}/events")
+async def list_events(
+    stream_id: StreamId,
+    found: ServicesDep,
+    owner: Principal,
+    since: Since = None,
+    until: Until = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> dict[str, Any]:
+    """Events the rules raised, oldest first, with their webhook delivery state."""
+    await anyio.to_thread.run_sync(owned_stream, found, owner, stream_id)
+    start, end = parse_time(since, "since"), parse_time(until, "until")
+    events = await anyio.to_thread.run_sync(
+        lambda: stream_store(found).events(stream_id, start, end, limit)
+    )
+    return {"stream_id": stream_id, "events": [public_event(stream_id, e) for e in events]}
+
+
+@router.get("/{stream_id}/recordings")
+async def list_recordings(
+    stream_id: StreamId, found: ServicesDep, owner: Principal
+) -> dict[str, Any]:
+    """Recorded MPEG-TS segments (when the stream records), oldest first."""
+    await anyio.to_thread.run_sync(owned_stream, found, owner, stream_id)
+    segments = await anyio.to_thread.run_sync(stream_store(found).recordings, stream_id)
+    for segment in segments:
+        segment["url"] = f"/v1/streams/{stream_id}/recordings/{segment['name']}"
+    return {"stream_id": stream_id, "recordings": segments}
+
+
+@router.get(
+    "/{stream_id}/recordings/{name}",
+    response_class=FileResponse,
+    responses={200: {"content": {"video/mp2t": {}}}},
+)
+async def recording(
+    stream_id: StreamId, name: str, found: ServicesDep, owner: MediaPrincipal
+) -> FileResponse:
+    """One recorded segment (``?api_key=`` works, for ``<video>``)."""
+    await anyio.to_thread.run_sync(owned_stream, found, owner, stream_id)
+    folder = stream_store(found).recordings_dir(stream_id)
+    # Names are the store's own (``<ms>.ts``); nothing else ever becomes a path.
+    path = folder / name
+    if not RECORDING_NAME.match(name) or not path.is_file():
+        raise ApiError(404, "not_found", f"no recording {name!r} (never recorded, or pruned)")
+    return FileResponse(path, media_type="video/mp2t")
+
+
+@router.post("/{stream_id}/stop", status_code=202)
+async def stop(stream_id: StreamId, found: ServicesDep, owner: Principal) -> JSONResponse:
+    """Stop after the current window; what it read is still described and stored."""
+    document = await anyio.to_thread.run_sync(owned_stream, found, owner, stream_id)
+    if document.get("status") not in RUNNING or not await request_stop(found.client, stream_id):
+        raise ApiError(409, "not_running", f"the stream is {document.get('status')}, not running")
+    return JSONResponse({"stream_id": stream_id, "status": "stopping"}, status_code=202)
+
+
+@router.delete("/{stream_id}", status_code=204, response_class=Response)
+async def delete(stream_id: StreamId, found: ServicesDep, owner: Principal) -> Response:
+    """Stop the stream if it runs, then delete it with everything it owns."""
+    document = await anyio.to_thread.run_sync(owned_stream, found, owner, stream_id)
+    if document.get("status") in RUNNING:
+        await stop_and_wait(found.client, stream_id)
+    await anyio.to_thread.run_sync(stream_store(found).delete, stream_id)
+    return Response(status_code=204)

@@ -1,0 +1,207 @@
+"""``videolens watch URL``: watch a live source, printing described frames, events and gaps
+with their wall-clock times as they come; Ctrl-C (or ``--for``) stops the stream cleanly.
+
+Like ``analyze``, it runs embedded when no Temporal address is set: the dev server of the data
+dir and in-process workers. The stream's workflow does the work; this command only starts it,
+prints what lands in the store, and asks it to stop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import signal
+import time
+from typing import Annotated, Any
+
+import typer
+from rich.text import Text
+from temporalio.client import Client, WorkflowFailureError
+from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
+from temporalio.service import RPCError
+
+from videolens.cli.errors import EXIT_BAD_INPUT, fail, stderr, user_errors
+from videolens.config import Settings
+from videolens.errors import TemporalUnavailableError
+from videolens.pipeline.stream_client import (
+    StreamRequest,
+    create_stream,
+    request_stop,
+    start_stream,
+    stream_progress,
+)
+from videolens.pipeline.stream_shared import StreamConfig
+from videolens.pipeline.temporal_server import temporal_client
+from videolens.pipeline.worker import Queue, running_workers
+from videolens.streams.errors import InvalidRuleError, UnknownSchemeError
+from videolens.streams.store import StreamStore
+
+POLL_S = 0.3
+
+
+def watch(
+    url: Annotated[
+        str,
+        typer.Argument(
+            help="rtsp://, rtmp://, http(s):// (HLS), srt://, udp:// or rtp:// (MPEG-TS), "
+            "or a capture device (/dev/video0, device:NAME)."
+        ),
+    ],
+    rule: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--rule",
+            metavar="RULE",
+            help="Raise an event: a label (person, car), word:TEXT (on screen or spoken), "
+            "or shot. Repeatable.",
+        ),
+    ] = None,
+    retention_hours: Annotated[
+        float | None,
+        typer.Option(min=0.0001, metavar="HOURS", help="Keep frames and events this long."),
+    ] = None,
+    for_s: Annotated[
+        float | None,
+        typer.Option("--for", min=0.1, metavar="SECONDS", help="Stop after this long."),
+    ] = None,
+    record: Annotated[bool, typer.Option(help="Record the stream in segments.")] = False,
+    name: Annotated[str | None, typer.Option(metavar="NAME", help="A name to show.")] = None,
+    webhook_url: Annotated[
+        str | None, typer.Option(metavar="URL", help="POST each event here.")
+    ] = None,
+    webhook_secret: Annotated[
+        str | None,
+        typer.Option(metavar="SECRET", help="Sign webhook bodies (HMAC-SHA256) with this."),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object a line (frame, event, gap).")
+    ] = False,
+) -> None:
+    """Watch a live stream: frames described and events raised, live, until Ctrl-C."""
+    with user_errors():
+        settings = Settings()
+        request = StreamRequest(
+            url=url,
+            name=name or "",
+            rules=rule or [],
+            retention_s=retention_hours * 3600 if retention_hours else None,
+            record=record,
+            webhook_url=webhook_url,
+            webhook_secret=webhook_secret,
+        )
+        try:
+            document, config = create_stream(settings, request)
+        except (UnknownSchemeError, InvalidRuleError, ValueError) as err:
+            fail(str(err), EXIT_BAD_INPUT)
+        stream_id = str(document["stream_id"])
+        stderr.print(
+            Text(f"watching {document['url']} as stream {stream_id}; Ctrl-C stops it"),
+            soft_wrap=True,
+        )
+        _quiet_temporal_logs()
+        printer = _Printer(StreamStore(settings.streams_dir), stream_id, as_json)
+        try:
+            asyncio.run(_run(settings, config, printer, for_s))
+        except RPCError as err:
+            raise TemporalUnavailableError(f"Temporal stopped answering ({err.message})") from err
+        final = StreamStore(settings.streams_dir).get(stream_id)
+        printer.show_new()
+    if final.get("status") == "failed":
+        fail(f"the stream failed: {final.get('error')}")
+    stderr.print(
+        f"stopped: {final.get('frames_total', 0)} frames, {final.get('events_total', 0)} events, "
+        f"{len(final.get('gaps') or [])} gaps; `GET /v1/streams/{stream_id}` shows them"
+    )
+
+
+async def _run(
+    settings: Settings, config: StreamConfig, printer: _Printer, for_s: float | None
+) -> None:
+    async with temporal_client(settings) as client:
+        if settings.temporal_address:
+            await _watch(client, config, printer, for_s)
+        else:
+            # Embedded mode: this process is the worker too.
+            async with running_workers(client, settings, Queue.ALL):
+                await _watch(client, config, printer, for_s)
+
+
+async def _watch(
+    client: Client, config: StreamConfig, printer: _Printer, for_s: float | None
+) -> None:
+    handle = await start_stream(client, config)
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    if for_s is not None:
+        loop.call_later(for_s, stop.set)
+    result = asyncio.ensure_future(handle.result())
+    state = ""
+    try:
+        while not result.done():
+            if stop.is_set():
+                stop.clear()
+                stderr.print("stopping after the current window…")
+                await request_stop(client, config.stream_id)
+            printer.show_new()
+            progress = await stream_progress(client, config.stream_id)
+            if progress is not None and progress.state != state:
+                state = progress.state
+                if state in ("connecting", "reconnecting"):
+                    stderr.print(Text(f"{state}: {progress.source_error}"), soft_wrap=True)
+                elif state == "live":
+                    stderr.print("live")
+            await asyncio.wait({result}, timeout=POLL_S)
+        with contextlib.suppress(WorkflowFailureError):
+            result.result()  # a failure is in the stream document, reported by the caller
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        if not result.done():
+            result.cancel()
+
+
+class _Printer:
+    """Prints what is new in the store: frames, events, gaps, in order."""
+
+    def __init__(self, store: StreamStore, stream_id: str, as_json: bool) -> None:
+        self.store, self.stream_id, self.as_json = store, stream_id, as_json
+        self.last_window = self.last_events = ""
+        self.gaps_shown: set[float] = set()
+
+    def show_new(self) -> None:
+        for name in self.store.window_names(self.stream_id):
+            if name > self.last_window:
+                self.last_window = name
+                for frame in self.store.window_frames(self.stream_id, name):
+                    self._line("frame", frame, f"[{frame['reason']}] {frame['description']}")
+        for name in self.store.event_names(self.stream_id):
+            if name > self.last_events:
+                self.last_events = name
+                for event in self.store.window_events(self.stream_id, name):
+                    text = f"EVENT {event['rule']}: {event['match']} (frame {event['seq']})"
+                    self._line("event", event, text)
+        for gap in self.store.get(self.stream_id).get("gaps") or []:
+            if gap["start_at"] not in self.gaps_shown:
+                self.gaps_shown.add(gap["start_at"])
+                gap_at = {**gap, "at": gap["end_at"]}
+                self._line("gap", gap_at, f"GAP of {gap['seconds']:.1f} s: {gap['reason']}")
+
+    def _line(self, kind: str, item: dict[str, Any], text: str) -> None:
+        if self.as_json:
+            shown = {k: v for k, v in item.items() if k != "image"}
+            typer.echo(json.dumps({"type": kind, **shown}, ensure_ascii=False))
+            return
+        clock = time.strftime("%H:%M:%S", time.localtime(float(item["at"])))
+        typer.echo(f"{clock}  {text}")
+
+
+def _quiet_temporal_logs() -> None:
+    """Keep the SDK's retry warnings off the terminal; failures are reported in one line."""
+    logging.getLogger("temporalio").setLevel(logging.ERROR)
+    with contextlib.suppress(RuntimeError):
+        quiet = LoggingConfig(filter=TelemetryFilter(core_level="ERROR", other_level="ERROR"))
+        Runtime.set_default(Runtime(telemetry=TelemetryConfig(logging=quiet)))

@@ -1,0 +1,234 @@
+"""Activities of live streams after ingest: describe a window (vision queue), commit it (rules,
+events, the stream document), prune old data, deliver webhooks, finish.
+
+Each is idempotent: a retried one rewrites the same files and sets the same counters, so a worker
+killed at any point leaves nothing doubled. Describing uses the vision worker's own backend
+objects (``VisionActivities.backend``), so GPU workers serve files and streams alike.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+from typing import Any
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
+
+from videolens.backends import BackendError, FrameInput
+from videolens.pipeline.activities import VisionActivities, _backend_errors_as_application_errors
+from videolens.pipeline.heartbeat import heartbeating, previous_detail
+from videolens.pipeline.stream_shared import (
+    RUNNING_STATES,
+    STREAM_GONE,
+    WEBHOOK_REJECTED,
+    CommitWindowInput,
+    CommitWindowResult,
+    DescribeStreamInput,
+    DescribeStreamResult,
+    FinishStreamInput,
+    PruneInput,
+    PruneResult,
+    WebhookInput,
+)
+from videolens.streams import rules as stream_rules
+from videolens.streams.retention import prune
+from videolens.streams.store import MAX_GAPS_KEPT, StreamStore, iso, now_iso
+from videolens.streams.types import StreamFrameRef
+from videolens.streams.webhook import WebhookError, WebhookRejectedError, deliver
+
+LATEST_FIELDS = ("seq", "at", "at_iso", "description", "objects", "people", "text", "reason")
+
+
+def require_stream(store: StreamStore, stream_id: str) -> None:
+    """Fail for good when the stream was deleted (or lives in another worker's store)."""
+    if not store.exists(stream_id):
+        raise ApplicationError(
+            f"stream {stream_id} is not in this worker's store ({store.root}); it was deleted, "
+            "or the worker serves another data dir",
+            type=STREAM_GONE,
+            non_retryable=True,
+        )
+
+
+class StreamVisionActivities:
+    """Describe a stream's window with the vision worker's backends."""
+
+    def __init__(self, vision: VisionActivities, store: StreamStore) -> None:
+        self._vision, self._store = vision, store
+
+    @activity.defn(name="describe_stream_window")
+    def describe(self, request: DescribeStreamInput) -> DescribeStreamResult:
+        """Describe a window's frames and store them; a retry resumes after those done."""
+        require_stream(self._store, request.stream_id)
+        done: list[dict[str, Any]] = list(previous_detail(list[dict[str, Any]]) or [])
+        done_seqs = {int(record["seq"]) for record in done}
+        todo = [ref for ref in request.frames if ref.seq not in done_seqs]
+        with heartbeating() as beater, _backend_errors_as_application_errors():
+            backend = self._vision.backend(request.backend)
+            chunk = backend.preferred_batch_size or len(todo) or 1
+            for start in range(0, len(todo), chunk):
+                refs = todo[start : start + chunk]
+                descriptions = backend.describe(
+                    [_frame_input(ref) for ref in refs], request.prompt or None
+                )
+                if len(descriptions) != len(refs):
+                    raise BackendError(
+                        f"backend {request.backend!r} returned {len(descriptions)} descriptions "
+                        f"for {len(refs)} frames"
+                    )
+                for ref, description in zip(refs, descriptions, strict=True):
+                    record: dict[str, Any] = dict(description.extra)
+                    record.update(asdict(description), **_ref_fields(ref, request.window))
+                    record.pop("extra", None)
+                    record.pop("index", None)
+                    done.append(record)
+                beater.update(done)
+            done.sort(key=lambda r: int(r["seq"]))
+            self._store.write_window(request.stream_id, request.window, done)
+        return DescribeStreamResult(
+            described=len(done), models=sorted({str(r.get("model", "")) for r in done})
+        )
+
+
+class StreamCpuActivities:
+    """Commit, prune, webhooks and finish: short CPU-side steps of a stream."""
+
+    def __init__(self, store: StreamStore) -> None:
+        self._store = store
+
+    @activity.defn(name="commit_stream_window")
+    def commit(self, request: CommitWindowInput) -> CommitWindowResult:
+        """Raise the window's events and record the stream's status, counters and gaps."""
+        stream_id = request.stream_id
+        require_stream(self._store, stream_id)
+        last_match = dict(request.rule_last_match)
+        frames = self._store.window_frames(stream_id, request.window) if request.described else []
+        rules = stream_rules.parse_rules(request.rules)
+        events = stream_rules.evaluate(rules, frames, last_match, request.rearm_s)
+        images = {int(f["seq"]): f.get("image") for f in frames}
+        for event in events:
+            event.update(stream_id=stream_id, window=request.window, image=images.get(event["seq"]))
+        if events:
+            self._store.write_events(stream_id, request.window, events)
+        document = self._store.get(stream_id)
+        fields: dict[str, Any] = {
+            "frames_total": request.frames_total,
+            "events_total": request.events_before + len(events),
+            "source_error": request.source_error,
+            "gaps": _merged_gaps(document, request),
+        }
+        if document.get("status") in RUNNING_STATES:
+            down = "reconnecting" if request.frames_total else "connecting"
+            fields["status"] = "live" if request.live else down
+        if frames:
+            fields["latest"] = {key: frames[-1].get(key) for key in LATEST_FIELDS}
+            fields["last_frame_at"] = frames[-1]["at"]
+        self._store.update(stream_id, **fields)
+        return CommitWindowResult(
+            event_ids=[e["event_id"] for e in events], rule_last_match=last_match
+        )
+
+    @activity.defn(name="prune_stream")
+    def prune(self, request: PruneInput) -> PruneResult:
+        """Remove what is older than the retention window."""
+        require_stream(self._store, request.stream_id)
+        pruned = prune(self._store, request.stream_id, time.time() - request.retention_s)
+        return PruneResult(**asdict(pruned))
+
+    @activity.defn(name="deliver_stream_webhook")
+    def deliver_webhook(self, request: WebhookInput) -> None:
+        """POST one event to the stream's webhook; Temporal retries a failed delivery."""
+        stream_id = request.stream_id
+        require_stream(self._store, stream_id)
+        private = self._store.private(stream_id)
+        event = next(
+            (
+                e
+                for e in self._store.window_events(stream_id, request.window)
+                if e["event_id"] == request.event_id
+            ),
+            None,
+        )
+        if event is None or not private.get("webhook_url"):
+            return  # pruned meanwhile, or no webhook: nothing to deliver
+        event = {k: v for k, v in event.items() if k not in ("image", "webhook")}
+        event["image_url"] = f"/v1/streams/{stream_id}/frames/{event['seq']}/image"
+        attempt = activity.info().attempt
+        state: dict[str, Any] = {"attempts": attempt, "updated_at": now_iso()}
+        try:
+            status = deliver(str(private["webhook_url"]), event, private.get("webhook_secret"))
+        except WebhookRejectedError as err:
+            self._store.write_delivery(
+                stream_id, request.event_id, {**state, "status": "failed", "error": str(err)}
+            )
+            raise ApplicationError(str(err), type=WEBHOOK_REJECTED, non_retryable=True) from err
+        except WebhookError as err:
+            last = attempt >= request.attempts
+            self._store.write_delivery(
+                stream_id,
+                request.event_id,
+                {**state, "status": "failed" if last else "retrying", "error": str(err)},
+            )
+            # Retried by Temporal; "benign" keeps an expected failure's traceback out of the log.
+            raise ApplicationError(
+                str(err), type="WebhookFailed", category=ApplicationErrorCategory.BENIGN
+            ) from err
+        self._store.write_delivery(
+            stream_id, request.event_id, {**state, "status": "delivered", "http_status": status}
+        )
+
+    @activity.defn(name="finish_stream")
+    def finish(self, request: FinishStreamInput) -> None:
+        """Mark the stream stopped (or failed, with the reason)."""
+        if not self._store.exists(request.stream_id):
+            return  # deleted: nothing to mark
+        fields: dict[str, Any] = {"status": request.status, "stopped_at": now_iso()}
+        if request.error:
+            fields["error"] = request.error
+        self._store.update(request.stream_id, **fields)
+
+
+def _merged_gaps(document: dict[str, Any], request: CommitWindowInput) -> list[dict[str, Any]]:
+    """The document's gaps plus the window's (a retry adds none twice), within retention."""
+    gaps: list[dict[str, Any]] = list(document.get("gaps") or [])
+    known = {round(float(g["start_at"]), 3) for g in gaps}
+    for gap in request.gaps:
+        if round(gap.start_at, 3) not in known:
+            gaps.append(
+                {
+                    "start_at": gap.start_at,
+                    "end_at": gap.end_at,
+                    "start_iso": iso(gap.start_at),
+                    "end_iso": iso(gap.end_at),
+                    "seconds": gap.seconds,
+                    "reason": gap.reason,
+                }
+            )
+    oldest = time.time() - request.retention_s
+    return [g for g in gaps if float(g["end_at"]) >= oldest][-MAX_GAPS_KEPT:]
+
+
+def _frame_input(ref: StreamFrameRef) -> FrameInput:
+    return FrameInput(
+        index=ref.seq,
+        timestamp_s=ref.at,
+        path=ref.path,
+        motion=ref.motion,
+        shot_start=ref.shot_start,
+    )
+
+
+def _ref_fields(ref: StreamFrameRef, window: str) -> dict[str, Any]:
+    return {
+        "seq": ref.seq,
+        "at": ref.at,
+        "at_iso": iso(ref.at),
+        "image": ref.path,
+        "reason": ref.reason,
+        "motion": ref.motion,
+        "shot_start": ref.shot_start,
+        "width": ref.width,
+        "height": ref.height,
+        "window": window,
+    }

@@ -1,0 +1,161 @@
+"""The ingest activity: read one window of a live source on the worker that keeps it open.
+
+A worker keeps one ``StreamReader`` per stream between windows, and answers on a task queue of
+its own (``reader_queue``) so the workflow can send it the next window. Readers nobody has used
+for ``IDLE_CLOSE_S`` are closed by a sweeper thread: the workflow moved on (to another worker, or
+it stopped), and an open UDP socket would keep the port from whoever reads the stream now.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from temporalio import activity
+from temporalio.converter import value_to_type
+from temporalio.exceptions import ApplicationError
+
+from videolens.pipeline.heartbeat import heartbeating, previous_detail
+from videolens.pipeline.stream_shared import (
+    SOURCE_FAILED,
+    STREAM_GONE,
+    CloseReaderInput,
+    IngestCheckpoint,
+    IngestInput,
+    IngestResult,
+)
+from videolens.streams.errors import SourceError
+from videolens.streams.reader import StreamReader, WindowOutcome
+from videolens.streams.retention import remove_numbered
+from videolens.streams.source import SourceLimits, check_url
+from videolens.streams.store import StreamStore
+from videolens.streams.types import StreamFrameRef
+
+IDLE_CLOSE_S = 30.0
+SWEEP_EVERY_S = 5.0
+
+
+class StreamIngestActivities:
+    """Ingest windows of live streams; holds the open readers of this worker process."""
+
+    def __init__(self, store: StreamStore, reader_queue: str) -> None:
+        self._store = store
+        self.reader_queue = reader_queue
+        self._readers: dict[str, StreamReader] = {}
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+        self._sweeper: threading.Thread | None = None
+
+    @activity.defn(name="ingest_stream_window")
+    def ingest(self, request: IngestInput) -> IngestResult:
+        """Read one window; a retry (or a resume after a dead worker) keeps the frames already
+        written by the earlier attempt and numbers new ones after them."""
+        stream_id = request.stream_id
+        if not self._store.exists(stream_id):
+            raise ApplicationError(
+                f"stream {stream_id} was deleted", type=STREAM_GONE, non_retryable=True
+            )
+        checkpoint = previous_detail(IngestCheckpoint)
+        if checkpoint is None and request.resume:
+            checkpoint = value_to_type(IngestCheckpoint, request.resume)
+        checkpoint = checkpoint or IngestCheckpoint()
+        done = checkpoint.frames
+        next_seq = done[-1].seq + 1 if done else request.next_seq
+        last_at = done[-1].at if done else request.last_at
+        reader, fresh = self._reader(request)
+        if not reader.lock.acquire(blocking=False):
+            raise ApplicationError(f"stream {stream_id} is being read by another window here")
+        outcome = WindowOutcome(frames=list(done), gaps=list(checkpoint.gaps))
+        try:
+            if fresh or activity.info().attempt > 1 or request.resume:
+                # A dead attempt may have written frames after its last checkpoint: they were
+                # never reported, and their numbers are about to be used again.
+                remove_numbered(self._store.frames_dir(stream_id), ".jpg", from_seq=next_seq)
+                if not fresh:  # this reader read them: the time since the checkpoint is a gap
+                    reader.rewind(last_at)
+            with heartbeating() as beater:
+
+                def checkpoint_now(_: StreamFrameRef | None = None) -> None:
+                    beater.update(IngestCheckpoint(list(outcome.frames), list(outcome.gaps)))
+
+                checkpoint_now()  # a retry keeps the frames resumed from, even if none come
+                reader.read_window(request.window_s, next_seq, last_at, checkpoint_now, outcome)
+        except SourceError as err:
+            self._discard(stream_id)
+            raise ApplicationError(
+                str(err), err.kind, type=SOURCE_FAILED, non_retryable=True
+            ) from err
+        finally:
+            reader.lock.release()
+        return IngestResult(
+            frames=outcome.frames,
+            gaps=outcome.gaps,
+            live=outcome.live,
+            source_error=outcome.source_error,
+            reader_queue=self.reader_queue,
+        )
+
+    @activity.defn(name="close_stream_reader")
+    def close_reader(self, request: CloseReaderInput) -> None:
+        """Close this worker's connection to a stream that stopped."""
+        self._discard(request.stream_id)
+
+    def _reader(self, request: IngestInput) -> tuple[StreamReader, bool]:
+        """This worker's reader of the stream, and whether it was made just now."""
+        with self._lock:
+            self._start_sweeper()
+            reader = self._readers.get(request.stream_id)
+            if reader is not None:
+                return reader, False
+            private = self._store.private(request.stream_id)
+            try:
+                source = check_url(str(private["url"]))
+            except SourceError as err:
+                raise ApplicationError(
+                    str(err), err.kind, type=SOURCE_FAILED, non_retryable=True
+                ) from err
+            reader = StreamReader(
+                source,
+                SourceLimits(
+                    request.connect_timeout_s, request.read_timeout_s, request.reconnect_max_s
+                ),
+                request.options,
+                self._store.frames_dir(request.stream_id),
+                self._store.recordings_dir(request.stream_id) if request.record else None,
+                request.record_segment_s,
+            )
+            self._readers[request.stream_id] = reader
+            return reader, True
+
+    def _discard(self, stream_id: str) -> None:
+        with self._lock:
+            reader = self._readers.pop(stream_id, None)
+        if reader is not None:
+            reader.close()
+
+    def _start_sweeper(self) -> None:
+        if self._sweeper is None:
+            self._sweeper = threading.Thread(target=self._sweep, name="stream-readers", daemon=True)
+            self._sweeper.start()
+
+    def _sweep(self) -> None:
+        while not self._stopped.wait(SWEEP_EVERY_S):
+            now = time.monotonic()
+            with self._lock:
+                idle = [
+                    stream_id
+                    for stream_id, reader in self._readers.items()
+                    if now - reader.last_used > IDLE_CLOSE_S and not reader.lock.locked()
+                ]
+            for stream_id in idle:
+                self._discard(stream_id)
+
+    def close(self) -> None:
+        """Close every reader and stop the sweeper (the worker is shutting down)."""
+        self._stopped.set()
+        if self._sweeper is not None:
+            self._sweeper.join()
+        with self._lock:
+            readers, self._readers = list(self._readers.values()), {}
+        for reader in readers:
+            reader.close()

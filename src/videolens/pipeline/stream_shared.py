@@ -1,0 +1,200 @@
+"""Dataclasses of ``StreamWorkflow`` and its activities: one in, one out for each.
+
+Only the stream id, frame references, times and text cross Temporal. The source URL (which may
+carry credentials) and the webhook secret stay in the stream's private file in the store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from videolens.streams.types import StreamFrameRef, StreamGap
+from videolens.video.types import SamplingOptions
+
+STREAM_WORKFLOW_NAME = "StreamWorkflow"
+# ApplicationError types no retry can mend: the source refuses us or never answered; the
+# stream was deleted from the store; the receiver of a webhook refused the event.
+SOURCE_FAILED = "SourceFailed"
+STREAM_GONE = "StreamGone"
+WEBHOOK_REJECTED = "WebhookRejected"
+STREAM_NON_RETRYABLE = [SOURCE_FAILED, STREAM_GONE, WEBHOOK_REJECTED]
+# A stream's status while its workflow runs; then "stopped" or "failed".
+RUNNING_STATES = ("starting", "connecting", "live", "reconnecting")
+
+
+@dataclass
+class StreamConfig:
+    """How one stream is watched; fixed for its life, carried across continue-as-new."""
+
+    stream_id: str
+    options: SamplingOptions = field(default_factory=SamplingOptions)
+    window_s: float = 4.0
+    backend: str = "basic"
+    prompt: str = ""
+    rules: list[str] = field(default_factory=list)
+    rearm_s: float = 10.0
+    retention_s: float = 86400.0
+    record: bool = False
+    record_segment_s: float = 60.0
+    webhook: bool = False
+    webhook_attempts: int = 5
+    cpu_task_queue: str = "videolens-cpu"
+    vision_task_queue: str = "videolens-vision"
+    heartbeat_timeout_s: float = 10.0
+    connect_timeout_s: float = 10.0
+    read_timeout_s: float = 5.0
+    reconnect_max_s: float = 10.0
+    # Windows per workflow run before continue-as-new keeps the history bounded.
+    windows_per_run: int = 100
+
+
+@dataclass
+class StreamState:
+    """Everything a run hands to the next one (continue-as-new), and the totals so far."""
+
+    config: StreamConfig
+    next_seq: int = 0
+    last_at: float | None = None
+    # The worker-specific queue of the worker that holds the stream's open connection.
+    reader_queue: str = ""
+    rule_last_match: dict[str, float] = field(default_factory=dict)
+    windows: int = 0
+    frames_described: int = 0
+    events: int = 0
+    gaps: int = 0
+    runs: int = 0
+
+
+@dataclass
+class StreamProgress:
+    """Answer of the ``progress`` query."""
+
+    state: str
+    windows: int = 0
+    frames_ingested: int = 0
+    frames_described: int = 0
+    events: int = 0
+    gaps: int = 0
+    last_frame_at: float | None = None
+    source_error: str = ""
+    stopping: bool = False
+    runs: int = 0
+    windows_behind: int = 0
+
+
+@dataclass
+class StreamSummary:
+    stream_id: str
+    status: str
+    frames: int
+    events: int
+    gaps: int
+
+
+@dataclass
+class IngestInput:
+    stream_id: str
+    options: SamplingOptions
+    window_s: float
+    next_seq: int
+    last_at: float | None = None
+    record: bool = False
+    record_segment_s: float = 60.0
+    connect_timeout_s: float = 10.0
+    read_timeout_s: float = 5.0
+    reconnect_max_s: float = 10.0
+    # The last heartbeat of an attempt that died on another worker (an ``IngestCheckpoint``).
+    resume: dict[str, Any] | None = None
+
+
+@dataclass
+class IngestCheckpoint:
+    """Heartbeat details of an ingest: what is already on disk, so a retry neither loses nor
+    repeats it."""
+
+    frames: list[StreamFrameRef] = field(default_factory=list)
+    gaps: list[StreamGap] = field(default_factory=list)
+
+
+@dataclass
+class IngestResult:
+    frames: list[StreamFrameRef] = field(default_factory=list)
+    gaps: list[StreamGap] = field(default_factory=list)
+    live: bool = True
+    source_error: str = ""
+    # Where to send the next window: this worker keeps the connection open for it.
+    reader_queue: str = ""
+
+
+@dataclass
+class DescribeStreamInput:
+    stream_id: str
+    window: str
+    backend: str
+    frames: list[StreamFrameRef]
+    prompt: str = ""
+
+
+@dataclass
+class DescribeStreamResult:
+    described: int
+    models: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CommitWindowInput:
+    """Record one window: events from its frames, the stream's status, counters and gaps."""
+
+    stream_id: str
+    window: str
+    rules: list[str]
+    rule_last_match: dict[str, float]
+    rearm_s: float
+    gaps: list[StreamGap]
+    live: bool
+    source_error: str
+    frames_total: int
+    events_before: int
+    retention_s: float
+    described: bool = False
+
+
+@dataclass
+class CommitWindowResult:
+    event_ids: list[str] = field(default_factory=list)
+    rule_last_match: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class PruneInput:
+    stream_id: str
+    retention_s: float
+
+
+@dataclass
+class PruneResult:
+    windows: int = 0
+    frames: int = 0
+    events: int = 0
+    recordings: int = 0
+
+
+@dataclass
+class WebhookInput:
+    stream_id: str
+    window: str
+    event_id: str
+    attempts: int
+
+
+@dataclass
+class FinishStreamInput:
+    stream_id: str
+    status: str
+    error: str = ""
+
+
+@dataclass
+class CloseReaderInput:
+    stream_id: str

@@ -1,0 +1,207 @@
+"""A stream's reader: one live connection kept across windows, reconnecting when it drops.
+
+A worker keeps one ``StreamReader`` per stream between ingest windows, so the connection (and
+the packets the OS buffers between two windows) survives; the workflow sends the next window to
+the same worker. A reader that is new while the stream already has frames (the worker that read
+it died, or the stream moved) reports the stretch since the last stored frame as a gap.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from videolens.streams.errors import (
+    CredentialsRefusedError,
+    SourceDroppedError,
+    SourceError,
+    UnknownSchemeError,
+)
+from videolens.streams.recorder import SegmentRecorder
+from videolens.streams.source import Backoff, LiveConnection, LiveFrame, SourceLimits, SourceUrl
+from videolens.streams.types import StreamFrameRef, StreamGap
+from videolens.streams.window import LiveSampler
+from videolens.video.selection import Choice
+from videolens.video.types import SamplingOptions
+
+GAP_MIN_S = 1.0
+"""A pause between two decoded frames longer than this is reported as a gap."""
+
+OnFrame = Callable[[StreamFrameRef], None]
+
+
+@dataclass
+class WindowOutcome:
+    """What one window read: frames kept, gaps seen, and the source's state at its end."""
+
+    frames: list[StreamFrameRef] = field(default_factory=list)
+    gaps: list[StreamGap] = field(default_factory=list)
+    live: bool = True
+    source_error: str = ""
+
+
+class StreamReader:
+    """Reads one stream window by window; not thread-safe (one ingest at a time holds it)."""
+
+    def __init__(
+        self,
+        source: SourceUrl,
+        limits: SourceLimits,
+        options: SamplingOptions,
+        frames_dir: Path,
+        recordings_dir: Path | None = None,
+        record_segment_s: float = 60.0,
+    ) -> None:
+        self.source, self.limits, self.options = source, limits, options
+        self.frames_dir, self.recordings_dir = frames_dir, recordings_dir
+        self.record_segment_s = record_segment_s
+        self.lock = threading.Lock()
+        self.last_used = time.monotonic()
+        self._connection: LiveConnection | None = None
+        self._recorder: SegmentRecorder | None = None
+        self._frames: Iterator[LiveFrame] | None = None
+        self._sampler: LiveSampler | None = None
+        self._epoch = -1
+        self._backoff = Backoff(limits.reconnect_max_s)
+        self._retry_at = 0.0
+        self._started = time.monotonic()
+        self._ever_connected = False
+        # Why no frames came (a drop, a restart); the next gap is reported with this reason.
+        self._pause_reason = "the worker reading the stream restarted"
+        self._last_at: float | None = None
+        self.source_error = ""
+
+    def read_window(
+        self,
+        window_s: float,
+        next_seq: int,
+        last_at: float | None,
+        on_frame: OnFrame,
+        outcome: WindowOutcome | None = None,
+    ) -> WindowOutcome:
+        """Read for ``window_s`` seconds of wall time; frames are numbered from ``next_seq``.
+
+        ``last_at`` is the stream's last stored frame; a pause since then is reported as a gap.
+        Frames and gaps are added to ``outcome`` as they come (``on_frame`` sees both so far).
+        Raises ``SourceError`` when the source refuses us, or never answered from the start.
+        """
+        self.last_used = time.monotonic()
+        if self._last_at is None or (last_at is not None and last_at > self._last_at):
+            self._last_at = last_at
+        outcome = outcome if outcome is not None else WindowOutcome()
+        seq = [next_seq]
+
+        def write(at: float, frame: object, choice: Choice) -> StreamFrameRef:
+            assert self._sampler is not None
+            path = self.frames_dir / f"{seq[0]:010d}.jpg"
+            width, height = self._sampler.save(frame, path)
+            ref = StreamFrameRef(
+                seq=seq[0],
+                at=round(at, 3),
+                path=str(path),
+                reason=choice.reason,
+                motion=round(choice.motion, 2),
+                shot_start=choice.shot_start,
+                width=width,
+                height=height,
+            )
+            seq[0] += 1
+            return ref
+
+        self.frames_dir.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + window_s
+        while time.monotonic() < deadline:
+            live = self._next_frame(deadline)
+            if live is None:
+                continue
+            self._note_gap(live, outcome)
+            if live.epoch != self._epoch or self._sampler is None:
+                assert self._connection is not None
+                fps = float(self._connection.video.average_rate or 25)
+                self._sampler = LiveSampler(self.options, fps, self._connection.video)
+                self._epoch = live.epoch
+            for ref in self._sampler.offer(live.t, live.at, live.frame, write):
+                outcome.frames.append(ref)
+                on_frame(ref)
+        outcome.live = self._connection is not None
+        outcome.source_error = "" if outcome.live else self.source_error
+        self.last_used = time.monotonic()
+        return outcome
+
+    def rewind(self, last_at: float | None) -> None:
+        """Forget what was read after ``last_at``: an attempt that read it was lost (its worker
+        or Temporal went away before it was reported), so that stretch is a gap."""
+        self._last_at = last_at
+        self._pause_reason = "what was read then was lost with the attempt reading it"
+
+    def _next_frame(self, deadline: float) -> LiveFrame | None:
+        """The next decoded frame, or None after a drop or a wait for the next reconnect."""
+        if self._frames is None and not self._connect(deadline):
+            return None
+        assert self._frames is not None
+        try:
+            return next(self._frames)
+        except SourceDroppedError as err:
+            self._drop(f"the source dropped ({err})")
+            return None
+
+    def _note_gap(self, live: LiveFrame, outcome: WindowOutcome) -> None:
+        if self._epoch >= 0 and live.epoch != self._epoch:
+            self._pause_reason = "the source restarted (its timestamps started over)"
+        if self._last_at is not None and live.at - self._last_at > GAP_MIN_S:
+            outcome.gaps.append(StreamGap(round(self._last_at, 3), live.at, self._pause_reason))
+        self._pause_reason = "the source paused"
+        self._last_at = live.at
+
+    def _connect(self, deadline: float) -> bool:
+        """Try to (re)connect once the backoff allows; False when not connected now."""
+        now = time.monotonic()
+        if now < self._retry_at:
+            time.sleep(max(0.0, min(self._retry_at, deadline) - now))
+            return False
+        try:
+            connection = LiveConnection(
+                self.source, self.limits, record=self.recordings_dir is not None
+            )
+        except (CredentialsRefusedError, UnknownSchemeError):
+            raise
+        except SourceError as err:
+            never = not self._ever_connected and self._last_at is None
+            waited = time.monotonic() - self._started
+            if never and waited >= self.limits.connect_timeout_s:
+                # Nothing ever came: the URL is wrong, not a source that dropped.
+                raise type(err)(f"{err} (gave up after {waited:.0f} s)") from err
+            # While reconnecting, say why the source went away and what the last try met.
+            dropped = self._ever_connected or self._last_at is not None
+            self.source_error = str(err)
+            if dropped:
+                self.source_error = f"{self._pause_reason}; reconnecting: {err}"
+            self._retry_at = time.monotonic() + self._backoff.delay()
+            return False
+        self._connection, self._frames = connection, connection.frames()
+        self._epoch, self._sampler = -1, None
+        self._ever_connected, self.source_error = True, ""
+        self._backoff.reset()
+        if self.recordings_dir is not None:
+            self._recorder = SegmentRecorder(
+                self.recordings_dir, connection.container, self.record_segment_s
+            )
+            connection.packet_listener = self._recorder.on_packet
+        return True
+
+    def _drop(self, reason: str) -> None:
+        self.close()
+        self.source_error = self._pause_reason = reason
+        self._retry_at = time.monotonic() + self._backoff.delay()
+
+    def close(self) -> None:
+        """Close the connection and the recording; the reader may connect again later."""
+        if self._recorder is not None:
+            self._recorder.close()
+            self._recorder = None
+        if self._connection is not None:
+            self._connection.close()
+        self._connection = self._frames = self._sampler = None

@@ -1,0 +1,141 @@
+"""Event rules: what, seen or read in a described frame, raises an event.
+
+Forms (case-insensitive):
+- ``person``, ``car``, ``label:dog`` — something the vision backend saw: a detected label, a
+  person, or the word in its list of objects ("2 cars" matches ``car``);
+- ``word:EXIT`` — a word or phrase in the frame's on-screen text (OCR) or in its speech, matched
+  as whole words;
+- ``shot`` — a shot change (a cut or a fade).
+
+Label and word rules fire when the thing appears: again only after it has been absent for
+``rearm_s`` seconds, so a person standing in view raises one event, not one per frame. Every
+shot change is an event.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from videolens.backends.basic.objects import plural
+from videolens.streams.errors import InvalidRuleError
+
+KINDS = ("label", "word", "shot")
+REARM_S = 10.0
+MAX_RULES = 20
+_PERSON_WORDS = frozenset({"person", "people", "persons", "man", "men", "woman", "women"})
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A parsed rule; ``spec`` is its canonical text (``label:person``, ``word:exit``, ``shot``)."""
+
+    kind: str
+    value: str = ""
+
+    @property
+    def spec(self) -> str:
+        return self.kind if self.kind == "shot" else f"{self.kind}:{self.value}"
+
+
+def parse_rule(text: str) -> Rule:
+    """Parse one rule; ``InvalidRuleError`` says which forms are accepted."""
+    raw = text.strip()
+    kind, sep, value = raw.partition(":")
+    kind, value = kind.strip().lower(), value.strip()
+    if not sep:
+        kind, value = ("shot", "") if kind == "shot" else ("label", kind)
+    if kind == "shot" and not value:
+        return Rule("shot")
+    if kind in ("label", "word") and value and len(value) <= 100:
+        words = _WORD.findall(value.lower())
+        if words:
+            return Rule(kind, " ".join(words))
+    raise InvalidRuleError(
+        f"rule {raw!r} is not understood; use a label (person, car, label:dog), "
+        "word:TEXT (on screen or spoken), or shot"
+    )
+
+
+def parse_rules(texts: list[str]) -> list[Rule]:
+    if len(texts) > MAX_RULES:
+        raise InvalidRuleError(f"at most {MAX_RULES} rules per stream")
+    rules = [parse_rule(text) for text in texts]
+    unique: list[Rule] = []
+    for rule in rules:
+        if rule not in unique:
+            unique.append(rule)
+    return unique
+
+
+def match(rule: Rule, frame: dict[str, Any]) -> str | None:
+    """What in ``frame`` (a described frame record) matches ``rule``, or None."""
+    if rule.kind == "shot":
+        return "shot change" if frame.get("shot_start") else None
+    if rule.kind == "word":
+        return _match_words(rule.value, frame)
+    return _match_label(rule.value, frame)
+
+
+def _match_words(value: str, frame: dict[str, Any]) -> str | None:
+    pattern = re.compile(
+        r"(?<![a-z0-9])" + r"\W+".join(map(re.escape, value.split())) + r"(?![a-z0-9])"
+    )
+    for where, lines in (
+        ("on screen", frame.get("text") or []),
+        ("said", frame.get("speech") or []),
+    ):
+        for line in lines if isinstance(lines, list) else [lines]:
+            if pattern.search(str(line).lower()):
+                return f"{str(line).strip()!r} {where}"
+    return None
+
+
+def _match_label(value: str, frame: dict[str, Any]) -> str | None:
+    names = {value, plural(value)} | (_PERSON_WORDS if value == "person" else set())
+    if value == "person" and frame.get("people"):
+        return "person"
+    for detection in frame.get("detections") or []:
+        if str(detection.get("label", "")).lower() in names:
+            return value
+    for item in frame.get("objects") or []:
+        words = " ".join(_WORD.findall(str(item).lower()))
+        if any(re.search(rf"(?<![a-z]){re.escape(name)}(?![a-z])", words) for name in names):
+            return str(item)
+    return None
+
+
+def evaluate(
+    rules: list[Rule],
+    frames: list[dict[str, Any]],
+    last_match_at: dict[str, float],
+    rearm_s: float = REARM_S,
+) -> list[dict[str, Any]]:
+    """Events that ``frames`` (oldest first) raise; ``last_match_at`` (rule spec -> the last
+    frame that matched) is read and updated, so appearances are judged across windows."""
+    events = []
+    for frame in frames:
+        at = float(frame["at"])
+        for number, rule in enumerate(rules):
+            found = match(rule, frame)
+            if found is None:
+                continue
+            previous = last_match_at.get(rule.spec)
+            last_match_at[rule.spec] = at
+            if rule.kind != "shot" and previous is not None and at - previous <= rearm_s:
+                continue
+            events.append(
+                {
+                    "event_id": f"{int(frame['seq']):010d}-{number}",
+                    "rule": rule.spec,
+                    "kind": rule.kind,
+                    "match": found,
+                    "at": at,
+                    "at_iso": frame.get("at_iso"),
+                    "seq": int(frame["seq"]),
+                    "description": frame.get("description", ""),
+                }
+            )
+    return events

@@ -1,0 +1,310 @@
+"""One folder per live stream under ``DATA_DIR/streams``; bounded by the retention window.
+
+Layout of ``<root>/<stream_id>/``:
+- ``stream.json`` — the stream document: settings, status, counters, the latest frame, recent
+  gaps; it never grows with the stream's age;
+- ``private.json`` (mode 0600) — the source URL with its credentials and the webhook secret,
+  which never enter Temporal's history, the document or a response;
+- ``frames/<seq>.jpg`` — kept frames;
+- ``windows/<first ms>-<first seq>.json`` — one ingest window's described frames, written
+  atomically once (a retry rewrites the same file: no duplicates); names sort by time and seq,
+  so range queries and retention read names, not files;
+- ``events/<same name>.json`` — the events those frames raised; ``deliveries/<event id>.json`` —
+  webhook delivery state; ``recordings/<ms>.ts`` — recorded segments, when recording is on.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+import re
+import secrets
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from videolens.store.atomic import read_json, write_json_atomic
+from videolens.streams.errors import StreamNotFoundError
+from videolens.streams.recorder import segment_start
+
+_STREAM_ID = re.compile(r"^[a-z0-9]{12}$")
+_WINDOW = re.compile(r"^(\d{13})-(\d{10})\.json$")
+_EVENT_ID = re.compile(r"^\d{10}-\d{1,3}$")
+MAX_GAPS_KEPT = 100
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def iso(at: float) -> str:
+    """A wall-clock time as ISO 8601 UTC with milliseconds."""
+    return datetime.fromtimestamp(at, timezone.utc).isoformat(timespec="milliseconds")
+
+
+class StreamStore:
+    """Streams on the local filesystem; public methods take a stream id, never a path."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def new_stream_id(self) -> str:
+        alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+        return "".join(secrets.choice(alphabet) for _ in range(12))
+
+    def stream_dir(self, stream_id: str) -> Path:
+        if not _STREAM_ID.match(stream_id):
+            raise StreamNotFoundError(f"no stream {stream_id!r}")
+        return self.root / stream_id
+
+    def frames_dir(self, stream_id: str) -> Path:
+        return self.stream_dir(stream_id) / "frames"
+
+    def recordings_dir(self, stream_id: str) -> Path:
+        return self.stream_dir(stream_id) / "recordings"
+
+    def _document(self, stream_id: str) -> Path:
+        return self.stream_dir(stream_id) / "stream.json"
+
+    # -- the document ---------------------------------------------------------------------------
+
+    def create(
+        self, document: dict[str, Any], private: dict[str, Any], stream_id: str | None = None
+    ) -> dict[str, Any]:
+        """Create a stream from ``document`` (settings shown to users) and ``private`` (URL with
+        credentials, webhook secret); returns the stored document."""
+        stream_id = stream_id or self.new_stream_id()
+        directory = self.stream_dir(stream_id)
+        directory.mkdir(parents=True, exist_ok=False)
+        stored = {
+            "stream_id": stream_id,
+            "status": "starting",
+            "created_at": now_iso(),
+            "updated_at": now_iso(),
+            "frames_total": 0,
+            "events_total": 0,
+            "latest": None,
+            "gaps": [],
+            "source_error": "",
+            "error": None,
+            **document,
+        }
+        try:
+            secret_path = directory / "private.json"
+            write_json_atomic(secret_path, private)
+            os.chmod(secret_path, 0o600)
+            write_json_atomic(self._document(stream_id), stored)
+        except BaseException:
+            shutil.rmtree(directory, ignore_errors=True)
+            raise
+        return stored
+
+    def exists(self, stream_id: str) -> bool:
+        return bool(_STREAM_ID.match(stream_id)) and self._document(stream_id).is_file()
+
+    def get(self, stream_id: str) -> dict[str, Any]:
+        path = self._document(stream_id)
+        if not path.is_file():
+            raise StreamNotFoundError(f"no stream {stream_id!r}")
+        document: dict[str, Any] = read_json(path)
+        return document
+
+    def private(self, stream_id: str) -> dict[str, Any]:
+        """The source URL (with credentials) and the webhook secret; for workers only."""
+        found: dict[str, Any] = read_json(self.stream_dir(stream_id) / "private.json")
+        return found
+
+    def update(self, stream_id: str, **fields: Any) -> dict[str, Any]:
+        """Merge ``fields`` into the document (top level)."""
+        document = self.get(stream_id)
+        document.update(fields, updated_at=now_iso())
+        write_json_atomic(self._document(stream_id), document)
+        return document
+
+    def list_streams(self) -> list[dict[str, Any]]:
+        """Every stream document, newest first."""
+        if not self.root.is_dir():
+            return []
+        found = []
+        for path in self.root.glob("*/stream.json"):
+            try:
+                found.append(read_json(path))
+            except FileNotFoundError:  # deleted meanwhile
+                continue
+        return sorted(found, key=lambda d: str(d["created_at"]), reverse=True)
+
+    def delete(self, stream_id: str) -> None:
+        """Remove a stream and everything it owns."""
+        directory = self.stream_dir(stream_id)
+        if not directory.is_dir():
+            raise StreamNotFoundError(f"no stream {stream_id!r}")
+        shutil.rmtree(directory)
+
+    # -- frames ---------------------------------------------------------------------------------
+
+    def write_window(self, stream_id: str, name: str, records: list[dict[str, Any]]) -> None:
+        """Store one window's described frames; writing the same window again replaces it."""
+        self._write_named(stream_id, "windows", name, records)
+
+    def frames(
+        self,
+        stream_id: str,
+        since_at: float | None = None,
+        until_at: float | None = None,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Described frames with ``since_at <= at < until_at``, oldest first, at most ``limit``."""
+        out: list[dict[str, Any]] = []
+        for name in self._names_in_range(stream_id, "windows", since_at, until_at):
+            for record in self._read_named(stream_id, "windows", name):
+                if _within(float(record["at"]), since_at, until_at):
+                    out.append(record)
+                    if limit is not None and len(out) >= limit:
+                        return out
+        return out
+
+    def recent_frames(self, stream_id: str, count: int) -> list[dict[str, Any]]:
+        """The ``count`` newest described frames, oldest first (the rolling timeline)."""
+        out: list[dict[str, Any]] = []
+        for name in reversed(self._names(stream_id, "windows")):
+            out[:0] = self._read_named(stream_id, "windows", name)
+            if len(out) >= count:
+                break
+        return out[-count:] if count > 0 else []
+
+    def latest_frame(self, stream_id: str) -> dict[str, Any] | None:
+        recent = self.recent_frames(stream_id, 1)
+        return recent[0] if recent else None
+
+    def frame(self, stream_id: str, seq: int) -> dict[str, Any] | None:
+        """One described frame by its number, or None (never described, or pruned)."""
+        names = self._names(stream_id, "windows")
+        position = bisect.bisect_right([first_seq(n) for n in names], seq) - 1
+        if position < 0:
+            return None
+        records = self._read_named(stream_id, "windows", names[position])
+        return next((r for r in records if int(r["seq"]) == seq), None)
+
+    def window_names(self, stream_id: str) -> list[str]:
+        """Names of the stored windows, oldest first (followers use them to see what is new)."""
+        return self._names(stream_id, "windows")
+
+    def window_frames(self, stream_id: str, name: str) -> list[dict[str, Any]]:
+        return self._read_named(stream_id, "windows", name)
+
+    # -- events ---------------------------------------------------------------------------------
+
+    def write_events(self, stream_id: str, name: str, events: list[dict[str, Any]]) -> None:
+        """Store the events one window raised; writing the same window again replaces them."""
+        self._write_named(stream_id, "events", name, events)
+
+    def events(
+        self,
+        stream_id: str,
+        since_at: float | None = None,
+        until_at: float | None = None,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Events with ``since_at <= at < until_at``, oldest first, with their delivery state."""
+        out: list[dict[str, Any]] = []
+        for name in self._names_in_range(stream_id, "events", since_at, until_at):
+            for event in self._read_named(stream_id, "events", name):
+                if _within(float(event["at"]), since_at, until_at):
+                    out.append(self._with_delivery(stream_id, event))
+                    if limit is not None and len(out) >= limit:
+                        return out
+        return out
+
+    def event_names(self, stream_id: str) -> list[str]:
+        return self._names(stream_id, "events")
+
+    def window_events(self, stream_id: str, name: str) -> list[dict[str, Any]]:
+        return [
+            self._with_delivery(stream_id, e) for e in self._read_named(stream_id, "events", name)
+        ]
+
+    def write_delivery(self, stream_id: str, event_id: str, state: dict[str, Any]) -> None:
+        """Record a webhook delivery attempt's outcome for one event."""
+        if not _EVENT_ID.match(event_id):
+            raise ValueError(f"invalid event id {event_id!r}")
+        write_json_atomic(self.stream_dir(stream_id) / "deliveries" / f"{event_id}.json", state)
+
+    def _with_delivery(self, stream_id: str, event: dict[str, Any]) -> dict[str, Any]:
+        path = self.stream_dir(stream_id) / "deliveries" / f"{event['event_id']}.json"
+        if path.is_file():
+            return {**event, "webhook": read_json(path)}
+        return event
+
+    # -- recordings -----------------------------------------------------------------------------
+
+    def recordings(self, stream_id: str) -> list[dict[str, Any]]:
+        """Recorded segments, oldest first: name, start (and end, but for the last), size."""
+        folder = self.recordings_dir(stream_id)
+        files = sorted(p for p in folder.glob("*.ts") if segment_start(p) is not None)
+        out = []
+        for i, path in enumerate(files):
+            start = segment_start(path)
+            end = segment_start(files[i + 1]) if i + 1 < len(files) else None
+            out.append({"name": path.name, "start_at": start, "end_at": end, "bytes": _size(path)})
+        return out
+
+    # -- files ----------------------------------------------------------------------------------
+
+    def _write_named(self, stream_id: str, kind: str, name: str, items: list[Any]) -> None:
+        if not _WINDOW.match(f"{name}.json"):
+            raise ValueError(f"invalid window name {name!r}")
+        if not self.exists(stream_id):  # never recreate a stream deleted meanwhile
+            raise StreamNotFoundError(f"no stream {stream_id!r}")
+        write_json_atomic(self.stream_dir(stream_id) / kind / f"{name}.json", items)
+
+    def _read_named(self, stream_id: str, kind: str, name: str) -> list[dict[str, Any]]:
+        try:
+            items: list[dict[str, Any]] = read_json(
+                self.stream_dir(stream_id) / kind / f"{name}.json"
+            )
+        except FileNotFoundError:  # pruned meanwhile
+            return []
+        return items
+
+    def names(self, stream_id: str, kind: str) -> list[str]:
+        """Sorted names of the ``kind`` files ("windows" or "events") of a stream."""
+        return self._names(stream_id, kind)
+
+    def _names(self, stream_id: str, kind: str) -> list[str]:
+        folder = self.stream_dir(stream_id) / kind
+        try:
+            entries = os.listdir(folder)
+        except FileNotFoundError:
+            return []
+        return sorted(entry[:-5] for entry in entries if _WINDOW.match(entry))
+
+    def _names_in_range(
+        self, stream_id: str, kind: str, since_at: float | None, until_at: float | None
+    ) -> list[str]:
+        names = self._names(stream_id, kind)
+        starts = [first_at(n) for n in names]
+        low = 0 if since_at is None else max(0, bisect.bisect_right(starts, since_at) - 1)
+        high = len(names) if until_at is None else bisect.bisect_left(starts, until_at)
+        return names[low:high]
+
+
+def first_at(name: str) -> float:
+    """The wall-clock time of a window's first frame, from its name."""
+    return int(name[:13]) / 1000
+
+
+def first_seq(name: str) -> int:
+    """The number of a window's first frame, from its name."""
+    return int(name[14:24])
+
+
+def _within(at: float, since_at: float | None, until_at: float | None) -> bool:
+    return (since_at is None or at >= since_at) and (until_at is None or at < until_at)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0

@@ -1,0 +1,44 @@
+"""Dataclasses of live streams that cross Temporal: references, times and text, never pixels.
+
+Times named ``at`` are wall-clock seconds since the Unix epoch (UTC).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class StreamFrameRef:
+    """A frame kept from a live stream, written as a JPEG.
+
+    ``seq`` numbers a stream's frames from 0 without holes; ``reason`` is the sampler's (``shot``,
+    ``fade``, ``change``, ``motion``, ``floor``) or ``start`` for the first frame of a connection.
+    """
+
+    seq: int
+    at: float
+    path: str
+    reason: str
+    motion: float = 0.0
+    shot_start: bool = False
+    width: int = 0
+    height: int = 0
+
+
+@dataclass
+class StreamGap:
+    """A stretch of the stream nobody saw: the source dropped, or the worker reading it died."""
+
+    start_at: float
+    end_at: float
+    reason: str
+
+    @property
+    def seconds(self) -> float:
+        return round(self.end_at - self.start_at, 3)
+
+
+def window_name(first_at: float, first_seq: int) -> str:
+    """The file name of a window whose first frame is ``first_seq`` at ``first_at``."""
+    return f"{int(first_at * 1000):013d}-{first_seq:010d}"

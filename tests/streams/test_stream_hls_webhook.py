@@ -1,0 +1,147 @@
+"""HLS from a local HTTP server, and events POSTed to a real webhook receiver that fails the
+first delivery: Temporal retries it, and every body carries a valid HMAC-SHA256 signature."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from stream_helpers import frames_with_word, store_of, wait_for
+from stream_media import WORD, hls_sender, udp_sender, word_shown_at
+from temporalio.client import Client
+
+from videolens.config import Settings
+from videolens.pipeline.stream_client import (
+    StreamRequest,
+    create_stream,
+    request_stop,
+    start_stream,
+)
+from videolens.pipeline.worker import running_workers
+from videolens.streams.webhook import EVENT_HEADER, SIGNATURE_HEADER, verify
+from videolens.video.synthetic import ClipSpec
+
+SECRET = "a-shared-secret"
+
+
+@pytest.mark.timeout(120)
+def test_an_hls_stream_is_described_live(
+    stream_settings: Settings, clip: ClipSpec, tmp_path: Path
+) -> None:
+    settings = stream_settings
+    store = store_of(settings)
+
+    async def scenario() -> tuple[str, dict[str, Any], float, float]:
+        assert settings.temporal_address
+        client = await Client.connect(settings.temporal_address)
+        with hls_sender(clip, tmp_path / "hls") as (sender, url):
+            async with running_workers(client, settings):
+                document, config = create_stream(
+                    settings, StreamRequest(url=url, rules=[f"word:{WORD}"])
+                )
+                stream_id = document["stream_id"]
+                handle = await start_stream(client, config)
+                found = await wait_for(
+                    lambda: frames_with_word(store, stream_id, WORD), 60, "the word described"
+                )
+                seen_at = time.time()
+                await wait_for(lambda: store.events(stream_id), 10, "the word's event")
+                await request_stop(client, stream_id)
+                await asyncio.wait_for(handle.result(), 30)
+        return stream_id, found[0], word_shown_at(sender.started_at, found[0]["at"]), seen_at
+
+    stream_id, frame, shown, seen_at = asyncio.run(scenario())
+    # HLS is behind by design: a 1 s segment is published once written, then fetched.
+    print(f"HLS: word shown → described {seen_at - shown:.2f} s")
+    assert seen_at - shown < 8.0
+    assert store.events(stream_id)[0]["seq"] == frame["seq"]
+    assert store.get(stream_id)["status"] == "stopped"
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    """A webhook endpoint: answers 500 to the first POST, 200 after; keeps what it got."""
+
+    received: list[tuple[bytes, dict[str, str], int]]
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        status = 500 if not self.received else 200
+        self.received.append((body, dict(self.headers), status))
+        self.send_response(status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """No access log on the test's stderr."""
+
+
+@contextmanager
+def _receiver() -> Iterator[tuple[str, list[tuple[bytes, dict[str, str], int]]]]:
+    received: list[tuple[bytes, dict[str, str], int]] = []
+    handler = type("Receiver", (_Receiver,), {"received": received})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/hook?token=t0k3n", received
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+
+
+@pytest.mark.timeout(120)
+def test_events_are_posted_signed_and_retried(stream_settings: Settings, clip: ClipSpec) -> None:
+    settings = stream_settings
+    store = store_of(settings)
+
+    async def scenario() -> tuple[str, str, list[tuple[bytes, dict[str, str], int]]]:
+        assert settings.temporal_address
+        client = await Client.connect(settings.temporal_address)
+        with udp_sender(clip) as (_, url), _receiver() as (hook, received):
+            async with running_workers(client, settings):
+                request = StreamRequest(
+                    url=url, rules=[f"word:{WORD}"], webhook_url=hook, webhook_secret=SECRET
+                )
+                document, config = create_stream(settings, request)
+                stream_id = document["stream_id"]
+                handle = await start_stream(client, config)
+                delivered = await wait_for(
+                    lambda: [
+                        e
+                        for e in store.events(stream_id)
+                        if e.get("webhook", {}).get("status") == "delivered"
+                    ],
+                    60,
+                    "a delivered event",
+                )
+                assert delivered
+                await request_stop(client, stream_id)
+                await asyncio.wait_for(handle.result(), 30)
+        return stream_id, hook, received
+
+    stream_id, hook, received = asyncio.run(scenario())
+    (first, _, first_status), (second, second_headers, second_status) = received[:2]
+    assert (first_status, second_status) == (500, 200)
+    assert first == second  # the retry delivered the same event
+    event = json.loads(second)
+    assert event["rule"] == "word:exit" and event["stream_id"] == stream_id
+    assert event["image_url"].startswith(f"/v1/streams/{stream_id}/frames/")
+    assert "image" not in event  # no server path leaves
+    assert second_headers[EVENT_HEADER] == event["event_id"]
+    assert verify(SECRET, second, second_headers[SIGNATURE_HEADER])
+    assert not verify("another-secret", second, second_headers[SIGNATURE_HEADER])
+    assert not verify(SECRET, second + b" ", second_headers[SIGNATURE_HEADER])
+    delivery = store.events(stream_id)[0]["webhook"]
+    assert delivery["status"] == "delivered" and delivery["attempts"] == 2
+    document = store.get(stream_id)
+    assert document["webhook"] == {"url": hook.split("?")[0], "signed": True}
+    assert SECRET not in json.dumps(document) and "t0k3n" not in json.dumps(document)

@@ -1,0 +1,233 @@
+"""A real MPEG-TS stream over UDP (ffmpeg playing a generated clip in real time) watched by the
+real workflow on the Temporal dev server with in-process workers."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import pytest
+from stream_helpers import frames_with_word, jpegs, store_of, wait_async, wait_for
+from stream_media import WORD, udp_sender, word_shown_at
+from temporalio.client import Client, WorkflowExecutionStatus
+
+from videolens.config import Settings
+from videolens.pipeline.stream_client import (
+    StreamRequest,
+    create_stream,
+    request_stop,
+    start_stream,
+    stream_progress,
+)
+from videolens.pipeline.worker import running_workers
+from videolens.video.synthetic import ClipSpec
+
+# A described frame is at most a window (2 s here) plus describing it behind the moment shown.
+DESCRIBED_WITHIN_S = 6.0
+
+
+def _assert_frames_whole(frames: list[dict[str, Any]], first_seq: int = 0) -> None:
+    """Numbered without holes or repeats from ``first_seq``, in time order."""
+    seqs = [int(f["seq"]) for f in frames]
+    assert seqs == list(range(first_seq, first_seq + len(seqs))), seqs
+    times = [float(f["at"]) for f in frames]
+    assert times == sorted(times) and len(set(times)) == len(times)
+
+
+@pytest.mark.timeout(120)
+def test_frames_are_described_seconds_after_they_are_shown(
+    stream_settings: Settings, clip: ClipSpec
+) -> None:
+    settings = stream_settings
+    store = store_of(settings)
+
+    async def scenario() -> dict[str, Any]:
+        assert settings.temporal_address
+        client = await Client.connect(settings.temporal_address)
+        with udp_sender(clip) as (sender, url):
+            async with running_workers(client, settings):
+                document, config = create_stream(
+                    settings, StreamRequest(url=url, rules=[f"word:{WORD}", "shot"])
+                )
+                stream_id = document["stream_id"]
+                handle = await start_stream(client, config)
+                found = await wait_for(
+                    lambda: frames_with_word(store, stream_id, WORD), 60, "the word described"
+                )
+                seen_at = time.time()
+                events = await wait_for(lambda: store.events(stream_id), 10, "an event")
+                progress = await stream_progress(client, stream_id)
+                await request_stop(client, stream_id)
+                summary = await asyncio.wait_for(handle.result(), 30)
+                status = (await handle.describe()).status
+        shown = word_shown_at(sender.started_at, found[0]["at"])
+        return {
+            "id": stream_id,
+            "frame": found[0],
+            "shown": shown,
+            "latency": seen_at - shown,
+            "events": events,
+            "progress": progress,
+            "summary": summary,
+            "status": status,
+        }
+
+    run = asyncio.run(scenario())
+    frame, stream_id = run["frame"], run["id"]
+    # The timeline is wall-clock: the frame's time is when the sender showed it (ffmpeg starts
+    # a fraction of a second after we note its start; the receiver sees it soon after).
+    assert 0 <= frame["at"] - run["shown"] < 2.5, frame["at"] - run["shown"]
+    print(f"word shown → described: {run['latency']:.2f} s")
+    assert run["latency"] < DESCRIBED_WITHIN_S
+    word_events = [e for e in run["events"] if e["rule"] == "word:exit"]
+    assert word_events and word_events[0]["seq"] == frame["seq"]
+    assert word_events[0]["match"] == f"'{WORD}' on screen"
+    assert run["progress"] is not None and run["progress"].state == "live"
+    # Stopped cleanly: the workflow completed and every frame it read is described, once.
+    assert run["status"] == WorkflowExecutionStatus.COMPLETED
+    document = store.get(stream_id)
+    assert document["status"] == "stopped" and document["error"] is None
+    frames = store.frames(stream_id)
+    _assert_frames_whole(frames)
+    assert document["frames_total"] == len(frames) == run["summary"].frames
+    assert {str(p) for p in jpegs(settings, stream_id)} == {f["image"] for f in frames}
+    assert all(f["description"] and f["model"] == "basic" for f in frames)
+    assert document["latest"]["seq"] == frames[-1]["seq"]
+
+
+@pytest.mark.timeout(120)
+def test_a_dropped_source_is_reconnected_and_the_gap_reported(
+    stream_settings: Settings, clip: ClipSpec
+) -> None:
+    settings = stream_settings
+    store = store_of(settings)
+
+    async def scenario() -> dict[str, Any]:
+        assert settings.temporal_address
+        client = await Client.connect(settings.temporal_address)
+        with udp_sender(clip) as (sender, url):
+            async with running_workers(client, settings):
+                document, config = create_stream(settings, StreamRequest(url=url))
+                stream_id = document["stream_id"]
+                handle = await start_stream(client, config)
+                await wait_for(lambda: len(store.frames(stream_id)) >= 2, 60, "frames")
+                sender.kill()
+                killed_at = time.time()
+
+                async def reconnecting() -> Any:
+                    progress = await stream_progress(client, stream_id)
+                    return progress if progress and progress.state == "reconnecting" else None
+
+                down = await wait_async(reconnecting, 30, "the reader to notice the drop")
+                sender.start()
+                restarted_at = sender.started_at
+                after = await wait_for(
+                    lambda: [f for f in store.frames(stream_id) if f["at"] > restarted_at],
+                    40,
+                    "frames after the source came back",
+                )
+                gaps = await wait_for(lambda: store.get(stream_id)["gaps"], 10, "the gap")
+                await request_stop(client, stream_id)
+                await asyncio.wait_for(handle.result(), 30)
+        return {
+            "id": stream_id,
+            "killed_at": killed_at,
+            "restarted_at": restarted_at,
+            "down": down,
+            "after": after,
+            "gaps": gaps,
+        }
+
+    run = asyncio.run(scenario())
+    assert "no data" in run["down"].source_error
+    [gap] = run["gaps"]
+    # The gap runs from the last frame before the drop (frames sent just before the kill still
+    # arrive a moment later) to the first one after it.
+    assert gap["start_at"] <= run["killed_at"] + 0.5 and gap["end_at"] >= run["restarted_at"]
+    assert gap["seconds"] == pytest.approx(gap["end_at"] - gap["start_at"], abs=0.01)
+    assert "dropped" in gap["reason"]
+    print(f"gap reported: {gap['seconds']:.1f} s ({gap['reason']})")
+    frames = store_of(settings).frames(run["id"])
+    _assert_frames_whole(frames)
+    assert run["after"][0]["reason"] == "start"  # watching restarted there
+    assert store_of(settings).get(run["id"])["status"] == "stopped"
+
+
+@pytest.mark.timeout(120)
+def test_retention_removes_old_frames(stream_settings: Settings, clip: ClipSpec) -> None:
+    settings = stream_settings
+    store = store_of(settings)
+    retention_s = 5.0
+
+    async def scenario() -> tuple[str, int, float]:
+        assert settings.temporal_address
+        client = await Client.connect(settings.temporal_address)
+        with udp_sender(clip) as (_, url):
+            async with running_workers(client, settings):
+                document, config = create_stream(
+                    settings, StreamRequest(url=url, rules=["shot"], retention_s=retention_s)
+                )
+                stream_id = document["stream_id"]
+                handle = await start_stream(client, config)
+                # Until the first frame kept is gone, then a window more.
+                await wait_for(lambda: len(store.frames(stream_id)) >= 2, 60, "frames")
+                await wait_for(lambda: store.frame(stream_id, 0) is None, 40, "frame 0 pruned")
+                total = store.get(stream_id)["frames_total"]
+                checked_at = time.time()
+                await request_stop(client, stream_id)
+                await asyncio.wait_for(handle.result(), 30)
+        return stream_id, total, checked_at
+
+    stream_id, total, checked_at = asyncio.run(scenario())
+    frames = store.frames(stream_id)
+    assert frames and frames[0]["seq"] > 0
+    _assert_frames_whole(frames, first_seq=frames[0]["seq"])
+    # Only windows with a newer window after them go: at most one window older than retention.
+    window_s = settings.stream_window_s
+    assert frames[0]["at"] >= checked_at - retention_s - 2 * window_s - 1
+    # JPEGs went with their frames: none is older than the oldest frame kept.
+    kept = jpegs(settings, stream_id)
+    assert kept and min(int(p.stem) for p in kept) == frames[0]["seq"]
+    assert len(kept) < store.get(stream_id)["frames_total"]
+    assert total >= 2
+    assert all(e["at"] >= frames[0]["at"] for e in store.events(stream_id))
+
+
+@pytest.mark.timeout(120)
+def test_stop_is_clean_while_the_source_is_down(stream_settings: Settings, clip: ClipSpec) -> None:
+    settings = stream_settings
+    store = store_of(settings)
+
+    async def scenario() -> tuple[str, float, WorkflowExecutionStatus | None]:
+        assert settings.temporal_address
+        client = await Client.connect(settings.temporal_address)
+        with udp_sender(clip) as (sender, url):
+            async with running_workers(client, settings):
+                document, config = create_stream(settings, StreamRequest(url=url))
+                stream_id = document["stream_id"]
+                handle = await start_stream(client, config)
+                await wait_for(lambda: store.frames(stream_id), 60, "a frame")
+                sender.kill()
+
+                async def reconnecting() -> Any:
+                    progress = await stream_progress(client, stream_id)
+                    return progress if progress and progress.state == "reconnecting" else None
+
+                await wait_async(reconnecting, 30, "the reader to notice the drop")
+                asked = time.monotonic()
+                await request_stop(client, stream_id)
+                await asyncio.wait_for(handle.result(), 30)
+                took = time.monotonic() - asked
+                status = (await handle.describe()).status
+        return stream_id, took, status
+
+    stream_id, took, status = asyncio.run(scenario())
+    assert status == WorkflowExecutionStatus.COMPLETED
+    # At most the window in progress, a connection attempt and a read timeout.
+    limit = settings.stream_window_s + settings.stream_connect_timeout_s
+    assert took < limit + settings.stream_read_timeout_s + 3
+    document = store.get(stream_id)
+    assert document["status"] == "stopped" and document["error"] is None
+    assert "no data" in document["source_error"]
+    _assert_frames_whole(store.frames(stream_id))
