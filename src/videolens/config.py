@@ -29,6 +29,8 @@ def _default_data_dir() -> Path:
 class Settings(BaseSettings):
     """Everything configurable, with defaults that work on a laptop with nothing else set up."""
 
+    # Where a value comes from, first match wins: a CLI option (or an argument in code), the
+    # environment (VIDEOLENS_…), a `.env` file in the working directory, the default here.
     model_config = SettingsConfigDict(
         env_prefix="VIDEOLENS_",
         env_file=".env",
@@ -42,6 +44,18 @@ class Settings(BaseSettings):
     # Temporal. Without an address, the CLI starts an embedded dev server (SQLite in data_dir).
     temporal_address: str | None = None
     temporal_namespace: str = "default"
+    # A secured cluster or Temporal Cloud (only with temporal_address: the embedded server speaks
+    # plain gRPC on loopback). temporal_tls unset: on when an API key or any TLS_* is set.
+    temporal_tls: bool | None = None
+    # The CA that signed the server's certificate; unset: the system's trusted roots.
+    temporal_tls_ca_file: Path | None = None
+    # mTLS: this client's certificate and its key (both or neither).
+    temporal_tls_cert_file: Path | None = None
+    temporal_tls_key_file: Path | None = None
+    # The name the server's certificate is checked against (and SNI), when not the address's host.
+    temporal_tls_server_name: str | None = None
+    # Temporal Cloud API key: sent as `Authorization: Bearer …`; TLS is then on unless disabled.
+    temporal_api_key: SecretStr | None = None
     embedded_temporal_port: int = Field(default=7233, ge=1, le=65535)
     # The embedded server's SQLite file; unset: <data_dir>/temporal.sqlite. Put it on another
     # disk than the data dir so that frames filling the data dir's disk cannot stop Temporal
@@ -60,6 +74,13 @@ class Settings(BaseSettings):
     # `videolens worker` on SIGTERM stops polling and lets the activities it runs finish for up
     # to this long (a batch on a GPU, a segment, a range of speech) before cancelling them.
     worker_shutdown_grace_s: float = Field(default=120.0, ge=0)
+
+    # Metrics. `videolens worker` serves Prometheus metrics on this port (0: off; two workers on
+    # one host need two ports: `--metrics-port`). The API serves /metrics on its own port and
+    # reuses the task queue and session figures it reads for a scrape for this many seconds,
+    # so frequent scrapes do not each ask Temporal.
+    worker_metrics_port: int = Field(default=9100, ge=0, le=65535)
+    metrics_cache_s: float = Field(default=5.0, ge=0)
 
     # Sampling.
     strategy: SamplingStrategy = SamplingStrategy.ADAPTIVE
@@ -120,6 +141,9 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=4 * 1024**3, ge=1)
     cors_origins: list[str] = Field(default_factory=list)
     rate_limit_per_minute: int = Field(default=120, ge=1)
+    # HTTPS for `serve` and `up`: a PEM certificate (chain) and its unencrypted key, both or none.
+    ssl_certfile: Path | None = None
+    ssl_keyfile: Path | None = None
 
     # Speech. "auto": transcribe the audio of every video (local Whisper, or the endpoint below
     # when speech_base_url is set); "off": skip it.
@@ -140,6 +164,23 @@ class Settings(BaseSettings):
     speech_range_s: float = Field(default=300.0, ge=20)
     # CPU threads one local transcription uses.
     speech_threads: int = Field(default=2, ge=1)
+
+    # Live streams (`videolens watch`, POST /v1/streams). A stream is read in windows of this
+    # many seconds: a frame is described at most about a window (plus the describing) after it
+    # was shown. Frames, descriptions and events older than the retention are removed.
+    stream_window_s: float = Field(default=4.0, ge=0.5, le=60)
+    stream_retention_hours: float = Field(default=24.0, gt=0)
+    # A source that never answers fails after this; one that drops is reconnected with
+    # exponential backoff capped at stream_reconnect_max_s; no data for stream_read_timeout_s
+    # is a drop.
+    stream_connect_timeout_s: float = Field(default=10.0, gt=0)
+    stream_read_timeout_s: float = Field(default=5.0, gt=0)
+    stream_reconnect_max_s: float = Field(default=10.0, gt=0)
+    # Recorded segments' length, and open streams one worker process reads at most.
+    stream_record_segment_s: float = Field(default=60.0, ge=1)
+    stream_readers_per_worker: int = Field(default=8, ge=1)
+    # Windows per workflow run before continue-as-new (keeps Temporal's history bounded).
+    stream_windows_per_run: int = Field(default=100, ge=2)
 
     @field_validator("temporal_db_file")
     @classmethod
@@ -178,6 +219,10 @@ class Settings(BaseSettings):
     @property
     def sessions_dir(self) -> Path:
         return self.data_dir / "sessions"
+
+    @property
+    def streams_dir(self) -> Path:
+        return self.data_dir / "streams"
 
     @property
     def temporal_db_path(self) -> Path:

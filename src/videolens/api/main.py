@@ -17,13 +17,16 @@ from videolens import __version__
 from videolens.api.deps import Services
 from videolens.api.errors import install_error_handlers
 from videolens.api.ratelimit import MEDIA_ALLOWANCE, RateLimiter
-from videolens.api.routes import chat, events, health, sessions, videos
+from videolens.api.routes import chat, clips, events, health, sessions, stream_ws, streams, videos
+from videolens.api.routes import keys as keys_routes
+from videolens.api.routes.metrics import install_metrics
 from videolens.api.security import KeyStore, check_exposure, local_mode_allowed
 from videolens.api.static import mount_web_ui
 from videolens.api.uploads import remove_stale_parts
 from videolens.chat.retrieval import Retriever
 from videolens.config import Settings
 from videolens.errors import VideoLensError
+from videolens.metrics.api_metrics import ApiMetrics
 from videolens.pipeline.embedded_server import restart_if_dead
 from videolens.pipeline.reconcile import Sweeper
 from videolens.pipeline.temporal_server import client_address, temporal_client
@@ -42,13 +45,16 @@ def create_app(settings: Settings, *, run_workers: bool = False) -> FastAPI:
     keys = KeyStore(settings.data_dir / "keys.json")
     # Checked here as well as at startup, so a misconfigured server never binds its port.
     check_exposure(settings.api_host, settings.environment, keys)
+    metrics = ApiMetrics(with_workers=run_workers)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
             client = await stack.enter_async_context(temporal_client(settings))
             if run_workers:
-                await stack.enter_async_context(running_workers(client, settings, Queue.ALL))
+                await stack.enter_async_context(
+                    running_workers(client, settings, Queue.ALL, metrics=metrics.worker)
+                )
             store = SessionStore(settings.sessions_dir)
             await stack.enter_async_context(_housekeeping(settings, client, store))
             app.state.services = Services(
@@ -80,6 +86,11 @@ def create_app(settings: Settings, *, run_workers: bool = False) -> FastAPI:
     install_error_handlers(app)
     for router in (health.router, videos.router, sessions.router, events.router, chat.router):
         app.include_router(router)
+    app.include_router(keys_routes.router)
+    app.include_router(clips.router)
+    app.include_router(streams.router)
+    app.include_router(stream_ws.router)
+    install_metrics(app, metrics)  # after the other middleware, before the web UI's catch-all
     mount_web_ui(app)
     return app
 

@@ -13,11 +13,14 @@ from rich.text import Text
 from videolens import __version__
 from videolens.cli.analyze import analyze_file
 from videolens.cli.chat_command import ask, chat, export, search
+from videolens.cli.clip_command import clip, sheet
 from videolens.cli.demo_footage import demo_video
 from videolens.cli.errors import stderr, user_errors
 from videolens.cli.keys_command import keys_app
 from videolens.cli.models_command import models_app
 from videolens.cli.progress import count_of, render_timeline
+from videolens.cli.status_command import status
+from videolens.cli.watch_command import watch
 from videolens.config import SamplingStrategy, Settings
 from videolens.pipeline.embedded_server import server_running
 from videolens.pipeline.worker import Queue
@@ -208,41 +211,77 @@ def worker(
             min=1, metavar="N", help="Most activities at once.  [default: 2 cpu, 1 vision]"
         ),
     ] = None,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            max=65535,
+            metavar="PORT",
+            help="Serve Prometheus metrics at :PORT/metrics; 0: none. Two workers on one host "
+            "need two ports." + _default("worker_metrics_port"),
+        ),
+    ] = None,
 ) -> None:
     """Run a worker until interrupted (needs VIDEOLENS_TEMPORAL_ADDRESS or an embedded server)."""
     from videolens.cli.worker_command import serve_worker
 
     with user_errors():
-        asyncio.run(serve_worker(_settings(), queue, concurrency))
+        asyncio.run(serve_worker(_settings(worker_metrics_port=metrics_port), queue, concurrency))
+
+
+SslCertOption = Annotated[
+    Path | None,
+    typer.Option(
+        metavar="PEM",
+        help="Serve HTTPS with this certificate (chain); needs --ssl-keyfile."
+        + _default("ssl_certfile"),
+    ),
+]
+SslKeyOption = Annotated[
+    Path | None,
+    typer.Option(
+        metavar="PEM", help="The certificate's private key (unencrypted)." + _default("ssl_keyfile")
+    ),
+]
 
 
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(metavar="HOST", help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(metavar="PORT", help="Port to listen on.")] = 8000,
+    ssl_certfile: SslCertOption = None,
+    ssl_keyfile: SslKeyOption = None,
 ) -> None:
     """Serve the REST API and web UI against the Temporal cluster in VIDEOLENS_TEMPORAL_ADDRESS."""
     from videolens.cli import server_command
 
     with user_errors():
-        server_command.serve(host, port)
+        settings = _settings(ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
+        server_command.serve(host, port, settings)
 
 
 @app.command()
 def up(
     host: Annotated[str, typer.Option(metavar="HOST", help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(metavar="PORT", help="Port to listen on.")] = 8000,
+    ssl_certfile: SslCertOption = None,
+    ssl_keyfile: SslKeyOption = None,
 ) -> None:
     """All in one: embedded Temporal, a worker, the REST API and the web UI; prints the URL."""
     from videolens.cli import server_command
 
     with user_errors():
-        server_command.up(host, port)
+        settings = _settings(ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
+        server_command.up(host, port, settings)
 
 
-app.add_typer(keys_app, name="keys", help="Create, list and revoke API keys.")
+app.add_typer(keys_app, name="keys", help="Create, list, rotate and revoke API keys.")
 app.add_typer(models_app, name="models", help="Vision backends: which can run here; pull weights.")
 app.command()(chat)
 app.command()(ask)
 app.command()(search)
 app.command()(export)
+app.command()(watch)
+app.command()(status)
+app.command()(clip)
+app.command()(sheet)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -13,10 +14,15 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from videolens.config import Settings
+from videolens.metrics.worker_metrics import WorkerMetrics
 from videolens.pipeline.activities import CpuActivities, VisionActivities
 from videolens.pipeline.speech_activities import SpeechActivities
+from videolens.pipeline.stream_activities import StreamCpuActivities, StreamVisionActivities
+from videolens.pipeline.stream_ingest import StreamIngestActivities
+from videolens.pipeline.stream_workflow import StreamWorkflow
 from videolens.pipeline.workflows import VideoAnalysisWorkflow
 from videolens.store import SessionStore
+from videolens.streams.store import StreamStore
 
 # Fast failover: a killed worker's sticky workflow tasks move on after 1 s, and heartbeats are
 # sent at least every second so the checkpoint a retry resumes from is fresh.
@@ -40,15 +46,24 @@ async def running_workers(
     queue: Queue = Queue.ALL,
     concurrency: int | None = None,
     shutdown_grace: timedelta = EMBEDDED_SHUTDOWN_GRACE,
+    metrics: WorkerMetrics | None = None,
 ) -> AsyncIterator[list[Worker]]:
     """Run the workers for ``queue`` until the block exits; backends are closed afterwards.
 
     ``concurrency`` overrides the per-queue maximum of concurrent activities from settings.
     On exit the workers stop polling and give running activities ``shutdown_grace`` to finish.
+    ``metrics`` counts the vision batches (a private, unserved registry when None).
     """
     store = SessionStore(settings.sessions_dir)
-    cpu, vision = CpuActivities(store, settings), VisionActivities(store, settings)
+    cpu, vision = CpuActivities(store, settings), VisionActivities(store, settings, metrics)
     speech = SpeechActivities(store, settings)
+    # Live streams: this process also answers on a queue of its own, where the workflow sends
+    # the next window of a stream whose connection this process keeps open.
+    streams = StreamStore(settings.streams_dir)
+    reader_queue = f"{settings.cpu_task_queue}-reader-{uuid.uuid4().hex[:12]}"
+    ingest = StreamIngestActivities(streams, reader_queue)
+    stream_cpu = StreamCpuActivities(streams)
+    stream_vision = StreamVisionActivities(vision, streams)
     # (task queue, default slots, activities, runs workflows) for each queue this worker serves.
     served: list[tuple[str, int, list[Callable[..., Any]], bool]] = []
     if queue in (Queue.CPU, Queue.ALL):
@@ -59,11 +74,24 @@ async def running_workers(
             cpu.finalize,
             speech.check_audio,
             speech.transcribe,
+            ingest.ingest,
+            stream_cpu.commit,
+            stream_cpu.prune,
+            stream_cpu.deliver_webhook,
+            stream_cpu.finish,
         ]
         served.append((settings.cpu_task_queue, settings.cpu_concurrency, cpu_activities, True))
+        reading: list[Callable[..., Any]] = [ingest.ingest, ingest.close_reader]
+        served.append((reader_queue, settings.stream_readers_per_worker, reading, False))
     if queue in (Queue.VISION, Queue.ALL):
+        vision.metrics.expect(settings.vision_task_queue, settings.backend)
         served.append(
-            (settings.vision_task_queue, settings.vision_concurrency, [vision.describe], False)
+            (
+                settings.vision_task_queue,
+                settings.vision_concurrency,
+                [vision.describe, stream_vision.describe],
+                False,
+            )
         )
     if queue is Queue.CLOUD:
         served.append(
@@ -83,6 +111,7 @@ async def running_workers(
         async with _all_running(workers):
             yield workers
     finally:
+        ingest.close()
         vision.close()
         speech.close()
         for executor in executors:
@@ -101,7 +130,7 @@ def _worker(
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[VideoAnalysisWorkflow] if with_workflows else [],
+        workflows=[VideoAnalysisWorkflow, StreamWorkflow] if with_workflows else [],
         activities=activities,
         activity_executor=executor,
         max_concurrent_activities=slots,
