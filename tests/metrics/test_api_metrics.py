@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 from metrics_helpers import live_api, poll, scrape, series, value
 
-from videolens.api.security import KeyStore
+from videolens.api.security import KeyStore, Role
 from videolens.config import Settings
 from videolens.video.synthetic import ClipSpec
 
@@ -63,9 +63,13 @@ def test_requests_are_labelled_by_route_template_and_uploads_counted(
     assert value(samples, "videolens_task_queue_pollers") == 0
 
 
-def test_metrics_need_a_key_once_keys_exist(settings: Settings) -> None:
-    _, raw_key = KeyStore(settings.data_dir / "keys.json").create("prometheus")
+def test_metrics_need_an_admin_key_once_keys_exist(settings: Settings) -> None:
+    keys = KeyStore(settings.data_dir / "keys.json")
+    _, raw_key = keys.create("prometheus", Role.ADMIN)
+    _, user_key = keys.create("someone")
     with live_api(settings) as api:
+        forbidden = httpx.get(f"{api.url}/metrics", headers={"X-API-Key": user_key}, timeout=10)
+        assert forbidden.status_code == 403
         refused = httpx.get(f"{api.url}/metrics", timeout=10)
         assert refused.status_code == 401
         assert refused.json()["error"]["code"] == "unauthorized"
@@ -73,6 +77,7 @@ def test_metrics_need_a_key_once_keys_exist(settings: Settings) -> None:
         assert wrong.status_code == 401
         samples = scrape(f"{api.url}/metrics", headers={"Authorization": f"Bearer {raw_key}"})
     assert value(samples, DURATION, route="/metrics", status="401") == 2
+    assert value(samples, DURATION, route="/metrics", status="403") == 1
 
 
 def test_in_process_workers_share_the_api_metrics(settings: Settings) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from videolens.api.deps import Principal, ServicesDep
+from videolens.api.deps import AdminPrincipal, ServicesDep
 from videolens.metrics.api_metrics import ApiMetrics, RequestMetricsMiddleware
 
 router = APIRouter(tags=["metrics"])
@@ -13,8 +13,8 @@ router = APIRouter(tags=["metrics"])
 
 # Out of the OpenAPI schema: it is for Prometheus, not for API clients.
 @router.get("/metrics", include_in_schema=False)
-async def metrics(request: Request, found: ServicesDep, caller: Principal) -> Response:
-    """Prometheus text format. Needs an API key whenever keys exist, like every route."""
+async def metrics(request: Request, found: ServicesDep, caller: AdminPrincipal) -> Response:
+    """Prometheus text format. Needs an admin key whenever keys exist (give Prometheus its own)."""
     api_metrics: ApiMetrics = request.app.state.metrics
     body = await api_metrics.exposition(found.settings, found.store, found.client)
     return Response(body, media_type=CONTENT_TYPE_LATEST)
