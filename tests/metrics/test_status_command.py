@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 from metrics_helpers import await_until
 from temporalio.client import Client
@@ -18,6 +19,7 @@ from videolens.pipeline.embedded_server import embedded_server, server_running
 from videolens.pipeline.temporal_server import free_port
 from videolens.pipeline.worker import Queue, running_workers
 from videolens.store import SessionStore
+from videolens.streams.store import StreamStore
 
 
 def _env(settings: Settings, **extra: str) -> dict[str, str]:
@@ -80,6 +82,11 @@ def test_status_never_starts_the_embedded_server(settings: Settings) -> None:
     store = SessionStore(settings.sessions_dir)
     session_id = store.new_session_id()
     store.create("/videos/holiday.mp4", {}, session_id=session_id)
+    streams = StreamStore(settings.streams_dir)
+    live = streams.create({"url": "udp://127.0.0.1:5004", "name": "gate"}, {})["stream_id"]
+    streams.update(live, status="live", frames_total=1, last_frame_at=time.time())
+    stopped = streams.create({"url": "udp://127.0.0.1:5005", "name": "yard"}, {})["stream_id"]
+    streams.update(stopped, status="stopped")
 
     done = _status(_env(settings))
 
@@ -87,7 +94,10 @@ def test_status_never_starts_the_embedded_server(settings: Settings) -> None:
     assert "Temporal: embedded, not running" in done.stdout
     assert "Sessions: 1 running" in done.stdout
     assert f"running  {session_id}  0 frames described" in done.stdout
-    assert "warning: VideolensSessionsPaused: 1 running session wait" in done.stdout
+    assert "warning: VideolensSessionsPaused: 1 running session waits:" in done.stdout
+    assert "Live streams: 1 live, 1 stopped" in done.stdout
+    assert f"live  {live}  1 frame  last frame " in done.stdout
+    assert stopped not in done.stdout
     assert not server_running(settings.data_dir)
     assert not (settings.data_dir / "temporal-server.json").exists()
 

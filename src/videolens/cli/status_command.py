@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import asdict
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -60,7 +61,8 @@ async def gather_status(settings: Settings) -> Figures:
                 Alert(
                     "VideolensSessionsPaused",
                     "warning",
-                    f"{count_of(len(figures.running), 'running session')} wait: no Temporal "
+                    f"{count_of(len(figures.running), 'running session')} "
+                    f"{'waits' if len(figures.running) == 1 else 'wait'}: no Temporal "
                     "server runs for this data dir; they go on while `videolens up` or "
                     "`videolens analyze` runs on it",
                 )
@@ -97,6 +99,20 @@ def render_status(figures: Figures) -> str:
         lines.append(
             f"  running  {session['session_id']}  {frames} described  "
             f"since {session['created_at']}  {video}"
+        )
+    if figures.streams:
+        streams = ", ".join(f"{count} {status}" for status, count in figures.streams.items())
+        lines.append(f"Live streams: {streams}")
+    for stream in figures.active_streams:
+        frames = count_of(int(stream.get("frames_total") or 0), "frame")
+        last = stream.get("last_frame_at")
+        seen = (
+            f"last frame {datetime.fromtimestamp(float(last)).strftime('%H:%M:%S')}"
+            if last
+            else "no frame yet"
+        )
+        lines.append(
+            f"  {stream['status']}  {stream['stream_id']}  {frames}  {seen}  {stream['url']}"
         )
     for gpu in figures.gpus:
         lines.append(

@@ -23,6 +23,7 @@ from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, Telemetr
 from temporalio.service import RPCError
 
 from videolens.cli.errors import EXIT_BAD_INPUT, fail, stderr, user_errors
+from videolens.cli.progress import count_of
 from videolens.config import Settings
 from videolens.errors import TemporalUnavailableError
 from videolens.pipeline.stream_client import (
@@ -110,10 +111,16 @@ def watch(
         printer.show_new()
     if final.get("status") == "failed":
         fail(f"the stream failed: {final.get('error')}")
-    stderr.print(
-        f"stopped: {final.get('frames_total', 0)} frames, {final.get('events_total', 0)} events, "
-        f"{len(final.get('gaps') or [])} gaps; `GET /v1/streams/{stream_id}` shows them"
+    counts = ", ".join(
+        count_of(int(number), noun)
+        for number, noun in (
+            (final.get("frames_total", 0), "frame"),
+            (final.get("events_total", 0), "event"),
+            (len(final.get("gaps") or []), "gap"),
+        )
     )
+    # Kept in the data dir: `videolens up` on it serves them (GET /v1/streams/ID, the web UI).
+    stderr.print(f"stopped: {counts}; kept as stream {stream_id}", soft_wrap=True)
 
 
 async def _run(

@@ -30,6 +30,7 @@ REQUEST_DURATION = "videolens_http_request_duration_seconds"
 UPLOADS = "videolens_uploads_total"
 UPLOAD_BYTES = "videolens_upload_bytes_total"
 SESSIONS = "videolens_sessions"
+STREAMS = "videolens_streams"
 QUEUE_BACKLOG = "videolens_task_queue_backlog"
 QUEUE_BACKLOG_AGE = "videolens_task_queue_backlog_age_seconds"
 QUEUE_POLLERS = "videolens_task_queue_pollers"
@@ -70,16 +71,19 @@ class FiguresCollector(Collector):
             QUEUE_POLLERS, "Workers polling the queue recently.", labels=queue_labels
         )
         up = GaugeMetricFamily(TEMPORAL_UP, "1 when Temporal answered the last DescribeTaskQueue.")
+        streams = GaugeMetricFamily(STREAMS, "Live streams by status.", labels=["status"])
         if figures is not None:
             for status, count in figures.sessions.items():
                 sessions.add_metric([status], count)
+            for status, count in figures.streams.items():
+                streams.add_metric([status], count)
             for queue in figures.queues:
                 values = [queue.task_queue, queue.role, queue.kind]
                 backlog.add_metric(values, queue.backlog)
                 age.add_metric(values, queue.backlog_age_s)
                 pollers.add_metric(values, queue.pollers)
             up.add_metric([], 1 if figures.temporal_reachable else 0)
-        return [sessions, backlog, age, pollers, up]
+        return [sessions, streams, backlog, age, pollers, up]
 
 
 class ApiMetrics:

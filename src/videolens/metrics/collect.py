@@ -21,6 +21,7 @@ from videolens.config import Settings
 from videolens.metrics.gpu import GpuFigures, read_gpus
 from videolens.metrics.queues import QueueFigures, describe_queues
 from videolens.store import SessionStatus, SessionStore
+from videolens.streams.store import StreamStore
 
 # A backlog whose oldest task has waited this long is not being drained: the Prometheus rule
 # fires on a backlog growing for 10 minutes; a snapshot sees the age of the oldest task.
@@ -50,6 +51,8 @@ class Figures:
     collected_at: float
     temporal_error: str = ""
     alerts: list[Alert] = field(default_factory=list)
+    streams: dict[str, int] = field(default_factory=dict)  # live streams by status
+    active_streams: list[dict[str, Any]] = field(default_factory=list)  # not stopped or failed
 
 
 async def collect_metrics(
@@ -88,8 +91,26 @@ async def collect_metrics(
         collected_at=time.time(),
         temporal_error=error,
     )
+    figures.streams, figures.active_streams = await anyio.to_thread.run_sync(
+        _stream_figures, StreamStore(settings.streams_dir)
+    )
     figures.alerts = evaluate_alerts(figures, asked_temporal=client is not None or bool(error))
     return figures
+
+
+def _stream_figures(store: StreamStore) -> tuple[dict[str, int], list[dict[str, Any]]]:
+    """Live streams by status, and a short summary of each one still running."""
+    counts: dict[str, int] = {}
+    active: list[dict[str, Any]] = []
+    for document in store.list_streams():
+        status = str(document.get("status"))
+        counts[status] = counts.get(status, 0) + 1
+        if status not in ("stopped", "failed"):
+            fields = ("stream_id", "name", "url", "status", "frames_total", "last_frame_at")
+            active.append({name: document.get(name) for name in fields})
+    order = ("live", "connecting", "reconnecting", "starting", "stopped", "failed")
+    ranked = sorted(counts, key=lambda status: order.index(status) if status in order else 99)
+    return {status: counts[status] for status in ranked}, active
 
 
 def evaluate_alerts(figures: Figures, *, asked_temporal: bool = True) -> list[Alert]:
