@@ -52,3 +52,49 @@ export function videoName(doc) {
     video.name || basename(typeof doc.video === "string" ? doc.video : video.path) || doc.session_id
   );
 }
+
+// Wall-clock times of live streams, in the browser's own time zone, 24-hour like the CLI.
+const CLOCK = { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" };
+
+/** The local day (empty for today) and time of day of a Unix time; null when there is none. */
+function clockParts(at) {
+  if (at === null || at === undefined || at === "") return null;
+  const date = new Date(Number(at) * 1000);
+  if (!Number.isFinite(date.getTime())) return null;
+  const today = date.toDateString() === new Date().toDateString();
+  return {
+    day: today ? "" : date.toLocaleDateString([], { month: "short", day: "numeric" }),
+    time: date.toLocaleTimeString([], CLOCK),
+  };
+}
+
+/** ``20:01:03`` for a Unix time today; ``Mar 3 20:01:03`` on another day. */
+export function formatClock(at) {
+  const parts = clockParts(at);
+  if (!parts) return "";
+  return parts.day ? `${parts.day} ${parts.time}` : parts.time;
+}
+
+/** ``20:01:03–20:01:10`` (the day said once when both ends fall on it). */
+export function formatClockRange(start, end) {
+  const from = clockParts(start);
+  const to = clockParts(end);
+  if (!from || !to) return formatClock(start) || formatClock(end);
+  if (from.day === to.day) return `${from.day ? `${from.day} ` : ""}${from.time}–${to.time}`;
+  return `${formatClock(start)}–${formatClock(end)}`;
+}
+
+/** The full local date and time, for a ``title``. */
+export function formatDateTime(at) {
+  const date = new Date(Number(at) * 1000);
+  return Number.isFinite(date.getTime()) ? date.toLocaleString() : "";
+}
+
+/** ``7 s``, ``3 min 20 s``, ``2 h 5 min``. */
+export function formatSpan(seconds) {
+  const total = Math.max(0, Math.round(Number(seconds) || 0));
+  if (total < 60) return `${total} s`;
+  if (total < 3600) return `${Math.floor(total / 60)} min${total % 60 ? ` ${total % 60} s` : ""}`;
+  const minutes = Math.floor((total % 3600) / 60);
+  return `${Math.floor(total / 3600)} h${minutes ? ` ${minutes} min` : ""}`;
+}

@@ -1,4 +1,5 @@
-// videolens web UI: upload, live analysis progress, player + timeline of moments, chat, summary.
+// videolens web UI: upload, live analysis progress, player + timeline of moments, chat, summary;
+// live streams (latest frame, rolling timeline, events, gaps).
 // Plain ES modules, no framework, no bundler. Everything the server sends is inserted as text,
 // never as HTML.
 
@@ -9,12 +10,25 @@ import { setupPlayer } from "./player.js";
 import { openSession, resetSessionView, setupSessionActions } from "./session.js";
 import { loadSessions, markCurrentSession, setupSessionsList } from "./sessions.js";
 import { state } from "./state.js";
+import { closeStream, openStream, setupStreamView } from "./stream_view.js";
+import { loadStreams, setupStreams } from "./streams.js";
 import { detectFeatures, setupTabs } from "./tabs.js";
 import { setupFilter } from "./timeline.js";
 import { setupUpload } from "./upload.js";
 
-/** The hash says what is open: ``#/sessions/<id>``, or else the start page. */
+/** The hash says what is open: ``#/sessions/<id>``, ``#/streams/<id>``, or the start page. */
 function route() {
+  const stream = location.hash.match(/^#\/streams\/([A-Za-z0-9_-]+)$/);
+  if (stream) {
+    resetSessionView();
+    state.sessionId = null;
+    markCurrentSession();
+    ui.sessionView.hidden = true;
+    ui.welcome.hidden = true;
+    openStream(stream[1]);
+    return;
+  }
+  closeStream();
   const match = location.hash.match(/^#\/sessions\/([A-Za-z0-9_-]+)$/);
   if (match) {
     openSession(match[1]);
@@ -35,10 +49,13 @@ function start() {
   setupChat();
   setupSessionActions();
   setupSessionsList();
-  setupApiKey(() => { loadSessions(); route(); });
+  setupStreams();
+  setupStreamView();
+  setupApiKey(() => { loadSessions(); loadStreams(); route(); });
   window.addEventListener("hashchange", route);
   detectFeatures();
   loadSessions();
+  loadStreams();
   route();
 }
 
