@@ -39,6 +39,7 @@ def stream_links(stream_id: str) -> dict[str, str]:
         "frames": f"{base}/frames",
         "events": f"{base}/events",
         "recordings": f"{base}/recordings",
+        "speech": f"{base}/speech",
         "ws": f"{base}/ws",
         "stop": f"{base}/stop",
     }
@@ -52,7 +53,9 @@ def public_stream_frame(stream_id: str, frame: dict[str, Any]) -> dict[str, Any]
 
 def public_event(stream_id: str, event: dict[str, Any]) -> dict[str, Any]:
     shown = {k: v for k, v in event.items() if k != "image"}
-    shown["image_url"] = f"/v1/streams/{stream_id}/frames/{event['seq']}/image"
+    # A speech event said before any frame was described shows no frame.
+    seq = event.get("seq")
+    shown["image_url"] = None if seq is None else f"/v1/streams/{stream_id}/frames/{seq}/image"
     return shown
 
 

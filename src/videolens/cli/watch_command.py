@@ -1,5 +1,6 @@
-"""``videolens watch URL``: watch a live source, printing described frames, events and gaps
-with their wall-clock times as they come; Ctrl-C (or ``--for``) stops the stream cleanly.
+"""``videolens watch URL``: watch a live source, printing described frames, what was said
+(``said: "…"``), events and gaps with their wall-clock times as they come; Ctrl-C (or
+``--for``) stops the stream cleanly.
 
 Like ``analyze``, it runs embedded when no Temporal address is set: the dev server of the data
 dir and in-process workers. The stream's workflow does the work; this command only starts it,
@@ -172,12 +173,13 @@ async def _watch(
 
 
 class _Printer:
-    """Prints what is new in the store: frames, events, gaps, in order."""
+    """Prints what is new in the store: frames, events, speech, gaps; each kind in order."""
 
     def __init__(self, store: StreamStore, stream_id: str, as_json: bool) -> None:
         self.store, self.stream_id, self.as_json = store, stream_id, as_json
-        self.last_window = self.last_events = ""
+        self.last_window = self.last_events = self.last_speech = self.last_speech_events = ""
         self.gaps_shown: set[float] = set()
+        self.speech_status = ""
 
     def show_new(self) -> None:
         for name in self.store.window_names(self.stream_id):
@@ -191,11 +193,35 @@ class _Printer:
                 for event in self.store.window_events(self.stream_id, name):
                     text = f"EVENT {event['rule']}: {event['match']} (frame {event['seq']})"
                     self._line("event", event, text)
-        for gap in self.store.get(self.stream_id).get("gaps") or []:
+        self._show_speech()
+        document = self.store.get(self.stream_id)
+        self._show_speech_status(document.get("speech") or {})
+        for gap in document.get("gaps") or []:
             if gap["start_at"] not in self.gaps_shown:
                 self.gaps_shown.add(gap["start_at"])
                 gap_at = {**gap, "at": gap["end_at"]}
                 self._line("gap", gap_at, f"GAP of {gap['seconds']:.1f} s: {gap['reason']}")
+
+    def _show_speech(self) -> None:
+        # Speech is transcribed behind the frames, so it is followed on its own.
+        for name in self.store.names(self.stream_id, "speech"):
+            if name > self.last_speech:
+                self.last_speech = name
+                for segment in self.store.speech_segments(self.stream_id, name):
+                    said = {**segment, "at": segment["start_at"]}
+                    self._line("speech", said, f'said: "{segment["text"]}"')
+        for name in self.store.names(self.stream_id, "speech_events"):
+            if name > self.last_speech_events:
+                self.last_speech_events = name
+                for event in self.store.speech_events(self.stream_id, name):
+                    self._line("event", event, f"EVENT {event['rule']}: {event['match']}")
+
+    def _show_speech_status(self, speech: dict[str, Any]) -> None:
+        """Say once why nothing said will print (no audio, speech off or unavailable)."""
+        status = str(speech.get("status") or "")
+        if status != self.speech_status and status in ("none", "off", "unavailable"):
+            stderr.print(Text(f"speech: {status} ({speech.get('reason')})"), soft_wrap=True)
+        self.speech_status = status
 
     def _line(self, kind: str, item: dict[str, Any], text: str) -> None:
         if self.as_json:

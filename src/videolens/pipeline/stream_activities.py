@@ -8,6 +8,7 @@ objects (``VisionActivities.backend``), so GPU workers serve files and streams a
 
 from __future__ import annotations
 
+import shutil
 import time
 from dataclasses import asdict
 from typing import Any
@@ -29,10 +30,12 @@ from videolens.pipeline.stream_shared import (
     FinishStreamInput,
     PruneInput,
     PruneResult,
+    StreamSpeech,
     WebhookInput,
 )
 from videolens.streams import rules as stream_rules
 from videolens.streams.retention import prune
+from videolens.streams.speech import prune_speech
 from videolens.streams.store import MAX_GAPS_KEPT, StreamStore, iso, now_iso
 from videolens.streams.types import StreamFrameRef
 from videolens.streams.webhook import WebhookError, WebhookRejectedError, deliver
@@ -64,14 +67,24 @@ class StreamVisionActivities:
         done: list[dict[str, Any]] = list(previous_detail(list[dict[str, Any]]) or [])
         done_seqs = {int(record["seq"]) for record in done}
         todo = [ref for ref in request.frames if ref.seq not in done_seqs]
-        with heartbeating() as beater, _backend_errors_as_application_errors():
+        # Counted like a file's batch (same task queue label), so a worker's metrics show
+        # the frames it describes for streams too.
+        metrics = self._vision.metrics
+        with (
+            heartbeating() as beater,
+            _backend_errors_as_application_errors(),
+            metrics.batch(activity.info().task_queue, request.backend) as observed,
+        ):
             backend = self._vision.backend(request.backend)
             chunk = backend.preferred_batch_size or len(todo) or 1
             for start in range(0, len(todo), chunk):
                 refs = todo[start : start + chunk]
-                descriptions = backend.describe(
-                    [_frame_input(ref) for ref in refs], request.prompt or None
-                )
+                with observed.backend_call(len(refs)):
+                    descriptions = backend.describe(
+                        [_frame_input(ref) for ref in refs], request.prompt or None
+                    )
+                # A model backend loads on its first describe, which may be a stream's.
+                self._vision._record_model_load(request.backend, backend)
                 if len(descriptions) != len(refs):
                     raise BackendError(
                         f"backend {request.backend!r} returned {len(descriptions)} descriptions "
@@ -124,6 +137,8 @@ class StreamCpuActivities:
         if frames:
             fields["latest"] = {key: frames[-1].get(key) for key in LATEST_FIELDS}
             fields["last_frame_at"] = frames[-1]["at"]
+        if request.speech is not None:
+            fields.update(_speech_fields(self._store, stream_id, request.speech))
         self._store.update(stream_id, **fields)
         return CommitWindowResult(
             event_ids=[e["event_id"] for e in events], rule_last_match=last_match
@@ -133,8 +148,10 @@ class StreamCpuActivities:
     def prune(self, request: PruneInput) -> PruneResult:
         """Remove what is older than the retention window."""
         require_stream(self._store, request.stream_id)
-        pruned = prune(self._store, request.stream_id, time.time() - request.retention_s)
-        return PruneResult(**asdict(pruned))
+        before_at = time.time() - request.retention_s
+        pruned = prune(self._store, request.stream_id, before_at)
+        speech = prune_speech(self._store, request.stream_id, before_at, request.audio_before_at)
+        return PruneResult(**asdict(pruned), speech=speech)
 
     @activity.defn(name="deliver_stream_webhook")
     def deliver_webhook(self, request: WebhookInput) -> None:
@@ -142,18 +159,15 @@ class StreamCpuActivities:
         stream_id = request.stream_id
         require_stream(self._store, stream_id)
         private = self._store.private(stream_id)
-        event = next(
-            (
-                e
-                for e in self._store.window_events(stream_id, request.window)
-                if e["event_id"] == request.event_id
-            ),
-            None,
-        )
+        event = self._store.find_event(stream_id, request.window, request.event_id)
         if event is None or not private.get("webhook_url"):
             return  # pruned meanwhile, or no webhook: nothing to deliver
         event = {k: v for k, v in event.items() if k not in ("image", "webhook")}
-        event["image_url"] = f"/v1/streams/{stream_id}/frames/{event['seq']}/image"
+        # A speech event said before any frame was described has no image.
+        has_image = event.get("seq") is not None
+        event["image_url"] = (
+            f"/v1/streams/{stream_id}/frames/{event['seq']}/image" if has_image else None
+        )
         attempt = activity.info().attempt
         state: dict[str, Any] = {"attempts": attempt, "updated_at": now_iso()}
         try:
@@ -186,7 +200,19 @@ class StreamCpuActivities:
         fields: dict[str, Any] = {"status": request.status, "stopped_at": now_iso()}
         if request.error:
             fields["error"] = request.error
+        if request.speech is not None:
+            fields.update(_speech_fields(self._store, request.stream_id, request.speech))
+        if request.events_total is not None:
+            fields["events_total"] = request.events_total
         self._store.update(request.stream_id, **fields)
+        # Audio not transcribed by now never will be.
+        shutil.rmtree(self._store.audio_dir(request.stream_id), ignore_errors=True)
+
+
+def _speech_fields(store: StreamStore, stream_id: str, speech: StreamSpeech) -> dict[str, Any]:
+    """The document's ``speech`` (status, model, counts) and ``latest_speech`` (a segment)."""
+    recent = store.recent_speech(stream_id, 1)
+    return {"speech": asdict(speech), "latest_speech": recent[0] if recent else None}
 
 
 def _merged_gaps(document: dict[str, Any], request: CommitWindowInput) -> list[dict[str, Any]]:

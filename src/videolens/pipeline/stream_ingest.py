@@ -4,6 +4,11 @@ A worker keeps one ``StreamReader`` per stream between windows, and answers on a
 its own (``reader_queue``) so the workflow can send it the next window. Readers nobody has used
 for ``IDLE_CLOSE_S`` are closed by a sweeper thread: the workflow moved on (to another worker, or
 it stopped), and an open UDP socket would keep the port from whoever reads the stream now.
+
+Unless this worker's settings turn speech off, the reader also decodes the source's audio and
+each window returns WAV files of it (references; the transcription runs as its own activity, so
+the frames go on to be described without waiting for it). Audio is not checkpointed: a window
+whose attempt died loses its audio, as the time since its last checkpoint is a gap.
 """
 
 from __future__ import annotations
@@ -33,14 +38,16 @@ from videolens.streams.types import StreamFrameRef
 
 IDLE_CLOSE_S = 30.0
 SWEEP_EVERY_S = 5.0
+SPEECH_OFF = "speech recognition is off in the reading worker's settings (VIDEOLENS_SPEECH=off)"
 
 
 class StreamIngestActivities:
     """Ingest windows of live streams; holds the open readers of this worker process."""
 
-    def __init__(self, store: StreamStore, reader_queue: str) -> None:
+    def __init__(self, store: StreamStore, reader_queue: str, speech: bool = True) -> None:
         self._store = store
         self.reader_queue = reader_queue
+        self._speech = speech
         self._readers: dict[str, StreamReader] = {}
         self._lock = threading.Lock()
         self._stopped = threading.Event()
@@ -66,6 +73,8 @@ class StreamIngestActivities:
         if not reader.lock.acquire(blocking=False):
             raise ApplicationError(f"stream {stream_id} is being read by another window here")
         outcome = WindowOutcome(frames=list(done), gaps=list(checkpoint.gaps))
+        speech = self._speech and request.speech
+        reader.audio_dir = self._store.audio_dir(stream_id) if speech else None
         try:
             if fresh or activity.info().attempt > 1 or request.resume:
                 # A dead attempt may have written frames after its last checkpoint: they were
@@ -93,6 +102,9 @@ class StreamIngestActivities:
             live=outcome.live,
             source_error=outcome.source_error,
             reader_queue=self.reader_queue,
+            audio=outcome.audio,
+            audio_status=outcome.audio_status if self._speech else "off",
+            audio_reason=outcome.audio_reason if self._speech else SPEECH_OFF,
         )
 
     @activity.defn(name="close_stream_reader")

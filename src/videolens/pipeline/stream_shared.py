@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from videolens.streams.speech import StreamAudioRef
 from videolens.streams.types import StreamFrameRef, StreamGap
 from videolens.video.types import SamplingOptions
 
@@ -50,6 +51,25 @@ class StreamConfig:
 
 
 @dataclass
+class StreamSpeech:
+    """Speech recognition of a stream so far: the stream document's ``speech``.
+
+    ``status``: ``pending`` (no source seen yet), ``ok`` (the source has audio; it is being
+    transcribed), ``none`` (the source sends no audio), ``off`` (speech is off in the reading
+    worker's settings) or ``unavailable`` (the audio cannot be decoded, or the transcriber
+    cannot run; ``reason`` says why). ``error``: the last failed transcription, when the next
+    ones go on; ``skipped_s``: audio dropped because transcription fell behind.
+    """
+
+    status: str = "pending"
+    reason: str = ""
+    model: str = ""
+    segments: int = 0
+    error: str = ""
+    skipped_s: float = 0.0
+
+
+@dataclass
 class StreamState:
     """Everything a run hands to the next one (continue-as-new), and the totals so far."""
 
@@ -64,6 +84,16 @@ class StreamState:
     events: int = 0
     gaps: int = 0
     runs: int = 0
+    speech: StreamSpeech = field(default_factory=StreamSpeech)
+    # Audio written by ingest, not yet transcribed; and the held tail of the last batch
+    # (``speech_carry`` files, from ``speech_carry_from`` on), transcribed again with the next.
+    speech_pending: list[StreamAudioRef] = field(default_factory=list)
+    speech_carry: list[StreamAudioRef] = field(default_factory=list)
+    speech_carry_from: float | None = None
+    speech_batches: int = 0
+    # The rearm memory of word rules on speech, apart from the frames' (``rule_last_match``).
+    speech_last_match: dict[str, float] = field(default_factory=dict)
+    audio_end_at: float | None = None
 
 
 @dataclass
@@ -81,6 +111,8 @@ class StreamProgress:
     stopping: bool = False
     runs: int = 0
     windows_behind: int = 0
+    speech: str = ""
+    speech_segments: int = 0
 
 
 @dataclass
@@ -106,6 +138,8 @@ class IngestInput:
     reconnect_max_s: float = 10.0
     # The last heartbeat of an attempt that died on another worker (an ``IngestCheckpoint``).
     resume: dict[str, Any] | None = None
+    # Decode the audio too (unless the worker's settings turn speech off).
+    speech: bool = True
 
 
 @dataclass
@@ -125,6 +159,11 @@ class IngestResult:
     source_error: str = ""
     # Where to send the next window: this worker keeps the connection open for it.
     reader_queue: str = ""
+    # The window's audio as WAV files, and whether the source has audio ("ok", "none",
+    # "unavailable"; "off" when the worker does not decode it; "" before any connection).
+    audio: list[StreamAudioRef] = field(default_factory=list)
+    audio_status: str = ""
+    audio_reason: str = ""
 
 
 @dataclass
@@ -158,6 +197,7 @@ class CommitWindowInput:
     events_before: int
     retention_s: float
     described: bool = False
+    speech: StreamSpeech | None = None
 
 
 @dataclass
@@ -170,6 +210,8 @@ class CommitWindowResult:
 class PruneInput:
     stream_id: str
     retention_s: float
+    # WAV files starting before this are transcribed (or given up): they go. None: keep all.
+    audio_before_at: float | None = None
 
 
 @dataclass
@@ -178,6 +220,7 @@ class PruneResult:
     frames: int = 0
     events: int = 0
     recordings: int = 0
+    speech: int = 0
 
 
 @dataclass
@@ -193,6 +236,37 @@ class FinishStreamInput:
     stream_id: str
     status: str
     error: str = ""
+    # The final speech state and event count (speech may end after the last commit).
+    speech: StreamSpeech | None = None
+    events_total: int | None = None
+
+
+@dataclass
+class TranscribeStreamInput:
+    """Transcribe ``audio`` from ``from_at`` on (batch number ``batch``); judge word rules on
+    what is said. Not ``final``: a tail that may still be speech is held back (carried)."""
+
+    stream_id: str
+    batch: int
+    audio: list[StreamAudioRef]
+    from_at: float | None = None
+    final: bool = False
+    rules: list[str] = field(default_factory=list)
+    rule_last_match: dict[str, float] = field(default_factory=dict)
+    rearm_s: float = 10.0
+
+
+@dataclass
+class TranscribeStreamResult:
+    """``name``: the speech file written ("" when nothing was committed)."""
+
+    name: str = ""
+    segments: int = 0
+    event_ids: list[str] = field(default_factory=list)
+    carry: list[StreamAudioRef] = field(default_factory=list)
+    carry_from: float | None = None
+    rule_last_match: dict[str, float] = field(default_factory=dict)
+    model: str = ""
 
 
 @dataclass

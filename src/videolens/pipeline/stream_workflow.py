@@ -11,9 +11,12 @@ worker's own task queue. When it is gone (killed: its heartbeats stop; or its qu
 poller), the window goes back to the shared CPU queue with the dead attempt's last checkpoint, so
 frames already on disk are neither lost nor repeated, and the time nobody watched is a gap.
 
+Speech is transcribed beside the frames' chain, never in it (``SpeechQueue``), so it does not
+delay frames being described; a failure of speech never fails the stream.
+
 After ``windows_per_run`` windows the run continues as new with its state in one dataclass, so
 the history stays bounded for days of watching. A ``stop`` signal ends it after the current
-window; cancelling ends it at once.
+window (and the speech of all that was read); cancelling ends it at once.
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ with workflow.unsafe.imports_passed_through():
         StreamSummary,
         WebhookInput,
     )
+    from videolens.pipeline.stream_speech_queue import SpeechQueue
     from videolens.streams.types import window_name
 
 MAX_BEHIND = 3
@@ -76,6 +80,7 @@ class StreamWorkflow:
     @workflow.run
     async def run(self, state: StreamState) -> StreamSummary:
         self._state = state
+        self._speech = SpeechQueue(state, self._schedule_delivery)
         state.runs += 1
         try:
             while not self._stop and not self._run_is_long():
@@ -133,6 +138,8 @@ class StreamWorkflow:
             stopping=self._stop,
             runs=state.runs,
             windows_behind=self._behind,
+            speech=state.speech.status,
+            speech_segments=state.speech.segments,
         )
 
     def _run_is_long(self) -> bool:
@@ -158,6 +165,7 @@ class StreamWorkflow:
                 read_timeout_s=config.read_timeout_s,
                 reconnect_max_s=config.reconnect_max_s,
                 resume=resume,
+                speech=state.speech.status != "unavailable",
             )
             limit = config.window_s + config.connect_timeout_s + config.read_timeout_s + 60
             try:
@@ -186,6 +194,7 @@ class StreamWorkflow:
         if result.frames:
             state.next_seq = result.frames[-1].seq + 1
             state.last_at = result.frames[-1].at
+        self._speech.note(result)
         return result
 
     async def _process(self, result: IngestResult, previous: asyncio.Future[None] | None) -> None:
@@ -221,6 +230,7 @@ class StreamWorkflow:
                 events_before=state.events,
                 retention_s=config.retention_s,
                 described=bool(result.frames),
+                speech=state.speech,
             ),
             result_type=CommitWindowResult,
             task_queue=config.cpu_task_queue,
@@ -232,20 +242,23 @@ class StreamWorkflow:
         state.events += len(commit.event_ids)
         state.gaps += len(result.gaps)
         state.windows += 1
-        if config.webhook:
-            for event_id in commit.event_ids:
-                task = asyncio.ensure_future(self._deliver(window, event_id))
-                self._deliveries.add(task)
-                task.add_done_callback(self._deliveries.discard)
+        for event_id in commit.event_ids:
+            self._schedule_delivery(window, event_id)
         await workflow.execute_activity(
             "prune_stream",
-            PruneInput(config.stream_id, config.retention_s),
+            PruneInput(config.stream_id, config.retention_s, self._speech.needed_from()),
             result_type=PruneResult,
             task_queue=config.cpu_task_queue,
             start_to_close_timeout=SHORT,
             retry_policy=RETRY_POLICY,
         )
         self._behind -= 1
+
+    def _schedule_delivery(self, window: str, event_id: str) -> None:
+        if self._state.config.webhook:
+            task = asyncio.ensure_future(self._deliver(window, event_id))
+            self._deliveries.add(task)
+            task.add_done_callback(self._deliveries.discard)
 
     async def _deliver(self, window: str, event_id: str) -> None:
         config = self._state.config
@@ -275,12 +288,14 @@ class StreamWorkflow:
     async def _drain(self) -> None:
         if self._chain is not None:
             await self._chain
+        await self._speech.drain(final=self._stop)  # stopping: the last batch holds nothing
         if self._deliveries:
             await asyncio.gather(*self._deliveries)
 
     async def _abandon(self) -> None:
         """Cancel what is in flight (on failure or cancellation) and wait until it has ended."""
-        tasks = [t for t in (self._chain, *self._deliveries) if t is not None and not t.done()]
+        running = (self._chain, self._speech.task, *self._deliveries)
+        tasks = [t for t in running if t is not None and not t.done()]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -303,9 +318,10 @@ class StreamWorkflow:
             workflow.logger.info("the reading worker is gone; its reader closes when idle")
 
     async def _finish(self, status: str, error: str = "") -> None:
+        state = self._state
         await workflow.execute_activity(
             "finish_stream",
-            FinishStreamInput(self._state.config.stream_id, status, error),
+            FinishStreamInput(state.config.stream_id, status, error, state.speech, state.events),
             task_queue=self._state.config.cpu_task_queue,
             start_to_close_timeout=SHORT,
             retry_policy=RETRY_POLICY,

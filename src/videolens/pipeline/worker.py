@@ -19,6 +19,7 @@ from videolens.pipeline.activities import CpuActivities, VisionActivities
 from videolens.pipeline.speech_activities import SpeechActivities
 from videolens.pipeline.stream_activities import StreamCpuActivities, StreamVisionActivities
 from videolens.pipeline.stream_ingest import StreamIngestActivities
+from videolens.pipeline.stream_speech import StreamSpeechActivities
 from videolens.pipeline.stream_workflow import StreamWorkflow
 from videolens.pipeline.workflows import VideoAnalysisWorkflow
 from videolens.store import SessionStore
@@ -61,7 +62,8 @@ async def running_workers(
     # the next window of a stream whose connection this process keeps open.
     streams = StreamStore(settings.streams_dir)
     reader_queue = f"{settings.cpu_task_queue}-reader-{uuid.uuid4().hex[:12]}"
-    ingest = StreamIngestActivities(streams, reader_queue)
+    ingest = StreamIngestActivities(streams, reader_queue, speech=settings.speech != "off")
+    stream_speech = StreamSpeechActivities(streams, speech.transcriber)
     stream_cpu = StreamCpuActivities(streams)
     stream_vision = StreamVisionActivities(vision, streams)
     # (task queue, default slots, activities, runs workflows) for each queue this worker serves.
@@ -79,6 +81,7 @@ async def running_workers(
             stream_cpu.prune,
             stream_cpu.deliver_webhook,
             stream_cpu.finish,
+            stream_speech.transcribe,
         ]
         served.append((settings.cpu_task_queue, settings.cpu_concurrency, cpu_activities, True))
         reading: list[Callable[..., Any]] = [ingest.ingest, ingest.close_reader]

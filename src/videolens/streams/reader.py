@@ -4,6 +4,9 @@ A worker keeps one ``StreamReader`` per stream between ingest windows, so the co
 the packets the OS buffers between two windows) survives; the workflow sends the next window to
 the same worker. A reader that is new while the stream already has frames (the worker that read
 it died, or the stream moved) reports the stretch since the last stored frame as a gap.
+
+With an ``audio_dir``, the source's audio is decoded too, as it arrives beside the frames
+(``videolens.streams.speech``), and each window hands back WAV files of what was heard during it.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
 from videolens.streams.errors import (
@@ -22,6 +26,7 @@ from videolens.streams.errors import (
 )
 from videolens.streams.recorder import SegmentRecorder
 from videolens.streams.source import Backoff, LiveConnection, LiveFrame, SourceLimits, SourceUrl
+from videolens.streams.speech import AudioCapture, StreamAudioRef
 from videolens.streams.types import StreamFrameRef, StreamGap
 from videolens.streams.window import LiveSampler
 from videolens.video.selection import Choice
@@ -35,12 +40,17 @@ OnFrame = Callable[[StreamFrameRef], None]
 
 @dataclass
 class WindowOutcome:
-    """What one window read: frames kept, gaps seen, and the source's state at its end."""
+    """What one window read: frames kept, gaps seen, and the source's state at its end; with
+    audio, the WAV files heard and whether the source has audio (``ok``, ``none``,
+    ``unavailable``; ``""`` before any connection)."""
 
     frames: list[StreamFrameRef] = field(default_factory=list)
     gaps: list[StreamGap] = field(default_factory=list)
     live: bool = True
     source_error: str = ""
+    audio: list[StreamAudioRef] = field(default_factory=list)
+    audio_status: str = ""
+    audio_reason: str = ""
 
 
 class StreamReader:
@@ -54,10 +64,14 @@ class StreamReader:
         frames_dir: Path,
         recordings_dir: Path | None = None,
         record_segment_s: float = 60.0,
+        audio_dir: Path | None = None,
     ) -> None:
         self.source, self.limits, self.options = source, limits, options
         self.frames_dir, self.recordings_dir = frames_dir, recordings_dir
         self.record_segment_s = record_segment_s
+        # Where each window's audio is written; None: the audio is not decoded.
+        self.audio_dir = audio_dir
+        self._audio = AudioCapture()
         self.lock = threading.Lock()
         self.last_used = time.monotonic()
         self._connection: LiveConnection | None = None
@@ -118,8 +132,11 @@ class StreamReader:
             if live is None:
                 continue
             self._note_gap(live, outcome)
+            assert self._connection is not None
+            if self.audio_dir is not None:
+                time_base = self._connection.video.time_base or Fraction(1, 90000)
+                self._audio.clock(float(live.frame.pts * time_base), live.at)
             if live.epoch != self._epoch or self._sampler is None:
-                assert self._connection is not None
                 fps = float(self._connection.video.average_rate or 25)
                 self._sampler = LiveSampler(self.options, fps, self._connection.video)
                 self._epoch = live.epoch
@@ -128,6 +145,11 @@ class StreamReader:
                 on_frame(ref)
         outcome.live = self._connection is not None
         outcome.source_error = "" if outcome.live else self.source_error
+        if self.audio_dir is not None:
+            outcome.audio += self._audio.take(self.audio_dir)
+            outcome.audio_status, outcome.audio_reason = self._audio.status, self._audio.reason
+        else:
+            self._audio.discard()
         self.last_used = time.monotonic()
         return outcome
 
@@ -136,6 +158,7 @@ class StreamReader:
         or Temporal went away before it was reported), so that stretch is a gap."""
         self._last_at = last_at
         self._pause_reason = "what was read then was lost with the attempt reading it"
+        self._audio.discard()
 
     def _next_frame(self, deadline: float) -> LiveFrame | None:
         """The next decoded frame, or None after a drop or a wait for the next reconnect."""
@@ -162,10 +185,11 @@ class StreamReader:
         if now < self._retry_at:
             time.sleep(max(0.0, min(self._retry_at, deadline) - now))
             return False
+        # ``record`` makes the connection demux every stream, not only the video: the recorder
+        # and the audio capture both need them.
+        every_stream = self.recordings_dir is not None or self.audio_dir is not None
         try:
-            connection = LiveConnection(
-                self.source, self.limits, record=self.recordings_dir is not None
-            )
+            connection = LiveConnection(self.source, self.limits, record=every_stream)
         except (CredentialsRefusedError, UnknownSchemeError):
             raise
         except SourceError as err:
@@ -185,12 +209,21 @@ class StreamReader:
         self._epoch, self._sampler = -1, None
         self._ever_connected, self.source_error = True, ""
         self._backoff.reset()
+        self._audio.connect(connection.container)
         if self.recordings_dir is not None:
             self._recorder = SegmentRecorder(
                 self.recordings_dir, connection.container, self.record_segment_s
             )
-            connection.packet_listener = self._recorder.on_packet
+        if every_stream:
+            connection.packet_listener = self._on_packet
         return True
+
+    def _on_packet(self, packet: object) -> None:
+        # Audio first: muxing a packet into the recording rescales its timestamps in place.
+        if self.audio_dir is not None:
+            self._audio.on_packet(packet)
+        if self._recorder is not None:
+            self._recorder.on_packet(packet)
 
     def _drop(self, reason: str) -> None:
         self.close()

@@ -9,7 +9,9 @@ Forms (case-insensitive):
 
 Label and word rules fire when the thing appears: again only after it has been absent for
 ``rearm_s`` seconds, so a person standing in view raises one event, not one per frame. Every
-shot change is an event.
+shot change is an event. A live stream's speech is transcribed apart from its frames, so word
+rules are judged on its segments by ``evaluate_speech`` (events of kind ``word`` with
+``source: "speech"``), with a rearm memory of their own.
 """
 
 from __future__ import annotations
@@ -79,10 +81,15 @@ def match(rule: Rule, frame: dict[str, Any]) -> str | None:
     return _match_label(rule.value, frame)
 
 
-def _match_words(value: str, frame: dict[str, Any]) -> str | None:
-    pattern = re.compile(
+def _word_pattern(value: str) -> re.Pattern[str]:
+    """The words of ``value`` as whole words, any punctuation or spacing between them."""
+    return re.compile(
         r"(?<![a-z0-9])" + r"\W+".join(map(re.escape, value.split())) + r"(?![a-z0-9])"
     )
+
+
+def _match_words(value: str, frame: dict[str, Any]) -> str | None:
+    pattern = _word_pattern(value)
     for where, lines in (
         ("on screen", frame.get("text") or []),
         ("said", frame.get("speech") or []),
@@ -138,4 +145,47 @@ def evaluate(
                     "description": frame.get("description", ""),
                 }
             )
+    return events
+
+
+MAX_SPEECH_EVENTS = 1000  # per transcription batch: event ids number them in three digits
+
+
+def evaluate_speech(
+    rules: list[Rule],
+    segments: list[dict[str, Any]],
+    last_match_at: dict[str, float],
+    batch: int,
+    rearm_s: float = REARM_S,
+) -> list[dict[str, Any]]:
+    """Events that speech ``segments`` (records with ``start_at``, ``text``; oldest first) of
+    transcription batch ``batch`` raise for the word rules. ``last_match_at`` is read and
+    updated as in ``evaluate``; keep it apart from the frames', so a word said and a word shown
+    rearm independently. Event ids are ``s<batch>-<n>``."""
+    events: list[dict[str, Any]] = []
+    words = [(rule, _word_pattern(rule.value)) for rule in rules if rule.kind == "word"]
+    for segment in segments:
+        at, text = float(segment["start_at"]), str(segment["text"]).strip()
+        for rule, pattern in words:
+            if not pattern.search(text.lower()):
+                continue
+            previous = last_match_at.get(rule.spec)
+            last_match_at[rule.spec] = at
+            if previous is not None and at - previous <= rearm_s:
+                continue
+            if len(events) < MAX_SPEECH_EVENTS:
+                events.append(
+                    {
+                        "event_id": f"s{batch:09d}-{len(events)}",
+                        "rule": rule.spec,
+                        "kind": "word",
+                        "source": "speech",
+                        "match": f"{text!r} said",
+                        "at": at,
+                        "at_iso": segment.get("start_iso"),
+                        "end_at": segment.get("end_at"),
+                        "text": text,
+                        "description": text,
+                    }
+                )
     return events

@@ -10,7 +10,11 @@ Layout of ``<root>/<stream_id>/``:
   atomically once (a retry rewrites the same file: no duplicates); names sort by time and seq,
   so range queries and retention read names, not files;
 - ``events/<same name>.json`` — the events those frames raised; ``deliveries/<event id>.json`` —
-  webhook delivery state; ``recordings/<ms>.ts`` — recorded segments, when recording is on.
+  webhook delivery state; ``recordings/<ms>.ts`` — recorded segments, when recording is on;
+- ``audio/<ms>.wav`` — a window's audio, until it is transcribed; ``speech/<first ms>-<batch>.json``
+  — the speech one transcription committed (``start_at``, ``end_at``, ``text``), and
+  ``speech_events/<same name>.json`` the events it raised (ids ``s<batch>-<n>``). Speech files
+  are named after their first segment, so they too sort by time.
 """
 
 from __future__ import annotations
@@ -30,7 +34,8 @@ from videolens.streams.recorder import segment_start
 
 _STREAM_ID = re.compile(r"^[a-z0-9]{12}$")
 _WINDOW = re.compile(r"^(\d{13})-(\d{10})\.json$")
-_EVENT_ID = re.compile(r"^\d{10}-\d{1,3}$")
+_EVENT_ID = re.compile(r"^(\d{10}|s\d{9})-\d{1,3}$")
+SPEECH_EVENT_PREFIX = "s"
 MAX_GAPS_KEPT = 100
 
 
@@ -63,6 +68,9 @@ class StreamStore:
 
     def recordings_dir(self, stream_id: str) -> Path:
         return self.stream_dir(stream_id) / "recordings"
+
+    def audio_dir(self, stream_id: str) -> Path:
+        return self.stream_dir(stream_id) / "audio"
 
     def _document(self, stream_id: str) -> Path:
         return self.stream_dir(stream_id) / "stream.json"
@@ -155,14 +163,7 @@ class StreamStore:
         limit: int | None = None,
     ) -> list[dict[str, Any]]:
         """Described frames with ``since_at <= at < until_at``, oldest first, at most ``limit``."""
-        out: list[dict[str, Any]] = []
-        for name in self._names_in_range(stream_id, "windows", since_at, until_at):
-            for record in self._read_named(stream_id, "windows", name):
-                if _within(float(record["at"]), since_at, until_at):
-                    out.append(record)
-                    if limit is not None and len(out) >= limit:
-                        return out
-        return out
+        return self._ranged(stream_id, "windows", "at", since_at, until_at, limit)
 
     def recent_frames(self, stream_id: str, count: int) -> list[dict[str, Any]]:
         """The ``count`` newest described frames, oldest first (the rolling timeline)."""
@@ -206,15 +207,15 @@ class StreamStore:
         until_at: float | None = None,
         limit: int | None = None,
     ) -> list[dict[str, Any]]:
-        """Events with ``since_at <= at < until_at``, oldest first, with their delivery state."""
-        out: list[dict[str, Any]] = []
-        for name in self._names_in_range(stream_id, "events", since_at, until_at):
-            for event in self._read_named(stream_id, "events", name):
-                if _within(float(event["at"]), since_at, until_at):
-                    out.append(self._with_delivery(stream_id, event))
-                    if limit is not None and len(out) >= limit:
-                        return out
-        return out
+        """Events with ``since_at <= at < until_at``, oldest first, with their delivery state:
+        those frames raised and those speech raised, merged."""
+        found = [
+            self._with_delivery(stream_id, event)
+            for kind in ("events", "speech_events")
+            for event in self._ranged(stream_id, kind, "at", since_at, until_at, limit)
+        ]
+        found.sort(key=lambda e: float(e["at"]))
+        return found[:limit] if limit is not None else found
 
     def event_names(self, stream_id: str) -> list[str]:
         return self._names(stream_id, "events")
@@ -230,11 +231,60 @@ class StreamStore:
             raise ValueError(f"invalid event id {event_id!r}")
         write_json_atomic(self.stream_dir(stream_id) / "deliveries" / f"{event_id}.json", state)
 
+    def find_event(self, stream_id: str, name: str, event_id: str) -> dict[str, Any] | None:
+        """One event of the window (or speech batch) ``name``, or None (pruned meanwhile)."""
+        kind = "speech_events" if event_id.startswith(SPEECH_EVENT_PREFIX) else "events"
+        events = self._read_named(stream_id, kind, name)
+        return next((e for e in events if e["event_id"] == event_id), None)
+
     def _with_delivery(self, stream_id: str, event: dict[str, Any]) -> dict[str, Any]:
         path = self.stream_dir(stream_id) / "deliveries" / f"{event['event_id']}.json"
         if path.is_file():
             return {**event, "webhook": read_json(path)}
         return event
+
+    # -- speech ---------------------------------------------------------------------------------
+
+    def write_speech(
+        self,
+        stream_id: str,
+        name: str,
+        segments: list[dict[str, Any]],
+        events: list[dict[str, Any]],
+    ) -> None:
+        """Store one transcription's segments and its events; the same name again replaces
+        them. The events are written first: whoever sees the speech also finds its events."""
+        if events:
+            self._write_named(stream_id, "speech_events", name, events)
+        self._write_named(stream_id, "speech", name, segments)
+
+    def speech(
+        self,
+        stream_id: str,
+        since_at: float | None = None,
+        until_at: float | None = None,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Speech segments starting at ``since_at <= start_at < until_at``, oldest first."""
+        return self._ranged(stream_id, "speech", "start_at", since_at, until_at, limit)
+
+    def recent_speech(self, stream_id: str, count: int) -> list[dict[str, Any]]:
+        """The ``count`` newest speech segments, oldest first."""
+        out: list[dict[str, Any]] = []
+        for name in reversed(self._names(stream_id, "speech")):
+            if len(out) >= count:
+                break
+            out[:0] = self._read_named(stream_id, "speech", name)
+        return out[-count:] if count > 0 else []
+
+    def speech_segments(self, stream_id: str, name: str) -> list[dict[str, Any]]:
+        return self._read_named(stream_id, "speech", name)
+
+    def speech_events(self, stream_id: str, name: str) -> list[dict[str, Any]]:
+        return [
+            self._with_delivery(stream_id, e)
+            for e in self._read_named(stream_id, "speech_events", name)
+        ]
 
     # -- recordings -----------------------------------------------------------------------------
 
@@ -268,8 +318,26 @@ class StreamStore:
         return items
 
     def names(self, stream_id: str, kind: str) -> list[str]:
-        """Sorted names of the ``kind`` files ("windows" or "events") of a stream."""
+        """Sorted names of the ``kind`` files ("windows", "events", "speech", "speech_events")."""
         return self._names(stream_id, kind)
+
+    def _ranged(
+        self,
+        stream_id: str,
+        kind: str,
+        key: str,
+        since_at: float | None,
+        until_at: float | None,
+        limit: int | None,
+    ) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for name in self._names_in_range(stream_id, kind, since_at, until_at):
+            for item in self._read_named(stream_id, kind, name):
+                if _within(float(item[key]), since_at, until_at):
+                    out.append(item)
+                    if limit is not None and len(out) >= limit:
+                        return out
+        return out
 
     def _names(self, stream_id: str, kind: str) -> list[str]:
         folder = self.stream_dir(stream_id) / kind

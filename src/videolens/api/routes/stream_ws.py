@@ -1,8 +1,10 @@
 """``WS /v1/streams/{id}/ws``: the stream's state, then new frames, events and status as they
 come, then one ``final`` event when it stops; the server closes the socket after it.
 
-Messages: ``{"type": "state", "stream", "frames", "events"}`` (the stream with its latest frames
-and events), ``{"type": "frames", "frames"}``, ``{"type": "events", "events"}``,
+Messages: ``{"type": "state", "stream", "frames", "events", "speech"}`` (the stream with its
+latest frames, events and speech segments), ``{"type": "frames", "frames"}``,
+``{"type": "events", "events"}`` (events of word rules on speech have ``source: "speech"``),
+``{"type": "speech", "speech"}`` (segments: ``start_at``, ``end_at``, ``text``),
 ``{"type": "status", "progress"}``, ``{"type": "final", "status", "stream"}``; a refused
 connection gets ``{"type": "error", "error"}`` and close code 4000 + the HTTP status. The key may
 come as ``?api_key=`` (browsers cannot set WebSocket headers) or as a header.
@@ -63,12 +65,14 @@ async def _follow(
     seen = await anyio.to_thread.run_sync(_Seen, store, stream_id)
     frames = await anyio.to_thread.run_sync(store.recent_frames, stream_id, TIMELINE_FRAMES)
     events = await anyio.to_thread.run_sync(lambda: store.events(stream_id)[-TIMELINE_FRAMES:])
+    speech = await anyio.to_thread.run_sync(store.recent_speech, stream_id, TIMELINE_FRAMES)
     await websocket.send_json(
         {
             "type": "state",
             "stream": public_stream(document),
             "frames": [public_stream_frame(stream_id, f) for f in frames],
             "events": [public_event(stream_id, e) for e in events],
+            "speech": speech,
         }
     )
     last_progress: dict[str, Any] | None = None
@@ -80,18 +84,20 @@ async def _follow(
             await websocket.send_json({"type": "final", "status": "deleted", "stream": None})
             await websocket.close()
             return
-        new_frames, new_events = await anyio.to_thread.run_sync(seen.new)
-        if new_frames:
-            frames_shown = [public_stream_frame(stream_id, f) for f in new_frames]
-            await websocket.send_json({"type": "frames", "frames": frames_shown})
-        if new_events:
-            events_shown = [public_event(stream_id, e) for e in new_events]
-            await websocket.send_json({"type": "events", "events": events_shown})
+        await _send_new(websocket, stream_id, seen)
         progress = await stream_progress(found.client, stream_id)
         if progress is not None and asdict(progress) != last_progress:
             last_progress = asdict(progress)
             await websocket.send_json({"type": "status", "progress": last_progress})
-    new_frames, new_events = await anyio.to_thread.run_sync(seen.new)
+    await _send_new(websocket, stream_id, seen)
+    await websocket.send_json(
+        {"type": "final", "status": document.get("status"), "stream": public_stream(document)}
+    )
+    await websocket.close()
+
+
+async def _send_new(websocket: WebSocket, stream_id: str, seen: _Seen) -> None:
+    new_frames, new_events, new_speech = await anyio.to_thread.run_sync(seen.new)
     if new_frames:
         shown = [public_stream_frame(stream_id, f) for f in new_frames]
         await websocket.send_json({"type": "frames", "frames": shown})
@@ -99,30 +105,36 @@ async def _follow(
         await websocket.send_json(
             {"type": "events", "events": [public_event(stream_id, e) for e in new_events]}
         )
-    await websocket.send_json(
-        {"type": "final", "status": document.get("status"), "stream": public_stream(document)}
-    )
-    await websocket.close()
+    if new_speech:
+        await websocket.send_json({"type": "speech", "speech": new_speech})
+
+
+# What a follower reads for each kind of file: frames, frames' events, speech, speech's events.
+_KINDS = ("windows", "events", "speech", "speech_events")
 
 
 class _Seen:
-    """Which windows (frames) and event files a follower has been sent; names sort by time."""
+    """Which files of each kind a follower has been sent; names sort by time, and each kind is
+    written in order (speech runs behind frames, so it is followed on its own)."""
 
     def __init__(self, store: StreamStore, stream_id: str) -> None:
         self.store, self.stream_id = store, stream_id
-        windows, events = store.window_names(stream_id), store.event_names(stream_id)
-        self.last_window = windows[-1] if windows else ""
-        self.last_events = events[-1] if events else ""
+        self.last = {kind: (store.names(stream_id, kind) or [""])[-1] for kind in _KINDS}
 
-    def new(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        frames: list[dict[str, Any]] = []
-        for name in self.store.window_names(self.stream_id):
-            if name > self.last_window:
-                frames.extend(self.store.window_frames(self.stream_id, name))
-                self.last_window = name
-        events: list[dict[str, Any]] = []
-        for name in self.store.event_names(self.stream_id):
-            if name > self.last_events:
-                events.extend(self.store.window_events(self.stream_id, name))
-                self.last_events = name
-        return frames, events
+    def new(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+        """New frames, events (of frames and of speech, by time) and speech segments."""
+        store, stream_id = self.store, self.stream_id
+        read = {
+            "windows": store.window_frames,
+            "events": store.window_events,
+            "speech": store.speech_segments,
+            "speech_events": store.speech_events,
+        }
+        found: dict[str, list[dict[str, Any]]] = {kind: [] for kind in _KINDS}
+        for kind in _KINDS:
+            for name in store.names(stream_id, kind):
+                if name > self.last[kind]:
+                    found[kind].extend(read[kind](stream_id, name))
+                    self.last[kind] = name
+        events = sorted(found["events"] + found["speech_events"], key=lambda e: float(e["at"]))
+        return found["windows"], events, found["speech"]

@@ -1,5 +1,5 @@
 """Live streams: start one, list them, read one (status, latest frame, rolling timeline), its
-frames in a wall-clock range, its events, its recordings; stop it, delete it."""
+frames in a wall-clock range, its events, its speech, its recordings; stop it, delete it."""
 
 from __future__ import annotations
 
@@ -131,7 +131,8 @@ async def get_stream(
         int, Query(ge=0, le=500, description="newest frames to include")
     ] = TIMELINE_FRAMES,
 ) -> dict[str, Any]:
-    """Status (live progress while running), the latest frame and the rolling timeline."""
+    """Status (live progress while running), the latest frame and the rolling timeline (of
+    frames, and ``speech_timeline`` of what was said)."""
     document = await anyio.to_thread.run_sync(owned_stream, found, owner, stream_id)
     progress = None
     if document.get("status") in RUNNING:
@@ -141,6 +142,9 @@ async def get_stream(
     shown = public_stream(document, progress)
     recent = await anyio.to_thread.run_sync(stream_store(found).recent_frames, stream_id, timeline)
     shown["timeline"] = [public_stream_frame(stream_id, f) for f in recent]
+    shown["speech_timeline"] = await anyio.to_thread.run_sync(
+        stream_store(found).recent_speech, stream_id, timeline
+    )
     return shown
 
 
@@ -197,6 +201,28 @@ async def list_events(
         lambda: stream_store(found).events(stream_id, start, end, limit)
     )
     return {"stream_id": stream_id, "events": [public_event(stream_id, e) for e in events]}
+
+
+@router.get("/{stream_id}/speech")
+async def list_speech(
+    stream_id: StreamId,
+    found: ServicesDep,
+    owner: Principal,
+    since: Since = None,
+    until: Until = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> dict[str, Any]:
+    """What was said in a wall-clock range (segments by their start), oldest first.
+
+    ``speech.status`` says whether the stream's speech is transcribed (``ok``), or why not
+    (``none``: the source sends no audio; ``off``; ``unavailable``, with a ``reason``)."""
+    document = await anyio.to_thread.run_sync(owned_stream, found, owner, stream_id)
+    start, end = parse_time(since, "since"), parse_time(until, "until")
+    segments = await anyio.to_thread.run_sync(
+        lambda: stream_store(found).speech(stream_id, start, end, limit)
+    )
+    speech = document.get("speech") or {"status": "pending"}
+    return {"stream_id": stream_id, "speech": speech, "segments": segments}
 
 
 @router.get("/{stream_id}/recordings")
