@@ -9,6 +9,7 @@ import hashlib
 from enum import Enum
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
@@ -133,6 +134,10 @@ class Settings(BaseSettings):
     )
     chat_timeout_s: float = Field(default=60.0, gt=0)
     chat_context_tokens: int = Field(default=3000, ge=200)
+    # The zone wall-clock times of live streams are read and cited in ("at 14:05" in a question,
+    # [14:05:12] in an answer) unless a client names its own: an IANA name (Europe/Berlin) or
+    # UTC; unset: the server's local zone.
+    time_zone: str | None = None
 
     # API server.
     environment: Literal["development", "production"] = "development"
@@ -181,6 +186,18 @@ class Settings(BaseSettings):
     stream_readers_per_worker: int = Field(default=8, ge=1)
     # Windows per workflow run before continue-as-new (keeps Temporal's history bounded).
     stream_windows_per_run: int = Field(default=100, ge=2)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError) as err:
+                raise ValueError(
+                    f"unknown time zone {value!r}: use an IANA name such as Europe/Berlin, or UTC"
+                ) from err
+        return value
 
     @field_validator("temporal_db_file")
     @classmethod

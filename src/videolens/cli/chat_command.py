@@ -13,6 +13,13 @@ from videolens.chat.answer import Answer, chat_model_configured, stream_answer
 from videolens.chat.retrieval import Retriever
 from videolens.chat.search import search_session, search_sessions
 from videolens.cli.errors import EXIT_BAD_INPUT, fail, stderr, user_errors
+from videolens.cli.stream_chat_command import (
+    ask_stream_command,
+    is_stream,
+    search_stream_command,
+    stream_turn,
+    stream_zone,
+)
 from videolens.config import Settings
 from videolens.errors import VideoLensError
 from videolens.exports import EXPORT_FORMATS, export_format, export_session
@@ -20,6 +27,14 @@ from videolens.store import SessionStore
 
 SessionArg = Annotated[str, typer.Argument(help="A session id from `videolens sessions`.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
+TimeZoneOption = Annotated[
+    str | None,
+    typer.Option(
+        "--tz",
+        help="For a stream: the zone of times in the question and the answer (Europe/Berlin, "
+        "+02:00); default: VIDEOLENS_TIME_ZONE, else this machine's.",
+    ),
+]
 # Follow-up questions in `videolens chat` see this many earlier turns.
 CHAT_HISTORY_TURNS = 3
 
@@ -58,13 +73,20 @@ def _stream_to_stdout(
 
 
 def ask(
-    session_id: SessionArg,
+    session_id: Annotated[
+        str, typer.Argument(help="A session id (`videolens sessions`) or a live stream's id.")
+    ],
     question: Annotated[str, typer.Argument(help="The question about the video.")],
     as_json: JsonOption = False,
+    tz: TimeZoneOption = None,
 ) -> None:
-    """Ask one question about a session; the answer streams, citing [mm:ss] moments."""
+    """Ask one question about a session or a live stream; the answer streams, citing [mm:ss]
+    moments (a stream's: local wall-clock [14:05:12], and "in the last 10 minutes" works)."""
     with user_errors():
         settings = Settings()
+        if is_stream(settings, session_id):
+            ask_stream_command(settings, session_id, question, tz, as_json)
+            return
         store = SessionStore(settings.sessions_dir)
         if as_json:
             answer = None
@@ -76,12 +98,19 @@ def ask(
         _stream_to_stdout(settings, store, session_id, question)
 
 
-def chat(session_id: SessionArg) -> None:
-    """Chat about a session in the terminal (empty line, `exit` or Ctrl-D to leave)."""
+def chat(
+    session_id: Annotated[
+        str, typer.Argument(help="A session id (`videolens sessions`) or a live stream's id.")
+    ],
+    tz: TimeZoneOption = None,
+) -> None:
+    """Chat about a session or a live stream in the terminal (empty line, `exit` or Ctrl-D to
+    leave)."""
     with user_errors():
         settings = Settings()
         store = SessionStore(settings.sessions_dir)
-        store.get(session_id)  # fail early on an unknown session
+        stream = is_stream(settings, session_id)  # fail early on an unknown id
+        zone = stream_zone(settings, tz) if stream else None
     if not chat_model_configured(settings):
         stderr.print(
             "No chat model configured (set NEBIUS_API_KEY, or VIDEOLENS_CHAT_BASE_URL for a local "
@@ -99,6 +128,9 @@ def chat(session_id: SessionArg) -> None:
         if question.lower() in ("", "exit", "quit", ":q"):
             return
         try:
+            if zone is not None:
+                stream_turn(settings, session_id, question, zone, retriever, CHAT_HISTORY_TURNS)
+                continue
             _stream_to_stdout(
                 settings, store, session_id, question,
                 retriever=retriever, history_turns=CHAT_HISTORY_TURNS,
@@ -109,16 +141,44 @@ def chat(session_id: SessionArg) -> None:
 
 
 def search(
-    query: Annotated[str, typer.Argument(help="Words to look for (descriptions, on-screen text).")],
+    words: Annotated[
+        list[str],
+        typer.Argument(
+            help="[ID] QUERY: words to look for (descriptions, on-screen text), after a "
+            "session or stream id to search only that one.",
+            metavar="[ID] QUERY",
+        ),
+    ],
     session_id: Annotated[
-        str | None, typer.Option("--session", help="Search only this session.")
+        str | None, typer.Option("--session", help="Search only this session (or stream).")
     ] = None,
     limit: Annotated[int, typer.Option(min=1, max=500, help="Most moments shown.")] = 10,
     as_json: JsonOption = False,
+    since: Annotated[
+        str | None, typer.Option(help="For a stream: from this time (14:05, ISO 8601, Unix).")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="For a stream: up to this time.")] = None,
+    tz: TimeZoneOption = None,
 ) -> None:
-    """Find the moments that match QUERY, in one session or all of them."""
+    """Find the moments that match QUERY, in one session or stream, or in all sessions."""
     with user_errors():
-        store = SessionStore(Settings().sessions_dir)
+        settings = Settings()
+        store = SessionStore(settings.sessions_dir)
+        if session_id is None and len(words) > 1 and _names_one(settings, words[0]):
+            session_id, words = words[0], words[1:]
+        query = " ".join(words)
+        if session_id is not None and is_stream(settings, session_id):
+            search_stream_command(
+                settings,
+                session_id,
+                query,
+                since=since,
+                until=until,
+                tz=tz,
+                limit=limit,
+                as_json=as_json,
+            )
+            return
         if session_id is not None:
             hits = search_session(store.get(session_id), query, limit)
         else:
@@ -134,6 +194,15 @@ def search(
         typer.echo(
             f"{hit.session_id}  [{hit.timestamp}]  {hit.score:6.2f}  {hit.description}{text}"
         )
+
+
+def _names_one(settings: Settings, word: str) -> bool:
+    """Whether ``word`` is the id of a session or a stream (else it is part of the query)."""
+    try:
+        is_stream(settings, word)
+    except VideoLensError:
+        return False
+    return True
 
 
 def export(

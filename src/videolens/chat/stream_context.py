@@ -1,0 +1,192 @@
+"""A live stream's analysed frames in a wall-clock range, in the shape the chat tools take.
+
+``load_timeline`` reads the frames of a range (and the events the stream's rules raised there)
+from the ``StreamStore``, newest first up to a bound, so a question about "the last 10 minutes"
+reads only those windows. A ``StreamTimeline``'s frames carry the fields the session tools read
+(``index`` = the frame's ``seq``, ``timestamp_s`` = its Unix time), so the facts, the intents and
+the retrieval of session chat work on them unchanged; its ``document()`` is the session-like
+document a ``Retriever`` indexes, and ``stamp``/``line`` show local wall-clock times
+(``[14:05:12]``, with the date when the range spans days or is not today's).
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import cached_property
+from typing import Any
+
+from videolens.chat.stream_zone import Zone
+from videolens.chat.timeline_text import moment_line
+from videolens.chat.wall_clock import WallRange
+from videolens.streams.store import StreamStore, first_at
+
+# The most frames one question reads: ~6 h at a frame every 2 s. Older frames of a longer range
+# are left out, and the context says so.
+MAX_FRAMES = 10_000
+MAX_EVENTS = 2_000
+
+
+@dataclass
+class StreamTimeline:
+    """The analysed frames of one stream in ``since_at <= at < until_at`` (None: open), oldest
+    first, with the stream's document and the zone times are shown in; ``events`` are read from
+    ``store`` when first asked for (most answers need none)."""
+
+    stream: dict[str, Any]
+    zone: Zone
+    now: float
+    frames: list[dict[str, Any]]
+    wall: WallRange | None = None
+    since_at: float | None = None
+    until_at: float | None = None
+    truncated: bool = False
+    store: StreamStore | None = field(default=None, repr=False)
+    # The frame times shown so far (in a prompt's lines, in an answer): a cited second that
+    # holds several frames is resolved to the one shown with it.
+    shown: set[float] = field(default_factory=set, repr=False)
+
+    @cached_property
+    def events(self) -> list[dict[str, Any]]:
+        """The events the stream's rules raised in the range (as far as frames were read)."""
+        if self.store is None:
+            return []
+        since = float(self.frames[0]["at"]) if self.truncated and self.frames else self.since_at
+        return self.store.events(self.stream_id, since, self.until_at, MAX_EVENTS)
+
+    @property
+    def stream_id(self) -> str:
+        return str(self.stream["stream_id"])
+
+    @property
+    def origin(self) -> float:
+        """The time retrieval measures from: the first frame's."""
+        return float(self.frames[0]["at"]) if self.frames else self.now
+
+    @property
+    def low(self) -> float:
+        """Where the range starts: its bound, else its first frame (else now)."""
+        return self.since_at if self.since_at is not None else self.origin
+
+    @property
+    def high(self) -> float:
+        """Where the range ends, at most now."""
+        if self.until_at is not None:
+            return min(self.until_at, max(self.now, self.low))
+        return max(self.now, float(self.frames[-1]["at"]) if self.frames else self.now)
+
+    def dates(self) -> list[date]:
+        """The local dates the range touches, oldest first."""
+        first = self.zone.local(self.low).date()
+        last = self.zone.local(max(self.low, self.high - 0.001)).date()
+        days = min((last - first).days, 31)  # a bound for bare times' candidate days
+        return [first + timedelta(days=n) for n in range(days + 1)]
+
+    @cached_property
+    def with_date(self) -> bool:
+        """Whether times show their date: the range spans more than one local day, or its one
+        day is not today (a bare 09:05:12 would read as today's)."""
+        days = self.dates()
+        return len(days) > 1 or days[0] != self.today
+
+    def clock(self, at: float) -> str:
+        return self.zone.clock(at, self.with_date)
+
+    def stamp(self, at: float) -> str:
+        """A citation of the frame at ``at``: ``[14:05:12]``."""
+        self.shown.add(at)
+        return f"[{self.clock(at)}]"
+
+    def line(self, frame: dict[str, Any]) -> str:
+        """The frame's timeline line with its wall-clock stamp: ``[14:05:12] description | …``."""
+        body = moment_line(frame).split("] ", 1)[-1]
+        return f"{self.stamp(float(frame['at']))} {body}".strip()
+
+    def where(self) -> str:
+        """`` in the last 10 minutes (14:00:03–14:10:03)`` (the question's phrase, resolved),
+        `` between 14:00:00 and 14:10:00`` (a caller's bounds), or ``""`` (the whole stream)."""
+        if self.wall is None and self.since_at is None and self.until_at is None:
+            return ""
+        low, high = self.clock(self.low), self.clock(self.high)
+        if self.wall is None:
+            return f" between {low} and {high}"
+        return f" {self.wall.phrase} ({low}–{high})"
+
+    @property
+    def today(self) -> date:
+        return self.zone.local(self.now).date()
+
+    def gaps(self) -> list[dict[str, Any]]:
+        """The stretches nobody watched (the source dropped) that overlap the range."""
+        found = []
+        for gap in self.stream.get("gaps") or []:
+            start, end = float(gap["start_at"]), float(gap["end_at"])
+            if end >= self.low and start <= self.high:
+                found.append(gap)
+        return found
+
+    def document(self) -> dict[str, Any]:
+        """The session-like document a ``Retriever`` indexes: times in seconds from ``origin``."""
+        origin = self.origin
+        frames = [{**f, "timestamp_s": float(f["at"]) - origin} for f in self.frames]
+        first_seq = self.frames[0]["seq"] if self.frames else "none"
+        span = frames[-1]["timestamp_s"] if frames else 0.0
+        return {
+            # The version key of the Retriever's cache: another range is another document.
+            "session_id": f"stream:{self.stream_id}:{first_seq}",
+            "updated_at": self.stream.get("updated_at"),
+            "status": self.stream.get("status"),
+            "frames": frames,
+            "video": {"duration_s": span},
+        }
+
+
+def _within(at: float, since_at: float | None, until_at: float | None) -> bool:
+    return (since_at is None or at >= since_at) and (until_at is None or at < until_at)
+
+
+def _bounds(
+    wall: WallRange | None, since_at: float | None, until_at: float | None
+) -> tuple[float | None, float | None]:
+    """The intersection of the question's range and the caller's ``since``/``until``."""
+    lows = [t for t in (since_at, wall.since_at if wall else None) if t is not None]
+    highs = [t for t in (until_at, wall.until_at if wall else None) if t is not None]
+    return (max(lows) if lows else None), (min(highs) if highs else None)
+
+
+def load_timeline(
+    store: StreamStore,
+    stream_id: str,
+    zone: Zone,
+    now: float,
+    wall: WallRange | None = None,
+    since_at: float | None = None,
+    until_at: float | None = None,
+    max_frames: int = MAX_FRAMES,
+) -> StreamTimeline:
+    """The frames (newest ``max_frames``) of ``stream_id`` in the range."""
+    stream = store.get(stream_id)
+    since, until = _bounds(wall, since_at, until_at)
+    names = store.window_names(stream_id)
+    starts = [first_at(name) for name in names]
+    # A window that starts before ``since`` may still hold frames after it.
+    low = 0 if since is None else max(0, bisect.bisect_right(starts, since) - 1)
+    high = len(names) if until is None else bisect.bisect_left(starts, until)
+    selected = names[low:high]
+    batches: list[list[dict[str, Any]]] = []
+    count, truncated = 0, False
+    for position, name in enumerate(reversed(selected)):
+        batch = [
+            {**record, "index": int(record["seq"]), "timestamp_s": float(record["at"])}
+            for record in store.window_frames(stream_id, name)
+            if _within(float(record["at"]), since, until)
+        ]
+        batches.append(batch)
+        count += len(batch)
+        if count >= max_frames:
+            truncated = count > max_frames or position < len(selected) - 1
+            break
+    frames = [frame for batch in reversed(batches) for frame in batch]
+    frames = sorted(frames, key=lambda f: (float(f["at"]), int(f["seq"])))[-max_frames:]
+    return StreamTimeline(stream, zone, now, frames, wall, since, until, truncated, store)
