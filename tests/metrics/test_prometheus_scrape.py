@@ -128,7 +128,12 @@ def test_prometheus_sees_the_backlog_then_frames_described_rise(
         assert session["status"] == "completed" and frames > 0
         total = f"sum({FRAMES})"
         poll(lambda: prometheus.scalar(total) == frames, 20, "the final count scraped")
-        seen = prometheus.history(total, began)
+        # A range query's last step may fall just before the newest sample: poll until it holds it.
+        seen = poll(
+            lambda: (h := prometheus.history(total, began)) and h[-1] == frames and h,
+            20,
+            "the final count in the range query",
+        )
         assert seen[0] == 0 and seen[-1] == frames, seen
         assert seen == sorted(seen), "the counter went down"
         assert (prometheus.scalar(f"max_over_time({vision_backlog}[5m])") or 0) >= 1

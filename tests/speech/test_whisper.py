@@ -81,7 +81,10 @@ def test_repetitive_speech_comes_out_whole_and_the_same_every_time(
     ]
     assert all(run == runs[0] for run in runs)
     heard = " ".join(segment.text for segment in runs[0]).lower()
-    assert heard.count("kitchen") == 16, heard
+    # A dropped 30 s window loses six or seven of the sentences. With faster-whisper 1.2.1 and
+    # ctranslate2 4.8.5 (the install of 2026-12-03) tiny.en hears 15 of the 16, the same on every
+    # run; an earlier install heard all 16. One missed sentence is the model, not the fallback.
+    assert heard.count("kitchen") >= 15, heard
 
 
 def test_the_model_loads_once_per_instance(tmp_path: Path) -> None:
