@@ -133,10 +133,10 @@ def test_a_lazily_loaded_model_reports_its_load_time(
     document, after = asyncio.run(scenario())
     assert document["status"] == "completed", document.get("error")
     assert value(after, FRAMES, backend="qwen") == len(document["frames"]) > 0
-    # Loading weights from disk takes a good fraction of a second even for a tiny model;
-    # building the backend object (what would be timed without the backend's own figure)
-    # takes microseconds.
-    assert value(after, "videolens_model_load_seconds", backend="qwen") > 0.05
+    # Loading even a tiny model's weights takes tens of milliseconds (0.05 s in a CI run, from
+    # the page cache); building the backend object (what would be timed without the backend's
+    # own figure) takes microseconds.
+    assert value(after, "videolens_model_load_seconds", backend="qwen") > 0.005
 
 
 def test_worker_refuses_a_metrics_port_in_use(settings: Settings) -> None:
