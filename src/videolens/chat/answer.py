@@ -279,16 +279,23 @@ async def astream_answer(
         await asyncio.to_thread(_record, store, prepared.ready)
         yield AnswerEvent("answer", answer=prepared.ready)
         return
-    own_client = client is None
-    active = client or async_chat_client(settings)
     parts: list[str] = []
-    try:
-        async for delta in active.stream_chat(prepared.messages):
-            parts.append(delta)
-            yield AnswerEvent("delta", delta)
-    finally:
-        if own_client:
-            await active.aclose()
+    async for delta in model_deltas(settings, prepared.messages, client):
+        parts.append(delta)
+        yield AnswerEvent("delta", delta)
     answer = await asyncio.to_thread(_finish, settings, store, prepared, "".join(parts))
     await asyncio.to_thread(_record, store, answer)
     yield AnswerEvent("answer", answer=answer)
+
+
+async def model_deltas(
+    settings: Settings, messages: Any, client: AsyncOpenAICompatClient | None = None
+) -> AsyncIterator[str]:
+    """The chat model's streamed text; a client made here is closed when the stream ends."""
+    active = client or async_chat_client(settings)
+    try:
+        async for delta in active.stream_chat(messages):
+            yield delta
+    finally:
+        if client is None:
+            await active.aclose()

@@ -21,9 +21,9 @@ from typing import Any, Literal
 from videolens.chat.answer import (
     MAX_QUESTION_CHARS,
     InvalidQuestionError,
-    async_chat_client,
     chat_client,
     chat_model_configured,
+    model_deltas,
 )
 from videolens.chat.history import ChatHistory
 from videolens.chat.retrieval import Retriever
@@ -250,16 +250,10 @@ async def arun_stream_answer(
         await asyncio.to_thread(_record, store, prepared.ready)
         yield StreamAnswerEvent("answer", answer=prepared.ready)
         return
-    own_client = client is None
-    active = client or async_chat_client(settings)
     parts: list[str] = []
-    try:
-        async for delta in active.stream_chat(prepared.messages):
-            parts.append(delta)
-            yield StreamAnswerEvent("delta", delta)
-    finally:
-        if own_client:
-            await active.aclose()
+    async for delta in model_deltas(settings, prepared.messages, client):
+        parts.append(delta)
+        yield StreamAnswerEvent("delta", delta)
     answer = await asyncio.to_thread(_finish, settings, store, prepared, "".join(parts))
     yield StreamAnswerEvent("answer", answer=answer)
 
