@@ -1,4 +1,5 @@
-"""``WS /v1/streams/{id}/ws``: the stream's state, then new frames, events and status as they
+"""``WS /v1/streams/{id}/ws``: a live stream on the live-events protocol
+(:mod:`videolens.api.live_events`): the stream's state, then new frames, events and status as they
 come, then one ``final`` event when it stops; the server closes the socket after it.
 
 Messages: ``{"type": "state", "stream", "frames", "events", "speech"}`` (the stream with its
@@ -12,16 +13,13 @@ come as ``?api_key=`` (browsers cannot set WebSocket headers) or as a header.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from dataclasses import asdict
 from typing import Any
 
 import anyio
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, WebSocket
 
-from videolens.api.deps import Services, authenticate, websocket_key
-from videolens.api.errors import ApiError, error_body
+from videolens.api.live_events import LiveSource, Message, follow
 from videolens.api.stream_views import (
     RUNNING,
     TIMELINE_FRAMES,
@@ -36,77 +34,60 @@ from videolens.streams.store import StreamStore
 
 router = APIRouter(prefix="/v1/streams", tags=["streams"])
 
-POLL_S = 0.5
-
 
 @router.websocket("/{stream_id}/ws")
 async def stream_socket(websocket: WebSocket, stream_id: str) -> None:
-    found: Services = websocket.app.state.services
-    # Accepted before checking, so browsers (which never see a refused handshake's status)
-    # get the reason.
-    await websocket.accept()
-    try:
-        owner = authenticate(found, websocket_key(websocket))
-        document = await anyio.to_thread.run_sync(owned_stream, found, owner, stream_id)
-    except ApiError as err:
-        await websocket.send_json({"type": "error", **error_body(err.code, err.message)})
-        await websocket.close(code=4000 + err.status, reason=err.message[:120])
-        return
-    with contextlib.suppress(WebSocketDisconnect):
-        await _follow(websocket, found, owner, stream_id, document)
+    await follow(websocket, StreamSource, stream_id)
 
 
-async def _follow(
-    websocket: WebSocket, found: Services, owner: str, stream_id: str, document: dict[str, Any]
-) -> None:
-    store = stream_store(found)
-    # What is new is judged from before the state is read: a window landing in between is sent
-    # twice (clients key frames by ``seq``), never missed.
-    seen = await anyio.to_thread.run_sync(_Seen, store, stream_id)
-    frames = await anyio.to_thread.run_sync(store.recent_frames, stream_id, TIMELINE_FRAMES)
-    events = await anyio.to_thread.run_sync(lambda: store.events(stream_id)[-TIMELINE_FRAMES:])
-    speech = await anyio.to_thread.run_sync(store.recent_speech, stream_id, TIMELINE_FRAMES)
-    await websocket.send_json(
-        {
-            "type": "state",
+class StreamSource(LiveSource):
+    """A stream's store: frames, events and speech are new once their file was not read before."""
+
+    KEY = "stream"
+    PROGRESS_TYPE = "status"
+    seen: _Seen
+
+    def read(self) -> dict[str, Any]:
+        return owned_stream(self.found, self.owner, self.source_id)
+
+    def running(self, document: dict[str, Any]) -> bool:
+        return document.get("status") in RUNNING
+
+    async def state(self, document: dict[str, Any]) -> tuple[Message, Message | None]:
+        store, stream_id = stream_store(self.found), self.source_id
+        # What is new is judged from before the state is read: a window landing in between is
+        # sent twice (clients key frames by ``seq``), never missed.
+        self.seen = await anyio.to_thread.run_sync(_Seen, store, stream_id)
+        frames = await anyio.to_thread.run_sync(store.recent_frames, stream_id, TIMELINE_FRAMES)
+        events = await anyio.to_thread.run_sync(lambda: store.events(stream_id)[-TIMELINE_FRAMES:])
+        speech = await anyio.to_thread.run_sync(store.recent_speech, stream_id, TIMELINE_FRAMES)
+        fields = {
             "stream": public_stream(document),
             "frames": [public_stream_frame(stream_id, f) for f in frames],
             "events": [public_event(stream_id, e) for e in events],
             "speech": speech,
         }
-    )
-    last_progress: dict[str, Any] | None = None
-    while document.get("status") in RUNNING:
-        await asyncio.sleep(POLL_S)
-        try:
-            document = await anyio.to_thread.run_sync(owned_stream, found, owner, stream_id)
-        except ApiError:  # deleted meanwhile
-            await websocket.send_json({"type": "final", "status": "deleted", "stream": None})
-            await websocket.close()
-            return
-        await _send_new(websocket, stream_id, seen)
-        progress = await stream_progress(found.client, stream_id)
-        if progress is not None and asdict(progress) != last_progress:
-            last_progress = asdict(progress)
-            await websocket.send_json({"type": "status", "progress": last_progress})
-    await _send_new(websocket, stream_id, seen)
-    await websocket.send_json(
-        {"type": "final", "status": document.get("status"), "stream": public_stream(document)}
-    )
-    await websocket.close()
+        return fields, None
 
+    async def updates(self, document: dict[str, Any]) -> list[Message]:
+        new_frames, new_events, new_speech = await anyio.to_thread.run_sync(self.seen.new)
+        stream_id, messages = self.source_id, []
+        if new_frames:
+            frames = [public_stream_frame(stream_id, f) for f in new_frames]
+            messages.append({"type": "frames", "frames": frames})
+        if new_events:
+            events = [public_event(stream_id, e) for e in new_events]
+            messages.append({"type": "events", "events": events})
+        if new_speech:
+            messages.append({"type": "speech", "speech": new_speech})
+        return messages
 
-async def _send_new(websocket: WebSocket, stream_id: str, seen: _Seen) -> None:
-    new_frames, new_events, new_speech = await anyio.to_thread.run_sync(seen.new)
-    if new_frames:
-        shown = [public_stream_frame(stream_id, f) for f in new_frames]
-        await websocket.send_json({"type": "frames", "frames": shown})
-    if new_events:
-        await websocket.send_json(
-            {"type": "events", "events": [public_event(stream_id, e) for e in new_events]}
-        )
-    if new_speech:
-        await websocket.send_json({"type": "speech", "speech": new_speech})
+    async def progress(self, document: dict[str, Any]) -> Message | None:
+        progress = await stream_progress(self.found.client, self.source_id)
+        return asdict(progress) if progress is not None else None
+
+    def public(self, document: dict[str, Any]) -> Message:
+        return public_stream(document)
 
 
 # What a follower reads for each kind of file: frames, frames' events, speech, speech's events.
