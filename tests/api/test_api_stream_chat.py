@@ -17,9 +17,9 @@ import pytest
 from chat.stream_factory import Scene, build_stream
 from conftest import poll, serving
 from videolens.api.security import KeyStore
-from videolens.chat.stream_zone import resolve_zone
 from videolens.config import Settings
 from videolens.streams.store import StreamStore
+from videolens.timeline.clock import resolve_zone
 from videolens.video.synthetic import ClipSpec
 
 UTC = resolve_zone("UTC")

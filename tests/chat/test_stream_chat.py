@@ -16,22 +16,25 @@ from typing import Any
 
 import pytest
 from stream_factory import Scene, build_stream, gap
+from test_answer import chat_settings
 from typer.testing import CliRunner
 
 from openai_fake import OpenAIFake
-from videolens.chat.stream_answer import (
-    StreamAnswer,
-    ask_stream,
-    prepare_stream_answer,
-    run_stream_answer,
+from videolens.chat.answer import (
+    Answer,
+    PreparedAnswer,
+    final_answer,
+    prepare_answer,
+    run_answer,
 )
-from videolens.chat.stream_citations import check_stream_citations
-from videolens.chat.stream_context import load_timeline
-from videolens.chat.stream_search import search_stream
-from videolens.chat.stream_zone import InvalidTimeError, UnknownTimeZoneError, resolve_zone
+from videolens.chat.citations import Citation
+from videolens.chat.live_timeline import StreamTimeline, load_timeline
+from videolens.chat.search import search_stream
+from videolens.chat.sources import StreamSource
 from videolens.chat.wall_clock import parse_instant, parse_wall_clock
 from videolens.config import Settings
 from videolens.streams.store import StreamStore
+from videolens.timeline.clock import InvalidTimeError, UnknownTimeZoneError, Zone, resolve_zone
 
 ZONE = resolve_zone("Europe/Berlin")
 
@@ -66,15 +69,26 @@ def street_times() -> list[float]:
     return [t for t in every if not local(13, 58) <= t < local(13, 58, 30)]
 
 
-def chat_settings(tmp_path: Path, **overrides: Any) -> Settings:
-    fields: dict[str, Any] = {
-        "data_dir": tmp_path / "data",
-        "chat_model": "fake-model",
-        "chat_api_key": None,
-        "chat_timeout_s": 5.0,
-        **overrides,
-    }
-    return Settings(_env_file=None, **fields)  # type: ignore[call-arg]
+def prepare_stream_answer(
+    settings: Settings, store: StreamStore, stream_id: str, question: str, *, zone: Zone,
+    now: float,
+) -> PreparedAnswer:  # fmt: skip
+    source = StreamSource.load(store, stream_id, question, zone=zone, now=now)
+    return prepare_answer(settings, source, question)
+
+
+def ask_stream(
+    settings: Settings, store: StreamStore, stream_id: str, question: str, *, zone: Zone,
+    now: float,
+) -> Answer:  # fmt: skip
+    prepared = prepare_stream_answer(settings, store, stream_id, question, zone=zone, now=now)
+    return final_answer(run_answer(settings, prepared))
+
+
+def check_stream_citations(
+    text: str, timeline: StreamTimeline, store: StreamStore
+) -> list[Citation]:
+    return StreamSource(store, timeline, "").citations(text)
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +117,7 @@ def frame_at(store: StreamStore, stream_id: str, seq: int | None) -> dict[str, A
     return frame
 
 
-def offline(tmp_path: Path, store: StreamStore, stream_id: str, question: str) -> StreamAnswer:
+def offline(tmp_path: Path, store: StreamStore, stream_id: str, question: str) -> Answer:
     return ask_stream(chat_settings(tmp_path), store, stream_id, question, zone=ZONE, now=NOW)
 
 
@@ -116,7 +130,7 @@ def test_when_a_car_last_appeared_cites_the_frames_it_rests_on(
     assert "from [14:02:00] to [14:02:12]" in answer.text and "[13:45:00]" in answer.text
     assert answer.citations and all(c.valid for c in answer.citations)
     for citation in answer.citations:  # each cited frame does show a car, at the time cited
-        frame = frame_at(store, street, citation.seq)
+        frame = frame_at(store, street, citation.frame_index)
         assert any(d["label"] == "car" for d in frame["detections"])
         assert ZONE.clock(frame["at"]) == citation.text
 
@@ -129,9 +143,12 @@ def test_how_many_people_in_the_last_10_minutes_counts_only_that_range(
         "At most 3 people at once in the last 10 minutes (14:00:00–14:10:00), at [14:04:20]."
     )
     assert "5 people" not in answer.text  # 13:50 is outside the range
-    assert answer.range_label == "in the last 10 minutes (14:00:00–14:10:00)"
-    assert answer.since_at == NOW - 600
-    peak = frame_at(store, street, answer.citations[0].seq)
+    assert (
+        answer.scope is not None
+        and answer.scope.label == "in the last 10 minutes (14:00:00–14:10:00)"
+    )
+    assert answer.scope.since_at == NOW - 600
+    peak = frame_at(store, street, answer.citations[0].frame_index)
     assert answer.citations[0].valid and peak["people_count"] == 3
 
 
@@ -140,7 +157,7 @@ def test_what_was_written_at_a_minute(tmp_path: Path, store: StreamStore, street
     assert '"EXIT" at [14:05:08] (4 frames, until 14:05:20)' in answer.text
     assert "OPEN" not in answer.text
     [citation] = answer.citations
-    assert citation.valid and frame_at(store, street, citation.seq)["text"] == ["EXIT"]
+    assert citation.valid and frame_at(store, street, citation.frame_index)["text"] == ["EXIT"]
 
 
 def test_an_empty_range_says_so_and_cites_nothing(
@@ -221,15 +238,15 @@ def test_citations_are_checked_against_the_stored_frames(store: StreamStore, str
         "later [15:00:00], nonsense [25:00:00], yesterday [2026-01-04 14:02:12], minute [14:05]."
     )
     found = {c.text: c for c in check_stream_citations(text, timeline, store)}
-    car = frame_at(store, street, found["14:02:12"].seq)
+    car = frame_at(store, street, found["14:02:12"].frame_index)
     assert found["14:02:12"].valid and ZONE.clock(car["at"]) == "14:02:12"
-    assert found["14:02:13"].valid and found["14:02:13"].seq == car["seq"]  # within 2 s
+    assert found["14:02:13"].valid and found["14:02:13"].frame_index == car["seq"]  # within 2 s
     assert not found["13:58:15"].valid  # 19 s from the last frame before the gap
     assert not found["15:00:00"].valid and not found["25:00:00"].valid
     assert not found["2026-01-04 14:02:12"].valid
     assert (
         found["14:05"].valid
-        and ZONE.clock(frame_at(store, street, found["14:05"].seq)["at"])[:5] == "14:05"
+        and ZONE.clock(frame_at(store, street, found["14:05"].frame_index)["at"])[:5] == "14:05"
     )
 
 
@@ -248,7 +265,7 @@ def test_times_carry_their_date_when_the_range_spans_days(
     assert [c.valid for c in answer.citations] == [True]
     timeline = load_timeline(store, stream_id, ZONE, local(0, 1))
     [bare] = check_stream_citations("at [00:00:04]", timeline, store)
-    assert bare.valid and bare.frame_at == local(0, 0, 4)
+    assert bare.valid and bare.frame_timestamp_s == local(0, 0, 4)
 
 
 def test_a_second_with_two_frames_means_the_one_the_answer_showed(
@@ -262,7 +279,7 @@ def test_a_second_with_two_frames_means_the_one_the_answer_showed(
     )
     cited = answer.citations[0]
     assert '"EXIT" at [12:00:05]' in answer.text and cited.valid
-    assert frame_at(store, stream_id, cited.seq)["text"] == ["EXIT"]
+    assert frame_at(store, stream_id, cited.frame_index)["text"] == ["EXIT"]
 
 
 def test_the_chat_model_gets_wall_clock_times_and_its_citations_are_checked(
@@ -273,15 +290,15 @@ def test_the_chat_model_gets_wall_clock_times_and_its_citations_are_checked(
     prepared = prepare_stream_answer(
         settings, store, street, "When did a car last stop here?", zone=ZONE, now=NOW
     )
-    events = list(run_stream_answer(settings, store, prepared))
+    events = list(run_answer(settings, prepared))
     answer = events[-1].answer
     assert answer is not None and answer.mode == "llm" and answer.model == "fake-model"
     deltas = [e.text for e in events if e.kind == "delta"]
     assert len(deltas) >= 3 and "".join(deltas).strip() == answer.text
     real, invented = answer.citations
-    assert real.valid and real.seq is not None
-    assert any(d["label"] == "car" for d in frame_at(store, street, real.seq)["detections"])
-    assert not invented.valid and invented.seq is None
+    assert real.valid and real.frame_index is not None
+    assert any(d["label"] == "car" for d in frame_at(store, street, real.frame_index)["detections"])
+    assert not invented.valid and invented.frame_index is None
     messages = openai_fake.requests("chat")[0]["json"]["messages"]
     assert "[HH:MM:SS]" in messages[0]["content"]
     assert "Europe/Berlin, UTC+01:00" in messages[0]["content"]

@@ -1,24 +1,32 @@
-"""Answer a question about a session: retrieve context, ask the chat model (streaming), check
-the citations, cache the answer and keep the history.
+"""Answer a question about a session or a live stream (a ``Source``): retrieve context, ask the
+chat model (streaming) or answer without one, check the citations against the source's clock,
+cache the answer (sessions) and keep the history.
 
-``stream_answer`` (blocking) and ``astream_answer`` (asyncio, for the API) yield ``AnswerEvent``s:
-text deltas as they arrive, then one final event with the checked ``Answer``. Endpoint failures
-propagate as ``EndpointError``s (clear messages, never stored as answers, never cached).
+``prepare_answer`` does everything before the model is called, so a time it cannot read
+(``InvalidTimeError``) or an unknown id fails before anything streams; ``run_answer`` (blocking)
+and ``arun_answer`` (asyncio) then yield ``AnswerEvent``s: text deltas as they arrive, then one
+final event with the checked ``Answer``. ``stream_answer``/``astream_answer``/``answer_question``
+do both for a session. Endpoint failures propagate as ``EndpointError``s (clear messages, never
+stored as answers, never cached).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from videolens.chat.cache import AnswerCache, cache_key
-from videolens.chat.citations import Citation, check_citations
+from videolens.chat.citations import Citation
 from videolens.chat.history import ChatHistory
-from videolens.chat.offline import offline_answer
-from videolens.chat.prompt import PROMPT_VERSION, build_messages
+from videolens.chat.model_client import async_chat_client as async_chat_client
+from videolens.chat.model_client import chat_client as chat_client
+from videolens.chat.model_client import chat_model_configured as chat_model_configured
+from videolens.chat.model_client import model_deltas
+from videolens.chat.prompt import PROMPT_VERSION
 from videolens.chat.retrieval import Context, Moment, Retriever
+from videolens.chat.sources import Scope, SessionSource, Source
 from videolens.config import Settings
 from videolens.errors import VideoLensError
 from videolens.openai_compat import (
@@ -28,9 +36,7 @@ from videolens.openai_compat import (
 )
 from videolens.store.sessions import SessionStore
 
-DEFAULT_CHAT_BASE_URL = str(Settings.model_fields["chat_base_url"].default)
 MAX_QUESTION_CHARS = 2000
-CHAT_KEY_HINT = "VIDEOLENS_CHAT_API_KEY (or NEBIUS_API_KEY)"
 
 Mode = Literal["llm", "retrieval"]
 
@@ -39,54 +45,10 @@ class InvalidQuestionError(VideoLensError):
     """The question is empty or too long."""
 
 
-def chat_model_configured(settings: Settings) -> bool:
-    """Whether a chat model can be asked: a key is set, or the base URL is not the default cloud.
-
-    The default endpoint (Nebius AI Studio) needs a key; a custom ``chat_base_url`` (a local
-    Ollama or vLLM) is taken as configured with or without one. Otherwise chat answers with
-    retrieval only.
-    """
-    has_key = settings.chat_api_key is not None and bool(settings.chat_api_key.get_secret_value())
-    custom_url = settings.chat_base_url.rstrip("/") != DEFAULT_CHAT_BASE_URL.rstrip("/")
-    return has_key or custom_url
-
-
-def _key(settings: Settings) -> str | None:
-    return settings.chat_api_key.get_secret_value() if settings.chat_api_key else None
-
-
-def chat_client(settings: Settings) -> OpenAICompatClient:
-    """A blocking client for the configured chat endpoint."""
-    return OpenAICompatClient(
-        settings.chat_base_url,
-        settings.chat_model,
-        _key(settings),
-        settings.chat_timeout_s,
-        key_hint=CHAT_KEY_HINT,
-    )
-
-
-def async_chat_client(settings: Settings) -> AsyncOpenAICompatClient:
-    """An asyncio client for the configured chat endpoint."""
-    return AsyncOpenAICompatClient(
-        settings.chat_base_url,
-        settings.chat_model,
-        _key(settings),
-        settings.chat_timeout_s,
-        key_hint=CHAT_KEY_HINT,
-    )
-
-
-def checked_citations(text: str, document: dict[str, Any]) -> list[Citation]:
-    """The citations of ``text`` checked against the session's frames and speech track."""
-    speech = document.get("speech")
-    segments = speech.get("segments") or [] if isinstance(speech, dict) else []
-    return check_citations(text, document.get("frames") or [], segments)
-
-
 @dataclass
 class Answer:
-    """A finished answer: its text, how it was made, and its checked citations."""
+    """A finished answer: its text, how it was made, and its checked citations; ``scope`` is the
+    wall-clock range a stream answer read (None for a session)."""
 
     session_id: str
     question: str
@@ -96,25 +58,30 @@ class Answer:
     cached: bool = False
     model: str | None = None
     moments: list[Moment] = field(default_factory=list)
+    scope: Scope | None = None
+
+    def citations_json(self) -> list[dict[str, Any]]:
+        """The citations as the public JSON shows them."""
+        return [c.public(wall=self.scope is not None) for c in self.citations]
 
     def as_dict(self) -> dict[str, Any]:
-        """The public JSON shape (``videolens ask --json``, the API's final event)."""
-        return {
+        """The public JSON shape (``videolens ask --json``, the API's final event): a stream's
+        answer adds its ``time_zone`` and ``range``."""
+        shown: dict[str, Any] = {
             "answer": self.text,
             "mode": self.mode,
-            "citations": [
-                {
-                    "timestamp_s": c.timestamp_s,
-                    "frame_index": c.frame_index,
-                    "valid": c.valid,
-                    "kind": c.kind,
-                    "segment_index": c.segment_index,
-                }
-                for c in self.citations
-            ],
+            "citations": self.citations_json(),
             "cached": self.cached,
             "model": self.model,
         }
+        if self.scope is not None:
+            shown["time_zone"] = self.scope.time_zone
+            shown["range"] = {
+                "since": self.scope.since_at,
+                "until": self.scope.until_at,
+                "label": self.scope.label,
+            }
+        return shown
 
 
 @dataclass
@@ -127,82 +94,155 @@ class AnswerEvent:
 
 
 @dataclass
-class _Prepared:
+class PreparedAnswer:
     """Everything decided before the model is called; ``ready`` when no call is needed."""
 
-    document: dict[str, Any]
-    context: Context
+    source: Source
+    question: str
+    context: Context | None
     messages: list[dict[str, Any]]
     key: str
     ready: Answer | None
 
 
-def _prepare(
-    settings: Settings,
-    store: SessionStore,
-    session_id: str,
-    question: str,
-    retriever: Retriever,
-    history_turns: int,
-) -> _Prepared:
+def _checked_question(question: str) -> str:
     question = question.strip()
     if not question:
         raise InvalidQuestionError("the question is empty")
     if len(question) > MAX_QUESTION_CHARS:
         raise InvalidQuestionError(f"the question is longer than {MAX_QUESTION_CHARS} characters")
-    document = store.get(session_id)
-    index = retriever.index(document)
-    context = index.select(question, settings.chat_context_tokens, retriever.embedder)
-    if not chat_model_configured(settings):
-        text = offline_answer(document, question, context, index)
-        answer = Answer(
-            session_id, question, text, "retrieval", checked_citations(text, document),
-            moments=context.moments,
-        )  # fmt: skip
-        return _Prepared(document, context, [], "", answer)
-    history = ChatHistory(store.session_dir(session_id)).recent(history_turns)
+    return question
+
+
+def _answer(
+    source: Source,
+    question: str,
+    text: str,
+    mode: Mode,
+    context: Context | None,
+    *,
+    cached: bool = False,
+    model: str | None = None,
+) -> Answer:
+    citations = source.citations(text) if context is not None else []
+    moments = context.moments if context is not None else []
+    return Answer(
+        source.source_id, question, text, mode, citations, cached, model, moments, source.scope()
+    )
+
+
+def prepare_answer(
+    settings: Settings,
+    source: Source,
+    question: str,
+    *,
+    retriever: Retriever | None = None,
+    history_turns: int = 0,
+) -> PreparedAnswer:
+    """Retrieve, and answer at once when no model call is needed (no model, nothing to answer
+    from, a cached answer); ``history_turns`` earlier turns go along for follow-up questions."""
+    question = _checked_question(question)
+    with_model = chat_model_configured(settings)
+    empty = source.empty_answer(with_model)
+    if empty is not None:  # nothing to cite
+        return PreparedAnswer(
+            source, question, None, [], "", _answer(source, question, empty, "retrieval", None)
+        )
+    retriever = retriever or Retriever()
+    context = source.context(question, settings.chat_context_tokens, retriever, with_model)
+    if not with_model:
+        text = source.offline_answer(question, context)
+        offline = _answer(source, question, text, "retrieval", context)
+        return PreparedAnswer(source, question, context, [], "", offline)
+    history = ChatHistory(source.chat_dir).recent(history_turns)
     llm_turns = [t for t in history if t.get("mode") == "llm"]
-    messages = build_messages(context, question, llm_turns)
+    messages = source.messages(context, question, llm_turns)
+    if not source.cacheable:
+        return PreparedAnswer(source, question, context, messages, "", None)
     key = cache_key(question, messages, settings.chat_model, settings.chat_base_url, PROMPT_VERSION)
-    cached = AnswerCache(store.session_dir(session_id)).get(key)
+    cached = AnswerCache(source.chat_dir).get(key)
+    ready: Answer | None = None
     if cached is not None:
-        text = str(cached["answer"])
-        answer = Answer(
-            session_id, question, text, "llm", checked_citations(text, document), cached=True,
-            model=cached.get("model"), moments=context.moments,
+        ready = _answer(
+            source, question, str(cached["answer"]), "llm", context,
+            cached=True, model=cached.get("model"),
         )  # fmt: skip
-        return _Prepared(document, context, messages, key, answer)
-    return _Prepared(document, context, messages, key, None)
+    return PreparedAnswer(source, question, context, messages, key, ready)
 
 
-def _finish(settings: Settings, store: SessionStore, prepared: _Prepared, text: str) -> Answer:
-    """Check, cache and record a fresh model answer."""
+def _finish(settings: Settings, prepared: PreparedAnswer, text: str) -> Answer:
+    """Check, cache (when the source allows) and record a fresh model answer."""
     text = text.strip()
     if not text:
         raise EndpointReplyError("the chat model returned an empty answer; ask again")
-    session_id = str(prepared.document["session_id"])
-    question = str(prepared.messages[-1]["content"])
-    answer = Answer(
-        session_id, question, text, "llm", checked_citations(text, prepared.document),
-        model=settings.chat_model, moments=prepared.context.moments,
-    )  # fmt: skip
-    AnswerCache(store.session_dir(session_id)).put(
-        prepared.key, {"question": question, "answer": text, "model": settings.chat_model}
-    )
+    source, question = prepared.source, prepared.question
+    answer = _answer(source, question, text, "llm", prepared.context, model=settings.chat_model)
+    if source.cacheable:
+        AnswerCache(source.chat_dir).put(
+            prepared.key, {"question": question, "answer": text, "model": settings.chat_model}
+        )
+    _record(source, answer)
     return answer
 
 
-def _record(store: SessionStore, answer: Answer) -> None:
-    ChatHistory(store.session_dir(answer.session_id)).append(
-        {
-            "question": answer.question,
-            "answer": answer.text,
-            "mode": answer.mode,
-            "cached": answer.cached,
-            "model": answer.model,
-            "citations": [c.as_dict() for c in answer.citations],
-        }
-    )
+def _record(source: Source, answer: Answer) -> None:
+    turn: dict[str, Any] = {
+        "question": answer.question,
+        "answer": answer.text,
+        "mode": answer.mode,
+        "cached": answer.cached,
+        "model": answer.model,
+        "citations": [c.as_dict() for c in answer.citations],
+    }
+    if answer.scope is not None:
+        turn["range"] = answer.scope.label
+    ChatHistory(source.chat_dir).append(turn)
+
+
+def run_answer(
+    settings: Settings, prepared: PreparedAnswer, *, client: OpenAICompatClient | None = None
+) -> Iterator[AnswerEvent]:
+    """The prepared answer, streaming: the model's deltas (or the ready text), then the answer."""
+    if prepared.ready is not None:
+        yield AnswerEvent("delta", prepared.ready.text)
+        _record(prepared.source, prepared.ready)
+        yield AnswerEvent("answer", answer=prepared.ready)
+        return
+    active = client or chat_client(settings)
+    parts: list[str] = []
+    try:
+        for delta in active.stream_chat(prepared.messages):
+            parts.append(delta)
+            yield AnswerEvent("delta", delta)
+    finally:
+        if client is None:
+            active.close()
+    yield AnswerEvent("answer", answer=_finish(settings, prepared, "".join(parts)))
+
+
+async def arun_answer(
+    settings: Settings, prepared: PreparedAnswer, *, client: AsyncOpenAICompatClient | None = None
+) -> AsyncIterator[AnswerEvent]:
+    """``run_answer`` for asyncio: file work runs in a thread, the model call is async."""
+    if prepared.ready is not None:
+        yield AnswerEvent("delta", prepared.ready.text)
+        await asyncio.to_thread(_record, prepared.source, prepared.ready)
+        yield AnswerEvent("answer", answer=prepared.ready)
+        return
+    parts: list[str] = []
+    async for delta in model_deltas(settings, prepared.messages, client):
+        parts.append(delta)
+        yield AnswerEvent("delta", delta)
+    answer = await asyncio.to_thread(_finish, settings, prepared, "".join(parts))
+    yield AnswerEvent("answer", answer=answer)
+
+
+def final_answer(events: Iterable[AnswerEvent]) -> Answer:
+    """The answer at the end of ``events`` (the deltas dropped)."""
+    for event in events:
+        if event.answer is not None:
+            return event.answer
+    raise EndpointReplyError("the chat model ended without an answer")  # pragma: no cover
 
 
 def stream_answer(
@@ -215,29 +255,12 @@ def stream_answer(
     client: OpenAICompatClient | None = None,
     history_turns: int = 0,
 ) -> Iterator[AnswerEvent]:
-    """Answer ``question`` about a session, streaming; ``history_turns`` earlier turns are sent
-    along for follow-up questions (0 for standalone questions)."""
-    prepared = _prepare(
-        settings, store, session_id, question, retriever or Retriever(), history_turns
+    """Answer ``question`` about a session, streaming (``prepare_answer``, then ``run_answer``)."""
+    source = SessionSource.load(store, session_id)
+    prepared = prepare_answer(
+        settings, source, question, retriever=retriever, history_turns=history_turns
     )
-    if prepared.ready is not None:
-        yield AnswerEvent("delta", prepared.ready.text)
-        _record(store, prepared.ready)
-        yield AnswerEvent("answer", answer=prepared.ready)
-        return
-    own_client = client is None
-    active = client or chat_client(settings)
-    parts: list[str] = []
-    try:
-        for delta in active.stream_chat(prepared.messages):
-            parts.append(delta)
-            yield AnswerEvent("delta", delta)
-    finally:
-        if own_client:
-            active.close()
-    answer = _finish(settings, store, prepared, "".join(parts))
-    _record(store, answer)
-    yield AnswerEvent("answer", answer=answer)
+    yield from run_answer(settings, prepared, client=client)
 
 
 def answer_question(
@@ -251,13 +274,12 @@ def answer_question(
     history_turns: int = 0,
 ) -> Answer:
     """The whole answer at once (``stream_answer`` without the deltas)."""
-    for event in stream_answer(
-        settings, store, session_id, question,
-        retriever=retriever, client=client, history_turns=history_turns,
-    ):  # fmt: skip
-        if event.answer is not None:
-            return event.answer
-    raise EndpointReplyError("the chat model ended without an answer")  # pragma: no cover
+    return final_answer(
+        stream_answer(
+            settings, store, session_id, question,
+            retriever=retriever, client=client, history_turns=history_turns,
+        )
+    )  # fmt: skip
 
 
 async def astream_answer(
@@ -271,31 +293,13 @@ async def astream_answer(
     history_turns: int = 0,
 ) -> AsyncIterator[AnswerEvent]:
     """``stream_answer`` for asyncio: file work runs in a thread, the model call is async."""
-    prepared = await asyncio.to_thread(
-        _prepare, settings, store, session_id, question, retriever or Retriever(), history_turns
-    )
-    if prepared.ready is not None:
-        yield AnswerEvent("delta", prepared.ready.text)
-        await asyncio.to_thread(_record, store, prepared.ready)
-        yield AnswerEvent("answer", answer=prepared.ready)
-        return
-    parts: list[str] = []
-    async for delta in model_deltas(settings, prepared.messages, client):
-        parts.append(delta)
-        yield AnswerEvent("delta", delta)
-    answer = await asyncio.to_thread(_finish, settings, store, prepared, "".join(parts))
-    await asyncio.to_thread(_record, store, answer)
-    yield AnswerEvent("answer", answer=answer)
 
+    def prepare() -> PreparedAnswer:
+        source = SessionSource.load(store, session_id)
+        return prepare_answer(
+            settings, source, question, retriever=retriever, history_turns=history_turns
+        )
 
-async def model_deltas(
-    settings: Settings, messages: Any, client: AsyncOpenAICompatClient | None = None
-) -> AsyncIterator[str]:
-    """The chat model's streamed text; a client made here is closed when the stream ends."""
-    active = client or async_chat_client(settings)
-    try:
-        async for delta in active.stream_chat(messages):
-            yield delta
-    finally:
-        if client is None:
-            await active.aclose()
+    prepared = await asyncio.to_thread(prepare)
+    async for event in arun_answer(settings, prepared, client=client):
+        yield event

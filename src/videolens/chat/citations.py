@@ -1,10 +1,17 @@
-"""``[mm:ss]`` citations in an answer, checked against the moments the session analysed.
+"""Citations in an answer, checked against the moments its timeline stored.
 
-A citation is valid when an analysed frame lies within a tolerance of the cited time:
-``max(1 s, half the sampling gap around that frame)`` — a frame stands for the stretch of video
-around it, and timestamps are shown truncated to the second — or when it falls in a transcribed
+The clock reads the cited times (``[mm:ss]`` for a session, ``[14:05:12]`` for a live stream:
+``timeline.clock``); a ``FrameLookup`` finds the stored frame nearest each. A citation is valid
+when a frame lies within a tolerance of the cited stretch — a frame stands for the stretch of
+video around it, and times are shown truncated to the second — or when it falls in a transcribed
 speech segment (within 1 s of its ends). Anything else is flagged invalid and must not be shown
 as evidence.
+
+- A session's frames (``FrameTimes``): tolerance ``max(1 s, half the sampling gap around the
+  frame)``.
+- A stream's frames (``StoredFrames``, read from its store around the cited time): the same, at
+  most ``MAX_TOLERANCE_S``; a second that holds two frames means the one the prompt or the
+  answer showed with it (``WallClock.shown``).
 """
 
 from __future__ import annotations
@@ -13,21 +20,27 @@ import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from videolens.chat.timeparse import parse_time
+from videolens.streams.store import StreamStore
+from videolens.timeline.clock import CitedTime, Clock, VideoClock
 
-_BRACKET = re.compile(r"\[([0-9:.,;\s–-]+)\]")
-_CLOCK = re.compile(r"(?:\d{1,2}:)?\d{1,3}:\d{2}")
 MIN_TOLERANCE_S = 1.0
+MAX_TOLERANCE_S = 10.0
+# Stored frames this far around a cited time are read to find its nearest one and their spacing.
+SEARCH_S = 60.0
 
 
 @dataclass(frozen=True)
 class Citation:
-    """One cited time: the frame it matches (if any) and whether it counts as evidence."""
+    """One cited time: the frame it matches (if any) and whether it counts as evidence.
+
+    ``timestamp_s`` is the cited time on the timeline's clock (video seconds, or Unix seconds
+    for a stream; None when the text names no time); ``frame_index`` the matched frame's index
+    (a stream frame's ``seq``)."""
 
     text: str
-    timestamp_s: float
+    timestamp_s: float | None
     frame_index: int | None
     valid: bool
     frame_timestamp_s: float | None = None
@@ -37,42 +50,85 @@ class Citation:
     """The speech segment (its position in the stored track) the time falls in, if any."""
 
     def as_dict(self) -> dict[str, Any]:
+        """Every field (as the chat history stores it)."""
         return asdict(self)
 
+    def public(self, wall: bool = False) -> dict[str, Any]:
+        """The public JSON: a session's citation gives its time in seconds and its frame; a
+        stream's (``wall``) the time as written, the Unix time cited, the frame's ``seq`` and
+        time."""
+        if wall:
+            return {
+                "text": self.text,
+                "at": self.timestamp_s,
+                "valid": self.valid,
+                "seq": self.frame_index,
+                "frame_at": self.frame_timestamp_s,
+            }
+        return {
+            "timestamp_s": self.timestamp_s,
+            "frame_index": self.frame_index,
+            "valid": self.valid,
+            "kind": self.kind,
+            "segment_index": self.segment_index,
+        }
 
-def parse_citations(answer: str) -> list[tuple[str, float]]:
-    """Every cited time in order, as (the text as written, seconds); ranges give both ends."""
-    found: list[tuple[str, float]] = []
-    for bracket in _BRACKET.finditer(answer):
-        for clock in _CLOCK.finditer(bracket.group(1)):
-            seconds = parse_time(clock.group(0))
-            if seconds is not None:
-                found.append((clock.group(0), seconds))
-    return found
+
+class FrameLookup(Protocol):
+    """The stored frames a citation may match."""
+
+    def match(self, start: float, precision: int) -> tuple[float, int, float] | None:
+        """(distance, frame index, frame time) of the frame nearest the cited stretch
+        ``start``…``start + precision`` if within its tolerance."""
+        ...
 
 
 class FrameTimes:
-    """The analysed frames' times (sorted) for nearest-frame lookups."""
+    """A session's analysed frames' times (sorted) for nearest-frame lookups."""
 
     def __init__(self, frames: Sequence[dict[str, Any]]) -> None:
         ordered = sorted(frames, key=lambda f: float(f["timestamp_s"]))
         self.times = [float(f["timestamp_s"]) for f in ordered]
         self.indexes = [int(f["index"]) for f in ordered]
 
-    def match(self, seconds: float) -> tuple[int, float] | None:
-        """(position, tolerance) of the frame nearest ``seconds`` if within tolerance."""
+    def match(self, start: float, precision: int = 1) -> tuple[float, int, float] | None:
+        """The frame nearest ``start`` if within tolerance (``precision`` is always 1 s)."""
         times = self.times
         if not times:
             return None
-        i = bisect.bisect_left(times, seconds)
+        i = bisect.bisect_left(times, start)
         near = min(
-            (j for j in (i - 1, i) if 0 <= j < len(times)), key=lambda j: abs(times[j] - seconds)
+            (j for j in (i - 1, i) if 0 <= j < len(times)), key=lambda j: abs(times[j] - start)
         )
         gaps = [times[j + 1] - times[j] for j in (near - 1, near) if 0 <= j < len(times) - 1]
         tolerance = max(MIN_TOLERANCE_S, max(gaps, default=0.0) / 2)
         # A cited "[01:30]" means somewhere in 90.0–90.99 s: compare with the truncated time too.
-        distance = min(abs(times[near] - seconds), abs(int(times[near]) - seconds))
-        return (near, tolerance) if distance <= tolerance else None
+        distance = min(abs(times[near] - start), abs(int(times[near]) - start))
+        return (distance, self.indexes[near], times[near]) if distance <= tolerance else None
+
+
+class StoredFrames:
+    """A stream's frames, read from its store around each cited time."""
+
+    def __init__(self, store: StreamStore, stream_id: str, shown: set[float]) -> None:
+        self.store, self.stream_id, self.shown = store, stream_id, shown
+
+    def match(self, start: float, precision: int) -> tuple[float, int, float] | None:
+        """Of frames equally near (two in one second), the one shown with that time."""
+        frames = self.store.frames(self.stream_id, start - SEARCH_S, start + precision + SEARCH_S)
+        times = [float(f["at"]) for f in frames]
+        best: tuple[float, bool, int] | None = None
+        for i, at in enumerate(times):
+            inside = start <= at < start + precision
+            distance = 0.0 if inside else min(abs(at - start), abs(at - (start + precision)))
+            gaps = [times[j + 1] - times[j] for j in (i - 1, i) if 0 <= j < len(times) - 1]
+            tolerance = max(MIN_TOLERANCE_S, min(MAX_TOLERANCE_S, max(gaps, default=0.0) / 2))
+            hidden = at not in self.shown
+            if distance <= tolerance and (best is None or (distance, hidden) < best[:2]):
+                best = (distance, hidden, i)
+        if best is None:
+            return None
+        return best[0], int(frames[best[2]]["seq"]), times[best[2]]
 
 
 class SpeechTimes:
@@ -97,49 +153,51 @@ class SpeechTimes:
         return best[1] if best else None
 
 
+def match_citations(
+    cited: Sequence[CitedTime], frames: FrameLookup, speech: SpeechTimes | None = None
+) -> list[Citation]:
+    """Each cited time matched to the nearest stored frame (over its candidate starts), else to
+    the speech segment said then, else flagged."""
+    citations = []
+    for time in cited:
+        best: tuple[float, float, int, float] | None = None
+        for start in time.starts:
+            hit = frames.match(start, time.precision)
+            if hit is not None and (best is None or hit[0] < best[0]):
+                best = (hit[0], start, hit[1], hit[2])
+        first = time.starts[0] if time.starts else None
+        segment = speech.match(first) if speech is not None and first is not None else None
+        if best is not None:
+            _, start, index, at = best
+            citations.append(Citation(time.text, start, index, True, at, "frame", segment))
+        elif segment is not None:
+            citations.append(Citation(time.text, first, None, True, None, "speech", segment))
+        else:
+            citations.append(Citation(time.text, first, None, False))
+    return citations
+
+
 def check_citations(
     answer: str,
     frames: Sequence[dict[str, Any]],
     speech_segments: Sequence[dict[str, Any]] = (),
 ) -> list[Citation]:
-    """The citations in ``answer``, each matched to the nearest analysed frame, else to the
-    speech segment said then, or flagged."""
-    times = FrameTimes(frames)
-    speech = SpeechTimes(speech_segments)
-    citations = []
-    for text, seconds in parse_citations(answer):
-        hit = times.match(seconds)
-        segment = speech.match(seconds)
-        if hit is not None:
-            position = hit[0]
-            citations.append(
-                Citation(
-                    text,
-                    seconds,
-                    times.indexes[position],
-                    True,
-                    times.times[position],
-                    "frame",
-                    segment,
-                )
-            )
-        elif segment is not None:
-            citations.append(Citation(text, seconds, None, True, None, "speech", segment))
-        else:
-            citations.append(Citation(text, seconds, None, False))
-    return citations
+    """The ``[mm:ss]`` citations in ``answer`` checked against a session's frames and speech."""
+    cited = VideoClock().cited(answer)
+    return match_citations(cited, FrameTimes(frames), SpeechTimes(speech_segments))
 
 
-def flag_invalid(answer: str, citations: Sequence[Citation]) -> str:
+def flag_invalid(answer: str, citations: Sequence[Citation], clock: Clock | None = None) -> str:
     """``answer`` with every invalid citation marked ``[mm:ss — not an analysed moment]``."""
     invalid = {c.text for c in citations if not c.valid}
     if not invalid:
         return answer
+    clock = clock or VideoClock()
 
     def mark(match: re.Match[str]) -> str:
-        clocks = [c.group(0) for c in _CLOCK.finditer(match.group(1))]
-        if clocks and all(c in invalid for c in clocks):
+        times = [c.text for c in clock.cited(match.group(0))]
+        if times and all(t in invalid for t in times):
             return f"[{match.group(1)} — not an analysed moment]"
         return match.group(0)
 
-    return _BRACKET.sub(mark, answer)
+    return clock.brackets().sub(mark, answer)

@@ -96,13 +96,19 @@ class Context:
     tokens: int
     anchor: TimeAnchor | None = None
     duration_s: float = 0.0
+    matched: bool = True
+    """Whether the moments match the question's words (else, for a stream, they are the frames
+    nearest the moment named, or the newest ones)."""
+    unit: str = "moment"
+    """What a moment is called in the prompt: ``moment`` (a session), ``frame`` (a stream)."""
 
     def render(self) -> str:
         """The context as prompt text: the overview, then the moments in time order."""
-        lines = [self.overview, "", "Relevant moments (in time order):"]
+        lines = [self.overview, "", f"Relevant {self.unit}s (in time order):"]
         lines += [m.line for m in sorted(self.moments, key=lambda m: m.timestamp_s)]
         if not self.moments:
-            lines.append("(no analysed moment matches the question)")
+            missing = "matches the question" if self.unit == "moment" else "in the range"
+            lines.append(f"(no analysed {self.unit} {missing})")
         return "\n".join(lines)
 
 

@@ -1,4 +1,5 @@
-"""Ranked moments for a text query, in one session or across several.
+"""Ranked moments for a text query: in one session or across several, or in a live stream's
+wall-clock range.
 
 Scores are the retrieval ranking (BM25 over descriptions, on-screen text, structured fields and
 detections — "face" finds the frames with faces, "people" those with people — and over the
@@ -6,19 +7,30 @@ transcribed speech, plus the query's time anchor). A speech hit (``kind`` "speec
 segment's words as its description and the analysed frame nearest its start as its frame.
 Across sessions the raw scores are merged: BM25 weighs a word by how rare it is within its
 session, which is close enough to compare matches between sessions.
+
+A stream's query is read like a chat question: a time phrase in it ("car in the last 10
+minutes", "EXIT since 14:00") narrows the range (``sources.StreamSource``), as the caller's
+``since``/``until`` do, and the rest is ranked with the stream's recency and focus
+(``live_ranking.stream_scores``). Only frames that match the words are hits; a query that is
+only a time phrase lists the frames of its range, nearest the moment named (else newest) first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
 from videolens.chat.facts import speech_track
+from videolens.chat.live_ranking import stream_scores
 from videolens.chat.retrieval import Retriever
+from videolens.chat.sources import StreamSource
+from videolens.chat.timeline_text import as_list, text_tokens
 from videolens.chat.timeparse import format_timestamp
+from videolens.streams.store import StreamStore
+from videolens.timeline.clock import Zone
 
 
 @dataclass(frozen=True)
@@ -108,3 +120,81 @@ def search_sessions(
         merged += search_session(document, query, limit, retriever)
     merged.sort(key=lambda h: (-h.score, h.session_id, h.timestamp_s))
     return merged[:limit]
+
+
+@dataclass(frozen=True)
+class StreamHit:
+    """One matching frame: its number, Unix time, local ``time`` (as citations write it)."""
+
+    stream_id: str
+    seq: int
+    at: float
+    time: str
+    score: float
+    description: str
+    text: list[str]
+    image: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class StreamSearch:
+    """The hits, best first, and the range and zone they were searched in."""
+
+    stream_id: str
+    query: str
+    time_zone: str
+    since_at: float | None
+    until_at: float | None
+    range_label: str
+    hits: list[StreamHit] = field(default_factory=list)
+
+
+def search_stream(
+    store: StreamStore,
+    stream_id: str,
+    query: str,
+    *,
+    zone: Zone,
+    now: float | None = None,
+    since_at: float | None = None,
+    until_at: float | None = None,
+    limit: int = 20,
+    retriever: Retriever | None = None,
+) -> StreamSearch:
+    """The ``limit`` best-matching frames of ``stream_id`` in the range (none if none match)."""
+    source = StreamSource.load(
+        store, stream_id, query, zone=zone, now=now, since_at=since_at, until_at=until_at
+    )
+    timeline, words = source.timeline, source.rest
+    found = StreamSearch(
+        stream_id, query, zone.describe(timeline.now), timeline.since_at, timeline.until_at,
+        timeline.where().strip(),
+    )  # fmt: skip
+    if not timeline.frames or limit <= 0:
+        return found
+    retriever = retriever or Retriever()
+    index = retriever.index(timeline.document())
+    score, at, relevance = stream_scores(timeline, words, index, retriever.embedder)
+    if text_tokens(words):
+        score = np.where(relevance > 0, score, 0.0)  # a search hit must match the words
+    by_seq = {int(f["seq"]): f for f in timeline.frames}
+    for i in np.lexsort((-at, -score)).tolist()[:limit]:
+        if score[i] <= 0:
+            break
+        frame = by_seq[index.indexes[i]]
+        found.hits.append(
+            StreamHit(
+                stream_id=stream_id,
+                seq=int(frame["seq"]),
+                at=float(frame["at"]),
+                time=timeline.clock.format(float(frame["at"])),
+                score=round(float(score[i]), 4),
+                description=str(frame.get("description") or ""),
+                text=as_list(frame.get("text")),
+                image=frame.get("image"),
+            )
+        )
+    return found

@@ -21,8 +21,8 @@ from videolens.chat.facts import (
     text_lines,
 )
 from videolens.chat.intents import Intent, classify
-from videolens.chat.stream_context import StreamTimeline
-from videolens.chat.stream_retrieval import StreamContext
+from videolens.chat.live_timeline import StreamTimeline
+from videolens.chat.retrieval import Context
 from videolens.chat.vocabulary import FACE, counted, plural
 
 PREFIX = "Retrieval only (no chat model configured)"
@@ -56,7 +56,7 @@ def nothing_seen(timeline: StreamTimeline) -> str:
     return " ".join(lines)
 
 
-def stream_offline_answer(timeline: StreamTimeline, question: str, context: StreamContext) -> str:
+def stream_offline_answer(timeline: StreamTimeline, question: str, context: Context) -> str:
     """The retrieval-only answer to ``question`` (without its time phrase) over ``timeline``."""
     if not timeline.frames:
         return f"{PREFIX}. {nothing_seen(timeline)}"
@@ -175,7 +175,8 @@ def _text(timeline: StreamTimeline) -> str:
         )
     lines = [f"{PREFIX}. On-screen text read{where}, in order of first appearance:"]
     for line in found[:MAX_TEXT_LINES]:
-        until = f", until {timeline.clock(line.last_s)}" if line.last_s > line.first_s else ""
+        last = timeline.clock.format(line.last_s)
+        until = f", until {last}" if line.last_s > line.first_s else ""
         seen = f"{line.frames} frame{'s' if line.frames > 1 else ''}"
         lines.append(f'- "{line.text}" at {ts(line.first_s)} ({seen}{until})')
     if len(found) > MAX_TEXT_LINES:
@@ -226,7 +227,7 @@ def _summary(timeline: StreamTimeline) -> str:
     return "\n".join(lines)
 
 
-def _moments(timeline: StreamTimeline, context: StreamContext) -> str:
+def _moments(timeline: StreamTimeline, context: Context) -> str:
     where = timeline.where()
     moments = context.moments
     if context.matched:
@@ -236,7 +237,7 @@ def _moments(timeline: StreamTimeline, context: StreamContext) -> str:
     else:
         chosen = moments[:MAX_MOMENTS]  # ranked by nearness to the moment named, or recency
         focus = timeline.wall.focus_at if timeline.wall is not None else None
-        near = f"nearest {timeline.clock(focus)}" if focus is not None else "newest"
+        near = f"nearest {timeline.clock.format(focus)}" if focus is not None else "newest"
         head = f"no frame{where} matches the question's words; the {near} frames:"
-    timeline.shown.update(m.at for m in chosen)
+    timeline.shown.update(m.timestamp_s for m in chosen)
     return "\n".join([f"{PREFIX} — {head}", *[f"- {m.line}" for m in chosen]])

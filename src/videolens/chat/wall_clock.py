@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from videolens.chat.stream_zone import InvalidTimeError, Zone
+from videolens.timeline.clock import InvalidTimeError, Zone
 
 __all__ = ["InvalidTimeError", "WallRange", "parse_instant", "parse_wall_clock"]
 

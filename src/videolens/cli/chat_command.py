@@ -3,27 +3,25 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.text import Text
 
-from videolens.chat.answer import Answer, chat_model_configured, stream_answer
+from videolens.chat.answer import Answer, chat_model_configured, prepare_answer, run_answer
 from videolens.chat.retrieval import Retriever
-from videolens.chat.search import search_session, search_sessions
+from videolens.chat.search import search_session, search_sessions, search_stream
+from videolens.chat.sources import SessionSource, Source, StreamSource
+from videolens.chat.wall_clock import parse_instant
 from videolens.cli.errors import EXIT_BAD_INPUT, fail, stderr, user_errors
-from videolens.cli.stream_chat_command import (
-    ask_stream_command,
-    is_stream,
-    search_stream_command,
-    stream_turn,
-    stream_zone,
-)
 from videolens.config import Settings
-from videolens.errors import VideoLensError
+from videolens.errors import SessionNotFoundError, VideoLensError
 from videolens.exports import EXPORT_FORMATS, export_format, export_session
 from videolens.store import SessionStore
+from videolens.streams.store import StreamStore
+from videolens.timeline.clock import InvalidTimeError, Zone, resolve_zone
 
 SessionArg = Annotated[str, typer.Argument(help="A session id from `videolens sessions`.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
@@ -43,33 +41,73 @@ def _print_json(document: Any) -> None:
     typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
 
 
-def _report_citations(answer: Answer) -> None:
-    """Flag citations that match no analysed moment: they are not evidence."""
-    for citation in answer.citations:
-        if not citation.valid:
-            stderr.print(
-                f"[yellow]warning:[/yellow] [{citation.text}] matches no analysed moment",
-                highlight=False,
-                markup=True,
-            )
+def is_stream(settings: Settings, target_id: str) -> bool:
+    """Whether ``target_id`` names a stream (a session of that id wins); neither: an error."""
+    if SessionStore(settings.sessions_dir).exists(target_id):
+        return False
+    if StreamStore(settings.streams_dir).exists(target_id):
+        return True
+    raise SessionNotFoundError(f"no session or stream {target_id!r}")
 
 
-def _stream_to_stdout(
-    settings: Settings, store: SessionStore, session_id: str, question: str, **options: Any
-) -> Answer:
+def _zone(settings: Settings, tz: str | None) -> Zone:
+    """The zone for ``--tz`` (else the setting, else this machine's); a bad one ends the
+    command."""
+    try:
+        return resolve_zone(tz, settings.time_zone)
+    except InvalidTimeError as err:
+        fail(str(err), EXIT_BAD_INPUT)
+
+
+def _source(settings: Settings, target_id: str, question: str, zone: Zone | None) -> Source:
+    """What ``question`` is answered over: the session, or (with a ``zone``) the stream's range
+    the question names."""
+    if zone is None:
+        return SessionSource.load(SessionStore(settings.sessions_dir), target_id)
+    return StreamSource.load(StreamStore(settings.streams_dir), target_id, question, zone=zone)
+
+
+def _answer(
+    settings: Settings,
+    source: Source,
+    question: str,
+    *,
+    as_json: bool = False,
+    retriever: Retriever | None = None,
+    history_turns: int = 0,
+) -> None:
+    """Answer one question: the text streams to stdout (or the answer's JSON at the end), then
+    a note on a cached answer and a warning per citation that is no evidence."""
+    prepared = prepare_answer(
+        settings, source, question, retriever=retriever, history_turns=history_turns
+    )
     answer = None
-    for event in stream_answer(settings, store, session_id, question, **options):
-        if event.kind == "delta":
-            typer.echo(event.text, nl=False)
-        elif event.answer is not None:
+    for event in run_answer(settings, prepared):
+        if event.answer is not None:
             answer = event.answer
-    typer.echo("")
-    if answer is None:  # pragma: no cover - stream_answer always ends with an answer
+        elif not as_json:
+            typer.echo(event.text, nl=False)
+    if answer is None:  # pragma: no cover - run_answer always ends with an answer
         fail("the chat ended without an answer")
+    if as_json:
+        _print_json(answer.as_dict())
+        return
+    typer.echo("")
     if answer.cached:
         stderr.print("(cached answer)", style="dim")
     _report_citations(answer)
-    return answer
+
+
+def _report_citations(answer: Answer) -> None:
+    """Flag citations that match no analysed moment (a stream's: frame): they are no evidence."""
+    what = "frame" if answer.scope is not None else "moment"
+    for citation in answer.citations:
+        if not citation.valid:
+            stderr.print(
+                f"[yellow]warning:[/yellow] [{citation.text}] matches no analysed {what}",
+                highlight=False,
+                markup=True,
+            )
 
 
 def ask(
@@ -84,18 +122,12 @@ def ask(
     moments (a stream's: local wall-clock [14:05:12], and "in the last 10 minutes" works)."""
     with user_errors():
         settings = Settings()
-        if is_stream(settings, session_id):
-            ask_stream_command(settings, session_id, question, tz, as_json)
-            return
-        store = SessionStore(settings.sessions_dir)
-        if as_json:
-            answer = None
-            for event in stream_answer(settings, store, session_id, question):
-                answer = event.answer or answer
-            if answer is not None:
-                _print_json(answer.as_dict())
-            return
-        _stream_to_stdout(settings, store, session_id, question)
+        zone = _zone(settings, tz) if is_stream(settings, session_id) else None
+        try:
+            _answer(settings, _source(settings, session_id, question, zone), question,
+                    as_json=as_json)  # fmt: skip
+        except InvalidTimeError as err:
+            fail(str(err), EXIT_BAD_INPUT)
 
 
 def chat(
@@ -108,9 +140,7 @@ def chat(
     leave)."""
     with user_errors():
         settings = Settings()
-        store = SessionStore(settings.sessions_dir)
-        stream = is_stream(settings, session_id)  # fail early on an unknown id
-        zone = stream_zone(settings, tz) if stream else None
+        zone = _zone(settings, tz) if is_stream(settings, session_id) else None
     if not chat_model_configured(settings):
         stderr.print(
             "No chat model configured (set NEBIUS_API_KEY, or VIDEOLENS_CHAT_BASE_URL for a local "
@@ -128,13 +158,9 @@ def chat(
         if question.lower() in ("", "exit", "quit", ":q"):
             return
         try:
-            if zone is not None:
-                stream_turn(settings, session_id, question, zone, retriever, CHAT_HISTORY_TURNS)
-                continue
-            _stream_to_stdout(
-                settings, store, session_id, question,
-                retriever=retriever, history_turns=CHAT_HISTORY_TURNS,
-            )  # fmt: skip
+            source = _source(settings, session_id, question, zone)
+            _answer(settings, source, question, retriever=retriever,
+                    history_turns=CHAT_HISTORY_TURNS)  # fmt: skip
         except VideoLensError as err:
             # One failed answer ends the answer, not the conversation.
             stderr.print(Text.assemble(("error:", "red"), " ", str(err)), soft_wrap=True)
@@ -168,16 +194,7 @@ def search(
             session_id, words = words[0], words[1:]
         query = " ".join(words)
         if session_id is not None and is_stream(settings, session_id):
-            search_stream_command(
-                settings,
-                session_id,
-                query,
-                since=since,
-                until=until,
-                tz=tz,
-                limit=limit,
-                as_json=as_json,
-            )
+            _search_stream(settings, session_id, query, (since, until), tz, limit, as_json)
             return
         if session_id is not None:
             hits = search_session(store.get(session_id), query, limit)
@@ -194,6 +211,35 @@ def search(
         typer.echo(
             f"{hit.session_id}  [{hit.timestamp}]  {hit.score:6.2f}  {hit.description}{text}"
         )
+
+
+def _search_stream(
+    settings: Settings,
+    stream_id: str,
+    query: str,
+    bounds: tuple[str | None, str | None],
+    tz: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """Print the frames of a stream that best match ``query`` in the range."""
+    zone, now = _zone(settings, tz), time.time()
+    try:
+        since_at, until_at = (parse_instant(value, zone, now) for value in bounds)
+        found = search_stream(
+            StreamStore(settings.streams_dir), stream_id, query, zone=zone, now=now,
+            since_at=since_at, until_at=until_at, limit=limit,
+        )  # fmt: skip
+    except InvalidTimeError as err:
+        fail(str(err), EXIT_BAD_INPUT)
+    if as_json:
+        _print_json([hit.as_dict() for hit in found.hits])
+        return
+    if not found.hits:
+        typer.echo(f"no matching frames{' ' + found.range_label if found.range_label else ''}")
+    for hit in found.hits:
+        text = f"  text: {', '.join(hit.text)}" if hit.text else ""
+        typer.echo(f"{stream_id}  [{hit.time}]  {hit.score:6.2f}  {hit.description}{text}")
 
 
 def _names_one(settings: Settings, word: str) -> bool:

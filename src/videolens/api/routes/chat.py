@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 import anyio
@@ -18,8 +18,11 @@ from pydantic import BaseModel, Field
 from videolens.api.deps import Principal, ServicesDep, owned_document, owned_summaries
 from videolens.api.errors import ApiError
 from videolens.api.public import public_frame, public_video
-from videolens.chat.answer import astream_answer
+from videolens.chat.answer import PreparedAnswer, arun_answer, prepare_answer
+from videolens.chat.citations import Citation
 from videolens.chat.search import SearchHit, search_session, search_sessions
+from videolens.chat.sources import SessionSource
+from videolens.config import Settings
 from videolens.errors import VideoLensError
 from videolens.exports import export_format, export_session
 
@@ -49,6 +52,42 @@ def _hit(hit: SearchHit) -> dict[str, Any]:
     return shown
 
 
+def answer_response(
+    settings: Settings,
+    prepare: Callable[[], PreparedAnswer],
+    image_url: Callable[[Citation], str | None] | None = None,
+) -> StreamingResponse:
+    """A chat answer as NDJSON lines (a session's and a stream's alike): ``prepare`` runs in a
+    thread when the response starts; each citation gets the ``image_url`` of its frame, if
+    given."""
+
+    async def lines() -> AsyncIterator[bytes]:
+        try:
+            prepared = await anyio.to_thread.run_sync(prepare)
+            async for event in arun_answer(settings, prepared):
+                if event.answer is not None:
+                    line: dict[str, Any] = {"type": "answer", **event.answer.as_dict()}
+                    if image_url is not None:
+                        line["citations"] = [
+                            _with_image(shown, image_url(citation))
+                            for shown, citation in zip(
+                                line["citations"], event.answer.citations, strict=True
+                            )
+                        ]
+                else:
+                    line = {"type": "delta", "text": event.text}
+                yield (json.dumps(line, ensure_ascii=False) + "\n").encode()
+        except VideoLensError as err:  # the endpoint failed mid-answer: say so, store nothing
+            error = {"type": "error", "code": type(err).__name__, "message": str(err)}
+            yield (json.dumps(error) + "\n").encode()
+
+    return StreamingResponse(lines(), media_type="application/x-ndjson")
+
+
+def _with_image(shown: dict[str, Any], url: str | None) -> dict[str, Any]:
+    return {**shown, "image_url": url} if url is not None else shown
+
+
 @router.post("/v1/sessions/{session_id}/chat")
 async def chat(
     session_id: str, body: ChatRequest, found: ServicesDep, owner: Principal
@@ -60,26 +99,14 @@ async def chat(
     """
     await anyio.to_thread.run_sync(owned_document, found, owner, session_id)  # 404 before streaming
 
-    async def lines() -> AsyncIterator[bytes]:
-        try:
-            async for event in astream_answer(
-                found.settings,
-                found.store,
-                session_id,
-                body.question,
-                retriever=found.retriever,
-                history_turns=body.history_turns,
-            ):
-                if event.answer is not None:
-                    line: dict[str, Any] = {"type": "answer", **event.answer.as_dict()}
-                else:
-                    line = {"type": "delta", "text": event.text}
-                yield (json.dumps(line, ensure_ascii=False) + "\n").encode()
-        except VideoLensError as err:  # the endpoint failed mid-answer: say so, store nothing
-            error = {"type": "error", "code": type(err).__name__, "message": str(err)}
-            yield (json.dumps(error) + "\n").encode()
+    def prepare() -> PreparedAnswer:
+        source = SessionSource.load(found.store, session_id)
+        return prepare_answer(
+            found.settings, source, body.question,
+            retriever=found.retriever, history_turns=body.history_turns,
+        )  # fmt: skip
 
-    return StreamingResponse(lines(), media_type="application/x-ndjson")
+    return answer_response(found.settings, prepare)
 
 
 @router.get("/v1/sessions/{session_id}/search")

@@ -8,9 +8,7 @@ times in the client's zone (``tz``), else the server's.
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import anyio
@@ -20,14 +18,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from videolens.api.deps import Principal, ServicesDep
 from videolens.api.errors import ApiError
+from videolens.api.routes.chat import answer_response
 from videolens.api.stream_views import owned_stream, stream_store
-from videolens.chat.stream_answer import arun_stream_answer, prepare_stream_answer
-from videolens.chat.stream_citations import StreamCitation
-from videolens.chat.stream_search import StreamHit, search_stream
-from videolens.chat.stream_zone import InvalidTimeError, UnknownTimeZoneError, Zone, resolve_zone
+from videolens.chat.answer import prepare_answer
+from videolens.chat.citations import Citation
+from videolens.chat.search import StreamHit, search_stream
+from videolens.chat.sources import StreamSource
 from videolens.chat.wall_clock import parse_instant
-from videolens.errors import VideoLensError
 from videolens.streams.errors import StreamNotFoundError
+from videolens.timeline.clock import InvalidTimeError, UnknownTimeZoneError, Zone, resolve_zone
 
 router = APIRouter(prefix="/v1/streams", tags=["streams"])
 
@@ -62,11 +61,10 @@ def _zone(found: ServicesDep, name: str | None) -> Zone:
         raise ApiError(422, "invalid_time_zone", str(err), field="tz") from err
 
 
-def _citation(stream_id: str, citation: StreamCitation) -> dict[str, Any]:
-    shown = citation.as_dict()
-    if citation.seq is not None:
-        shown["image_url"] = f"/v1/streams/{stream_id}/frames/{citation.seq}/image"
-    return shown
+def _image_url(stream_id: str, citation: Citation) -> str | None:
+    if citation.frame_index is None:
+        return None
+    return f"/v1/streams/{stream_id}/frames/{citation.frame_index}/image"
 
 
 def _hit(hit: StreamHit) -> dict[str, Any]:
@@ -87,38 +85,27 @@ async def chat(
     """
     await anyio.to_thread.run_sync(owned_stream, found, owner, stream_id)  # 404 before streaming
     zone = _zone(found, body.tz)
+    store = stream_store(found)
     try:
+        source = await anyio.to_thread.run_sync(
+            lambda: StreamSource.load(store, stream_id, body.question, zone=zone)
+        )
         prepared = await anyio.to_thread.run_sync(
-            lambda: prepare_stream_answer(
+            lambda: prepare_answer(
                 found.settings,
-                stream_store(found),
-                stream_id,
+                source,
                 body.question,
-                zone=zone,
                 retriever=found.retriever,
                 history_turns=body.history_turns,
-            )
+            )  # fmt: skip
         )
     except InvalidTimeError as err:
         raise ApiError(422, "invalid_time", str(err), field="question") from err
     except StreamNotFoundError as err:  # deleted meanwhile
         raise ApiError(404, "not_found", "no such stream") from err
-
-    async def lines() -> AsyncIterator[bytes]:
-        try:
-            async for event in arun_stream_answer(found.settings, stream_store(found), prepared):
-                if event.answer is not None:
-                    shown = event.answer.as_dict()
-                    shown["citations"] = [_citation(stream_id, c) for c in event.answer.citations]
-                    line: dict[str, Any] = {"type": "answer", **shown}
-                else:
-                    line = {"type": "delta", "text": event.text}
-                yield (json.dumps(line, ensure_ascii=False) + "\n").encode()
-        except VideoLensError as err:  # the endpoint failed mid-answer: say so, store nothing
-            error = {"type": "error", "code": type(err).__name__, "message": str(err)}
-            yield (json.dumps(error) + "\n").encode()
-
-    return StreamingResponse(lines(), media_type="application/x-ndjson")
+    return answer_response(
+        found.settings, lambda: prepared, lambda citation: _image_url(stream_id, citation)
+    )
 
 
 @router.get("/{stream_id}/search")

@@ -12,13 +12,19 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
-from videolens.chat.retrieval import Embedder, Retriever, TimelineIndex, estimate_tokens
-from videolens.chat.stream_context import StreamTimeline
+from videolens.chat.live_timeline import StreamTimeline
+from videolens.chat.retrieval import (
+    Context,
+    Embedder,
+    Moment,
+    Retriever,
+    TimelineIndex,
+    estimate_tokens,
+)
 from videolens.chat.timeline_text import text_tokens
 
 OVERVIEW_SHARE = 0.3
@@ -28,39 +34,6 @@ _EARLIEST = re.compile(r"\b(first|earliest|oldest)\b", re.I)
 SAME_SCENE_S = 10.0
 # Less budget than this left: no frame's line fits any more.
 MIN_LINE_TOKENS = 8
-
-
-@dataclass(frozen=True)
-class StreamMoment:
-    """One analysed frame chosen as context: its number, wall-clock time, score and line."""
-
-    seq: int
-    at: float
-    score: float
-    line: str
-    image: str | None = None
-
-
-@dataclass
-class StreamContext:
-    """What a question about a stream is answered from: the ``moments`` and an ``overview``.
-
-    ``matched``: the moments match the question's words (else they are the frames nearest the
-    moment named, or the newest ones)."""
-
-    question: str
-    moments: list[StreamMoment]
-    overview: str
-    matched: bool
-    tokens: int
-
-    def render(self) -> str:
-        """The context as prompt text: the overview, then the chosen frames in time order."""
-        lines = [self.overview, "", "Relevant frames (in time order):"]
-        lines += [m.line for m in sorted(self.moments, key=lambda m: m.at)]
-        if not self.moments:
-            lines.append("(no analysed frame in the range)")
-        return "\n".join(lines)
 
 
 def stream_scores(
@@ -94,7 +67,7 @@ def select_context(
     retriever: Retriever,
     *,
     with_overview: bool = True,
-) -> StreamContext:
+) -> Context:
     """Fill ``budget_tokens`` with the overview (unless not ``with_overview``: answers without a
     model do not show it) and the best-scoring distinct frames."""
     overview = overview_text(timeline, int(budget_tokens * OVERVIEW_SHARE)) if with_overview else ""
@@ -104,7 +77,7 @@ def select_context(
     matched = bool(len(relevance) and relevance.max() > 0)
     by_seq = {int(f["seq"]): f for f in timeline.frames}
     order = np.lexsort((-at, -score)) if len(score) else np.zeros(0, dtype=np.int64)
-    moments: list[StreamMoment] = []
+    moments: list[Moment] = []
     seen: dict[str, list[float]] = {}
     for i in order.tolist():
         if score[i] <= 0.0 or left < MIN_LINE_TOKENS:
@@ -119,10 +92,10 @@ def select_context(
             continue
         seen.setdefault(body, []).append(float(at[i]))
         moments.append(
-            StreamMoment(int(frame["seq"]), float(at[i]), float(score[i]), line, frame.get("image"))
+            Moment(int(frame["seq"]), float(at[i]), float(score[i]), line, frame.get("image"))
         )
         left -= cost
-    return StreamContext(question, moments, overview, matched, budget_tokens - left)
+    return Context(question, moments, overview, budget_tokens - left, matched=matched, unit="frame")
 
 
 def overview_text(timeline: StreamTimeline, budget_tokens: int) -> str:
@@ -147,8 +120,8 @@ def overview_text(timeline: StreamTimeline, budget_tokens: int) -> str:
         head.append(f"All times are on {timeline.dates()[0].isoformat()}.")
     for gap in timeline.gaps()[:5]:
         head.append(
-            f"Not watched from {timeline.clock(float(gap['start_at']))} to "
-            f"{timeline.clock(float(gap['end_at']))} ({gap.get('reason') or 'source down'})."
+            f"Not watched from {timeline.clock.format(float(gap['start_at']))} to "
+            f"{timeline.clock.format(float(gap['end_at']))} ({gap.get('reason') or 'source down'})."
         )
     rules = Counter(str(e.get("rule")) for e in timeline.events)
     if rules:

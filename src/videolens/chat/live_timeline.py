@@ -17,10 +17,10 @@ from datetime import date, timedelta
 from functools import cached_property
 from typing import Any
 
-from videolens.chat.stream_zone import Zone
 from videolens.chat.timeline_text import moment_line
 from videolens.chat.wall_clock import WallRange
 from videolens.streams.store import StreamStore, first_at
+from videolens.timeline.clock import WallClock, Zone
 
 # The most frames one question reads: ~6 h at a frame every 2 s. Older frames of a longer range
 # are left out, and the context says so.
@@ -43,9 +43,6 @@ class StreamTimeline:
     until_at: float | None = None
     truncated: bool = False
     store: StreamStore | None = field(default=None, repr=False)
-    # The frame times shown so far (in a prompt's lines, in an answer): a cited second that
-    # holds several frames is resolved to the one shown with it.
-    shown: set[float] = field(default_factory=set, repr=False)
 
     @cached_property
     def events(self) -> list[dict[str, Any]]:
@@ -90,13 +87,21 @@ class StreamTimeline:
         days = self.dates()
         return len(days) > 1 or days[0] != self.today
 
-    def clock(self, at: float) -> str:
-        return self.zone.clock(at, self.with_date)
+    @cached_property
+    def clock(self) -> WallClock:
+        """The range's clock: its times, with the date when needed; it keeps the frame times
+        shown so far (in a prompt's lines, in an answer)."""
+        return WallClock(self.zone, self.now, self.dates(), self.with_date)
+
+    @property
+    def shown(self) -> set[float]:
+        """The frame times shown so far: a cited second that holds several frames is resolved
+        to the one shown with it."""
+        return self.clock.shown
 
     def stamp(self, at: float) -> str:
         """A citation of the frame at ``at``: ``[14:05:12]``."""
-        self.shown.add(at)
-        return f"[{self.clock(at)}]"
+        return self.clock.stamp(at)
 
     def line(self, frame: dict[str, Any]) -> str:
         """The frame's timeline line with its wall-clock stamp: ``[14:05:12] description | …``."""
@@ -108,7 +113,7 @@ class StreamTimeline:
         `` between 14:00:00 and 14:10:00`` (a caller's bounds), or ``""`` (the whole stream)."""
         if self.wall is None and self.since_at is None and self.until_at is None:
             return ""
-        low, high = self.clock(self.low), self.clock(self.high)
+        low, high = self.clock.format(self.low), self.clock.format(self.high)
         if self.wall is None:
             return f" between {low} and {high}"
         return f" {self.wall.phrase} ({low}–{high})"
