@@ -2,45 +2,28 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import sys
-import time
+from contextlib import AbstractContextManager
 from pathlib import Path
+from subprocess import Popen
 
 import httpx
 import pytest
 from typer.testing import CliRunner
 
 from conftest import poll
+from process_helpers import ready, running, stop, videolens_env
 from videolens.cli.keys_command import keys_app
 from videolens.pipeline.temporal_server import free_port
 
 
 def _environment(data_dir: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VIDEOLENS_")}
-    env.update(VIDEOLENS_DATA_DIR=str(data_dir), **extra)
-    return env
+    return videolens_env(VIDEOLENS_DATA_DIR=str(data_dir), **extra)
 
 
-def _start(command: str, port: int, env: dict[str, str]) -> subprocess.Popen[str]:
+def _start(command: str, port: int, env: dict[str, str]) -> AbstractContextManager[Popen[str]]:
     code = f"from videolens.cli.server_command import {command}; {command}('127.0.0.1', {port})"
-    return subprocess.Popen(
-        [sys.executable, "-c", code],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def _ready(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/readyz", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
+    return running([sys.executable, "-c", code], env)
 
 
 def _listening(port: int) -> bool:
@@ -56,37 +39,24 @@ def _listening(port: int) -> bool:
 def test_up_runs_everything_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     port, temporal_port = free_port(), free_port()
     env = _environment(tmp_path / "data", VIDEOLENS_EMBEDDED_TEMPORAL_PORT=str(temporal_port))
-    process = _start("up", port, env)
-    try:
-        poll(lambda: _ready(f"http://127.0.0.1:{port}"), 90, "`videolens up` to be ready")
-        process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-    assert process.returncode == 0, stderr
+    with _start("up", port, env) as process:
+        poll(lambda: ready(f"http://127.0.0.1:{port}"), 90, "`videolens up` to be ready")
+        returncode, stderr = stop(process, timeout_s=60)
+    assert returncode == 0, stderr
     assert f"http://127.0.0.1:{port}" in stderr
     assert "Traceback" not in stderr
     # The embedded Temporal server it started is gone with it.
-    time.sleep(0.5)
-    assert not _listening(temporal_port)
+    poll(lambda: not _listening(temporal_port), 5, "the embedded Temporal server to be gone")
     assert not _listening(port)
 
 
 def test_serve_uses_the_configured_temporal(tmp_path: Path, temporal_address: str) -> None:
     port = free_port()
     env = _environment(tmp_path / "data", VIDEOLENS_TEMPORAL_ADDRESS=temporal_address)
-    process = _start("serve", port, env)
-    try:
-        poll(lambda: _ready(f"http://127.0.0.1:{port}"), 60, "`videolens serve` to be ready")
-        process.send_signal(signal.SIGTERM)
-        process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-    assert process.returncode == 0
+    with _start("serve", port, env) as process:
+        poll(lambda: ready(f"http://127.0.0.1:{port}"), 60, "`videolens serve` to be ready")
+        returncode, _ = stop(process, timeout_s=30)
+    assert returncode == 0
 
 
 def test_serve_without_temporal_or_exposed_without_keys_refuses(tmp_path: Path) -> None:

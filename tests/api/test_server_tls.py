@@ -3,12 +3,8 @@ test, a client that verifies it against the test's CA, and the bad inputs refuse
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import ssl
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -18,10 +14,9 @@ from cryptography.hazmat.primitives import serialization
 from typer.testing import CliRunner
 
 from conftest import poll
+from process_helpers import VIDEOLENS, running, stop, videolens_env
 from videolens.cli.app import app
 from videolens.pipeline.temporal_server import free_port
-
-VIDEOLENS = str(Path(sys.executable).parent / "videolens")
 
 
 @pytest.fixture(scope="module")
@@ -45,23 +40,13 @@ def _trusting(ca: trustme.CA) -> ssl.SSLContext:
 
 
 def _environment(data_dir: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VIDEOLENS_")}
-    env.update(VIDEOLENS_DATA_DIR=str(data_dir), **extra)
-    return env
+    return videolens_env(VIDEOLENS_DATA_DIR=str(data_dir), **extra)
 
 
 def _serve_and_check(args: list[str], env: dict[str, str], ca: trustme.CA, port: int) -> str:
     """Start ``videolens ARGS``, check it over HTTPS, stop it with SIGTERM; its stderr."""
-    process = subprocess.Popen(
-        [VIDEOLENS, *args, "--port", str(port)],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
     base = f"https://127.0.0.1:{port}"
-    try:
+    with running([VIDEOLENS, *args, "--port", str(port)], env) as process:
         with httpx.Client(verify=_trusting(ca), timeout=5) as client:
 
             def ready() -> bool:
@@ -82,14 +67,9 @@ def _serve_and_check(args: list[str], env: dict[str, str], ca: trustme.CA, port:
         # ...and plain HTTP gets no answer from the TLS port.
         with pytest.raises(httpx.TransportError):
             httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
-        process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-    assert process.returncode == 0, stderr
-    return stderr
+        returncode, stderr = stop(process, timeout_s=60)
+    assert returncode == 0, stderr
+    return str(stderr)
 
 
 def test_serve_answers_over_https(
