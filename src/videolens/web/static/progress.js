@@ -1,9 +1,10 @@
 // Live analysis progress: the event WebSocket, with polling as a fallback.
 
-import { API, api, withKey } from "./api.js";
+import { api } from "./api.js";
 import { ui } from "./dom.js";
 import { formatEta, formatTime } from "./format.js";
-import { applyDocument, refreshFrames, renderFacts, renderHeader, showSessionError } from "./session.js";
+import { follow, unfollow } from "./live_socket.js";
+import { applyDocument, refreshFrames, renderFacts, showSessionError } from "./session.js";
 import { loadSessions } from "./sessions.js";
 import { state } from "./state.js";
 import { addFrames, renderShots } from "./timeline.js";
@@ -69,65 +70,31 @@ export function renderProgress() {
 
 export function startLive(id) {
   stopLive();
-  const live = { socket: null, timer: 0, closed: false, final: false };
-  state.live = live;
-  const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const url = withKey(`${scheme}://${location.host}${API}/sessions/${encodeURIComponent(id)}/events`);
-  let socket;
-  try {
-    socket = new WebSocket(url);
-  } catch {
-    poll(id, live);
-    return;
-  }
-  live.socket = socket;
-  socket.onmessage = (event) => {
-    let message;
-    try { message = JSON.parse(event.data); } catch { return; }
-    if (live.closed) return;
-    handleEvent(id, live, message);
-  };
-  socket.onclose = () => {
-    live.socket = null;
-    if (!live.closed && !live.final) poll(id, live); // the socket dropped mid-run: poll instead
-  };
-}
-
-function handleEvent(id, live, message) {
-  switch (message.type) {
-    case "state":
-    case "session":
-      if (message.session || message.document) applyDocument(message.session || message.document);
-      else if (message.status && state.doc) { state.doc.status = message.status; renderHeader(); }
-      if (message.progress) { state.progress = message.progress; renderProgress(); }
-      if (message.frames) addFrames(message.frames);
-      break;
-    case "progress":
-      state.progress = message.progress || message;
-      renderProgress();
-      break;
-    case "frames":
-      addFrames(message.frames);
-      renderFacts();
-      renderShots();
-      break;
-    case "final":
-    case "done":
-      live.final = true;
-      finishLive(id, live);
-      break;
-    case "error":
-      if (message.message) showSessionError(message.message);
-      break;
-    default:
-      break;
-  }
+  state.live = follow({
+    path: `/sessions/${encodeURIComponent(id)}/events`,
+    on: {
+      state: (message) => {
+        applyDocument(message.session);
+      },
+      progress: (message) => {
+        state.progress = message.progress;
+        renderProgress();
+      },
+      frames: (message) => {
+        addFrames(message.frames);
+        renderFacts();
+        renderShots();
+      },
+      final: (_message, live) => finishLive(id, live),
+      error: (message) => showSessionError(message.error?.message || "The live updates were refused."),
+    },
+    poll: (live) => poll(id, live),
+    pollMs: POLL_MS,
+  });
 }
 
 async function finishLive(id, live) {
-  live.closed = true;
-  live.socket?.close();
-  clearTimeout(live.timer);
+  unfollow(live);
   try {
     const doc = await api(`/sessions/${encodeURIComponent(id)}`);
     if (state.sessionId !== id) return;
@@ -139,28 +106,20 @@ async function finishLive(id, live) {
   loadSessions();
 }
 
-function poll(id, live) {
-  if (live.closed) return;
-  live.timer = setTimeout(async () => {
-    if (live.closed) return;
-    try {
-      const doc = await api(`/sessions/${encodeURIComponent(id)}`);
-      if (live.closed || state.sessionId !== id) return;
-      applyDocument(doc);
-      if (doc.status !== "running") { finishLive(id, live); return; }
-      await refreshFrames(id);
-    } catch (error) {
-      if (error.status === 404) { live.closed = true; showSessionError("This session was deleted."); return; }
-    }
-    poll(id, live);
-  }, POLL_MS);
+/** One round of the fallback: the document, then its frames. */
+async function poll(id, live) {
+  try {
+    const doc = await api(`/sessions/${encodeURIComponent(id)}`);
+    if (live.closed || state.sessionId !== id) { live.closed = true; return; }
+    applyDocument(doc);
+    if (doc.status !== "running") { finishLive(id, live); return; }
+    await refreshFrames(id);
+  } catch (error) {
+    if (error.status === 404) { live.closed = true; showSessionError("This session was deleted."); }
+  }
 }
 
 export function stopLive() {
-  const live = state.live;
-  if (!live) return;
-  live.closed = true;
-  clearTimeout(live.timer);
-  live.socket?.close();
+  unfollow(state.live);
   state.live = null;
 }

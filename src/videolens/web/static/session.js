@@ -1,7 +1,8 @@
 // The open session: its document, header, facts and frames.
 
 import { API, api, withKey } from "./api.js";
-import { h, toast, ui } from "./dom.js";
+import { renderFactList, renderHead, renderUnavailable, showAlert } from "./detail_view.js";
+import { toast, ui } from "./dom.js";
 import { formatTime, formatWhen, videoName } from "./format.js";
 import { renderProgress, startLive, stopLive } from "./progress.js";
 import { closeDrawer, loadSessions, markCurrentSession } from "./sessions.js";
@@ -10,21 +11,16 @@ import { renderSummary } from "./summary.js";
 import { updateTabs } from "./tabs.js";
 import { addFrames, renderFrames, renderShots } from "./timeline.js";
 
+const head = { title: ui.sessionTitle, meta: ui.sessionMeta, status: ui.sessionStatus };
+
 export function resetSessionView() {
   stopLive();
   state.doc = null;
   state.progress = null;
-  state.frames.clear();
-  state.cards.clear();
-  state.speechCards.clear();
-  state.marks.clear();
+  for (const map of [state.frames, state.cards, state.speechCards, state.marks]) map.clear();
   state.currentIndex = null;
   state.searchHits = null;
-  ui.moments.replaceChildren();
-  ui.scrubberMarks.replaceChildren();
-  ui.scrubberShots.replaceChildren();
-  ui.chatLog.replaceChildren();
-  ui.facts.replaceChildren();
+  for (const el of [ui.moments, ui.scrubberMarks, ui.scrubberShots, ui.chatLog, ui.facts]) el.replaceChildren();
   ui.momentFilter.value = "";
   state.filter = "";
   ui.sessionError.hidden = true;
@@ -46,9 +42,7 @@ export async function openSession(id) {
   try {
     doc = await api(`/sessions/${encodeURIComponent(id)}`);
   } catch (error) {
-    ui.sessionTitle.textContent = "Session unavailable";
-    ui.sessionMeta.textContent = "";
-    ui.sessionStatus.hidden = true;
+    renderUnavailable(head, "Session unavailable");
     ui.deleteButton.hidden = true;
     ui.cancelButton.hidden = true;
     showSessionError(error.status === 404 ? "This session does not exist (any more)." : error.message);
@@ -104,16 +98,11 @@ export function applyDocument(doc) {
 export function renderHeader() {
   const doc = state.doc;
   const video = doc.video || {};
-  ui.sessionTitle.textContent = videoName(doc);
-  ui.sessionTitle.title = ui.sessionTitle.textContent;
   const meta = [];
   if (video.duration_s) meta.push(formatTime(video.duration_s));
   if (video.width && video.height) meta.push(`${video.width}×${video.height}`);
   if (doc.created_at) meta.push(`analysed ${formatWhen(doc.created_at)}`);
-  ui.sessionMeta.textContent = meta.join(" · ");
-  ui.sessionStatus.hidden = false;
-  ui.sessionStatus.textContent = doc.status;
-  ui.sessionStatus.dataset.status = doc.status;
+  renderHead(head, { title: videoName(doc), tooltip: videoName(doc), meta, status: doc.status });
   ui.cancelButton.hidden = doc.status !== "running";
   ui.deleteButton.hidden = false;
   if (doc.status === "failed") {
@@ -126,8 +115,7 @@ export function renderHeader() {
 }
 
 export function showSessionError(message) {
-  ui.sessionError.replaceChildren(h("span", {}, message));
-  ui.sessionError.hidden = false;
+  showAlert(ui.sessionError, message);
 }
 
 export function renderFacts() {
@@ -141,7 +129,7 @@ export function renderFacts() {
   const models = [...new Set([...state.frames.values()].map((f) => f.model).filter(Boolean))];
   if (models.length) facts.push(["Model", models.join(", ")]);
   else if (options.backend) facts.push(["Backend", options.backend]);
-  ui.facts.replaceChildren(...facts.map(([term, value]) => h("div", {}, h("dt", {}, term), h("dd", {}, value))));
+  renderFactList(ui.facts, facts);
 }
 
 /** Cancel and delete for the open session. */

@@ -1,28 +1,17 @@
 // The sessions list in the sidebar (a drawer on narrow screens).
 
-import { api } from "./api.js";
-import { h, toast, ui } from "./dom.js";
+import { ui } from "./dom.js";
 import { formatTime, formatWhen, videoName } from "./format.js";
+import { listRow, loadList, markCurrent } from "./side_list.js";
 import { state } from "./state.js";
 
 export async function loadSessions() {
-  let body;
-  try {
-    body = await api("/sessions");
-  } catch (error) {
-    if (error.status === 401) {
-      ui.sessionList.replaceChildren();
-      ui.sessionsEmpty.textContent = "This server needs an API key: enter it at the top right.";
-      ui.sessionsEmpty.hidden = false;
-    } else {
-      toast(`Sessions: ${error.message}`);
-    }
-    return;
-  }
-  ui.sessionsEmpty.textContent = "No sessions yet. Drop a video to start.";
-  const sessions = Array.isArray(body) ? body : body?.sessions || body?.items || [];
-  ui.sessionsEmpty.hidden = sessions.length > 0;
-  ui.sessionList.replaceChildren(...sessions.map(sessionItem));
+  await loadList({
+    path: "/sessions", list: ui.sessionList, empty: ui.sessionsEmpty, label: "Sessions",
+    emptyText: "No sessions yet. Drop a video to start.",
+    items: (body) => (Array.isArray(body) ? body : body?.sessions || body?.items || []),
+    row: sessionItem,
+  });
 }
 
 function sessionItem(session) {
@@ -30,23 +19,15 @@ function sessionItem(session) {
   const bits = [formatWhen(session.created_at)];
   if (session.duration_s) bits.push(formatTime(session.duration_s));
   if (session.frames) bits.push(`${session.frames} moments`);
-  const current = session.session_id === state.sessionId;
-  return h("li", {},
-    h("a", {
-      class: "session-item", href: `#/sessions/${session.session_id}`,
-      "aria-current": current ? "page" : null, title: session.error || name,
-      dataset: { sessionId: session.session_id },
-    },
-    h("span", { class: "session-name" }, name),
-    h("span", { class: "badge", dataset: { status: session.status } }, session.status),
-    h("span", { class: "session-sub" }, bits.filter(Boolean).join(" · "))));
+  return listRow({
+    href: `#/sessions/${session.session_id}`, current: session.session_id === state.sessionId,
+    title: session.error || name, dataset: { sessionId: session.session_id },
+    name, status: session.status, sub: bits.filter(Boolean).join(" · "),
+  });
 }
 
 export function markCurrentSession() {
-  for (const link of ui.sessionList.querySelectorAll(".session-item")) {
-    if (link.dataset.sessionId === state.sessionId) link.setAttribute("aria-current", "page");
-    else link.removeAttribute("aria-current");
-  }
+  markCurrent(ui.sessionList, "sessionId", state.sessionId);
 }
 
 /** The sessions drawer (narrow screens only). */

@@ -1,7 +1,8 @@
 // Following the open live stream on its WebSocket (state, then frames, events and status as
 // they come, then ``final``), with polling as a fallback when the socket drops.
 
-import { API, api, withKey } from "./api.js";
+import { api } from "./api.js";
+import { follow, unfollow } from "./live_socket.js";
 import { addEvents, addFrames, feed } from "./stream_feed.js";
 import { applyProgress, applyStream, showStreamError, showViewer, streamEnded } from "./stream_view.js";
 import { RUNNING } from "./streams.js";
@@ -10,76 +11,44 @@ const POLL_MS = 4000; // fallback only: two requests a poll stay well inside the
 
 export function followStream(id) {
   unfollowStream();
-  // ``gaps``: the gap count last pushed; the document (which lists them) is re-read on a change.
-  const live = { socket: null, timer: 0, closed: false, final: false, gaps: undefined, reading: false };
-  feed.live = live;
-  const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const url = withKey(`${scheme}://${location.host}${API}/streams/${encodeURIComponent(id)}/ws`);
-  let socket;
-  try {
-    socket = new WebSocket(url);
-  } catch {
-    poll(id, live);
-    return;
-  }
-  live.socket = socket;
-  socket.onmessage = (event) => {
-    let message;
-    try { message = JSON.parse(event.data); } catch { return; }
-    if (!live.closed) handle(id, live, message);
-  };
-  socket.onclose = () => {
-    live.socket = null;
-    if (!live.closed && !live.final) poll(id, live); // dropped mid-stream: poll instead
-  };
+  feed.live = follow({
+    path: `/streams/${encodeURIComponent(id)}/ws`,
+    on: {
+      state: (message) => {
+        applyStream(message.stream);
+        newFrames(message.frames);
+        addEvents(message.events);
+      },
+      frames: (message) => newFrames(message.frames),
+      events: (message) => addEvents(message.events),
+      status: (message, live) => {
+        if (!message.progress) return;
+        applyProgress(message.progress);
+        if (message.progress.gaps !== live.gaps) {
+          live.gaps = message.progress.gaps;
+          reread(id, live);
+        }
+      },
+      final: (message) => streamEnded(message.status, message.stream),
+      error: (message, live) => {
+        live.final = true; // refused (key, owner): polling would be refused as well
+        showStreamError(message.error?.message || "The live updates were refused.");
+      },
+    },
+    poll: (live) => poll(id, live),
+    pollMs: POLL_MS,
+    // ``gaps``: the gap count last pushed; the document (which lists them) is re-read on a change.
+    extra: { gaps: undefined, reading: false },
+  });
 }
 
 export function unfollowStream() {
-  const live = feed.live;
-  if (!live) return;
-  live.closed = true;
-  clearTimeout(live.timer);
-  live.socket?.close();
+  unfollow(feed.live);
   feed.live = null;
 }
 
 function newFrames(frames) {
   if (addFrames(frames) && !feed.pinned) showViewer();
-}
-
-function handle(id, live, message) {
-  switch (message.type) {
-    case "state":
-      applyStream(message.stream);
-      newFrames(message.frames);
-      addEvents(message.events);
-      break;
-    case "frames":
-      newFrames(message.frames);
-      break;
-    case "events":
-      addEvents(message.events);
-      break;
-    case "status":
-      if (!message.progress) break;
-      applyProgress(message.progress);
-      if (message.progress.gaps !== live.gaps) {
-        live.gaps = message.progress.gaps;
-        reread(id, live);
-      }
-      break;
-    case "final":
-      live.final = live.closed = true;
-      live.socket?.close();
-      streamEnded(message.status, message.stream);
-      break;
-    case "error":
-      live.final = true; // refused (key, owner): polling would be refused as well
-      showStreamError(message.error?.message || "The live updates were refused.");
-      break;
-    default:
-      break;
-  }
 }
 
 /** Re-read the document: it lists the gaps, which the WebSocket only counts. */
@@ -96,31 +65,27 @@ async function reread(id, live) {
   }
 }
 
-function poll(id, live) {
-  if (live.closed) return;
-  live.timer = setTimeout(async () => {
-    if (live.closed) return;
-    try {
-      const doc = await api(`/streams/${encodeURIComponent(id)}?timeline=20`);
-      const newest = Math.max(0, ...[...feed.events.values()].map((e) => Number(e.at)));
-      const since = newest ? `&since=${newest}` : "";
-      const events = await api(`/streams/${encodeURIComponent(id)}/events?limit=1000${since}`);
-      if (live.closed || feed.id !== id) return;
-      addEvents(events?.events);
-      newFrames(doc.timeline);
-      if (!RUNNING.has(doc.status)) {
-        live.closed = true;
-        streamEnded(doc.status, doc);
-        return;
-      }
-      applyStream(doc);
-    } catch (error) {
-      if (error.status === 404) {
-        live.closed = true;
-        streamEnded("deleted", null);
-        return;
-      }
+/** One round of the fallback: the document with its newest frames, and the events since the
+ * newest one shown. */
+async function poll(id, live) {
+  try {
+    const doc = await api(`/streams/${encodeURIComponent(id)}?timeline=20`);
+    const newest = Math.max(0, ...[...feed.events.values()].map((e) => Number(e.at)));
+    const since = newest ? `&since=${newest}` : "";
+    const events = await api(`/streams/${encodeURIComponent(id)}/events?limit=1000${since}`);
+    if (live.closed || feed.id !== id) { live.closed = true; return; }
+    addEvents(events?.events);
+    newFrames(doc.timeline);
+    if (!RUNNING.has(doc.status)) {
+      live.closed = true;
+      streamEnded(doc.status, doc);
+      return;
     }
-    poll(id, live);
-  }, POLL_MS);
+    applyStream(doc);
+  } catch (error) {
+    if (error.status === 404) {
+      live.closed = true;
+      streamEnded("deleted", null);
+    }
+  }
 }

@@ -2,6 +2,7 @@
 // from the timeline), facts and gaps. stream_live.js keeps it current.
 
 import { api, withKey } from "./api.js";
+import { renderFactList, renderHead, renderUnavailable, showAlert } from "./detail_view.js";
 import { $, h, toast } from "./dom.js";
 import { formatClock, formatClockRange, formatDateTime, formatSpan } from "./format.js";
 import { addEvents, addFrames, feed, frameChips, markPinned, newestFrame, renderStrip, resetFeed } from "./stream_feed.js";
@@ -32,9 +33,8 @@ export async function openStream(id) {
     doc = await api(`/streams/${encodeURIComponent(id)}?timeline=${TIMELINE}`);
   } catch (error) {
     if (feed.id !== id) return;
-    vui.title.textContent = "Stream unavailable";
-    vui.meta.textContent = "";
-    vui.status.hidden = vui.stop.hidden = vui.remove.hidden = true;
+    renderUnavailable(vui, "Stream unavailable");
+    vui.stop.hidden = vui.remove.hidden = true;
     showStreamError(error.status === 404 ? "This stream does not exist (any more)." : error.message);
     return;
   }
@@ -97,18 +97,13 @@ export function applyProgress(progress) {
 
 function renderHeader() {
   const doc = feed.doc;
-  vui.title.textContent = streamName(doc);
-  vui.title.title = doc.url || "";
   const meta = [];
   if (doc.name && doc.url) meta.push(doc.url);
   const rules = doc.options?.rules || [];
   meta.push(rules.length ? `rules: ${rules.join(", ")}` : "no rules");
   const created = Date.parse(doc.created_at) / 1000;
   if (Number.isFinite(created)) meta.push(`started ${formatClock(created)}`);
-  vui.meta.textContent = meta.join(" · ");
-  vui.status.hidden = false;
-  vui.status.textContent = doc.status;
-  vui.status.dataset.status = doc.status;
+  renderHead(vui, { title: streamName(doc), tooltip: doc.url || "", meta, status: doc.status });
   const running = RUNNING.has(doc.status);
   vui.stop.hidden = !running;
   if (!running) { vui.stop.disabled = false; vui.stop.textContent = "Stop"; }
@@ -123,8 +118,7 @@ function renderHeader() {
 }
 
 export function showStreamError(message) {
-  vui.error.replaceChildren(h("span", {}, message));
-  vui.error.hidden = false;
+  showAlert(vui.error, message);
 }
 
 function renderFacts() {
@@ -144,7 +138,7 @@ function renderFacts() {
     const stopped = Date.parse(doc.stopped_at) / 1000;
     if (Number.isFinite(stopped)) facts.push(["Stopped", formatClock(stopped)]);
   }
-  vui.facts.replaceChildren(...facts.map(([term, value]) => h("div", {}, h("dt", {}, term), h("dd", {}, value))));
+  renderFactList(vui.facts, facts);
 }
 
 function renderGaps() {

@@ -3,6 +3,7 @@
 import { api } from "./api.js";
 import { $, h, toast } from "./dom.js";
 import { formatWhen } from "./format.js";
+import { listRow, loadList, markCurrent, updateRow } from "./side_list.js";
 
 export const RUNNING = new Set(["starting", "connecting", "live", "reconnecting"]);
 const REFRESH_MS = 15000; // while a stream runs; the open one is followed on its WebSocket
@@ -26,24 +27,12 @@ function plural(count, word) {
 
 export async function loadStreams() {
   clearTimeout(listed.timer);
-  let body;
-  try {
-    body = await api("/streams");
-  } catch (error) {
-    if (error.status === 401) {
-      sui.list.replaceChildren();
-      sui.empty.textContent = "This server needs an API key: enter it at the top right.";
-      sui.empty.hidden = false;
-    } else if (error.status !== 404) {
-      toast(`Live streams: ${error.message}`);
-    }
-    return;
-  }
-  const streams = body?.streams || [];
-  sui.empty.textContent = "No live streams yet.";
-  sui.empty.hidden = streams.length > 0;
-  sui.list.replaceChildren(...streams.map(streamItem));
-  if (streams.some((s) => RUNNING.has(s.status))) refreshLater();
+  const streams = await loadList({
+    path: "/streams", list: sui.list, empty: sui.empty, label: "Live streams",
+    emptyText: "No live streams yet.", items: (body) => body?.streams || [], row: streamItem,
+    quiet: [404],
+  });
+  if (streams?.some((s) => RUNNING.has(s.status))) refreshLater();
 }
 
 /** Counts and statuses change while streams run; a hidden tab asks for nothing. */
@@ -53,43 +42,30 @@ function refreshLater() {
 
 function streamItem(stream) {
   const id = stream.stream_id;
-  return h("li", {},
-    h("a", {
-      class: "session-item stream-item", href: `#/streams/${id}`,
-      "aria-current": id === listed.openId ? "page" : null,
-      title: stream.error || stream.url || "", dataset: { streamId: id },
-    },
-    h("span", { class: "session-name" }, streamName(stream)),
-    h("span", { class: "badge", dataset: { status: stream.status } }, stream.status),
-    h("span", { class: "session-sub" }, itemSub(stream))));
+  return listRow({
+    href: `#/streams/${id}`, current: id === listed.openId, kind: "stream-item",
+    title: stream.error || stream.url || "", dataset: { streamId: id }, ...rowText(stream),
+  });
 }
 
-function itemSub(stream) {
+function rowText(stream) {
   const bits = [`started ${formatWhen(stream.created_at)}`];
   const frames = stream.progress?.frames_described ?? stream.frames_total;
   const events = stream.progress?.events ?? stream.events_total;
   if (frames) bits.push(plural(frames, "frame"));
   if (events) bits.push(plural(events, "event"));
-  return bits.join(" · ");
+  return { name: streamName(stream), status: stream.status, sub: bits.join(" · ") };
 }
 
 /** Keep the open stream's row current from what its WebSocket says, without a request. */
 export function updateStreamItem(stream) {
   const link = sui.list.querySelector(`.stream-item[data-stream-id="${CSS.escape(stream.stream_id)}"]`);
-  if (!link) return;
-  link.querySelector(".session-name").textContent = streamName(stream);
-  const badge = link.querySelector(".badge");
-  badge.textContent = stream.status;
-  badge.dataset.status = stream.status;
-  link.querySelector(".session-sub").textContent = itemSub(stream);
+  if (link) updateRow(link, rowText(stream));
 }
 
 export function markCurrentStream(id) {
   listed.openId = id;
-  for (const link of sui.list.querySelectorAll(".stream-item")) {
-    if (link.dataset.streamId === id) link.setAttribute("aria-current", "page");
-    else link.removeAttribute("aria-current");
-  }
+  markCurrent(sui.list, "streamId", id);
 }
 
 /** ``person, word:EXIT, label:fire truck`` -> the rule list (spaces inside a rule are kept). */
