@@ -14,18 +14,7 @@ import pytest
 
 from openai_fake import OpenAIFake
 from videolens.errors import ConfigurationError
-from videolens.openai_compat import (
-    AsyncOpenAICompatClient,
-    EndpointAuthError,
-    EndpointError,
-    EndpointRateLimitError,
-    EndpointReplyError,
-    EndpointRequestError,
-    EndpointServerError,
-    EndpointTimeoutError,
-    EndpointUnreachableError,
-    OpenAICompatClient,
-)
+from videolens.openai_compat import AsyncOpenAICompatClient, OpenAICompatClient, errors
 from videolens.openai_compat.protocol import display_url, parse_retry_after
 
 KEY = "sk-test-0123456789-SECRET"
@@ -104,22 +93,22 @@ def test_a_fixed_reply_text(openai_fake: OpenAIFake) -> None:
         assert client.chat(QUESTION) == "The answer is at [00:04]."
 
 
-ERROR_CASES: list[tuple[dict[str, Any], type[EndpointError]]] = [
-    ({"status": 401}, EndpointAuthError),
-    ({"status": 403}, EndpointAuthError),
-    ({"status": 429, "retry_after": "7"}, EndpointRateLimitError),
-    ({"status": 500}, EndpointServerError),
-    ({"status": 503}, EndpointServerError),
-    ({"status": 404}, EndpointRequestError),
-    ({"status": 400}, EndpointRequestError),
-    ({"malformed": True}, EndpointReplyError),
+ERROR_CASES: list[tuple[dict[str, Any], type[errors.EndpointError]]] = [
+    ({"status": 401}, errors.EndpointAuthError),
+    ({"status": 403}, errors.EndpointAuthError),
+    ({"status": 429, "retry_after": "7"}, errors.EndpointRateLimitError),
+    ({"status": 500}, errors.EndpointServerError),
+    ({"status": 503}, errors.EndpointServerError),
+    ({"status": 404}, errors.EndpointRequestError),
+    ({"status": 400}, errors.EndpointRequestError),
+    ({"malformed": True}, errors.EndpointReplyError),
 ]
 
 
 @pytest.mark.parametrize(("behaviour", "error"), ERROR_CASES)
 @pytest.mark.parametrize("call", ["chat", "stream_chat"])
 def test_each_failure_has_its_error_type(
-    openai_fake: OpenAIFake, behaviour: dict[str, Any], error: type[EndpointError], call: str
+    openai_fake: OpenAIFake, behaviour: dict[str, Any], error: type[errors.EndpointError], call: str
 ) -> None:
     # The server echoes the key back, as some do: no message may repeat it.
     openai_fake.script(times=1, error_message=f"bad things about {KEY}", **behaviour)
@@ -133,21 +122,22 @@ def test_each_failure_has_its_error_type(
     message = str(caught.value)
     assert KEY not in message
     assert "127.0.0.1" in message
-    if error is EndpointAuthError:
+    if error is errors.EndpointAuthError:
         assert "VIDEOLENS_CHAT_API_KEY" in message
     if "status" in behaviour:
         assert caught.value.status == behaviour["status"]
         assert str(behaviour["status"]) in message
-    if error is EndpointRateLimitError:
-        assert isinstance(caught.value, EndpointRateLimitError)
+    if error is errors.EndpointRateLimitError:
+        assert isinstance(caught.value, errors.EndpointRateLimitError)
         assert caught.value.retry_after_s == 7.0
-    if error in (EndpointServerError, EndpointRequestError) and behaviour["status"] != 401:
+    server_or_request = (errors.EndpointServerError, errors.EndpointRequestError)
+    if error in server_or_request and behaviour["status"] != 401:
         assert "bad things about ***" in message  # the server's own message, redacted
 
 
 def test_retry_after_as_an_http_date(openai_fake: OpenAIFake) -> None:
     openai_fake.script(times=1, status=429, retry_after=formatdate(time.time() + 30, usegmt=True))
-    with _client(openai_fake) as client, pytest.raises(EndpointRateLimitError) as caught:
+    with _client(openai_fake) as client, pytest.raises(errors.EndpointRateLimitError) as caught:
         client.chat(QUESTION)
     assert caught.value.retry_after_s is not None
     assert 25 <= caught.value.retry_after_s <= 31
@@ -155,7 +145,7 @@ def test_retry_after_as_an_http_date(openai_fake: OpenAIFake) -> None:
 
 def test_a_429_without_retry_after(openai_fake: OpenAIFake) -> None:
     openai_fake.script(times=1, status=429)
-    with _client(openai_fake) as client, pytest.raises(EndpointRateLimitError) as caught:
+    with _client(openai_fake) as client, pytest.raises(errors.EndpointRateLimitError) as caught:
         client.chat(QUESTION)
     assert caught.value.retry_after_s is None
 
@@ -181,7 +171,7 @@ def test_a_slow_server_times_out(openai_fake: OpenAIFake, call: str) -> None:
     openai_fake.script(times=1, delay_s=2.0)
     with _client(openai_fake, timeout_s=0.2) as client:
         started = time.monotonic()
-        with pytest.raises(EndpointTimeoutError, match=r"did not answer within 0\.2 s"):
+        with pytest.raises(errors.EndpointTimeoutError, match=r"did not answer within 0\.2 s"):
             if call == "stream_chat":
                 list(client.stream_chat(QUESTION))
             else:
@@ -193,7 +183,7 @@ def test_a_stream_that_stalls_between_chunks_times_out(openai_fake: OpenAIFake) 
     openai_fake.script(times=1, chunk_delay_s=0.8)
     with _client(openai_fake, timeout_s=0.3) as client:
         pieces: list[str] = []
-        with pytest.raises(EndpointTimeoutError):
+        with pytest.raises(errors.EndpointTimeoutError):
             pieces.extend(client.stream_chat(QUESTION))
     assert pieces == []  # the role chunk carried no text; the stall came before the first word
 
@@ -201,14 +191,14 @@ def test_a_stream_that_stalls_between_chunks_times_out(openai_fake: OpenAIFake) 
 def test_a_cut_stream_is_an_error(openai_fake: OpenAIFake) -> None:
     openai_fake.script(times=1, truncate_stream=True)
     pieces: list[str] = []
-    with _client(openai_fake) as client, pytest.raises(EndpointReplyError, match="before"):
+    with _client(openai_fake) as client, pytest.raises(errors.EndpointReplyError, match="before"):
         pieces.extend(client.stream_chat(QUESTION))
     assert pieces == ["The"]
 
 
 def test_an_unreachable_endpoint() -> None:
     client = OpenAICompatClient(f"http://127.0.0.1:{_closed_port()}/v1", "m", api_key=KEY)
-    with client, pytest.raises(EndpointUnreachableError, match="cannot connect"):
+    with client, pytest.raises(errors.EndpointUnreachableError, match="cannot connect"):
         client.chat(QUESTION)
 
 
@@ -225,7 +215,7 @@ def test_the_key_never_reaches_logs_or_repr(
         client.chat(QUESTION)
         list(client.stream_chat(QUESTION))
         openai_fake.script(times=1, status=500, error_message=KEY)
-        with pytest.raises(EndpointServerError):
+        with pytest.raises(errors.EndpointServerError):
             client.chat(QUESTION)
         assert KEY not in repr(client)
     assert caplog.records  # logging did happen
@@ -277,7 +267,7 @@ def test_an_error_event_mid_stream_is_a_server_error() -> None:
         return httpx.Response(200, text=text, headers={"content-type": "text/event-stream"})
 
     client = OpenAICompatClient("http://fake/v1", "m", transport=_mock(handler))
-    with pytest.raises(EndpointServerError, match="oom"):
+    with pytest.raises(errors.EndpointServerError, match="oom"):
         list(client.stream_chat(QUESTION))
 
 
@@ -299,7 +289,7 @@ def test_replies_without_text_are_reply_errors(body: Any) -> None:
     client = OpenAICompatClient(
         "http://fake/v1", "m", transport=_mock(lambda request: httpx.Response(200, json=body))
     )
-    with pytest.raises(EndpointReplyError):
+    with pytest.raises(errors.EndpointReplyError):
         client.chat(QUESTION)
 
 
@@ -343,14 +333,14 @@ def test_async_errors(openai_fake: OpenAIFake, behaviour: dict[str, Any], error:
             for call in (client.chat(QUESTION), _drain(client.stream_chat(QUESTION))):
                 try:
                     await call
-                except EndpointError as err:
+                except errors.EndpointError as err:
                     caught.append(err)
         return caught
 
     caught = asyncio.run(scenario())
     assert [type(err) for err in caught] == [error, error]
     assert all(KEY not in str(err) for err in caught)
-    if error is EndpointRateLimitError:
+    if error is errors.EndpointRateLimitError:
         assert all(getattr(err, "retry_after_s", None) == 7.0 for err in caught)
 
 
@@ -365,9 +355,9 @@ def test_async_timeout_and_unreachable(openai_fake: OpenAIFake) -> None:
         client = AsyncOpenAICompatClient(openai_fake.base_url, "m", timeout_s=0.2)
         gone = AsyncOpenAICompatClient(f"http://127.0.0.1:{_closed_port()}/v1", "m")
         try:
-            with pytest.raises(EndpointTimeoutError) as slow:
+            with pytest.raises(errors.EndpointTimeoutError) as slow:
                 await client.chat(QUESTION)
-            with pytest.raises(EndpointUnreachableError) as refused:
+            with pytest.raises(errors.EndpointUnreachableError) as refused:
                 await _drain(gone.stream_chat(QUESTION))
         finally:
             await client.aclose()
