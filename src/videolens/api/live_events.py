@@ -5,8 +5,8 @@ else the source has), the live progress whenever it changes, and one ``final`` m
 status and the document (``null`` when it was deleted meanwhile); the server closes the socket
 after it. A refused connection gets ``{"type": "error", "error"}`` and close code 4000 + the
 HTTP status. The key may come as ``?api_key=`` (browsers cannot set WebSocket headers) or as a
-header. Keepalive pings are the server's (uvicorn pings every socket), so no message is spent on
-them. What differs between sources (how the document is read, what is new since the last poll,
+header. Keepalive is the server's (uvicorn pings each socket every 20 s), so no message is spent on
+it. What differs between sources (how the document is read, what is new since the last poll,
 when it has ended) is a :class:`LiveSource`.
 """
 
