@@ -15,7 +15,8 @@ import httpx
 import pytest
 
 from chat.stream_factory import Scene, build_stream
-from conftest import poll, serving
+from live_server import serving
+from polling import poll
 from videolens.api.security import KeyStore
 from videolens.config import Settings
 from videolens.streams.store import StreamStore

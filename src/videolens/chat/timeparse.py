@@ -12,15 +12,10 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from videolens.timeline.clock import clock_seconds
+from videolens.timeline.clock import format_timestamp as format_timestamp
+
 AnchorKind = Literal["at", "after", "before", "between", "start", "end"]
-
-
-def format_timestamp(seconds: float) -> str:
-    """``mm:ss`` (or ``h:mm:ss`` past an hour), seconds truncated as players show them."""
-    total = max(0, int(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
 _CLOCK = r"(?:\d{1,2}:)?\d{1,3}:\d{2}(?:\.\d+)?"
@@ -43,14 +38,7 @@ def parse_time(text: str) -> float | None:
     """Seconds for ``"1:30"``, ``"1:02:03"``, ``"90 seconds"``, ``"2 min"``; None otherwise."""
     text = text.strip().lower()
     if ":" in text:
-        try:
-            parts = [float(p) for p in text.split(":")]
-        except ValueError:
-            return None
-        seconds = 0.0
-        for part in parts:
-            seconds = seconds * 60 + part
-        return seconds
+        return clock_seconds(text)
     match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([a-z]+)", text)
     if not match:
         return None
