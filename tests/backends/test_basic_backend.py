@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import av
 import cv2
 import numpy as np
 import pytest
+from sampled_frames import frames_at
 
 from videolens.backends import (
     FrameDescription,
@@ -19,7 +19,6 @@ from videolens.backends import (
 from videolens.backends.basic import BasicBackend
 from videolens.backends.basic.colours import colour_name
 from videolens.config import Settings
-from videolens.video.decode import save_jpeg
 from videolens.video.synthetic import write_clip
 
 RGB = tuple[int, int, int]
@@ -192,18 +191,9 @@ def test_demo_clip_title_cards_have_no_faces(tmp_path: Path) -> None:
         for shot in spec.shots:
             wanted += [start + 0.1, start + shot.duration_s / 2, start + shot.duration_s - 0.2]
             start += shot.duration_s
-        with av.open(str(spec.path)) as container:
-            stream = container.streams.video[0]
-            for decoded in container.decode(stream):
-                timestamp = float(decoded.pts * stream.time_base)
-                if not wanted or timestamp + 1e-6 < wanted[0]:
-                    continue
-                wanted.pop(0)
-                path = tmp_path / f"{width}_{len(frames):03d}.jpg"
-                save_jpeg(decoded, path, max_side=768, quality=85, rotation=0)
-                frames.append(FrameInput(len(frames), timestamp, str(path)))
-                shots_seen.add(spec.shot_at(timestamp).text or "dark")
-        assert not wanted
+        decoded = frames_at(spec.path, wanted, tmp_path, first_index=len(frames))
+        frames += decoded
+        shots_seen |= {spec.shot_at(frame.timestamp_s).text or "dark" for frame in decoded}
 
     results = backend.describe(frames)
 

@@ -8,10 +8,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import av
 import cv2
 import numpy as np
 import pytest
+from sampled_frames import frames_at
 
 from real_media import opencv_data_file
 from videolens.backends import FrameDescription, FrameInput
@@ -21,7 +21,6 @@ from videolens.backends.basic.describe import FrameFacts, describe_facts
 from videolens.backends.basic.faces import FaceBox
 from videolens.backends.basic.objects import Detection, count_labels, plural, suppress_overlaps
 from videolens.backends.basic.ocr import TextReader
-from videolens.video.decode import save_jpeg
 
 pytestmark = pytest.mark.skipif(
     objects.model_files() is None, reason=objects.detector_missing_reason() or "model missing"
@@ -35,24 +34,6 @@ def backend() -> Iterator[BasicBackend]:
     instance.close()
 
 
-def _frames_at(video: Path, times_s: list[float], out: Path) -> list[FrameInput]:
-    """Decode ``video`` once and save the first frame at or after each time as the sampler does
-    (768 px long side, JPEG quality 85)."""
-    wanted, frames = sorted(times_s), []
-    with av.open(str(video)) as container:
-        stream = container.streams.video[0]
-        for decoded in container.decode(stream):
-            timestamp = float(decoded.pts * stream.time_base)
-            if not wanted or timestamp + 1e-6 < wanted[0]:
-                continue
-            wanted.pop(0)
-            path = out / f"{video.stem}_{len(frames):03d}.jpg"
-            save_jpeg(decoded, path, max_side=768, quality=85, rotation=0)
-            frames.append(FrameInput(len(frames), timestamp, str(path)))
-    assert not wanted, f"{video.name} ended before {wanted}"
-    return frames
-
-
 def _box(x0: float, y0: float, x1: float, y1: float) -> tuple[float, float, float, float]:
     return (x0, y0, x1, y1)
 
@@ -63,7 +44,7 @@ def _box(x0: float, y0: float, x1: float, y1: float) -> tuple[float, float, floa
 def test_people_and_the_parked_car_on_a_real_street(backend: BasicBackend, tmp_path: Path) -> None:
     """vtest.avi: 2-8 walkers at a time (~10-15% of the frame high) and a car parked top right
     throughout. Measured: people on 40 of 40 frames sampled every 2 s, 1-8 of them."""
-    frames = _frames_at(opencv_data_file("vtest.avi"), [2.0 + 6 * i for i in range(12)], tmp_path)
+    frames = frames_at(opencv_data_file("vtest.avi"), [2.0 + 6 * i for i in range(12)], tmp_path)
 
     started = time.perf_counter()
     results = backend.describe(frames)
@@ -101,7 +82,7 @@ def _check_consistent(result: FrameDescription) -> None:
 def test_clear_frontal_faces_in_real_footage(backend: BasicBackend, tmp_path: Path) -> None:
     """Megamind.avi from 1 s on: every sampled frame shows one or two frontal faces (measured:
     faces found on 13 of 13; the old alt2 setting found them on 10)."""
-    frames = _frames_at(
+    frames = frames_at(
         opencv_data_file("Megamind.avi"), [1.0 + 0.8 * i for i in range(13)], tmp_path
     )
 
