@@ -31,7 +31,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-OUT = Path(__file__).resolve().parent / "out"
+from cached_media import cached
+
 REPO = Path(__file__).resolve().parent.parent
 MEDIA = REPO / "test-artifacts" / "real-media" / "usr/share/doc/opencv-doc/examples/data"
 DURATION_S = 600.0
@@ -97,22 +98,19 @@ def speech_track(folder: Path) -> Path:
 
 def clip() -> Path:
     """The cached 10-minute 720p clip with speech (built on the first run)."""
-    path = OUT / "default_720p_speech.mp4"
-    if path.exists():
-        return path
-    OUT.mkdir(parents=True, exist_ok=True)
-    print("building the 10-minute 720p clip with speech (once)...", flush=True)
-    with tempfile.TemporaryDirectory() as scratch:
-        audio = speech_track(Path(scratch))
-        partial = path.with_name("partial_" + path.name)
-        subprocess.run(
-            ["ffmpeg", "-loglevel", "error", "-y", "-stream_loop", "-1", "-i", str(footage()),
-             "-i", str(audio), "-map", "0:v", "-map", "1:a", "-t", str(DURATION_S),
-             "-vf", "scale=1280:720,fps=25", "-c:v", "libx264", "-preset", "veryfast",
-             "-crf", "26", "-g", "50", "-c:a", "aac", "-b:a", "64k", str(partial)], check=True,
-        )  # fmt: skip
-        partial.replace(path)
-    return path
+
+    def build(partial: Path) -> None:
+        with tempfile.TemporaryDirectory() as scratch:
+            audio = speech_track(Path(scratch))
+            subprocess.run(
+                ["ffmpeg", "-loglevel", "error", "-y", "-stream_loop", "-1", "-i", str(footage()),
+                 "-i", str(audio), "-map", "0:v", "-map", "1:a", "-t", str(DURATION_S),
+                 "-vf", "scale=1280:720,fps=25", "-c:v", "libx264", "-preset", "veryfast",
+                 "-crf", "26", "-g", "50", "-c:a", "aac", "-b:a", "64k", str(partial)],
+                check=True,
+            )  # fmt: skip
+
+    return cached("default_720p_speech.mp4", "the 10-minute 720p clip with speech", build)
 
 
 def ffmpeg_decode(video: Path) -> None:

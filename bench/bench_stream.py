@@ -48,13 +48,13 @@ import httpx
 import psutil
 from prometheus_client.parser import text_string_to_metric_families
 
+from cached_media import cached
 from videolens.config import Settings
 from videolens.pipeline.client import sampling_options
 from videolens.pipeline.temporal_server import free_port
 from videolens.streams.reader import StreamReader
 from videolens.streams.source import SourceLimits, check_url
 
-OUT = Path(__file__).resolve().parent / "out"
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf"
 FPS, CLIP_S = 30, 60
 SHOTS = ["0x1e3250:HARBOR", "0x6a2020:EXIT", "0x205a30:PLATFORM", "0x505050:", "0x20406a:SUNRISE"]
@@ -65,11 +65,6 @@ BUSY_LIMIT = 0.9
 
 def clip() -> Path:
     """The cached 60 s 1080p30 MPEG-TS with the frame number burned in (built on first run)."""
-    path = OUT / "stream_1080p30.ts"
-    if path.exists():
-        return path
-    OUT.mkdir(parents=True, exist_ok=True)
-    print("building the 60 s 1080p30 source clip (once)...", flush=True)
     text = f"drawtext=fontfile={FONT}:fontsize=120:fontcolor=white:x=(w-tw)/2:y=180"
     shots = "".join(
         f"color=c={spec.split(':')[0]}:s=1920x1080:r={FPS}:d={CLIP_S // len(SHOTS)},"
@@ -83,14 +78,16 @@ def clip() -> Path:
         f"drawtext=fontfile={FONT}:text='%{{eif\\:n\\:d\\:6}}':fontsize=110:fontcolor=white:"
         "box=1:boxcolor=black:boxborderw=16:x=40:y=40,format=yuv420p[v]"
     )
-    partial = path.with_name("partial_" + path.name)
-    subprocess.run(
-        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-filter_complex", graph,
-         "-map", "[v]", "-c:v", "libx264", "-preset", "veryfast", "-b:v", "5M", "-maxrate", "5M",
-         "-bufsize", "5M", "-g", str(FPS), "-bf", "0", "-f", "mpegts", str(partial)], check=True,
-    )  # fmt: skip
-    partial.replace(path)
-    return path
+
+    def build(partial: Path) -> None:
+        subprocess.run(
+            ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-filter_complex", graph,
+             "-map", "[v]", "-c:v", "libx264", "-preset", "veryfast", "-b:v", "5M",
+             "-maxrate", "5M", "-bufsize", "5M", "-g", str(FPS), "-bf", "0", "-f", "mpegts",
+             str(partial)], check=True,
+        )  # fmt: skip
+
+    return cached("stream_1080p30.ts", "the 60 s 1080p30 source clip", build)
 
 
 @dataclass
