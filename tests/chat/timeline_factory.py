@@ -54,20 +54,36 @@ def make_frames(
     return frames
 
 
-def make_document(session_id: str = "abcdefabcdef", **fields: Any) -> dict[str, Any]:
-    frames = make_frames()
-    document: dict[str, Any] = {
+def _completed(
+    session_id: str,
+    video: dict[str, Any],
+    frames: list[dict[str, Any]],
+    max_gap_s: float,
+    frames_per_min: float,
+    shot_starts_s: list[float],
+) -> dict[str, Any]:
+    """A completed session's document around ``frames``, as the store keeps it."""
+    return {
         "session_id": session_id,
         "status": "completed",
         "created_at": "2025-01-01T00:00:00+00:00",
         "updated_at": "2025-01-01T00:01:00+00:00",
-        "video": {"path": "/videos/city.mp4", "duration_s": 120.0, "fps": 25.0, "width": 640,
-                  "height": 360},
+        "video": video,
         "frames": frames,
-        "coverage": {"frames": len(frames), "max_gap_s": STEP_S, "frames_per_min": 20.0},
+        "coverage": {
+            "frames": len(frames),
+            "max_gap_s": max_gap_s,
+            "frames_per_min": frames_per_min,
+        },
         "timings": {},
-        "shots": {"count": len(SHOT_STARTS_S), "starts_s": SHOT_STARTS_S},
-    }  # fmt: skip
+        "shots": {"count": len(shot_starts_s), "starts_s": shot_starts_s},
+    }
+
+
+def make_document(session_id: str = "abcdefabcdef", **fields: Any) -> dict[str, Any]:
+    video = {"path": "/videos/city.mp4", "duration_s": 120.0, "fps": 25.0, "width": 640,
+             "height": 360}  # fmt: skip
+    document = _completed(session_id, video, make_frames(), STEP_S, 20.0, SHOT_STARTS_S)
     document.update(fields)
     return document
 
@@ -155,21 +171,13 @@ def make_street_document(
 ) -> dict[str, Any]:
     """The street scene; ``speech`` replaces the default transcript (``{}``: no speech record,
     as in sessions analysed before speech existed)."""
-    frames = make_street_frames()
-    document: dict[str, Any] = {
-        "session_id": session_id,
-        "status": "completed",
-        "created_at": "2025-01-01T00:00:00+00:00",
-        "updated_at": "2025-01-01T00:01:00+00:00",
-        "video": {"path": "/videos/vtest.avi", "duration_s": 90.0, "fps": 10.0, "width": 768,
-                  "height": 576},
-        "frames": frames,
-        "coverage": {"frames": len(frames), "max_gap_s": STREET_STEP_S, "frames_per_min": 30.0},
-        "timings": {},
-        "shots": {"count": len(STREET_SHOTS_S), "starts_s": STREET_SHOTS_S},
-        "speech": {"status": "ok", "language": "en", "model": "tiny.en",
-                   "segments": [dict(s) for s in STREET_SPEECH]},
-    }  # fmt: skip
+    video = {"path": "/videos/vtest.avi", "duration_s": 90.0, "fps": 10.0, "width": 768,
+             "height": 576}  # fmt: skip
+    document = _completed(
+        session_id, video, make_street_frames(), STREET_STEP_S, 30.0, STREET_SHOTS_S
+    )
+    document["speech"] = {"status": "ok", "language": "en", "model": "tiny.en",
+                          "segments": [dict(s) for s in STREET_SPEECH]}  # fmt: skip
     if speech is not None:
         if speech:
             document["speech"] = speech
