@@ -17,6 +17,7 @@ from videolens import __version__
 from videolens.api.deps import Services
 from videolens.api.errors import install_error_handlers
 from videolens.api.ratelimit import MEDIA_ALLOWANCE, RateLimiter
+from videolens.api.responses import publish_schemas
 from videolens.api.routes import chat, clips, events, health, sessions, stream_ws, streams, videos
 from videolens.api.routes import keys as keys_routes
 from videolens.api.routes import stream_chat as stream_chat_routes
@@ -85,6 +86,7 @@ def create_app(settings: Settings, *, run_workers: bool = False) -> FastAPI:
             expose_headers=["Content-Range", "Accept-Ranges", "Retry-After", "Location"],
         )
     install_error_handlers(app)
+    publish_schemas(app)  # the result document, stream document and chat answer, by name
     for router in (health.router, videos.router, sessions.router, events.router, chat.router):
         app.include_router(router)
     app.include_router(keys_routes.router)

@@ -19,6 +19,7 @@ from videolens.cli.errors import stderr, user_errors
 from videolens.cli.keys_command import keys_app
 from videolens.cli.models_command import models_app
 from videolens.cli.progress import count_of, render_timeline
+from videolens.cli.schema_command import document_json, schema
 from videolens.cli.status_command import status
 from videolens.cli.watch_command import watch
 from videolens.config import SamplingStrategy, Settings
@@ -125,7 +126,7 @@ def analyze(
         )
         document = analyze_file(settings, video)
     if as_json:
-        _print_json(document)
+        _print_json(document_json(document))
     else:
         typer.echo(render_timeline(document))
 
@@ -285,3 +286,4 @@ app.command()(watch)
 app.command()(status)
 app.command()(clip)
 app.command()(sheet)
+app.command()(schema)

@@ -22,6 +22,7 @@ from typing import Any
 from videolens.errors import SessionNotFoundError
 from videolens.store.atomic import read_json, write_json_atomic
 from videolens.store.space import raising_out_of_space
+from videolens.timeline.model import Moment, SessionDocument
 
 _SESSION_ID = re.compile(r"^[a-z0-9]{12}$")
 _BATCH_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -88,12 +89,19 @@ class SessionStore:
             "timings": {},
         }
         try:
-            write_json_atomic(self._document_path(session_id), document)
+            self._write_document(session_id, document)
         except BaseException:
             # A full disk (or any failure) leaves no half-made session folder behind.
             shutil.rmtree(directory, ignore_errors=True)
             raise
         return document
+
+    def _write_document(self, session_id: str, document: dict[str, Any]) -> dict[str, Any]:
+        """Write ``document`` as the model reads it; a document the model refuses is not written
+        (``pydantic.ValidationError``), so a bad field never reaches readers."""
+        checked = SessionDocument.model_validate(document).as_json()
+        write_json_atomic(self._document_path(session_id), checked)
+        return checked
 
     def exists(self, session_id: str) -> bool:
         return is_valid_session_id(session_id) and self._document_path(session_id).is_file()
@@ -107,6 +115,14 @@ class SessionStore:
         if document["status"] == SessionStatus.RUNNING.value:
             document["frames"] = self.described_frames(session_id)
         return document
+
+    def document(self, session_id: str) -> SessionDocument:
+        """The session document, typed (see ``get``)."""
+        return SessionDocument.model_validate(self.get(session_id))
+
+    def moments(self, session_id: str) -> list[Moment]:
+        """Every described frame so far, typed (see ``described_frames``)."""
+        return [Moment.model_validate(frame) for frame in self.described_frames(session_id)]
 
     def list_sessions(self) -> list[dict[str, Any]]:
         """Summaries of every session (no frames, only their count), newest first.
@@ -148,14 +164,14 @@ class SessionStore:
             raise SessionNotFoundError(f"no session {session_id!r}")
         document: dict[str, Any] = read_json(path)
         document.update(fields, updated_at=_now())
-        write_json_atomic(path, document)
-        return document
+        return self._write_document(session_id, document)
 
     def write_batch(self, session_id: str, batch_id: str, frames: list[dict[str, Any]]) -> None:
         """Store one batch's described frames; writing the same batch again replaces it."""
         if not _BATCH_ID.match(batch_id):
             raise ValueError(f"invalid batch id {batch_id!r}")
-        write_json_atomic(self._folder_of(session_id, "batches") / f"{batch_id}.json", frames)
+        checked = [Moment.model_validate(frame).as_json() for frame in frames]
+        write_json_atomic(self._folder_of(session_id, "batches") / f"{batch_id}.json", checked)
 
     def _folder_of(self, session_id: str, name: str) -> Path:
         """A folder of an existing session; never recreates a session deleted meanwhile."""

@@ -20,6 +20,7 @@ from videolens.api.deps import (
 )
 from videolens.api.errors import ApiError
 from videolens.api.public import public_frame, public_listed, public_session
+from videolens.api.responses import FramesPage, Session, SessionList
 from videolens.api.security import LOCAL_OWNER
 from videolens.pipeline.reconcile import reconcile_session
 from videolens.video.playable import PlayableError
@@ -29,14 +30,14 @@ router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 SessionId = Annotated[str, "a 12-character session id"]
 
 
-@router.get("")
+@router.get("", response_model=SessionList, response_model_exclude_unset=True)
 async def list_sessions(found: ServicesDep, owner: Principal) -> dict[str, Any]:
     """Your sessions, newest first."""
     summaries = await anyio.to_thread.run_sync(owned_summaries, found, owner)
     return {"sessions": [public_listed(s) for s in summaries]}
 
 
-@router.get("/{session_id}")
+@router.get("/{session_id}", response_model=Session, response_model_exclude_unset=True)
 async def get_session(session_id: SessionId, found: ServicesDep, owner: Principal) -> Any:
     """Status, live progress while running, video info and coverage."""
     document = await anyio.to_thread.run_sync(owned_document, found, owner, session_id)
@@ -47,7 +48,7 @@ async def get_session(session_id: SessionId, found: ServicesDep, owner: Principa
     return public_session(document, progress)
 
 
-@router.get("/{session_id}/frames")
+@router.get("/{session_id}/frames", response_model=FramesPage, response_model_exclude_unset=True)
 async def list_frames(
     session_id: SessionId,
     found: ServicesDep,

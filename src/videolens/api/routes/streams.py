@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from videolens.api.deps import MediaPrincipal, Principal, ServicesDep
 from videolens.api.errors import ApiError
+from videolens.api.responses import Stream, StreamFramesPage, StreamList
 from videolens.api.security import LOCAL_OWNER
 from videolens.api.stream_views import (
     RUNNING,
@@ -71,7 +72,12 @@ class StreamCreate(BaseModel):
     webhook_secret: str | None = Field(default=None, min_length=8, max_length=256)
 
 
-@router.post("", status_code=201, responses={422: {"description": "Bad URL, rule or option"}})
+@router.post(
+    "",
+    status_code=201,
+    response_model=Stream,
+    responses={422: {"description": "Bad URL, rule or option"}},
+)
 async def start(body: StreamCreate, found: ServicesDep, owner: Principal) -> JSONResponse:
     """Start watching a live source; the stream runs until stopped."""
     if body.retention_hours is not None and body.retention_s is not None:
@@ -114,7 +120,7 @@ async def start(body: StreamCreate, found: ServicesDep, owner: Principal) -> JSO
     )
 
 
-@router.get("")
+@router.get("", response_model=StreamList, response_model_exclude_unset=True)
 async def list_streams(found: ServicesDep, owner: Principal) -> dict[str, Any]:
     """Your streams, newest first."""
     documents = await anyio.to_thread.run_sync(stream_store(found).list_streams)
@@ -122,7 +128,7 @@ async def list_streams(found: ServicesDep, owner: Principal) -> dict[str, Any]:
     return {"streams": [public_stream(d) for d in mine]}
 
 
-@router.get("/{stream_id}")
+@router.get("/{stream_id}", response_model=Stream, response_model_exclude_unset=True)
 async def get_stream(
     stream_id: StreamId,
     found: ServicesDep,
@@ -148,7 +154,9 @@ async def get_stream(
     return shown
 
 
-@router.get("/{stream_id}/frames")
+@router.get(
+    "/{stream_id}/frames", response_model=StreamFramesPage, response_model_exclude_unset=True
+)
 async def list_frames(
     stream_id: StreamId,
     found: ServicesDep,
