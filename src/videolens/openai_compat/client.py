@@ -64,30 +64,31 @@ class _ClientBase:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({display_url(self.base_url)!r}, model={self.model!r})"
 
-    def _payload(
-        self,
-        messages: list[dict[str, Any]],
-        *,
-        max_tokens: int | None,
-        temperature: float,
-        stream: bool,
-        response_format: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
+    def _payload(self, messages: list[dict[str, Any]], **options: Any) -> dict[str, Any]:
+        """The request body (``options``: those of ``chat_payload``), logged without content."""
         logger.debug(
             "POST %s (model %s, %d messages, stream=%s)",
             display_url(self._chat_url),
             self.model,
             len(messages),
-            stream,
+            options["stream"],
         )
-        return chat_payload(
-            self.model,
-            messages,
-            max_tokens=max_tokens,
-            temperature=temperature,
-            stream=stream,
-            response_format=response_format,
-        )
+        return chat_payload(self.model, messages, **options)
+
+    def _reply_text(self, response: httpx.Response) -> str:
+        """The text of a checked, unstreamed chat completion."""
+        url = self._chat_url
+        return completion_text(reply_json(response.content, url=url, redact=self._redact), url=url)
+
+    def _models(self, response: httpx.Response) -> list[str]:
+        url = self._models_url
+        return model_ids(reply_json(response.content, url=url, redact=self._redact), url=url)
+
+    def _unstreamed_text(self, response: httpx.Response) -> str:
+        """The reply to a streamed request that came back as an error (raised) or as one
+        completion (from a server that ignores "stream")."""
+        self._check(response, self._chat_url)
+        return self._reply_text(response)
 
     def _check(self, response: httpx.Response, url: str) -> None:
         error = error_for_status(
@@ -137,11 +138,7 @@ class OpenAICompatClient(_ClientBase):
             stream=False,
             response_format=response_format,
         )
-        response = self._request("POST", self._chat_url, payload)
-        return completion_text(
-            reply_json(response.content, url=self._chat_url, redact=self._redact),
-            url=self._chat_url,
-        )
+        return self._reply_text(self._request("POST", self._chat_url, payload))
 
     def stream_chat(
         self,
@@ -161,11 +158,7 @@ class OpenAICompatClient(_ClientBase):
             with self._http.stream("POST", url, json=payload, headers=_STREAM_HEADERS) as response:
                 if response.status_code >= 400 or not _is_sse(response):
                     response.read()
-                    self._check(response, url)
-                    # A server that ignores "stream" answers with one completion.
-                    yield completion_text(
-                        reply_json(response.content, url=url, redact=self._redact), url=url
-                    )
+                    yield self._unstreamed_text(response)
                     return
                 for line in response.iter_lines():
                     text = reader.feed(line)
@@ -179,11 +172,7 @@ class OpenAICompatClient(_ClientBase):
 
     def list_models(self) -> list[str]:
         """The model ids the endpoint serves (``GET /models``)."""
-        response = self._request("GET", self._models_url)
-        return model_ids(
-            reply_json(response.content, url=self._models_url, redact=self._redact),
-            url=self._models_url,
-        )
+        return self._models(self._request("GET", self._models_url))
 
     def close(self) -> None:
         self._http.close()
@@ -237,11 +226,7 @@ class AsyncOpenAICompatClient(_ClientBase):
             stream=False,
             response_format=response_format,
         )
-        response = await self._request("POST", self._chat_url, payload)
-        return completion_text(
-            reply_json(response.content, url=self._chat_url, redact=self._redact),
-            url=self._chat_url,
-        )
+        return self._reply_text(await self._request("POST", self._chat_url, payload))
 
     async def stream_chat(
         self,
@@ -262,10 +247,7 @@ class AsyncOpenAICompatClient(_ClientBase):
             ) as response:
                 if response.status_code >= 400 or not _is_sse(response):
                     await response.aread()
-                    self._check(response, url)
-                    yield completion_text(
-                        reply_json(response.content, url=url, redact=self._redact), url=url
-                    )
+                    yield self._unstreamed_text(response)
                     return
                 async for line in response.aiter_lines():
                     text = reader.feed(line)
@@ -279,11 +261,7 @@ class AsyncOpenAICompatClient(_ClientBase):
 
     async def list_models(self) -> list[str]:
         """The model ids the endpoint serves (``GET /models``)."""
-        response = await self._request("GET", self._models_url)
-        return model_ids(
-            reply_json(response.content, url=self._models_url, redact=self._redact),
-            url=self._models_url,
-        )
+        return self._models(await self._request("GET", self._models_url))
 
     async def aclose(self) -> None:
         await self._http.aclose()
