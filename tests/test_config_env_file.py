@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from process_helpers import run_videolens, videolens_env
 from videolens.api.security import KeyStore
 from videolens.config import Settings
-
-VIDEOLENS = str(Path(sys.executable).parent / "videolens")
 
 
 @pytest.fixture
@@ -46,15 +43,8 @@ def test_dotenv_is_read_and_the_environment_then_options_win(
 
 
 def test_the_cli_reads_dotenv_from_where_it_runs(in_project: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VIDEOLENS_")}
-    result = subprocess.run(
-        [VIDEOLENS, "keys", "create", "from-dotenv"],
-        cwd=in_project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
+    result = run_videolens(
+        ["keys", "create", "from-dotenv"], videolens_env(), timeout_s=60, cwd=in_project
     )
     assert result.returncode == 0, result.stderr
     keys = KeyStore(in_project / "from-dotenv" / "keys.json")

@@ -3,35 +3,22 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from process_helpers import VIDEOLENS, run_videolens, running, stop, videolens_env
 from videolens.pipeline.temporal_server import free_port
 from videolens.video.synthetic import ClipSpec, Shot, write_clip
 
-VIDEOLENS = str(Path(sys.executable).parent / "videolens")
 EmbeddedRun = tuple[Path, ClipSpec, dict[str, Any]]
 
 
 def _run(args: list[str], data_dir: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {
-        key: value for key, value in os.environ.items() if not key.startswith("VIDEOLENS_")
-    }
-    environment.update(VIDEOLENS_DATA_DIR=str(data_dir), **env)
-    return subprocess.run(
-        [VIDEOLENS, *args],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        stdin=subprocess.DEVNULL,
-    )
+    return run_videolens(args, videolens_env(VIDEOLENS_DATA_DIR=str(data_dir), **env))
 
 
 @pytest.fixture(scope="module")
@@ -219,38 +206,21 @@ def test_models_prints_the_install_command_literally(tmp_path: Path) -> None:
 
 def test_up_banner_never_cuts_an_address(tmp_path: Path) -> None:
     """On a terminal narrower than the URL, the URL and the data dir stay whole on their lines."""
-    import signal
-
     port = free_port()
     data_dir = tmp_path / "a-rather-long-data-directory-name" / "data"
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("VIDEOLENS_")}
-    environment.update(
+    environment = videolens_env(
         VIDEOLENS_DATA_DIR=str(data_dir),
         VIDEOLENS_EMBEDDED_TEMPORAL_PORT=str(free_port()),
         COLUMNS="20",
     )
-    process = subprocess.Popen(
-        [VIDEOLENS, "up", "--port", str(port)],
-        env=environment,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
     lines: list[str] = []
-    try:
+    with running([VIDEOLENS, "up", "--port", str(port)], environment) as process:
         assert process.stderr is not None
         for line in process.stderr:  # the banner comes first, before the server starts
             lines.append(line.rstrip("\n"))
             if "Temporal" in line:
                 break
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate()
+        stop(process)
     url = f"http://127.0.0.1:{port}"
     assert any(url in line for line in lines), lines
     assert any(str(data_dir) in line for line in lines), lines

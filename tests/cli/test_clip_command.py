@@ -4,34 +4,23 @@ whose session points at a generated video, as ``videolens analyze`` leaves it.""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import cv2
 import pytest
 
 from clip_media import CounterClip, decoded_numbers, write_counter_clip
+from process_helpers import run_videolens, videolens_env
 from videolens.store import SessionStore
 from videolens.store.sessions import SessionStatus
 
-VIDEOLENS = str(Path(sys.executable).parent / "videolens")
 SESSION = "clipsession1"
 
 
 def _run(args: list[str], data_dir: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("VIDEOLENS_")}
-    environment["VIDEOLENS_DATA_DIR"] = str(data_dir)
-    return subprocess.run(
-        [VIDEOLENS, *args],
-        env=environment,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-    )
+    env = videolens_env(VIDEOLENS_DATA_DIR=str(data_dir))
+    return run_videolens(args, env, timeout_s=120, cwd=cwd)
 
 
 @pytest.fixture(scope="module")

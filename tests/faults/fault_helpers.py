@@ -4,38 +4,36 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import signal
 import subprocess
-import sys
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-import httpx
 import psutil
 import pytest
 
+from polling import poll
+from process_helpers import VIDEOLENS, ready, spawn, stop, videolens_env
 from videolens.pipeline.embedded_server import STATE_FILE
 from videolens.pipeline.temporal_server import free_port
 from videolens.video.synthetic import ClipSpec
 
-VIDEOLENS = str(Path(sys.executable).parent / "videolens")
 INTERVAL_S = 0.5
-T = TypeVar("T")
-
-
-def poll(check: Callable[[], T | None], deadline_s: float, what: str) -> T:
-    """Call ``check`` until it returns something truthy, or fail after ``deadline_s``."""
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {deadline_s} s waiting for {what}")
+# The fault tests import these from here.
+__all__ = [
+    "VIDEOLENS",
+    "DataDir",
+    "alive",
+    "assert_frames_complete",
+    "expected_indices",
+    "kill_hard",
+    "poll",
+    "ready",
+    "spawn",
+    "start_up",
+    "stop",
+]
 
 
 @dataclass
@@ -51,8 +49,7 @@ class DataDir:
         return f"http://127.0.0.1:{self.api_port}"
 
     def environment(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("VIDEOLENS_")}
-        env.update(
+        return videolens_env(
             VIDEOLENS_DATA_DIR=str(self.root),
             VIDEOLENS_EMBEDDED_TEMPORAL_PORT=str(self.temporal_port),
             VIDEOLENS_STRATEGY="interval",
@@ -61,7 +58,6 @@ class DataDir:
             VIDEOLENS_SPEECH="off",
             VIDEOLENS_HEARTBEAT_TIMEOUT_S="3",
         )
-        return env
 
     def server_pid(self) -> int | None:
         """The recorded embedded Temporal server's pid, while it is alive."""
@@ -98,17 +94,6 @@ def alive(pid: int) -> bool:
         return False
 
 
-def spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        args,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
 def start_up(data: DataDir) -> subprocess.Popen[str]:
     """``videolens up`` on the data dir, ready to serve."""
     process = spawn([VIDEOLENS, "up", "--port", str(data.api_port)], data.environment())
@@ -117,30 +102,11 @@ def start_up(data: DataDir) -> subprocess.Popen[str]:
     return process
 
 
-def ready(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/readyz", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
 def kill_hard(process: subprocess.Popen[str]) -> str:
     """SIGKILL ``process`` (no cleanup runs) and return what it wrote on stderr."""
     process.send_signal(signal.SIGKILL)
     _, stderr = process.communicate(timeout=30)
     return stderr
-
-
-def stop(process: subprocess.Popen[str]) -> tuple[int, str]:
-    """SIGTERM ``process``, wait for it; returns (exit code, stderr)."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-    try:
-        _, stderr = process.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        _, stderr = process.communicate()
-    return process.returncode, stderr
 
 
 def expected_indices(clip: ClipSpec) -> list[int]:

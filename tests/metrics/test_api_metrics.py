@@ -4,8 +4,9 @@ uploads and their bytes, sessions by status, task queues, and the key it needs."
 from __future__ import annotations
 
 import httpx
-from metrics_helpers import live_api, poll, scrape, series, value
+from metrics_helpers import live_api, scrape, series, value
 
+from polling import poll
 from videolens.api.security import KeyStore, Role
 from videolens.config import Settings
 from videolens.video.synthetic import ClipSpec

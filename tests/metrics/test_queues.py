@@ -6,9 +6,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from metrics_helpers import await_until, submit
 from temporalio.client import Client
 
+from analysis_sessions import submit
+from polling import wait_async
 from videolens.config import Settings
 from videolens.metrics.collect import Figures, collect_metrics
 from videolens.metrics.queues import QueueFigures, describe_queues
@@ -42,7 +43,7 @@ def test_backlog_waits_for_a_vision_worker_and_drains_when_one_polls(
 
         async with running_workers(client, settings, Queue.CPU):
             _, _, handle = await submit(client, settings, text_clip.path)
-            waiting = await await_until(vision_waiting, 40, "a vision batch in the backlog")
+            waiting = await wait_async(vision_waiting, 40, "a vision batch in the backlog")
             alarmed = await collect_metrics(settings, store, client, temporal="test")
             async with running_workers(client, settings, Queue.VISION):
                 await handle.result()
@@ -52,7 +53,7 @@ def test_backlog_waits_for_a_vision_worker_and_drains_when_one_polls(
                     vision = _side(queues, "vision", "activity")
                     return queues if vision.backlog == 0 and vision.pollers > 0 else None
 
-                served = await await_until(drained, 30, "the backlog to drain")
+                served = await wait_async(drained, 30, "the backlog to drain")
                 quiet = await collect_metrics(settings, store, client, temporal="test")
         return waiting, alarmed, served, quiet
 

@@ -10,9 +10,9 @@ import subprocess
 import sys
 import time
 
-from metrics_helpers import await_until
 from temporalio.client import Client
 
+from polling import wait_async
 from videolens.config import Settings
 from videolens.metrics.queues import describe_queues
 from videolens.pipeline.embedded_server import embedded_server, server_running
@@ -59,7 +59,7 @@ def test_status_of_a_cluster_with_workers(settings: Settings) -> None:
             async def all_polled() -> bool:
                 return all(q.pollers for q in await describe_queues(client, settings))
 
-            await await_until(all_polled, 20, "pollers on every queue")
+            await wait_async(all_polled, 20, "pollers on every queue")
             return await _status_async(env), await _status_async(env, "--json")
 
     (code, text, stderr), (json_code, raw, _) = asyncio.run(scenario())

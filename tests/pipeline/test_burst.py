@@ -6,9 +6,9 @@ import asyncio
 import uuid
 from typing import Any
 
-from pipeline_helpers import submit
 from temporalio.client import Client
 
+from analysis_sessions import submit
 from openai_fake import OpenAIFake
 from videolens.config import SamplingStrategy, Settings
 from videolens.pipeline.client import follow

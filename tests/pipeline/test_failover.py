@@ -11,9 +11,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pipeline_helpers import poll_until, submit
 from temporalio.client import Client
 
+from analysis_sessions import submit
+from polling import wait_async
 from videolens.config import SamplingStrategy, Settings
 from videolens.pipeline.client import query_progress
 from videolens.video.synthetic import Shot, write_clip
@@ -73,7 +74,7 @@ def test_killed_worker_leaves_nothing_missing_or_duplicated(
                 except Exception:
                     return False  # the worker is still starting up
 
-            await poll_until(two_batches_done, 90, "two described batches")
+            await wait_async(two_batches_done, 90, "two described batches")
             progress = await query_progress(handle)
             assert progress.batches_done < progress.batches_total or progress.segments_done < 3
             first.send_signal(signal.SIGKILL)

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pipeline_helpers import submit
 from temporalio import activity
 from temporalio.client import Client, WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
+from analysis_sessions import submit
 from videolens.config import SamplingStrategy, Settings
 from videolens.pipeline.activities import VisionActivities
 from videolens.pipeline.embedded_server import STATE_FILE

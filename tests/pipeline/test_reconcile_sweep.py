@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 
-from pipeline_helpers import submit
 from temporalio.client import Client, WorkflowExecutionStatus
 
+from analysis_sessions import submit
 from videolens.config import Settings
 from videolens.pipeline.reconcile import Sweeper
 from videolens.store import SessionStatus

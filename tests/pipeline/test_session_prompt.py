@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 
-from pipeline_helpers import submit
 from temporalio.client import Client
 
+from analysis_sessions import submit
 from openai_fake import OpenAIFake
 from videolens.config import Settings
 from videolens.pipeline.worker import running_workers
