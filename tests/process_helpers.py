@@ -78,10 +78,10 @@ def stdout_lines(process: subprocess.Popen[str]) -> Iterator[list[str]]:
         reader.join(10)
 
 
-def ready(url: str) -> bool:
-    """Whether the API at ``url`` answers ``/readyz`` with 200."""
+def ready(url: str, path: str = "/readyz", timeout_s: float = 2) -> bool:
+    """Whether the server at ``url`` answers ``path`` (the API's readiness by default) with 200."""
     try:
-        return httpx.get(f"{url}/readyz", timeout=2).status_code == 200
+        return httpx.get(f"{url}{path}", timeout=timeout_s).status_code == 200
     except httpx.HTTPError:
         return False
 
