@@ -25,6 +25,7 @@ from videolens.chat.sources import SessionSource
 from videolens.config import Settings
 from videolens.errors import VideoLensError
 from videolens.exports import export_format, export_session
+from videolens.timeline import chat_answer_responses
 
 router = APIRouter(tags=["chat"])
 
@@ -88,7 +89,11 @@ def _with_image(shown: dict[str, Any], url: str | None) -> dict[str, Any]:
     return {**shown, "image_url": url} if url is not None else shown
 
 
-@router.post("/v1/sessions/{session_id}/chat")
+@router.post(
+    "/v1/sessions/{session_id}/chat",
+    response_class=StreamingResponse,
+    responses=chat_answer_responses(),
+)
 async def chat(
     session_id: str, body: ChatRequest, found: ServicesDep, owner: Principal
 ) -> StreamingResponse:

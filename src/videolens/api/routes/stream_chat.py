@@ -26,6 +26,7 @@ from videolens.chat.search import StreamHit, search_stream
 from videolens.chat.sources import StreamSource
 from videolens.chat.wall_clock import parse_instant
 from videolens.streams.errors import StreamNotFoundError
+from videolens.timeline import chat_answer_responses
 from videolens.timeline.clock import InvalidTimeError, UnknownTimeZoneError, Zone, resolve_zone
 
 router = APIRouter(prefix="/v1/streams", tags=["streams"])
@@ -73,7 +74,11 @@ def _hit(hit: StreamHit) -> dict[str, Any]:
     return shown
 
 
-@router.post("/{stream_id}/chat", responses={422: {"description": "A time that does not parse"}})
+@router.post(
+    "/{stream_id}/chat",
+    response_class=StreamingResponse,
+    responses={**chat_answer_responses(), 422: {"description": "A time that does not parse"}},
+)
 async def chat(
     stream_id: str, body: StreamChatRequest, found: ServicesDep, owner: Principal
 ) -> StreamingResponse:
@@ -97,7 +102,7 @@ async def chat(
                 body.question,
                 retriever=found.retriever,
                 history_turns=body.history_turns,
-            )  # fmt: skip
+            )
         )
     except InvalidTimeError as err:
         raise ApiError(422, "invalid_time", str(err), field="question") from err
