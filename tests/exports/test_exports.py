@@ -24,6 +24,7 @@ from videolens.exports import (
     UnknownExportFormatError,
     export_session,
 )
+from videolens.timeline import SessionDocument
 
 SESSION_DIR = Path("/data/sessions/abcdefabcdef")
 SCENES = [
@@ -36,7 +37,7 @@ SCENES = [
 ]
 
 
-def make_document(**fields: Any) -> dict[str, Any]:
+def make_document(**fields: Any) -> SessionDocument:
     frames = [
         {
             "index": i, "timestamp_s": t, "description": d, "text": text, "objects": ["boat"],
@@ -46,13 +47,14 @@ def make_document(**fields: Any) -> dict[str, Any]:
         for i, (t, d, text, shot) in enumerate(SCENES)
     ]  # fmt: skip
     document = {
-        "session_id": "abcdefabcdef", "status": "completed",
+        "session_id": "abcdefabcdef", "status": "completed", "created_at": "2026-01-01T00:00:00",
         "video": {"path": "/v/city.mp4", "duration_s": 3730.0, "width": 640, "height": 360},
-        "frames": frames, "coverage": {"max_gap_s": 3663.75},
-        "shots": {"starts_s": [0.0, 6.04, 61.5, 3725.25]},
+        "frames": frames,
+        "coverage": {"frames": len(frames), "frames_per_min": 0.1, "max_gap_s": 3663.75},
+        "shots": {"count": 4, "starts_s": [0.0, 6.04, 61.5, 3725.25]},
     }  # fmt: skip
     document.update(fields)
-    return document
+    return SessionDocument.model_validate(document)
 
 
 _TIMING = re.compile(r"^(\d{2}):(\d{2}):(\d{2})([,.])(\d{3}) --> (\d{2}):(\d{2}):(\d{2})\4(\d{3})$")
@@ -127,7 +129,7 @@ def test_csv_round_trips() -> None:
 
 def test_json_round_trips() -> None:
     document = make_document(summary="Ünïcode summary")
-    assert json.loads(export_session(document, "json")) == document
+    assert json.loads(export_session(document, "json")) == document.as_json()
 
 
 def test_markdown_report(tmp_path: Path) -> None:
@@ -161,7 +163,7 @@ SPEECH = [
 ]
 
 
-def _with_speech(**speech: Any) -> dict[str, Any]:
+def _with_speech(**speech: Any) -> SessionDocument:
     segments = [{"start_s": a, "end_s": b, "text": t} for a, b, t in SPEECH]
     return make_document(speech={"status": "ok", "language": "en", "segments": segments, **speech})
 

@@ -265,7 +265,7 @@ def export(
     with user_errors():
         export_format(fmt)  # an unknown format fails before the session is read
         store = SessionStore(Settings().sessions_dir)
-        document = store.get(session_id)
+        document = store.document(session_id)
         relative_to = (
             output.resolve().parent if output is not None else store.session_dir(session_id)
         )

@@ -11,7 +11,6 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from videolens.errors import VideoLensError
 from videolens.exports.captions import moment_cues, to_srt, to_vtt
@@ -19,6 +18,7 @@ from videolens.exports.chapters import ChaptersUnavailableError, to_youtube_chap
 from videolens.exports.markdown import to_markdown
 from videolens.exports.subtitles import NoSpeechError, speech_cues
 from videolens.exports.table import to_csv
+from videolens.timeline.model import SessionDocument
 
 
 class UnknownExportFormatError(VideoLensError):
@@ -57,11 +57,11 @@ def export_format(name: str) -> ExportFormat:
     return EXPORT_FORMATS[key]
 
 
-def _json(document: dict[str, Any], relative_to: Path | None) -> str:
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+def _json(document: SessionDocument, relative_to: Path | None) -> str:
+    return json.dumps(document.as_json(), indent=2, ensure_ascii=False) + "\n"
 
 
-_WRITERS: dict[str, Callable[[dict[str, Any], Path | None], str]] = {
+_WRITERS: dict[str, Callable[[SessionDocument, Path | None], str]] = {
     "json": _json,
     "markdown": to_markdown,
     "srt": lambda document, _: to_srt(speech_cues(document)),
@@ -73,7 +73,7 @@ _WRITERS: dict[str, Callable[[dict[str, Any], Path | None], str]] = {
 }
 
 
-def export_session(document: dict[str, Any], fmt: str, *, relative_to: Path | None = None) -> str:
+def export_session(document: SessionDocument, fmt: str, *, relative_to: Path | None = None) -> str:
     """The session ``document`` as ``fmt`` text.
 
     The Markdown report embeds its thumbnails; ``relative_to`` is the folder it will be saved in,

@@ -11,7 +11,8 @@ from __future__ import annotations
 import itertools
 import statistics
 from dataclasses import dataclass
-from typing import Any
+
+from videolens.timeline.model import Moment, SessionDocument
 
 # How long the last caption stays when the video's duration is unknown (at most).
 LAST_CUE_S = 5.0
@@ -30,22 +31,29 @@ def _one_line(value: str) -> str:
     return " ".join(str(value).split())
 
 
-def caption_text(frame: dict[str, Any]) -> str:
+def moment_time(moment: Moment) -> float:
+    """Seconds from the video's start; every moment of a session has it."""
+    if moment.timestamp_s is None:
+        raise ValueError(f"moment {moment.index} of the session has no timestamp_s")
+    return moment.timestamp_s
+
+
+def caption_text(moment: Moment) -> str:
     """The description, then the on-screen text on a second line."""
-    lines = [_one_line(frame.get("description") or "")]
-    text = [_one_line(t) for t in frame.get("text") or [] if _one_line(t)]
+    lines = [_one_line(moment.description)]
+    text = [_one_line(t) for t in moment.text if _one_line(t)]
     if text:
         lines.append("On screen: " + ", ".join(f'"{t}"' for t in text))
     return "\n".join(line for line in lines if line) or "(no description)"
 
 
-def moment_cues(document: dict[str, Any]) -> list[Cue]:
+def moment_cues(document: SessionDocument) -> list[Cue]:
     """Ordered, non-overlapping cues with end > start (frames at the same time collapse)."""
-    frames = sorted(document.get("frames") or [], key=lambda f: float(f["timestamp_s"]))
+    frames = sorted(document.frames, key=moment_time)
     times: list[float] = []
-    kept: list[dict[str, Any]] = []
+    kept: list[Moment] = []
     for frame in frames:
-        t = round(float(frame["timestamp_s"]), 3)
+        t = round(moment_time(frame), 3)
         if times and t <= times[-1]:
             continue
         times.append(t)
@@ -54,7 +62,7 @@ def moment_cues(document: dict[str, Any]) -> list[Cue]:
         return []
     gaps = [b - a for a, b in itertools.pairwise(times)]
     hold = min(LAST_CUE_S, statistics.median(gaps)) if gaps else LAST_CUE_S
-    duration = float((document.get("video") or {}).get("duration_s") or 0.0)
+    duration = document.video.duration_s or 0.0
     last_end = duration if duration > times[-1] else times[-1] + hold
     ends = [*times[1:], round(last_end, 3)]
     cues = [

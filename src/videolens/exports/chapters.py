@@ -8,11 +8,11 @@ are left, ``ChaptersUnavailableError`` says why instead of writing a list YouTub
 
 from __future__ import annotations
 
-from typing import Any
-
 from videolens.chat.summary import chapters_from_shots
 from videolens.chat.timeparse import format_timestamp
 from videolens.errors import VideoLensError
+from videolens.exports.captions import moment_time
+from videolens.timeline.model import Chapter, SessionDocument
 
 YOUTUBE_MIN_CHAPTERS = 3
 YOUTUBE_MIN_CHAPTER_S = 10
@@ -23,25 +23,27 @@ class ChaptersUnavailableError(VideoLensError):
     message says which."""
 
 
-def session_chapters(document: dict[str, Any]) -> list[dict[str, Any]]:
+def session_chapters(document: SessionDocument) -> list[Chapter]:
     """The stored chapters, or chapters from the shots when the session has none."""
-    return list(document.get("chapters") or chapters_from_shots(document))
+    if document.chapters:
+        return list(document.chapters)
+    # chapters_from_shots reads the document as JSON (videolens.chat is not typed yet).
+    return [Chapter.model_validate(c) for c in chapters_from_shots(document.as_json())]
 
 
-def _duration(document: dict[str, Any]) -> float:
-    frames = document.get("frames") or []
-    duration = float((document.get("video") or {}).get("duration_s") or 0.0)
-    return max([duration, *(float(f["timestamp_s"]) for f in frames)])
+def _duration(document: SessionDocument) -> float:
+    duration = document.video.duration_s or 0.0
+    return max([duration, *(moment_time(m) for m in document.frames)])
 
 
-def to_youtube_chapters(document: dict[str, Any]) -> str:
+def to_youtube_chapters(document: SessionDocument) -> str:
     """One ``mm:ss Title`` line per chapter, ascending, starting at ``00:00``, each at least 10 s;
     raises ``ChaptersUnavailableError`` when YouTube's rules cannot be met."""
     duration = _duration(document)
     kept: list[tuple[int, str]] = []
-    for chapter in sorted(session_chapters(document), key=lambda c: float(c["start_s"])):
-        start = 0 if not kept else int(float(chapter["start_s"]))
-        title = " ".join(str(chapter["title"]).split()) or "Untitled"
+    for chapter in sorted(session_chapters(document), key=lambda c: c.start_s):
+        start = 0 if not kept else int(chapter.start_s)
+        title = " ".join(chapter.title.split()) or "Untitled"
         if kept and (start - kept[-1][0] < YOUTUBE_MIN_CHAPTER_S or title == kept[-1][1]):
             continue  # too soon after the previous chapter (or the same): part of it
         kept.append((start, title))

@@ -11,12 +11,13 @@ from __future__ import annotations
 import base64
 import os
 from pathlib import Path
-from typing import Any
 
 import cv2
 
 from videolens.chat.timeparse import format_timestamp
+from videolens.exports.captions import moment_time
 from videolens.exports.chapters import session_chapters
+from videolens.timeline.model import Moment, SessionDocument
 
 
 def _escape(text: str) -> str:
@@ -60,45 +61,45 @@ def thumbnail_path(image: str, relative_to: Path | None) -> str:
     return f"{path.parent.name}/{path.name}" if path.parent.name == "frames" else path.name
 
 
-def to_markdown(document: dict[str, Any], relative_to: Path | None = None) -> str:
+def to_markdown(document: SessionDocument, relative_to: Path | None = None) -> str:
     """The report; thumbnails embedded, or linked relative to ``relative_to`` where the image
     file cannot be read."""
-    video = document.get("video") or {}
-    name = Path(str(video.get("path") or "video")).name
+    video = document.video
+    name = Path(str(video.path or "video")).name
     lines = [f"# {_escape(name)}", ""]
-    facts = [f"Session `{document.get('session_id', '')}`", f"status {document.get('status')}"]
-    if video.get("duration_s") is not None:
-        facts.append(f"duration {format_timestamp(float(video['duration_s']))}")
-    if video.get("width"):
-        facts.append(f"{video.get('width')}×{video.get('height')}")
-    frames = sorted(document.get("frames") or [], key=lambda f: float(f["timestamp_s"]))
+    facts = [f"Session `{document.session_id}`", f"status {document.status}"]
+    if video.duration_s is not None:
+        facts.append(f"duration {format_timestamp(video.duration_s)}")
+    if video.width:
+        facts.append(f"{video.width}×{video.height}")
+    frames = sorted(document.frames, key=moment_time)
     facts.append(f"{len(frames)} analysed moments")
-    coverage = document.get("coverage") or {}
-    if coverage.get("max_gap_s") is not None:
-        facts.append(f"largest gap {float(coverage['max_gap_s']):.1f} s")
+    if document.coverage is not None:
+        facts.append(f"largest gap {document.coverage.max_gap_s:.1f} s")
     lines += [" · ".join(facts), ""]
-    if document.get("summary"):
-        lines += ["## Summary", "", _escape(document["summary"]), ""]
+    if document.summary:
+        lines += ["## Summary", "", _escape(document.summary), ""]
     chapters = session_chapters(document)
     if chapters:
         lines += ["## Chapters", ""]
-        lines += [
-            f"- **{format_timestamp(float(c['start_s']))}** {_escape(c['title'])}" for c in chapters
-        ]
+        lines += [f"- **{format_timestamp(c.start_s)}** {_escape(c.title)}" for c in chapters]
         lines.append("")
     lines += ["## Timeline", ""]
     for frame in frames:
-        stamp = format_timestamp(float(frame["timestamp_s"]))
-        lines.append(f"### [{stamp}] frame {frame['index']}")
-        lines.append("")
-        if frame.get("image"):
-            image = str(frame["image"])
-            target = embedded_thumbnail(image) or thumbnail_path(image, relative_to)
-            lines += [f"![frame {frame['index']}]({target})", ""]
-        lines.append(_escape(frame.get("description") or "(no description)"))
-        for field, label in (("text", "On screen"), ("objects", "Objects"), ("actions", "Actions")):
-            values = frame.get(field) or []
-            if values:
-                lines.append(f"- {label}: " + ", ".join(_escape(str(v)) for v in values))
-        lines.append("")
+        lines += _moment_lines(frame, relative_to)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _moment_lines(frame: Moment, relative_to: Path | None) -> list[str]:
+    """One moment of the timeline: a heading, its thumbnail, description and lists."""
+    lines = [f"### [{format_timestamp(moment_time(frame))}] frame {frame.index}", ""]
+    if frame.image:
+        target = embedded_thumbnail(frame.image) or thumbnail_path(frame.image, relative_to)
+        lines += [f"![frame {frame.index}]({target})", ""]
+    lines.append(_escape(frame.description or "(no description)"))
+    for values, label in ((frame.text, "On screen"), (frame.objects, "Objects"),
+                          (frame.actions, "Actions")):  # fmt: skip
+        if values:
+            lines.append(f"- {label}: " + ", ".join(_escape(str(v)) for v in values))
+    lines.append("")
+    return lines

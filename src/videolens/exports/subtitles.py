@@ -7,10 +7,9 @@ screen at least ``MIN_CUE_S`` (when the next one leaves room), so nothing flashe
 
 from __future__ import annotations
 
-from typing import Any
-
 from videolens.errors import VideoLensError
 from videolens.exports.captions import MIN_CUE_S, Cue
+from videolens.timeline.model import SessionDocument, Speech
 
 LINE_CHARS = 42
 CUE_CHARS = 2 * LINE_CHARS
@@ -25,26 +24,26 @@ class NoSpeechError(VideoLensError):
     """The session has no speech to write as subtitles; the message says why and what to do."""
 
 
-def speech_cues(document: dict[str, Any]) -> list[Cue]:
+def speech_cues(document: SessionDocument) -> list[Cue]:
     """The speech segments as ordered, non-overlapping cues; raises ``NoSpeechError`` if none."""
-    speech = document.get("speech") or {}
+    speech = document.speech
     segments = sorted(
-        (s for s in speech.get("segments") or [] if str(s.get("text", "")).strip()),
-        key=lambda s: float(s["start_s"]),
+        (s for s in (speech.segments if speech else []) if s.text.strip()),
+        key=lambda s: s.start_s,
     )
     if not segments:
         raise NoSpeechError(_no_speech_reason(speech))
     cues: list[Cue] = []
     for segment in segments:
-        cues.extend(_split(float(segment["start_s"]), float(segment["end_s"]), segment["text"]))
+        cues.extend(_split(segment.start_s, segment.end_s, segment.text))
     return _without_overlaps(cues)
 
 
-def _no_speech_reason(speech: dict[str, Any]) -> str:
-    status = str(speech.get("status") or "")
+def _no_speech_reason(speech: Speech | None) -> str:
+    status = speech.status if speech else ""
     why = (
         _WHY_NO_SPEECH.get(status)
-        or speech.get("reason")
+        or (speech.reason if speech else None)
         or ("no speech was recognised" if status == "ok" else "the session has no speech track")
     )
     return f"no subtitles to export: {why}; export the described moments with -f moments-srt"

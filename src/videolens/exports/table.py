@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
 
 from videolens.chat.timeparse import format_timestamp
+from videolens.exports.captions import moment_time
+from videolens.timeline.model import SessionDocument
 
 COLUMNS = (
     "index", "timestamp_s", "timestamp", "description", "text", "objects", "people", "actions",
@@ -15,14 +16,14 @@ COLUMNS = (
 _LISTS = ("text", "objects", "people", "actions")
 
 
-def to_csv(document: dict[str, Any]) -> str:
+def to_csv(document: SessionDocument) -> str:
     """The timeline as CSV with a header row."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
-    for frame in sorted(document.get("frames") or [], key=lambda f: float(f["timestamp_s"])):
-        row = dict(frame, timestamp=format_timestamp(float(frame["timestamp_s"])))
+    for frame in sorted(document.frames, key=moment_time):
+        row = dict(frame.as_json(), timestamp=format_timestamp(moment_time(frame)))
         for name in _LISTS:
-            row[name] = "; ".join(str(v) for v in frame.get(name) or [])
+            row[name] = "; ".join(str(v) for v in getattr(frame, name))
         writer.writerow(["" if row.get(c) is None else row.get(c) for c in COLUMNS])
     return buffer.getvalue()

@@ -25,7 +25,7 @@ from videolens.chat.sources import SessionSource
 from videolens.config import Settings
 from videolens.errors import VideoLensError
 from videolens.exports import export_format, export_session
-from videolens.timeline import chat_answer_responses
+from videolens.timeline import SessionDocument, chat_answer_responses
 
 router = APIRouter(tags=["chat"])
 
@@ -153,7 +153,8 @@ async def export(
     except VideoLensError as err:
         raise ApiError(422, "invalid_option", str(err), field="format") from err
     document = await anyio.to_thread.run_sync(owned_document, found, owner, session_id)
-    text = await anyio.to_thread.run_sync(export_session, _exportable(document), chosen.name)
+    exportable = SessionDocument.model_validate(_exportable(document))
+    text = await anyio.to_thread.run_sync(export_session, exportable, chosen.name)
     filename = f"{session_id}.{chosen.extension}"
     return Response(
         text,
