@@ -121,8 +121,13 @@ class SessionStore:
         return SessionDocument.model_validate(self.get(session_id))
 
     def moments(self, session_id: str) -> list[Moment]:
-        """Every described frame so far, typed (see ``described_frames``)."""
-        return [Moment.model_validate(frame) for frame in self.described_frames(session_id)]
+        """Every described frame so far, one per frame index, ordered by time."""
+        by_index: dict[int | None, Moment] = {}
+        for path in sorted((self.session_dir(session_id) / "batches").glob("*.json")):
+            for frame in read_json(path):
+                moment = Moment.model_validate(frame)
+                by_index[moment.index] = moment
+        return sorted(by_index.values(), key=lambda m: (m.timestamp_s or 0.0, m.index or 0))
 
     def list_sessions(self) -> list[dict[str, Any]]:
         """Summaries of every session (no frames, only their count), newest first.
@@ -134,27 +139,27 @@ class SessionStore:
         summaries = []
         for path in self.root.glob("*/session.json"):
             try:
-                summaries.append(self._summary(read_json(path)))
+                summaries.append(self._summary(SessionDocument.model_validate(read_json(path))))
             except FileNotFoundError:  # deleted meanwhile
                 continue
         return sorted(summaries, key=lambda s: str(s["created_at"]), reverse=True)
 
-    def _summary(self, document: dict[str, Any]) -> dict[str, Any]:
-        frames = document.get("frames") or []
-        if document["status"] == SessionStatus.RUNNING.value:
+    def _summary(self, document: SessionDocument) -> dict[str, Any]:
+        frames = len(document.frames)
+        if document.status == SessionStatus.RUNNING.value:
             # Sessions are few and batch files small, so reading them here stays cheap.
-            frames = self.described_frames(document["session_id"])
+            frames = len(self.moments(document.session_id))
         return {
-            "session_id": document["session_id"],
-            "status": document["status"],
-            "created_at": document["created_at"],
-            "updated_at": document.get("updated_at"),
-            "owner": document.get("owner"),
-            "filename": document.get("filename"),
-            "video": document["video"].get("path", ""),
-            "duration_s": document["video"].get("duration_s"),
-            "frames": len(frames),
-            "error": document.get("error"),
+            "session_id": document.session_id,
+            "status": document.status,
+            "created_at": document.created_at,
+            "updated_at": document.updated_at,
+            "owner": document.owner,
+            "filename": document.filename,
+            "video": document.video.path or "",
+            "duration_s": document.video.duration_s,
+            "frames": frames,
+            "error": document.error,
         }
 
     def update(self, session_id: str, **fields: Any) -> dict[str, Any]:
@@ -184,12 +189,8 @@ class SessionStore:
         return folder
 
     def described_frames(self, session_id: str) -> list[dict[str, Any]]:
-        """Every described frame so far, one per frame index, ordered by time."""
-        by_index: dict[int, dict[str, Any]] = {}
-        for path in sorted((self.session_dir(session_id) / "batches").glob("*.json")):
-            for frame in read_json(path):
-                by_index[int(frame["index"])] = frame
-        return sorted(by_index.values(), key=lambda f: (f["timestamp_s"], f["index"]))
+        """Every described frame so far as JSON (see ``moments``)."""
+        return [moment.as_json() for moment in self.moments(session_id)]
 
     def write_speech_range(
         self, session_id: str, range_id: str, segments: list[dict[str, Any]]
