@@ -180,15 +180,17 @@ def test_citation_tolerance_follows_the_sampling_gap() -> None:
 
 
 def test_retrieval_only_answer_leaves_out_moments_that_share_only_common_words() -> None:
-    from videolens.chat.prompt import retrieval_answer
+    from videolens.chat.offline import Evidence, moments_answer
     from videolens.chat.retrieval import Context, Moment
+    from videolens.timeline.clock import VideoClock
 
     moments = [
         Moment(1, 17.0, 1.0, "[00:17] SUNRISE on screen"),
         Moment(2, 12.0, 0.95, "[00:12] SUNRISE on screen"),
         Moment(3, 4.0, 0.12, "[00:04] HARBOR on screen"),
     ]
-    answer = retrieval_answer(Context("when is SUNRISE on screen?", moments, "", 0))
+    context = Context("when is SUNRISE on screen?", moments, "", 0)
+    answer = moments_answer(Evidence([], VideoClock()), context)
     assert "[00:17]" in answer and "[00:12]" in answer
     assert "HARBOR" not in answer
     assert answer.startswith("Retrieval only")

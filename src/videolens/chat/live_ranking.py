@@ -11,7 +11,6 @@ matches, the newest frames of the range stand in (a live stream's "what is happe
 from __future__ import annotations
 
 import re
-from collections import Counter
 
 import numpy as np
 from numpy.typing import NDArray
@@ -123,14 +122,9 @@ def overview_text(timeline: StreamTimeline, budget_tokens: int) -> str:
             f"Not watched from {timeline.clock.format(float(gap['start_at']))} to "
             f"{timeline.clock.format(float(gap['end_at']))} ({gap.get('reason') or 'source down'})."
         )
-    rules = Counter(str(e.get("rule")) for e in timeline.events)
-    if rules:
-        last_of = {str(e.get("rule")): float(e["at"]) for e in timeline.events}
-        listed = ", ".join(
-            f"{rule} {n}× (last {timeline.stamp(last_of[rule])})"
-            for rule, n in rules.most_common(8)
-        )
-        head.append(f"Events the stream's rules raised: {listed}.")
+    events = timeline.event_counts(8)
+    if events:
+        head.append(f"Events the stream's rules raised: {', '.join(events)}.")
     return _fit(head, _shots(timeline), budget_tokens)
 
 

@@ -12,6 +12,7 @@ document a ``Retriever`` indexes, and ``stamp``/``line`` show local wall-clock t
 from __future__ import annotations
 
 import bisect
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
@@ -121,6 +122,15 @@ class StreamTimeline:
     @property
     def today(self) -> date:
         return self.zone.local(self.now).date()
+
+    def event_counts(self, most: int) -> list[str]:
+        """The ``most`` rules that raised most events in the range: ``car_seen 3× (last
+        [14:05:12])``."""
+        rules = Counter(str(e.get("rule")) for e in self.events)
+        last_of = {str(e.get("rule")): float(e["at"]) for e in self.events}
+        return [
+            f"{rule} {n}× (last {self.stamp(last_of[rule])})" for rule, n in rules.most_common(most)
+        ]
 
     def gaps(self) -> list[dict[str, Any]]:
         """The stretches nobody watched (the source dropped) that overlap the range."""

@@ -62,21 +62,3 @@ def build_messages(
         messages.append({"role": "assistant", "content": str(turn["answer"])})
     messages.append({"role": "user", "content": question})
     return messages
-
-
-RELEVANT_SHARE_OF_BEST = 0.5
-
-
-def retrieval_answer(context: Context, limit: int = 5) -> str:
-    """The answer without a chat model: the best-matching moments, labelled as retrieval only."""
-    if not context.moments:
-        return (
-            "Retrieval only (no chat model configured): no analysed moment matches this question."
-        )
-    # Moments far below the best match only share common words ("on screen") with the question:
-    # shown without a model to judge them, they read as if they were answers too.
-    best = max(moment.score for moment in context.moments)
-    relevant = [m for m in context.moments if m.score >= RELEVANT_SHARE_OF_BEST * best]
-    lines = ["Retrieval only (no chat model configured) — the best-matching moments:"]
-    lines += [f"- {moment.line}" for moment in relevant[:limit]]
-    return "\n".join(lines)

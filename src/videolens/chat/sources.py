@@ -23,10 +23,9 @@ from videolens.chat.citations import (
 )
 from videolens.chat.live_ranking import select_context
 from videolens.chat.live_timeline import StreamTimeline, load_timeline
-from videolens.chat.offline import offline_answer
+from videolens.chat.offline import PREFIX, Evidence, nothing_seen, offline_answer
 from videolens.chat.prompt import build_messages, stream_rules
 from videolens.chat.retrieval import Context, Retriever, TimelineIndex
-from videolens.chat.stream_offline import PREFIX, nothing_seen, stream_offline_answer
 from videolens.chat.wall_clock import parse_wall_clock
 from videolens.store.sessions import SessionStore
 from videolens.streams.store import StreamStore
@@ -130,9 +129,9 @@ class SessionSource:
         return self._index.select(question, budget_tokens, retriever.embedder)
 
     def offline_answer(self, question: str, context: Context) -> str:
-        """``offline.offline_answer`` (after ``context``)."""
+        """``offline.offline_answer`` over the session (after ``context``)."""
         assert self._index is not None, "context() comes first"
-        return offline_answer(self.document, question, context, self._index)
+        return offline_answer(Evidence.of_session(self.document, self._index), question, context)
 
     def messages(
         self, context: Context, question: str, turns: list[dict[str, Any]]
@@ -212,9 +211,10 @@ class StreamSource:
         )
 
     def offline_answer(self, question: str, context: Context) -> str:
-        """``stream_offline_answer``: its own stamps decide which frame a second means."""
+        """``offline.offline_answer`` over the range: its own stamps decide which frame a
+        second means."""
         self.timeline.shown.clear()
-        return stream_offline_answer(self.timeline, self.rest, context)
+        return offline_answer(Evidence.of_stream(self.timeline), self.rest, context)
 
     def messages(
         self, context: Context, question: str, turns: list[dict[str, Any]]
