@@ -6,6 +6,7 @@ from dataclasses import asdict
 from typing import Any
 
 from videolens.pipeline.shared import AnalysisProgress
+from videolens.timeline.model import Moment
 
 _HIDDEN_VIDEO_FIELDS = {"path"}
 _HIDDEN_FRAME_FIELDS = {"image"}
@@ -23,9 +24,18 @@ def session_links(session_id: str) -> dict[str, str]:
 
 
 def public_frame(session_id: str, frame: dict[str, Any]) -> dict[str, Any]:
+    """A stored frame as JSON for clients (event streams, exports): see ``public_moment``."""
     shown = {k: v for k, v in frame.items() if k not in _HIDDEN_FRAME_FIELDS}
     shown["image_url"] = f"/v1/sessions/{session_id}/frames/{frame['index']}/image"
     return shown
+
+
+def public_moment(session_id: str, moment: Moment) -> Moment:
+    """A session's moment as clients see it: ``image_url`` in place of the server's path."""
+    shown = moment.model_dump(exclude=_HIDDEN_FRAME_FIELDS, exclude_unset=True)
+    return Moment.model_validate(
+        {**shown, "image_url": f"/v1/sessions/{session_id}/frames/{moment.index}/image"}
+    )
 
 
 def public_video(document: dict[str, Any]) -> dict[str, Any]:

@@ -13,21 +13,28 @@ from videolens.api import analysis, media
 from videolens.api.deps import (
     MediaPrincipal,
     Principal,
+    Services,
     ServicesDep,
     owned_document,
     owned_summaries,
     session_owner,
 )
 from videolens.api.errors import ApiError
-from videolens.api.public import public_frame, public_listed, public_session
+from videolens.api.public import public_listed, public_moment, public_session
 from videolens.api.responses import FramesPage, Session, SessionList
 from videolens.api.security import LOCAL_OWNER
 from videolens.pipeline.reconcile import reconcile_session
+from videolens.timeline.model import SessionDocument
 from videolens.video.playable import PlayableError
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 
 SessionId = Annotated[str, "a 12-character session id"]
+
+
+def _owned(found: Services, owner: str, session_id: str) -> SessionDocument:
+    """The owner's session document, typed (see ``owned_document``)."""
+    return SessionDocument.model_validate(owned_document(found, owner, session_id))
 
 
 @router.get("", response_model=SessionList, response_model_exclude_unset=True)
@@ -55,19 +62,18 @@ async def list_frames(
     owner: Principal,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> dict[str, Any]:
+) -> FramesPage:
     """The analysed frames in time order, a page at a time."""
-    document = await anyio.to_thread.run_sync(owned_document, found, owner, session_id)
-    frames = document.get("frames") or []
-    page = frames[offset : offset + limit]
-    return {
-        "session_id": session_id,
-        "status": document["status"],
-        "total": len(frames),
-        "offset": offset,
-        "limit": limit,
-        "frames": [public_frame(session_id, frame) for frame in page],
-    }
+    document = await anyio.to_thread.run_sync(_owned, found, owner, session_id)
+    page = document.frames[offset : offset + limit]
+    return FramesPage(
+        session_id=session_id,
+        status=document.status,
+        total=len(document.frames),
+        offset=offset,
+        limit=limit,
+        frames=[public_moment(session_id, moment) for moment in page],
+    )
 
 
 @router.get(
@@ -82,10 +88,10 @@ async def frame_image(
     owner: MediaPrincipal,
 ) -> FileResponse:
     """The JPEG of one analysed frame; the key may also come as ``?api_key=`` (for ``<img>``)."""
-    document = await anyio.to_thread.run_sync(owned_document, found, owner, session_id)
-    frame = next((f for f in document.get("frames") or [] if f.get("index") == index), None)
+    document = await anyio.to_thread.run_sync(_owned, found, owner, session_id)
+    frame = next((m for m in document.frames if m.index == index), None)
     frames_dir = found.store.frames_dir(session_id).resolve()
-    path = Path(str(frame["image"])).resolve() if frame else None
+    path = Path(frame.image).resolve() if frame and frame.image else None
     if path is None or not path.is_relative_to(frames_dir) or not path.is_file():
         raise ApiError(404, "not_found", f"no image for frame {index}")
     return FileResponse(path, media_type="image/jpeg")
