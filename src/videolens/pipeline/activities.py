@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import timedelta
@@ -226,34 +226,17 @@ class VisionActivities:
     def describe(self, request: DescribeBatchInput) -> DescribeBatchResult:
         """Describe a batch and store it; a retry resumes after the frames already described."""
         require_own_session(self._store, request.session_id)
-        done: list[dict[str, Any]] = list(previous_detail(list[dict[str, Any]]) or [])
-        done_indexes = {int(frame["index"]) for frame in done}
-        todo = [ref for ref in request.frames if ref.index not in done_indexes]
-        with (
-            out_of_space_fails_for_good(self._store, request.session_id),
-            heartbeating() as beater,
-            _backend_errors_as_application_errors(),
-            self.metrics.batch(activity.info().task_queue, request.backend) as observed,
-        ):
-            backend = self.backend(request.backend)
-            chunk = backend.preferred_batch_size or len(todo) or 1
-            for start in range(0, len(todo), chunk):
-                refs = todo[start : start + chunk]
-                with observed.backend_call(len(refs)):
-                    descriptions = backend.describe(
-                        [_frame_input(ref) for ref in refs], request.prompt or None
-                    )
-                self._record_model_load(request.backend, backend)
-                if len(descriptions) != len(refs):
-                    raise BackendError(
-                        f"backend {request.backend!r} returned {len(descriptions)} descriptions "
-                        f"for {len(refs)} frames"
-                    )
-                done.extend(
-                    _frame_record(ref, d) for ref, d in zip(refs, descriptions, strict=True)
-                )
-                beater.update(done)
-            self._store.write_batch(request.session_id, request.batch_id, done)
+        with out_of_space_fails_for_good(self._store, request.session_id):
+            done = self.describe_frames(
+                request.backend,
+                request.prompt,
+                request.frames,
+                key="index",
+                record=_frame_record,
+                write=lambda records: self._store.write_batch(
+                    request.session_id, request.batch_id, records
+                ),
+            )
         models = sorted({str(frame["model"]) for frame in done})
         return DescribeBatchResult(
             batch_id=request.batch_id,
@@ -261,6 +244,50 @@ class VisionActivities:
             models=models,
             worker_stats=self.backend(request.backend).runtime_stats(),
         )
+
+    def describe_frames(
+        self,
+        backend_name: str,
+        prompt: str,
+        frames: Sequence[FrameRef],
+        *,
+        key: str,
+        record: Callable[[FrameRef, FrameDescription], dict[str, Any]],
+        write: Callable[[list[dict[str, Any]]], None],
+    ) -> list[dict[str, Any]]:
+        """Describe ``frames`` in the backend's chunks, then ``write`` one record per frame.
+
+        The body of a describe activity, for a file's batch and a stream's window alike: the
+        records so far are heartbeated after each chunk, and a retry skips the frames whose
+        ``index`` is a heartbeated record's ``key``. Returns every record written.
+        """
+        done: list[dict[str, Any]] = list(previous_detail(list[dict[str, Any]]) or [])
+        done_indexes = {int(item[key]) for item in done}
+        todo = [ref for ref in frames if ref.index not in done_indexes]
+        with (
+            heartbeating() as beater,
+            _backend_errors_as_application_errors(),
+            self.metrics.batch(activity.info().task_queue, backend_name) as observed,
+        ):
+            backend = self.backend(backend_name)
+            chunk = backend.preferred_batch_size or len(todo) or 1
+            for start in range(0, len(todo), chunk):
+                refs = todo[start : start + chunk]
+                with observed.backend_call(len(refs)):
+                    descriptions = backend.describe(
+                        [frame_input(ref) for ref in refs], prompt or None
+                    )
+                # A model backend loads on its first describe, which may be a stream's.
+                self._record_model_load(backend_name, backend)
+                if len(descriptions) != len(refs):
+                    raise BackendError(
+                        f"backend {backend_name!r} returned {len(descriptions)} descriptions "
+                        f"for {len(refs)} frames"
+                    )
+                done.extend(record(ref, d) for ref, d in zip(refs, descriptions, strict=True))
+                beater.update(done)
+            write(done)
+        return done
 
     def _record_model_load(self, name: str, backend: VisionBackend) -> None:
         # Model backends load lazily, on their first batch; those that time it say so.
@@ -361,7 +388,8 @@ def _clock(seconds: float) -> str:
     return f"{int(minutes):02d}:{rest:05.2f}"
 
 
-def _frame_input(ref: FrameRef) -> FrameInput:
+def frame_input(ref: FrameRef) -> FrameInput:
+    """What a backend is given of a sampled frame."""
     return FrameInput(
         index=ref.index,
         timestamp_s=ref.timestamp_s,

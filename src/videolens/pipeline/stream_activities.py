@@ -16,9 +16,8 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
-from videolens.backends import BackendError, FrameInput
-from videolens.pipeline.activities import VisionActivities, _backend_errors_as_application_errors
-from videolens.pipeline.heartbeat import heartbeating, previous_detail
+from videolens.backends import FrameDescription
+from videolens.pipeline.activities import VisionActivities
 from videolens.pipeline.stream_shared import (
     RUNNING_STATES,
     STREAM_GONE,
@@ -37,8 +36,8 @@ from videolens.streams import rules as stream_rules
 from videolens.streams.retention import prune
 from videolens.streams.speech import prune_speech
 from videolens.streams.store import MAX_GAPS_KEPT, StreamStore, iso, now_iso
-from videolens.streams.types import StreamFrameRef
 from videolens.streams.webhook import WebhookError, WebhookRejectedError, deliver
+from videolens.video.types import FrameRef
 
 LATEST_FIELDS = ("seq", "at", "at_iso", "description", "objects", "people", "text", "reason")
 
@@ -64,41 +63,21 @@ class StreamVisionActivities:
     def describe(self, request: DescribeStreamInput) -> DescribeStreamResult:
         """Describe a window's frames and store them; a retry resumes after those done."""
         require_stream(self._store, request.stream_id)
-        done: list[dict[str, Any]] = list(previous_detail(list[dict[str, Any]]) or [])
-        done_seqs = {int(record["seq"]) for record in done}
-        todo = [ref for ref in request.frames if ref.seq not in done_seqs]
+
+        def write(records: list[dict[str, Any]]) -> None:
+            records.sort(key=lambda r: int(r["seq"]))
+            self._store.write_window(request.stream_id, request.window, records)
+
         # Counted like a file's batch (same task queue label), so a worker's metrics show
         # the frames it describes for streams too.
-        metrics = self._vision.metrics
-        with (
-            heartbeating() as beater,
-            _backend_errors_as_application_errors(),
-            metrics.batch(activity.info().task_queue, request.backend) as observed,
-        ):
-            backend = self._vision.backend(request.backend)
-            chunk = backend.preferred_batch_size or len(todo) or 1
-            for start in range(0, len(todo), chunk):
-                refs = todo[start : start + chunk]
-                with observed.backend_call(len(refs)):
-                    descriptions = backend.describe(
-                        [_frame_input(ref) for ref in refs], request.prompt or None
-                    )
-                # A model backend loads on its first describe, which may be a stream's.
-                self._vision._record_model_load(request.backend, backend)
-                if len(descriptions) != len(refs):
-                    raise BackendError(
-                        f"backend {request.backend!r} returned {len(descriptions)} descriptions "
-                        f"for {len(refs)} frames"
-                    )
-                for ref, description in zip(refs, descriptions, strict=True):
-                    record: dict[str, Any] = dict(description.extra)
-                    record.update(asdict(description), **_ref_fields(ref, request.window))
-                    record.pop("extra", None)
-                    record.pop("index", None)
-                    done.append(record)
-                beater.update(done)
-            done.sort(key=lambda r: int(r["seq"]))
-            self._store.write_window(request.stream_id, request.window, done)
+        done = self._vision.describe_frames(
+            request.backend,
+            request.prompt,
+            [ref.as_frame_ref() for ref in request.frames],
+            key="seq",
+            record=lambda ref, description: _window_record(ref, description, request.window),
+            write=write,
+        )
         return DescribeStreamResult(
             described=len(done), models=sorted({str(r.get("model", "")) for r in done})
         )
@@ -235,26 +214,22 @@ def _merged_gaps(document: dict[str, Any], request: CommitWindowInput) -> list[d
     return [g for g in gaps if float(g["end_at"]) >= oldest][-MAX_GAPS_KEPT:]
 
 
-def _frame_input(ref: StreamFrameRef) -> FrameInput:
-    return FrameInput(
-        index=ref.seq,
-        timestamp_s=ref.at,
-        path=ref.path,
+def _window_record(ref: FrameRef, description: FrameDescription, window: str) -> dict[str, Any]:
+    """One described frame of a window file: the backend's fields, then the sampler's."""
+    record: dict[str, Any] = dict(description.extra)
+    record.update(asdict(description))
+    record.pop("extra", None)
+    record.pop("index", None)
+    record.update(
+        seq=ref.index,
+        at=ref.timestamp_s,
+        at_iso=iso(ref.timestamp_s),
+        image=ref.path,
+        reason=ref.reason,
         motion=ref.motion,
         shot_start=ref.shot_start,
+        width=ref.width,
+        height=ref.height,
+        window=window,
     )
-
-
-def _ref_fields(ref: StreamFrameRef, window: str) -> dict[str, Any]:
-    return {
-        "seq": ref.seq,
-        "at": ref.at,
-        "at_iso": iso(ref.at),
-        "image": ref.path,
-        "reason": ref.reason,
-        "motion": ref.motion,
-        "shot_start": ref.shot_start,
-        "width": ref.width,
-        "height": ref.height,
-        "window": window,
-    }
+    return record

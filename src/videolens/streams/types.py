@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from videolens.video.types import FrameRef
+
 
 @dataclass
 class StreamFrameRef:
@@ -24,6 +26,19 @@ class StreamFrameRef:
     shot_start: bool = False
     width: int = 0
     height: int = 0
+
+    def as_frame_ref(self) -> FrameRef:
+        """The same frame as the file sampler's reference: ``seq`` as index, ``at`` as time."""
+        return FrameRef(
+            index=self.seq,
+            timestamp_s=self.at,
+            path=self.path,
+            reason=self.reason,
+            motion=self.motion,
+            shot_start=self.shot_start,
+            width=self.width,
+            height=self.height,
+        )
 
 
 @dataclass

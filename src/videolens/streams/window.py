@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from videolens.streams.types import StreamFrameRef
-from videolens.video.decode import Thumb, sample_aspect_ratio, save_jpeg, thumbnail
+from videolens.video.decode import Thumb, save_sampled, thumbnail
 from videolens.video.selection import Choice, FrameSelector
-from videolens.video.types import FrameRef, SamplingOptions, Segment
+from videolens.video.types import SamplingOptions, Segment
 
 # One segment per epoch, longer than any stream runs; the selector's cap never bites.
 OPEN_ENDED = Segment(index=0, start_s=0.0, end_s=1e12, max_frames=1 << 40)
@@ -69,7 +69,7 @@ class LiveSampler:
         self, t: float, at: float, frame: Any, thumb: Thumb, choice: Choice, write: NewRef
     ) -> StreamFrameRef:
         ref = write(at, frame, choice)
-        self.selector.keep(_as_frame_ref(ref), t, thumb)
+        self.selector.keep(ref.as_frame_ref(), t, thumb)
         # The selector's list serves the file sampler's cap and flash replacement; a live
         # stream's frames are already on their way to be described, so none is ever taken back.
         self.selector.frames.clear()
@@ -77,24 +77,4 @@ class LiveSampler:
 
     def save(self, frame: Any, path: Path) -> tuple[int, int]:
         """Write ``frame`` as the sampler's JPEG (upright, displayed aspect, resized)."""
-        return save_jpeg(
-            frame,
-            path,
-            max_side=self.options.max_side,
-            quality=self.options.jpeg_quality,
-            rotation=int(getattr(frame, "rotation", 0) or 0),
-            sample_aspect=sample_aspect_ratio(self.stream),
-        )
-
-
-def _as_frame_ref(ref: StreamFrameRef) -> FrameRef:
-    return FrameRef(
-        index=ref.seq,
-        timestamp_s=ref.at,
-        path=ref.path,
-        reason=ref.reason,
-        motion=ref.motion,
-        shot_start=ref.shot_start,
-        width=ref.width,
-        height=ref.height,
-    )
+        return save_sampled(frame, path, self.options, self.stream)

@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from videolens.errors import InvalidVideoError
+from videolens.video.types import SamplingOptions
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +166,19 @@ def display_size(width: int, height: int, sample_aspect: float, rotation: int) -
     """The size a player shows: the width scaled by the sample aspect ratio, then turned."""
     shown = (max(1, round(width * sample_aspect)), height)
     return (shown[1], shown[0]) if (rotation // 90) % 2 else shown
+
+
+def save_sampled(frame: Any, path: Path, options: SamplingOptions, stream: Any) -> tuple[int, int]:
+    """Write a frame the sampler kept from ``stream`` (a file's or a live source's): upright, at
+    its displayed aspect ratio, sized and compressed as ``options`` say; return its size."""
+    return save_jpeg(
+        frame,
+        path,
+        max_side=options.max_side,
+        quality=options.jpeg_quality,
+        rotation=int(getattr(frame, "rotation", 0) or 0),
+        sample_aspect=sample_aspect_ratio(stream),
+    )
 
 
 def save_jpeg(

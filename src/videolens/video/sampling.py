@@ -22,8 +22,7 @@ from videolens.video.decode import (
     display_name,
     iter_frames,
     open_container,
-    sample_aspect_ratio,
-    save_jpeg,
+    save_sampled,
     stream_origin,
     thumbnail,
 )
@@ -250,14 +249,7 @@ class _SegmentRun:
         if any(kept.index == index for kept in self.selector.frames[-2:]):
             return  # variable frame rate can round two frames to one number: keep the first
         path = self.out_dir / f"frame_{index:07d}.jpg"
-        width, height = save_jpeg(
-            frame,
-            path,
-            max_side=self.options.max_side,
-            quality=self.options.jpeg_quality,
-            rotation=int(getattr(frame, "rotation", 0) or 0),
-            sample_aspect=sample_aspect_ratio(self.stream),
-        )
+        width, height = save_sampled(frame, path, self.options, self.stream)
         ref = FrameRef(
             index=index,
             timestamp_s=round(t, 3),
