@@ -19,7 +19,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from videolens.pipeline.stream_retries import RETRY_POLICY, failure_reason, non_retryable
+    from videolens.pipeline.retries import STREAM_RETRY_POLICY, failure_reason, non_retryable
     from videolens.pipeline.stream_shared import (
         IngestResult,
         StreamState,
@@ -108,7 +108,7 @@ class SpeechQueue:
                 task_queue=config.cpu_task_queue,
                 start_to_close_timeout=TRANSCRIBE_TIMEOUT,
                 heartbeat_timeout=timedelta(seconds=config.heartbeat_timeout_s),
-                retry_policy=RETRY_POLICY,
+                retry_policy=STREAM_RETRY_POLICY,
             )
         except ActivityError as err:
             speech.error = failure_reason(err)

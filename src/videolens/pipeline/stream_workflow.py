@@ -25,19 +25,19 @@ import asyncio
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from videolens.pipeline.stream_retries import (
+    from videolens.pipeline.retries import (
         INGEST_RETRY,
-        NON_RETRYABLE,
         ONE_ATTEMPT,
         READER_SCHEDULE_TO_START,
-        RETRY_POLICY,
+        STREAM_NON_RETRYABLE_ERRORS,
+        STREAM_RETRY_POLICY,
         failure_reason,
         last_checkpoint,
         non_retryable,
+        retry_policy,
     )
     from videolens.pipeline.stream_shared import (
         STREAM_WORKFLOW_NAME,
@@ -213,7 +213,7 @@ class StreamWorkflow:
                 task_queue=config.vision_task_queue,
                 schedule_to_close_timeout=DESCRIBE_TIMEOUT,
                 heartbeat_timeout=timedelta(seconds=config.heartbeat_timeout_s),
-                retry_policy=RETRY_POLICY,
+                retry_policy=STREAM_RETRY_POLICY,
             )
         commit: CommitWindowResult = await workflow.execute_activity(
             "commit_stream_window",
@@ -235,7 +235,7 @@ class StreamWorkflow:
             result_type=CommitWindowResult,
             task_queue=config.cpu_task_queue,
             start_to_close_timeout=SHORT,
-            retry_policy=RETRY_POLICY,
+            retry_policy=STREAM_RETRY_POLICY,
         )
         state.rule_last_match = commit.rule_last_match
         state.frames_described += len(result.frames)
@@ -250,7 +250,7 @@ class StreamWorkflow:
             result_type=PruneResult,
             task_queue=config.cpu_task_queue,
             start_to_close_timeout=SHORT,
-            retry_policy=RETRY_POLICY,
+            retry_policy=STREAM_RETRY_POLICY,
         )
         self._behind -= 1
 
@@ -268,12 +268,10 @@ class StreamWorkflow:
                 WebhookInput(config.stream_id, window, event_id, config.webhook_attempts),
                 task_queue=config.cpu_task_queue,
                 start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=RetryPolicy(
+                retry_policy=retry_policy(
+                    STREAM_NON_RETRYABLE_ERRORS,
                     maximum_attempts=config.webhook_attempts,
-                    initial_interval=timedelta(seconds=1),
-                    backoff_coefficient=2.0,
-                    maximum_interval=timedelta(seconds=60),
-                    non_retryable_error_types=NON_RETRYABLE,
+                    maximum_interval_s=60,
                 ),
             )
         except ActivityError as err:
@@ -324,7 +322,7 @@ class StreamWorkflow:
             FinishStreamInput(state.config.stream_id, status, error, state.speech, state.events),
             task_queue=self._state.config.cpu_task_queue,
             start_to_close_timeout=SHORT,
-            retry_policy=RETRY_POLICY,
+            retry_policy=STREAM_RETRY_POLICY,
         )
 
 

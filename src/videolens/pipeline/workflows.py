@@ -15,12 +15,11 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from videolens.pipeline.retries import RETRY_POLICY, failure_reason
     from videolens.pipeline.shared import (
-        NON_RETRYABLE_ERRORS,
         WORKFLOW_NAME,
         AnalysisProgress,
         AnalysisSummary,
@@ -42,14 +41,6 @@ with workflow.unsafe.imports_passed_through():
     from videolens.video.segments import estimate_frames, floor_for_budget, plan_segments
     from videolens.video.types import FrameRef, Segment, SegmentSample, VideoInfo
 
-# The seed's policy: 3 attempts, 1 s initial interval, ×2, at most 100 s apart.
-RETRY_POLICY = RetryPolicy(
-    maximum_attempts=3,
-    initial_interval=timedelta(seconds=1),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(seconds=100),
-    non_retryable_error_types=NON_RETRYABLE_ERRORS,
-)
 BATCH_SCHEDULE_TO_CLOSE = timedelta(minutes=30)
 FLOOR_SHARE_OF_BUDGET = 0.8
 FINALIZE_TIMEOUT = timedelta(minutes=5)
@@ -76,7 +67,7 @@ class VideoAnalysisWorkflow:
             info = await self._probe()
             await _all_or_none([self._sample_and_describe(info), self._transcribe(info)])
         except ActivityError as err:
-            reason = _failure_reason(err)
+            reason = failure_reason(err)
             self._progress.stage, self._progress.error = "failed", reason
             await self._finalize("failed", info, error=reason)
             raise ApplicationError(reason, type="AnalysisFailed", non_retryable=True) from err
@@ -168,7 +159,7 @@ class VideoAnalysisWorkflow:
                 ]
             )
         except ActivityError as err:
-            self._set_speech(SpeechOutcome(status="unavailable", reason=_failure_reason(err)))
+            self._set_speech(SpeechOutcome(status="unavailable", reason=failure_reason(err)))
             return
         languages = [r.language for r in results if r.language]
         self._set_speech(
@@ -374,10 +365,3 @@ async def _all_or_none(jobs: list[Coroutine[Any, Any, None]]) -> None:
 
 def _batches(frames: list[FrameRef], size: int) -> list[list[FrameRef]]:
     return [frames[start : start + size] for start in range(0, len(frames), size)]
-
-
-def _failure_reason(err: ActivityError) -> str:
-    cause = err.cause
-    if isinstance(cause, ApplicationError):
-        return cause.message
-    return str(cause or err)

@@ -1,7 +1,9 @@
-"""Retry policies of ``StreamWorkflow``, and what it reads from a failed activity."""
+"""Retry policies of the workflows (files and streams), and what they read from a failed
+activity."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 from temporalio.common import RetryPolicy
@@ -11,22 +13,30 @@ from temporalio.exceptions import TimeoutError as ActivityTimeoutError
 from videolens.pipeline.shared import NON_RETRYABLE_ERRORS
 from videolens.pipeline.stream_shared import STREAM_NON_RETRYABLE
 
-NON_RETRYABLE = NON_RETRYABLE_ERRORS + STREAM_NON_RETRYABLE
-RETRY_POLICY = RetryPolicy(
-    maximum_attempts=3,
-    initial_interval=timedelta(seconds=1),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(seconds=100),
-    non_retryable_error_types=NON_RETRYABLE,
-)
+
+def retry_policy(
+    non_retryable: Sequence[str],
+    *,
+    maximum_attempts: int = 3,
+    maximum_interval_s: float = 100.0,
+) -> RetryPolicy:
+    """Attempts 1 s apart at first, twice as far each time; never for ``non_retryable`` types."""
+    return RetryPolicy(
+        maximum_attempts=maximum_attempts,
+        initial_interval=timedelta(seconds=1),
+        backoff_coefficient=2.0,
+        maximum_interval=timedelta(seconds=maximum_interval_s),
+        non_retryable_error_types=list(non_retryable),
+    )
+
+
+# The seed's policy: 3 attempts, 1 s initial interval, ×2, at most 100 s apart.
+RETRY_POLICY = retry_policy(NON_RETRYABLE_ERRORS)
+STREAM_NON_RETRYABLE_ERRORS = NON_RETRYABLE_ERRORS + STREAM_NON_RETRYABLE
+STREAM_RETRY_POLICY = retry_policy(STREAM_NON_RETRYABLE_ERRORS)
 # On the shared queue an ingest is retried a while (another worker may take it); on a worker's
 # own queue once only: a retry there would wait for a worker that is gone.
-INGEST_RETRY = RetryPolicy(
-    maximum_attempts=10,
-    initial_interval=timedelta(seconds=1),
-    maximum_interval=timedelta(seconds=30),
-    non_retryable_error_types=NON_RETRYABLE,
-)
+INGEST_RETRY = retry_policy(STREAM_NON_RETRYABLE_ERRORS, maximum_attempts=10, maximum_interval_s=30)
 ONE_ATTEMPT = RetryPolicy(maximum_attempts=1)
 READER_SCHEDULE_TO_START = timedelta(seconds=5)
 
