@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import mimetypes
 import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from temporalio.client import Client, WorkflowFailureError
+from temporalio.client import Client
 from temporalio.service import RPCError
 
 from videolens.api.uploads import StagedUpload
 from videolens.config import Settings
 from videolens.errors import InvalidVideoError
-from videolens.pipeline.client import analysis_input, query_progress, start_analysis, workflow_id
+from videolens.pipeline.client import (
+    analysis_input,
+    query_progress,
+    start_analysis,
+    wait_or_terminate,
+    workflow_id,
+)
 from videolens.pipeline.shared import AnalysisProgress
 from videolens.store import SessionStore
 from videolens.video.probe import probe_video
@@ -103,9 +107,4 @@ async def stop(client: Client, session_id: str) -> None:
     handle = client.get_workflow_handle(workflow_id(session_id))
     if not await cancel(client, session_id):
         return
-    try:
-        with contextlib.suppress(WorkflowFailureError, RPCError):
-            await asyncio.wait_for(handle.result(), STOP_DEADLINE_S)
-    except asyncio.TimeoutError:
-        with contextlib.suppress(RPCError):
-            await handle.terminate("deleted while cancelling")
+    await wait_or_terminate(handle, STOP_DEADLINE_S, "deleted while cancelling")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
 
 from videolens.backends.routing import resolve_backend_name
@@ -113,6 +114,19 @@ async def start_analysis(
 async def query_progress(handle: WorkflowHandle[object, AnalysisSummary]) -> AnalysisProgress:
     progress: AnalysisProgress = await handle.query("progress", result_type=AnalysisProgress)
     return progress
+
+
+async def wait_or_terminate(
+    handle: WorkflowHandle[Any, Any], deadline_s: float, reason: str
+) -> None:
+    """Wait until the workflow (asked to stop or cancel) has ended; past ``deadline_s``,
+    terminate it with ``reason``. How it ended is not this caller's concern."""
+    try:
+        with contextlib.suppress(WorkflowFailureError, RPCError):
+            await asyncio.wait_for(handle.result(), deadline_s)
+    except asyncio.TimeoutError:
+        with contextlib.suppress(RPCError):
+            await handle.terminate(reason)
 
 
 def is_transient(err: RPCError) -> bool:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.service import RPCError
 
 from videolens.backends.routing import resolve_backend_name
 from videolens.config import Settings
-from videolens.pipeline.client import sampling_options
+from videolens.pipeline.client import sampling_options, wait_or_terminate
 from videolens.pipeline.stream_shared import (
     RUNNING_STATES,
     STREAM_WORKFLOW_NAME,
@@ -172,9 +171,4 @@ async def stop_and_wait(
     if not await request_stop(client, stream_id):
         return
     handle = client.get_workflow_handle(stream_workflow_id(stream_id))
-    try:
-        with contextlib.suppress(WorkflowFailureError, RPCError):
-            await asyncio.wait_for(handle.result(), deadline_s)
-    except asyncio.TimeoutError:
-        with contextlib.suppress(RPCError):
-            await handle.terminate("did not stop in time")
+    await wait_or_terminate(handle, deadline_s, "did not stop in time")
