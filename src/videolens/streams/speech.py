@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import os
-import tempfile
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +23,7 @@ import av
 import numpy as np
 
 from videolens.speech.audio import SAMPLE_RATE, Samples
+from videolens.store.atomic import replacing
 from videolens.streams.store import StreamStore, first_at, first_seq
 from videolens.video.decode import av_reason
 
@@ -195,19 +194,12 @@ class AudioCapture:
 
 def write_wav(path: Path, samples: Samples) -> None:
     """Write float samples as a 16-bit mono WAV at ``SAMPLE_RATE``, atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2")
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle, wave.open(handle, "wb") as wav:
-            wav.setnchannels(1)
-            wav.setsampwidth(2)
-            wav.setframerate(SAMPLE_RATE)
-            wav.writeframes(pcm.tobytes())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with replacing(path, "wb") as handle, wave.open(handle, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(SAMPLE_RATE)
+        wav.writeframes(pcm.tobytes())
 
 
 def read_wav(path: Path) -> Samples:

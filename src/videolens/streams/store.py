@@ -167,12 +167,7 @@ class StreamStore:
 
     def recent_frames(self, stream_id: str, count: int) -> list[dict[str, Any]]:
         """The ``count`` newest described frames, oldest first (the rolling timeline)."""
-        out: list[dict[str, Any]] = []
-        for name in reversed(self._names(stream_id, "windows")):
-            out[:0] = self._read_named(stream_id, "windows", name)
-            if len(out) >= count:
-                break
-        return out[-count:] if count > 0 else []
+        return self._recent(stream_id, "windows", count)
 
     def latest_frame(self, stream_id: str) -> dict[str, Any] | None:
         recent = self.recent_frames(stream_id, 1)
@@ -221,9 +216,7 @@ class StreamStore:
         return self._names(stream_id, "events")
 
     def window_events(self, stream_id: str, name: str) -> list[dict[str, Any]]:
-        return [
-            self._with_delivery(stream_id, e) for e in self._read_named(stream_id, "events", name)
-        ]
+        return self._read_delivered(stream_id, "events", name)
 
     def write_delivery(self, stream_id: str, event_id: str, state: dict[str, Any]) -> None:
         """Record a webhook delivery attempt's outcome for one event."""
@@ -236,6 +229,10 @@ class StreamStore:
         kind = "speech_events" if event_id.startswith(SPEECH_EVENT_PREFIX) else "events"
         events = self._read_named(stream_id, kind, name)
         return next((e for e in events if e["event_id"] == event_id), None)
+
+    def _read_delivered(self, stream_id: str, kind: str, name: str) -> list[dict[str, Any]]:
+        """The events of one file (``kind`` "events" or "speech_events"), with delivery state."""
+        return [self._with_delivery(stream_id, e) for e in self._read_named(stream_id, kind, name)]
 
     def _with_delivery(self, stream_id: str, event: dict[str, Any]) -> dict[str, Any]:
         path = self.stream_dir(stream_id) / "deliveries" / f"{event['event_id']}.json"
@@ -270,21 +267,13 @@ class StreamStore:
 
     def recent_speech(self, stream_id: str, count: int) -> list[dict[str, Any]]:
         """The ``count`` newest speech segments, oldest first."""
-        out: list[dict[str, Any]] = []
-        for name in reversed(self._names(stream_id, "speech")):
-            if len(out) >= count:
-                break
-            out[:0] = self._read_named(stream_id, "speech", name)
-        return out[-count:] if count > 0 else []
+        return self._recent(stream_id, "speech", count)
 
     def speech_segments(self, stream_id: str, name: str) -> list[dict[str, Any]]:
         return self._read_named(stream_id, "speech", name)
 
     def speech_events(self, stream_id: str, name: str) -> list[dict[str, Any]]:
-        return [
-            self._with_delivery(stream_id, e)
-            for e in self._read_named(stream_id, "speech_events", name)
-        ]
+        return self._read_delivered(stream_id, "speech_events", name)
 
     # -- recordings -----------------------------------------------------------------------------
 
@@ -316,6 +305,16 @@ class StreamStore:
         except FileNotFoundError:  # pruned meanwhile
             return []
         return items
+
+    def _recent(self, stream_id: str, kind: str, count: int) -> list[dict[str, Any]]:
+        """The ``count`` newest items of the ``kind`` files, oldest first; reads no more files
+        than it needs, newest first."""
+        out: list[dict[str, Any]] = []
+        for name in reversed(self._names(stream_id, kind)):
+            if len(out) >= count:
+                break
+            out[:0] = self._read_named(stream_id, kind, name)
+        return out[-count:] if count > 0 else []
 
     def names(self, stream_id: str, kind: str) -> list[str]:
         """Sorted names of the ``kind`` files ("windows", "events", "speech", "speech_events")."""
