@@ -16,7 +16,6 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.text import Text
@@ -44,6 +43,7 @@ from videolens.pipeline.worker import Queue, running_workers
 from videolens.store import SessionStore
 from videolens.store.sessions import SessionStatus
 from videolens.store.space import check_space, free_bytes, out_of_space
+from videolens.timeline.model import SessionDocument
 from videolens.video.decode import fit_size
 from videolens.video.probe import probe_video
 from videolens.video.segments import estimate_frames
@@ -67,7 +67,7 @@ class _Run:
     out_of_space: str = ""  # set when this process failed the session for a full disk
 
 
-def analyze_file(settings: Settings, video: Path) -> dict[str, Any]:
+def analyze_file(settings: Settings, video: Path) -> SessionDocument:
     """Analyse ``video`` and return the session document; errors exit with a one-line message."""
     path = video.expanduser().resolve()
     # Checked here, before a session exists, so bad input leaves nothing behind.
@@ -83,15 +83,15 @@ def analyze_file(settings: Settings, video: Path) -> dict[str, Any]:
         interrupted = asyncio.run(_run(run))
     except TemporalUnavailableError as err:
         fail(_out_of_space_message(run) or _unavailable_message(run, err))
-    document = store.get(session_id)
-    if document["status"] == SessionStatus.FAILED.value:
+    document = store.document(session_id)
+    if document.status == SessionStatus.FAILED.value:
         # Our workers have stopped now: nothing a cancelled activity wrote late stays behind.
         store.remove_partial_files(session_id)
     if interrupted:
         stderr.print(f"cancelled: session {session_id} keeps what was described so far")
         raise typer.Exit(EXIT_INTERRUPTED)
-    if document["status"] != "completed":
-        fail(f"analysis failed: {document.get('error') or document['status']}")
+    if document.status != "completed":
+        fail(f"analysis failed: {document.error or document.status}")
     return document
 
 

@@ -19,7 +19,7 @@ from videolens.cli.errors import stderr, user_errors
 from videolens.cli.keys_command import keys_app
 from videolens.cli.models_command import models_app
 from videolens.cli.progress import count_of, render_timeline
-from videolens.cli.schema_command import document_json, schema
+from videolens.cli.schema_command import schema
 from videolens.cli.status_command import status
 from videolens.cli.watch_command import watch
 from videolens.config import SamplingStrategy, Settings
@@ -126,7 +126,7 @@ def analyze(
         )
         document = analyze_file(settings, video)
     if as_json:
-        _print_json(document_json(document))
+        _print_json(document.as_json())
     else:
         typer.echo(render_timeline(document))
 
@@ -141,7 +141,7 @@ def demo(as_json: JsonOption = False) -> None:
         stderr.print(Text(f"demo: {video.about}"), soft_wrap=True)
         document = analyze_file(settings, video.path)
     if as_json:
-        _print_json(document)
+        _print_json(document.as_json())
     else:
         typer.echo(render_timeline(document))
 
@@ -177,12 +177,12 @@ def show(
     """Print one session's result."""
     with user_errors():
         settings = _settings()
-        document = SessionStore(settings.sessions_dir).get(session_id)
+        document = SessionStore(settings.sessions_dir).document(session_id)
     if as_json:
-        _print_json(document)
+        _print_json(document.as_json())
         return
     typer.echo(render_timeline(document))
-    if document["status"] == "running" and _paused(settings):
+    if document.status == "running" and _paused(settings):
         stderr.print(Text(PAUSED_HINT), soft_wrap=True)
 
 

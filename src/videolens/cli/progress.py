@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from videolens.pipeline.shared import AnalysisProgress
+from videolens.timeline.model import SessionDocument, Speech
 
 
 def format_timestamp(seconds: float) -> str:
@@ -79,42 +80,41 @@ def _speech_progress(progress: AnalysisProgress) -> str:
     return progress.speech_status
 
 
-def render_timeline(document: dict[str, Any]) -> str:
+def render_timeline(document: SessionDocument) -> str:
     """A readable summary of a session document: header, coverage, one line per frame."""
-    video = document.get("video") or {}
-    lines = [f"session {document['session_id']}  {document['status']}  {video.get('path', '')}"]
-    if video.get("duration_s") is not None:
+    video = document.video
+    lines = [f"session {document.session_id}  {document.status}  {video.path or ''}"]
+    if video.duration_s is not None:
         lines.append(
-            f"video: {format_timestamp(video['duration_s'])} · {video.get('width')}x"
-            f"{video.get('height')} · {video.get('fps', 0):.2f} fps · {video.get('codec', '')}"
+            f"video: {format_timestamp(video.duration_s)} · {video.width}x"
+            f"{video.height} · {video.fps or 0:.2f} fps · {video.codec or ''}"
         )
-    if document.get("error"):
-        lines.append(f"error: {document['error']}")
-    coverage = document.get("coverage")
-    if coverage:
+    if document.error:
+        lines.append(f"error: {document.error}")
+    coverage = document.coverage
+    if coverage is not None:
         lines.append(
-            f"coverage: {count_of(coverage['frames'], 'frame')}, "
-            f"{coverage['frames_per_min']} per minute, "
-            f"largest gap {coverage['max_gap_s']:.1f} s"
+            f"coverage: {count_of(coverage.frames, 'frame')}, "
+            f"{coverage.frames_per_min} per minute, "
+            f"largest gap {coverage.max_gap_s:.1f} s"
         )
-    if document.get("summary"):
-        lines += ["", f"summary: {document['summary']}"]
-    chapters = document.get("chapters") or []
-    if chapters:
+    if document.summary:
+        lines += ["", f"summary: {document.summary}"]
+    if document.chapters:
         lines += ["", "chapters:"]
-        lines += [f"  {format_timestamp(c['start_s'])} {c['title']}" for c in chapters]
-    speech = document.get("speech")
-    if speech:
+        lines += [f"  {format_timestamp(c.start_s)} {c.title}" for c in document.chapters]
+    speech = document.speech
+    if speech is not None:
         lines.append(_speech_line(speech))
     lines.append("")
     # Moments and what is said, in time order; at equal times the moment comes first.
     entries = [
-        (float(f["timestamp_s"]), 0, f"[{format_timestamp(f['timestamp_s'])}] {f['description']}")
-        for f in document.get("frames") or []
+        (m.timestamp_s or 0.0, 0, f"[{format_timestamp(m.timestamp_s or 0.0)}] {m.description}")
+        for m in document.frames
     ]
     entries += [
-        (float(s["start_s"]), 1, f'[{format_timestamp(s["start_s"])}] said: "{s["text"]}"')
-        for s in (speech or {}).get("segments") or []
+        (s.start_s, 1, f'[{format_timestamp(s.start_s)}] said: "{s.text}"')
+        for s in (speech.segments if speech is not None else [])
     ]
     lines += [line for _, _, line in sorted(entries, key=lambda e: (e[0], e[1]))]
     return "\n".join(lines)
@@ -125,14 +125,14 @@ def count_of(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
-def _speech_line(speech: dict[str, Any]) -> str:
-    status = speech.get("status")
+def _speech_line(speech: Speech) -> str:
+    status = speech.status
     if status == "ok":
-        count = len(speech.get("segments") or [])
-        details = ", ".join(str(v) for v in (speech.get("model"), speech.get("language")) if v)
+        count = len(speech.segments)
+        details = ", ".join(str(v) for v in (speech.model, speech.language) if v)
         said = f"{count} segment{'s' if count != 1 else ''}" if count else "none recognised"
         return f"speech: {said}" + (f" ({details})" if details else "")
     if status == "off":
         return "speech: off"
-    reason = speech.get("reason") or ("no audio track" if status == "none" else "")
+    reason = speech.reason or ("no audio track" if status == "none" else "")
     return f"speech: {status}" + (f" — {reason}" if reason else "")
