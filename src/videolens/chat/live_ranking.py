@@ -16,21 +16,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from videolens.chat.live_timeline import StreamTimeline
-from videolens.chat.retrieval import (
-    Context,
-    Embedder,
-    Moment,
-    Retriever,
-    TimelineIndex,
-    estimate_tokens,
-)
+from videolens.chat.retrieval import Embedder, Retriever, TimelineIndex
+from videolens.chat.selection import Context, Ranking, estimate_tokens, fill_budget
 from videolens.chat.timeline_text import text_tokens
 
 OVERVIEW_SHARE = 0.3
 _LATEST = re.compile(r"\b(last|latest|most recent(?:ly)?|recent(?:ly)?|newest)\b", re.I)
 _EARLIEST = re.compile(r"\b(first|earliest|oldest)\b", re.I)
-# A static scene seen again within this many seconds says the same thing: keep one.
-SAME_SCENE_S = 10.0
 # Less budget than this left: no frame's line fits any more.
 MIN_LINE_TOKENS = 8
 
@@ -74,26 +66,10 @@ def select_context(
     index = retriever.index(timeline.document())
     score, at, relevance = stream_scores(timeline, question, index, retriever.embedder)
     matched = bool(len(relevance) and relevance.max() > 0)
-    by_seq = {int(f["seq"]): f for f in timeline.frames}
-    order = np.lexsort((-at, -score)) if len(score) else np.zeros(0, dtype=np.int64)
-    moments: list[Moment] = []
-    seen: dict[str, list[float]] = {}
-    for i in order.tolist():
-        if score[i] <= 0.0 or left < MIN_LINE_TOKENS:
-            break
-        body = index.bodies[i]
-        if any(abs(at[i] - t) <= SAME_SCENE_S for t in seen.get(body, [])):
-            continue
-        frame = by_seq[index.indexes[i]]
-        line = timeline.line(frame)
-        cost = estimate_tokens(line)
-        if cost > left:
-            continue
-        seen.setdefault(body, []).append(float(at[i]))
-        moments.append(
-            Moment(int(frame["seq"]), float(at[i]), float(score[i]), line, frame.get("image"))
-        )
-        left -= cost
+    ranking = Ranking(
+        score, at, timeline.clock, newest_first=True, candidates=None, min_tokens=MIN_LINE_TOKENS
+    )
+    moments, left = fill_budget(index, ranking, left)
     return Context(question, moments, overview, budget_tokens - left, matched=matched, unit="frame")
 
 

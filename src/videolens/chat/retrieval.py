@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 
 from videolens.chat.bm25 import BM25Index
 from videolens.chat.facts import speech_track
+from videolens.chat.selection import Context, Moment, Ranking, estimate_tokens, fill_budget
 from videolens.chat.timeline_text import (
     frame_tokens,
     frame_words,
@@ -32,23 +33,24 @@ from videolens.chat.timeline_text import (
 )
 from videolens.chat.timeparse import TimeAnchor, parse_anchor
 
-__all__ = ["Context", "Embedder", "Moment", "Retriever", "TimelineIndex", "moment_line"]
+__all__ = [
+    "Context",
+    "Embedder",
+    "Moment",
+    "Retriever",
+    "TimelineIndex",
+    "estimate_tokens",
+    "moment_line",
+]
 
 # Share of the token budget the overview may take; the moments get the rest.
 OVERVIEW_SHARE = 0.25
-# Candidates considered when filling the budget (more than any budget holds).
-MAX_CANDIDATES = 256
 
 
 class Embedder(Protocol):
     """Turns texts into L2-normalised vectors (one row per text)."""
 
     def encode(self, texts: Sequence[str]) -> NDArray[np.float32]: ...
-
-
-def estimate_tokens(text: str) -> int:
-    """A cheap, model-agnostic token estimate (~4 characters a token for English)."""
-    return len(text) // 4 + 1
 
 
 def document_version(document: dict[str, Any]) -> str:
@@ -71,47 +73,6 @@ def document_version(document: dict[str, Any]) -> str:
     )
 
 
-@dataclass(frozen=True)
-class Moment:
-    """One timeline entry chosen as context, with the score that ranked it: an analysed frame
-    (``frame_index`` is its index) or a speech segment (``kind`` "speech", ``frame_index`` is the
-    segment's position in the speech track, ``end_s`` its end)."""
-
-    frame_index: int
-    timestamp_s: float
-    score: float
-    line: str
-    image: str | None = None
-    kind: str = "frame"
-    end_s: float | None = None
-
-
-@dataclass
-class Context:
-    """What a question is answered from: ranked ``moments`` and an ``overview`` of the video."""
-
-    question: str
-    moments: list[Moment]
-    overview: str
-    tokens: int
-    anchor: TimeAnchor | None = None
-    duration_s: float = 0.0
-    matched: bool = True
-    """Whether the moments match the question's words (else, for a stream, they are the frames
-    nearest the moment named, or the newest ones)."""
-    unit: str = "moment"
-    """What a moment is called in the prompt: ``moment`` (a session), ``frame`` (a stream)."""
-
-    def render(self) -> str:
-        """The context as prompt text: the overview, then the moments in time order."""
-        lines = [self.overview, "", f"Relevant {self.unit}s (in time order):"]
-        lines += [m.line for m in sorted(self.moments, key=lambda m: m.timestamp_s)]
-        if not self.moments:
-            missing = "matches the question" if self.unit == "moment" else "in the range"
-            lines.append(f"(no analysed {self.unit} {missing})")
-        return "\n".join(lines)
-
-
 @dataclass
 class TimelineIndex:
     """Everything about one document version that ranking needs, computed once."""
@@ -122,7 +83,6 @@ class TimelineIndex:
     lines: list[str]
     bodies: list[str]
     images: list[str | None]
-    token_counts: NDArray[np.int64]
     bm25: BM25Index
     overview_head: str
     overview_lines: list[str]
@@ -163,7 +123,6 @@ class TimelineIndex:
             lines=lines,
             bodies=[line.split("] ", 1)[-1] for line in lines],
             images=[f.get("image") for f in frames] + [None] * len(segments),
-            token_counts=np.array([estimate_tokens(x) for x in lines], dtype=np.int64),
             bm25=BM25Index(tokens),
             overview_head=head,
             overview_lines=overview_lines,
@@ -238,37 +197,8 @@ class TimelineIndex:
         """Fill ``budget_tokens`` with the overview and the best-scoring distinct moments."""
         overview = self._overview_text(int(budget_tokens * OVERVIEW_SHARE))
         left = budget_tokens - estimate_tokens(overview)
-        scores = self.scores(question, embedder)
-        count = min(len(scores), MAX_CANDIDATES)
-        moments: list[Moment] = []
-        if count:
-            candidates = np.argpartition(-scores, count - 1)[:count]
-            # Best first; equal scores in time order.
-            candidates = candidates[np.lexsort((self.timestamps[candidates], -scores[candidates]))]
-            seen: dict[str, list[float]] = {}
-            for i in candidates.tolist():
-                if scores[i] <= 0.0 or left < int(self.token_counts[i]):
-                    if scores[i] <= 0.0:
-                        break
-                    continue
-                t = float(self.timestamps[i])
-                body = self.bodies[i]
-                # A static scene sampled again and again says the same thing: keep one of them.
-                if any(abs(t - s) <= 10.0 for s in seen.get(body, [])):
-                    continue
-                seen.setdefault(body, []).append(t)
-                moments.append(
-                    Moment(
-                        self.indexes[i],
-                        t,
-                        float(scores[i]),
-                        self.lines[i],
-                        self.images[i],
-                        self.kinds[i],
-                        self.ends[i] if self.kinds[i] == "speech" else None,
-                    )
-                )
-                left -= int(self.token_counts[i])
+        ranking = Ranking(self.scores(question, embedder), self.timestamps)
+        moments, left = fill_budget(self, ranking, left)
         tokens = budget_tokens - left
         return Context(question, moments, overview, tokens, parse_anchor(question), self.duration_s)
 

@@ -26,6 +26,7 @@ import numpy as np
 from videolens.chat.facts import speech_track
 from videolens.chat.live_ranking import stream_scores
 from videolens.chat.retrieval import Retriever
+from videolens.chat.selection import Ranking
 from videolens.chat.sources import StreamSource
 from videolens.chat.timeline_text import as_list, text_tokens
 from videolens.chat.timeparse import format_timestamp
@@ -61,11 +62,7 @@ def search_session(
     """The ``limit`` best-matching moments of one session, best first (none if nothing matches)."""
     index = (retriever or Retriever()).index(document)
     scores = index.scores(query)
-    if not len(scores) or limit <= 0:
-        return []
-    count = min(limit, len(scores))
-    top = np.argpartition(-scores, count - 1)[:count]
-    top = top[np.lexsort((index.timestamps[top], -scores[top]))]  # ties: earliest first
+    top = Ranking(scores, index.timestamps, candidates=limit).order()  # ties: earliest first
     frames = sorted(document.get("frames") or [], key=lambda f: float(f["timestamp_s"]))
     by_index = {int(f["index"]): f for f in frames}
     speech = {s.index: s for s in speech_track(document).segments}
@@ -181,7 +178,8 @@ def search_stream(
     if text_tokens(words):
         score = np.where(relevance > 0, score, 0.0)  # a search hit must match the words
     by_seq = {int(f["seq"]): f for f in timeline.frames}
-    for i in np.lexsort((-at, -score)).tolist()[:limit]:
+    ranking = Ranking(score, at, newest_first=True, candidates=None)
+    for i in ranking.order().tolist()[:limit]:
         if score[i] <= 0:
             break
         frame = by_seq[index.indexes[i]]
