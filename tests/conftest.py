@@ -45,6 +45,22 @@ def settings(tmp_path: Path, temporal_address: str) -> Settings:
     )
 
 
+@pytest.fixture
+def stream_settings(settings: Settings) -> Settings:
+    """Settings for quick live streams: short windows and timeouts, the offline backend, no
+    speech; quick and deterministic."""
+    return settings.model_copy(
+        update={
+            "backend": "basic",
+            "speech": "off",
+            "stream_window_s": 2.0,
+            "stream_connect_timeout_s": 4.0,
+            "stream_read_timeout_s": 2.0,
+            "stream_reconnect_max_s": 1.0,
+        }
+    )
+
+
 TEXT_SHOTS = (
     Shot(3.0, (200, 40, 40), "WELCOME"),
     Shot(3.0, (30, 120, 200), "HARBOR"),

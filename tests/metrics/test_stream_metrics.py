@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from metrics_helpers import apoll, metered_workers, scrape, value
+from metrics_helpers import metered_workers, scrape, value
 from temporalio.client import Client
 
+from polling import apoll
 from videolens.config import Settings
 from videolens.pipeline.stream_client import (
     StreamRequest,
@@ -53,17 +54,9 @@ def udp_source(clip: Path) -> Iterator[str]:
 
 @pytest.mark.timeout(120)
 def test_stream_frames_and_windows_are_counted_on_the_worker_port(
-    settings: Settings, text_clip: ClipSpec
+    stream_settings: Settings, text_clip: ClipSpec
 ) -> None:
-    settings = settings.model_copy(
-        update={
-            "backend": "basic",
-            "speech": "off",
-            "stream_window_s": 2.0,
-            "stream_connect_timeout_s": 4.0,
-            "stream_read_timeout_s": 2.0,
-        }
-    )
+    settings = stream_settings
     store = StreamStore(settings.streams_dir)
 
     async def scenario() -> tuple[str, list[dict[Any, float]]]:

@@ -1,51 +1,44 @@
-"""Helpers of the stream tests: waiting with a deadline, reading a stream's store, serving the
-real API."""
+"""Helpers of the stream tests: a stream workflow watched under in-process workers, reading a
+stream's store; waiting with a deadline and serving the real API come from ``polling`` and
+``live_server``."""
 
 from __future__ import annotations
 
 import asyncio
-import threading
-import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-import httpx
-import uvicorn
+from temporalio.client import Client, WorkflowHandle
 
-from videolens.api import create_app
+from live_server import serving
+from polling import poll, wait_async, wait_for
 from videolens.config import Settings
-from videolens.pipeline.temporal_server import free_port
+from videolens.pipeline.stream_client import (
+    StreamRequest,
+    create_stream,
+    request_stop,
+    start_stream,
+)
+from videolens.pipeline.worker import running_workers
 from videolens.streams.store import StreamStore
 
-T = TypeVar("T")
+# The stream tests import these from here.
+__all__ = [
+    "frames_with_word",
+    "jpegs",
+    "poll",
+    "serving",
+    "store_of",
+    "wait_async",
+    "wait_for",
+]
 
 
 def store_of(settings: Settings) -> StreamStore:
     return StreamStore(settings.streams_dir)
-
-
-async def wait_for(check: Callable[[], T | None], deadline_s: float, what: str) -> T:
-    """Call ``check`` (plain, cheap) until it returns something truthy, or fail."""
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"timed out after {deadline_s} s waiting for {what}")
-
-
-async def wait_async(check: Callable[[], Awaitable[T | None]], deadline_s: float, what: str) -> T:
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        value = await check()
-        if value:
-            return value
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"timed out after {deadline_s} s waiting for {what}")
 
 
 def frames_with_word(store: StreamStore, stream_id: str, word: str) -> list[dict[str, Any]]:
@@ -57,48 +50,29 @@ def jpegs(settings: Settings, stream_id: str) -> list[Path]:
 
 
 @dataclass
-class LiveApi:
-    url: str
-    ws_url: str
+class WatchedStream:
+    """A stream workflow started on the dev server, with the client that started it."""
 
-    def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=60)
+    client: Client
+    stream_id: str
+    handle: WorkflowHandle[Any, Any]
 
-
-@contextmanager
-def serving(settings: Settings) -> Iterator[LiveApi]:
-    """The real app (with in-process workers) on a free port until the block exits."""
-    port = free_port()
-    settings = settings.model_copy(update={"api_host": "127.0.0.1", "api_port": port})
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings, run_workers=True),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            lifespan="on",
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise AssertionError("the API server did not start")
-        time.sleep(0.05)
-    try:
-        yield LiveApi(f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}")
-    finally:
-        server.should_exit = True
-        thread.join(30)
+    async def stop(self, timeout_s: float = 30) -> Any:
+        """Ask the stream to stop; its workflow's result (the summary) once it has."""
+        await request_stop(self.client, self.stream_id)
+        return await asyncio.wait_for(self.handle.result(), timeout_s)
 
 
-def poll(check: Callable[[], T | None], deadline_s: float, what: str) -> T:
-    """Call ``check`` until it returns something truthy, or fail after ``deadline_s``."""
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {deadline_s} s waiting for {what}")
+@asynccontextmanager
+async def watched_stream(
+    settings: Settings, request: StreamRequest, client: Client | None = None
+) -> AsyncIterator[WatchedStream]:
+    """In-process workers for ``settings`` and the stream of ``request`` started under them, until
+    the block exits; ``client`` connects to ``settings.temporal_address`` unless given."""
+    if client is None:
+        assert settings.temporal_address
+        client = await Client.connect(settings.temporal_address)
+    async with running_workers(client, settings):
+        document, config = create_stream(settings, request)
+        handle = await start_stream(client, config)
+        yield WatchedStream(client, str(document["stream_id"]), handle)

@@ -14,18 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from stream_helpers import frames_with_word, store_of, wait_for
+from stream_helpers import frames_with_word, store_of, wait_for, watched_stream
 from stream_media import WORD, hls_sender, udp_sender, word_shown_at
-from temporalio.client import Client
 
 from videolens.config import Settings
-from videolens.pipeline.stream_client import (
-    StreamRequest,
-    create_stream,
-    request_stop,
-    start_stream,
-)
-from videolens.pipeline.worker import running_workers
+from videolens.pipeline.stream_client import StreamRequest
 from videolens.streams.webhook import EVENT_HEADER, SIGNATURE_HEADER, verify
 from videolens.video.synthetic import ClipSpec
 
@@ -40,22 +33,17 @@ def test_an_hls_stream_is_described_live(
     store = store_of(settings)
 
     async def scenario() -> tuple[str, dict[str, Any], float, float]:
-        assert settings.temporal_address
-        client = await Client.connect(settings.temporal_address)
         with hls_sender(clip, tmp_path / "hls") as (sender, url):
-            async with running_workers(client, settings):
-                document, config = create_stream(
-                    settings, StreamRequest(url=url, rules=[f"word:{WORD}"])
-                )
-                stream_id = document["stream_id"]
-                handle = await start_stream(client, config)
+            async with watched_stream(
+                settings, StreamRequest(url=url, rules=[f"word:{WORD}"])
+            ) as stream:
+                stream_id = stream.stream_id
                 found = await wait_for(
                     lambda: frames_with_word(store, stream_id, WORD), 60, "the word described"
                 )
                 seen_at = time.time()
                 await wait_for(lambda: store.events(stream_id), 10, "the word's event")
-                await request_stop(client, stream_id)
-                await asyncio.wait_for(handle.result(), 30)
+                await stream.stop()
         return stream_id, found[0], word_shown_at(sender.started_at, found[0]["at"]), seen_at
 
     stream_id, frame, shown, seen_at = asyncio.run(scenario())
@@ -104,16 +92,12 @@ def test_events_are_posted_signed_and_retried(stream_settings: Settings, clip: C
     store = store_of(settings)
 
     async def scenario() -> tuple[str, str, list[tuple[bytes, dict[str, str], int]]]:
-        assert settings.temporal_address
-        client = await Client.connect(settings.temporal_address)
         with udp_sender(clip) as (_, url), _receiver() as (hook, received):
-            async with running_workers(client, settings):
-                request = StreamRequest(
-                    url=url, rules=[f"word:{WORD}"], webhook_url=hook, webhook_secret=SECRET
-                )
-                document, config = create_stream(settings, request)
-                stream_id = document["stream_id"]
-                handle = await start_stream(client, config)
+            request = StreamRequest(
+                url=url, rules=[f"word:{WORD}"], webhook_url=hook, webhook_secret=SECRET
+            )
+            async with watched_stream(settings, request) as stream:
+                stream_id = stream.stream_id
                 delivered = await wait_for(
                     lambda: [
                         e
@@ -124,8 +108,7 @@ def test_events_are_posted_signed_and_retried(stream_settings: Settings, clip: C
                     "a delivered event",
                 )
                 assert delivered
-                await request_stop(client, stream_id)
-                await asyncio.wait_for(handle.result(), 30)
+                await stream.stop()
         return stream_id, hook, received
 
     stream_id, hook, received = asyncio.run(scenario())

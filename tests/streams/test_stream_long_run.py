@@ -8,19 +8,11 @@ from typing import Any
 
 import av
 import pytest
-from stream_helpers import store_of, wait_async
+from stream_helpers import store_of, wait_async, watched_stream
 from stream_media import udp_sender
-from temporalio.client import Client
 
 from videolens.config import Settings
-from videolens.pipeline.stream_client import (
-    StreamRequest,
-    create_stream,
-    request_stop,
-    start_stream,
-    stream_progress,
-)
-from videolens.pipeline.worker import running_workers
+from videolens.pipeline.stream_client import StreamRequest, stream_progress
 from videolens.video.synthetic import ClipSpec
 
 
@@ -32,22 +24,17 @@ def test_continue_as_new_and_recording(stream_settings: Settings, clip: ClipSpec
     store = store_of(settings)
 
     async def scenario() -> tuple[str, Any, int]:
-        assert settings.temporal_address
-        client = await Client.connect(settings.temporal_address)
         with udp_sender(clip) as (_, url):
-            async with running_workers(client, settings):
-                document, config = create_stream(settings, StreamRequest(url=url, record=True))
-                stream_id = document["stream_id"]
-                handle = await start_stream(client, config)
+            async with watched_stream(settings, StreamRequest(url=url, record=True)) as stream:
+                stream_id, client = stream.stream_id, stream.client
 
                 async def third_run() -> Any:
                     progress = await stream_progress(client, stream_id)
                     return progress if progress and progress.runs >= 3 else None
 
                 progress = await wait_async(third_run, 60, "a third workflow run")
-                await request_stop(client, stream_id)
-                summary = await asyncio.wait_for(handle.result(), 30)
-                history = [e async for e in handle.fetch_history_events()]
+                summary = await stream.stop()
+                history = [e async for e in stream.handle.fetch_history_events()]
         return stream_id, (progress, summary), len(history)
 
     stream_id, (progress, summary), last_run_events = asyncio.run(scenario())

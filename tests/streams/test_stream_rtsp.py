@@ -13,19 +13,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from stream_helpers import frames_with_word, poll, store_of, wait_for
+from stream_helpers import frames_with_word, poll, store_of, wait_for, watched_stream
 from stream_media import WORD, WORD_SHOTS
-from temporalio.client import Client
 
 from videolens.config import Settings
-from videolens.pipeline.stream_client import (
-    StreamRequest,
-    create_stream,
-    request_stop,
-    start_stream,
-)
+from videolens.pipeline.stream_client import StreamRequest
 from videolens.pipeline.temporal_server import free_port, listening
-from videolens.pipeline.worker import running_workers
 from videolens.streams.errors import CredentialsRefusedError
 from videolens.streams.reader import StreamReader
 from videolens.streams.source import SourceLimits, check_url
@@ -92,21 +85,16 @@ def test_an_rtsp_camera_with_credentials(
     store = store_of(settings)
 
     async def scenario(port: int) -> tuple[str, dict[str, object], float, str]:
-        assert settings.temporal_address
-        client = await Client.connect(settings.temporal_address)
-        async with running_workers(client, settings):
-            url = f"rtsp://viewer:{PASSWORD}@127.0.0.1:{port}/live"
-            document, config = create_stream(
-                settings, StreamRequest(url=url, rules=[f"word:{WORD}"])
-            )
-            stream_id = document["stream_id"]
-            handle = await start_stream(client, config)
+        url = f"rtsp://viewer:{PASSWORD}@127.0.0.1:{port}/live"
+        async with watched_stream(
+            settings, StreamRequest(url=url, rules=[f"word:{WORD}"])
+        ) as stream:
+            stream_id = stream.stream_id
             found = await wait_for(lambda: frames_with_word(store, stream_id, WORD), 60, "the word")
             seen_at = time.time()
             await wait_for(lambda: store.events(stream_id), 10, "the word's event")
-            await request_stop(client, stream_id)
-            await asyncio.wait_for(handle.result(), 30)
-            history = [str(event) async for event in handle.fetch_history_events()]
+            await stream.stop()
+            history = [str(event) async for event in stream.handle.fetch_history_events()]
         return stream_id, found[0], seen_at, "\n".join(history)
 
     with rtsp_server(long_clip) as port:

@@ -10,24 +10,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from stream_helpers import jpegs, store_of, wait_for
+from stream_helpers import jpegs, store_of, wait_for, watched_stream
 from stream_media import udp_sender
-from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.client import WorkflowExecutionStatus
 
 from videolens.config import Settings
-from videolens.pipeline.stream_client import (
-    StreamRequest,
-    create_stream,
-    request_stop,
-    start_stream,
-)
+from videolens.pipeline.stream_client import StreamRequest
 from videolens.pipeline.temporal_server import (
     free_port,
     start_dev_server,
     stop_dev_server,
     wait_until_listening,
 )
-from videolens.pipeline.worker import running_workers
 from videolens.video.synthetic import ClipSpec
 
 
@@ -43,12 +37,9 @@ def test_a_stream_survives_a_temporal_server_restart(
 
     async def scenario() -> dict[str, Any]:
         wait_until_listening(port)
-        client = await Client.connect(f"127.0.0.1:{port}")
         with udp_sender(clip) as (_, url):
-            async with running_workers(client, settings):
-                document, config = create_stream(settings, StreamRequest(url=url))
-                stream_id = document["stream_id"]
-                handle = await start_stream(client, config)
+            async with watched_stream(settings, StreamRequest(url=url)) as stream:
+                stream_id = stream.stream_id
                 await wait_for(lambda: len(store.frames(stream_id)) >= 3, 60, "frames")
                 before = {f["seq"] for f in store.frames(stream_id)}
                 servers[0].send_signal(signal.SIGKILL)
@@ -61,9 +52,8 @@ def test_a_stream_survives_a_temporal_server_restart(
                     90,
                     "frames after the restart",
                 )
-                await request_stop(client, stream_id)
-                summary = await asyncio.wait_for(handle.result(), 60)
-                status = (await handle.describe()).status
+                summary = await stream.stop(60)
+                status = (await stream.handle.describe()).status
         return {"id": stream_id, "before": before, "summary": summary, "status": status}
 
     try:

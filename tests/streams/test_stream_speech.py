@@ -10,12 +10,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import os
 import re
 import signal
 import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,20 +22,14 @@ from typing import Any
 import httpx
 import pytest
 import websockets
-from stream_helpers import poll, serving, store_of, wait_for
+from stream_helpers import poll, serving, store_of, wait_for, watched_stream
 from stream_media import udp_sender
-from temporalio.client import Client
 
+from process_helpers import VIDEOLENS, running, stdout_lines, stop, videolens_env
 from speech_clips import SpeechClip, make_clip, word_error_rate
 from videolens.config import Settings
-from videolens.pipeline.stream_client import (
-    StreamRequest,
-    create_stream,
-    request_stop,
-    start_stream,
-)
+from videolens.pipeline.stream_client import StreamRequest
 from videolens.pipeline.temporal_server import free_port
-from videolens.pipeline.worker import running_workers
 from videolens.video.synthetic import ClipSpec
 
 SENTENCE = "please bring the red box to the kitchen table"
@@ -46,7 +37,6 @@ SAID_AT_S, LOOP_S = 2.0, 8.0
 # Frames carry the wall clock of the moment shown, a fraction of a second after ffmpeg starts;
 # speech carries the same clock (plus Whisper's few hundred ms of imprecision at the start).
 SAID_WITHIN_S = (-0.5, 2.5)
-VIDEOLENS = str(Path(sys.executable).parent / "videolens")
 
 
 @pytest.fixture(scope="module")
@@ -99,23 +89,18 @@ def test_spoken_words_are_stored_on_the_wall_clock_and_fire_word_rules(
     store = store_of(settings)
 
     async def scenario() -> dict[str, Any]:
-        assert settings.temporal_address
-        client = await Client.connect(settings.temporal_address)
         with speaking(speech_clip) as (started_at, url):
-            async with running_workers(client, settings):
-                document, config = create_stream(
-                    settings, StreamRequest(url=url, rules=["word:kitchen"])
-                )
-                stream_id = document["stream_id"]
-                handle = await start_stream(client, config)
+            async with watched_stream(
+                settings, StreamRequest(url=url, rules=["word:kitchen"])
+            ) as stream:
+                stream_id = stream.stream_id
                 said = await wait_for(lambda: _kitchen(store.speech(stream_id)), 60, "speech")
                 seen_at = time.time()
                 events = await wait_for(lambda: store.events(stream_id), 10, "an event")
                 # Twice said: the second time is transcribed on its own, not doubled.
                 # Three, so that two stay whole between a first and a last that may be cut.
                 await wait_for(lambda: len(_kitchen(store.speech(stream_id))) >= 3, 45, "again")
-                await request_stop(client, stream_id)
-                await asyncio.wait_for(handle.result(), 60)
+                await stream.stop(60)
         return {"id": stream_id, "said": said[0], "seen_at": seen_at, "started_at": started_at,
                 "events": events}  # fmt: skip
 
@@ -225,20 +210,15 @@ def test_a_source_without_audio_reports_speech_as_none(
     store = store_of(settings)
 
     async def scenario() -> str:
-        assert settings.temporal_address
-        client = await Client.connect(settings.temporal_address)
         with udp_sender(clip) as (_, url):  # ffmpeg -an: video only
-            async with running_workers(client, settings):
-                document, config = create_stream(settings, StreamRequest(url=url))
-                stream_id = str(document["stream_id"])
-                handle = await start_stream(client, config)
+            async with watched_stream(settings, StreamRequest(url=url)) as stream:
+                stream_id = stream.stream_id
                 await wait_for(
                     lambda: (store.get(stream_id).get("speech") or {}).get("status") == "none",
                     60,
                     "speech reported as none",
                 )
-                await request_stop(client, stream_id)
-                await asyncio.wait_for(handle.result(), 30)
+                await stream.stop()
         return stream_id
 
     stream_id = asyncio.run(scenario())
@@ -258,17 +238,12 @@ def test_speech_off_in_the_settings_skips_it(
     store = store_of(settings)
 
     async def scenario() -> str:
-        assert settings.temporal_address
-        client = await Client.connect(settings.temporal_address)
         with speaking(speech_clip) as (_, url):
-            async with running_workers(client, settings):
-                document, config = create_stream(settings, StreamRequest(url=url))
-                stream_id = str(document["stream_id"])
-                handle = await start_stream(client, config)
+            async with watched_stream(settings, StreamRequest(url=url)) as stream:
+                stream_id = stream.stream_id
                 # Past the first sentence: it would have been transcribed by now.
                 await wait_for(lambda: len(store.frames(stream_id)) >= 4, 60, "frames")
-                await request_stop(client, stream_id)
-                await asyncio.wait_for(handle.result(), 30)
+                await stream.stop()
         return stream_id
 
     stream_id = asyncio.run(scenario())
@@ -286,13 +261,9 @@ def test_a_transcriber_that_cannot_run_makes_speech_unavailable_not_the_stream_f
     store = store_of(settings)
 
     async def scenario() -> str:
-        assert settings.temporal_address
-        client = await Client.connect(settings.temporal_address)
         with speaking(speech_clip) as (_, url):
-            async with running_workers(client, settings):
-                document, config = create_stream(settings, StreamRequest(url=url))
-                stream_id = str(document["stream_id"])
-                handle = await start_stream(client, config)
+            async with watched_stream(settings, StreamRequest(url=url)) as stream:
+                stream_id = stream.stream_id
                 await wait_for(
                     lambda: (
                         (store.get(stream_id).get("speech") or {}).get("status") == "unavailable"
@@ -302,8 +273,7 @@ def test_a_transcriber_that_cannot_run_makes_speech_unavailable_not_the_stream_f
                 )
                 frames = len(store.frames(stream_id))
                 await wait_for(lambda: len(store.frames(stream_id)) > frames, 30, "more frames")
-                await request_stop(client, stream_id)
-                await asyncio.wait_for(handle.result(), 30)
+                await stream.stop()
         return stream_id
 
     stream_id = asyncio.run(scenario())
@@ -315,42 +285,26 @@ def test_a_transcriber_that_cannot_run_makes_speech_unavailable_not_the_stream_f
 
 @pytest.mark.timeout(150)
 def test_watch_prints_what_was_said(speech_clip: SpeechClip, tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VIDEOLENS_")}
-    env.update(
+    env = videolens_env(
         VIDEOLENS_DATA_DIR=str(tmp_path / "data"),
         VIDEOLENS_EMBEDDED_TEMPORAL_PORT=str(free_port()),
         VIDEOLENS_BACKEND="basic",
         VIDEOLENS_STREAM_WINDOW_S="2",
     )
-    lines: list[str] = []
-    with speaking(speech_clip) as (_, url):
-        watch = subprocess.Popen(
-            [VIDEOLENS, "watch", url, "--rule", "word:kitchen", "--for", "100"],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
+    with (
+        speaking(speech_clip) as (_, url),
+        running([VIDEOLENS, "watch", url, "--rule", "word:kitchen", "--for", "100"], env) as watch,
+        stdout_lines(watch) as lines,
+    ):
+        poll(
+            lambda: (
+                any("said" in line for line in lines if "EVENT" in line) or watch.poll() is not None
+            ),
+            100,
+            "a spoken word's event printed",
         )
-        reader = threading.Thread(target=lambda: lines.extend(watch.stdout or []), daemon=True)
-        reader.start()
-        try:
-            poll(
-                lambda: (
-                    any("said" in line for line in lines if "EVENT" in line)
-                    or watch.poll() is not None
-                ),
-                100,
-                "a spoken word's event printed",
-            )
-            watch.send_signal(signal.SIGINT)
-            _, stderr = watch.communicate(timeout=60)
-        finally:
-            if watch.poll() is None:
-                watch.kill()
-                watch.communicate()
-        reader.join(10)
-    assert watch.returncode == 0, stderr
+        returncode, stderr = stop(watch, signal.SIGINT, timeout_s=60)
+    assert returncode == 0, stderr
     said = [m for line in lines if (m := re.match(r'\d\d:\d\d:\d\d  said: "(.*)"$', line))]
     # The first and last lines may be cut: watching began, or stopped, mid-sentence.
     assert any(word_error_rate(SENTENCE, m.group(1)) <= 0.3 for m in said), lines

@@ -8,19 +8,12 @@ import time
 from typing import Any
 
 import pytest
-from stream_helpers import frames_with_word, jpegs, store_of, wait_async, wait_for
+from stream_helpers import frames_with_word, jpegs, store_of, wait_async, wait_for, watched_stream
 from stream_media import WORD, udp_sender, word_shown_at
-from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.client import WorkflowExecutionStatus
 
 from videolens.config import Settings
-from videolens.pipeline.stream_client import (
-    StreamRequest,
-    create_stream,
-    request_stop,
-    start_stream,
-    stream_progress,
-)
-from videolens.pipeline.worker import running_workers
+from videolens.pipeline.stream_client import StreamRequest, stream_progress
 from videolens.video.synthetic import ClipSpec
 
 # A described frame is at most a window (2 s here) plus describing it behind the moment shown.
@@ -43,24 +36,19 @@ def test_frames_are_described_seconds_after_they_are_shown(
     store = store_of(settings)
 
     async def scenario() -> dict[str, Any]:
-        assert settings.temporal_address
-        client = await Client.connect(settings.temporal_address)
         with udp_sender(clip) as (sender, url):
-            async with running_workers(client, settings):
-                document, config = create_stream(
-                    settings, StreamRequest(url=url, rules=[f"word:{WORD}", "shot"])
-                )
-                stream_id = document["stream_id"]
-                handle = await start_stream(client, config)
+            async with watched_stream(
+                settings, StreamRequest(url=url, rules=[f"word:{WORD}", "shot"])
+            ) as stream:
+                stream_id, client = stream.stream_id, stream.client
                 found = await wait_for(
                     lambda: frames_with_word(store, stream_id, WORD), 60, "the word described"
                 )
                 seen_at = time.time()
                 events = await wait_for(lambda: store.events(stream_id), 10, "an event")
                 progress = await stream_progress(client, stream_id)
-                await request_stop(client, stream_id)
-                summary = await asyncio.wait_for(handle.result(), 30)
-                status = (await handle.describe()).status
+                summary = await stream.stop()
+                status = (await stream.handle.describe()).status
         shown = word_shown_at(sender.started_at, found[0]["at"])
         return {
             "id": stream_id,
@@ -104,13 +92,9 @@ def test_a_dropped_source_is_reconnected_and_the_gap_reported(
     store = store_of(settings)
 
     async def scenario() -> dict[str, Any]:
-        assert settings.temporal_address
-        client = await Client.connect(settings.temporal_address)
         with udp_sender(clip) as (sender, url):
-            async with running_workers(client, settings):
-                document, config = create_stream(settings, StreamRequest(url=url))
-                stream_id = document["stream_id"]
-                handle = await start_stream(client, config)
+            async with watched_stream(settings, StreamRequest(url=url)) as stream:
+                stream_id, client = stream.stream_id, stream.client
                 await wait_for(lambda: len(store.frames(stream_id)) >= 2, 60, "frames")
                 sender.kill()
                 killed_at = time.time()
@@ -128,8 +112,7 @@ def test_a_dropped_source_is_reconnected_and_the_gap_reported(
                     "frames after the source came back",
                 )
                 gaps = await wait_for(lambda: store.get(stream_id)["gaps"], 10, "the gap")
-                await request_stop(client, stream_id)
-                await asyncio.wait_for(handle.result(), 30)
+                await stream.stop()
         return {
             "id": stream_id,
             "killed_at": killed_at,
@@ -161,22 +144,17 @@ def test_retention_removes_old_frames(stream_settings: Settings, clip: ClipSpec)
     retention_s = 5.0
 
     async def scenario() -> tuple[str, int, float]:
-        assert settings.temporal_address
-        client = await Client.connect(settings.temporal_address)
         with udp_sender(clip) as (_, url):
-            async with running_workers(client, settings):
-                document, config = create_stream(
-                    settings, StreamRequest(url=url, rules=["shot"], retention_s=retention_s)
-                )
-                stream_id = document["stream_id"]
-                handle = await start_stream(client, config)
+            async with watched_stream(
+                settings, StreamRequest(url=url, rules=["shot"], retention_s=retention_s)
+            ) as stream:
+                stream_id = stream.stream_id
                 # Until the first frame kept is gone, then a window more.
                 await wait_for(lambda: len(store.frames(stream_id)) >= 2, 60, "frames")
                 await wait_for(lambda: store.frame(stream_id, 0) is None, 40, "frame 0 pruned")
                 total = store.get(stream_id)["frames_total"]
                 checked_at = time.time()
-                await request_stop(client, stream_id)
-                await asyncio.wait_for(handle.result(), 30)
+                await stream.stop()
         return stream_id, total, checked_at
 
     stream_id, total, checked_at = asyncio.run(scenario())
@@ -200,13 +178,9 @@ def test_stop_is_clean_while_the_source_is_down(stream_settings: Settings, clip:
     store = store_of(settings)
 
     async def scenario() -> tuple[str, float, WorkflowExecutionStatus | None]:
-        assert settings.temporal_address
-        client = await Client.connect(settings.temporal_address)
         with udp_sender(clip) as (sender, url):
-            async with running_workers(client, settings):
-                document, config = create_stream(settings, StreamRequest(url=url))
-                stream_id = document["stream_id"]
-                handle = await start_stream(client, config)
+            async with watched_stream(settings, StreamRequest(url=url)) as stream:
+                stream_id, client = stream.stream_id, stream.client
                 await wait_for(lambda: store.frames(stream_id), 60, "a frame")
                 sender.kill()
 
@@ -216,10 +190,9 @@ def test_stop_is_clean_while_the_source_is_down(stream_settings: Settings, clip:
 
                 await wait_async(reconnecting, 30, "the reader to notice the drop")
                 asked = time.monotonic()
-                await request_stop(client, stream_id)
-                await asyncio.wait_for(handle.result(), 30)
+                await stream.stop()
                 took = time.monotonic() - asked
-                status = (await handle.describe()).status
+                status = (await stream.handle.describe()).status
         return stream_id, took, status
 
     stream_id, took, status = asyncio.run(scenario())

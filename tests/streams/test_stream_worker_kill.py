@@ -4,10 +4,8 @@ starts, the stream goes on, nothing stored is lost or repeated, and the outage i
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -18,6 +16,7 @@ from stream_helpers import jpegs, store_of, wait_for
 from stream_media import udp_sender
 from temporalio.client import Client, WorkflowExecutionStatus
 
+from process_helpers import VIDEOLENS, stop, worker_env
 from videolens.config import Settings
 from videolens.pipeline.stream_client import (
     StreamRequest,
@@ -27,22 +26,15 @@ from videolens.pipeline.stream_client import (
 )
 from videolens.video.synthetic import ClipSpec
 
-VIDEOLENS = str(Path(sys.executable).parent / "videolens")
-
 
 def _worker_env(settings: Settings) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VIDEOLENS_")}
-    env.update(
-        VIDEOLENS_DATA_DIR=str(settings.data_dir),
-        VIDEOLENS_TEMPORAL_ADDRESS=str(settings.temporal_address),
-        VIDEOLENS_CPU_TASK_QUEUE=settings.cpu_task_queue,
-        VIDEOLENS_VISION_TASK_QUEUE=settings.vision_task_queue,
+    return worker_env(
+        settings,
         VIDEOLENS_HEARTBEAT_TIMEOUT_S="3",
         VIDEOLENS_BACKEND="basic",
         VIDEOLENS_SPEECH="off",
         VIDEOLENS_WORKER_METRICS_PORT="0",
     )
-    return env
 
 
 def _spawn_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -55,16 +47,6 @@ def _spawn_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
             stdout=subprocess.DEVNULL,
             stderr=sink,
         )
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 @pytest.mark.timeout(180)
@@ -122,7 +104,7 @@ def test_a_killed_worker_loses_no_stored_frame(
         run = asyncio.run(scenario())
     finally:
         for worker in workers:
-            _stop(worker)
+            stop(worker)
     stream_id = run["id"]
     frames = store.frames(stream_id)
     seqs = [f["seq"] for f in frames]
