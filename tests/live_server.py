@@ -3,6 +3,7 @@ metrics and web tests run against."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,6 +12,7 @@ from typing import Any
 
 import httpx
 import uvicorn
+from websockets.sync.client import connect
 
 from polling import poll
 from videolens.api import create_app
@@ -48,3 +50,13 @@ def serving(settings: Settings, *, run_workers: bool = True) -> Iterator[LiveSer
     finally:
         server.should_exit = True
         thread.join(30)
+
+
+def final_status(events_url: str) -> str:
+    """Follow a session's event stream (no polling, so no rate limit) to its final status."""
+    with connect(events_url, open_timeout=30) as socket:
+        for message in socket:
+            event = json.loads(message)
+            if event["type"] == "final":
+                return str(event["status"])
+    raise AssertionError("the event stream ended without a final event")

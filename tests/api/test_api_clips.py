@@ -3,7 +3,6 @@ index, a keyframe every second) is uploaded and analysed by the real pipeline, t
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +10,10 @@ import cv2
 import httpx
 import numpy as np
 import pytest
-from websockets.sync.client import connect
 
 from clip_media import CounterClip, decoded_numbers, frame_number, write_counter_clip
 from conftest import LiveServer, serving, upload
+from live_server import final_status
 from videolens.api.security import KeyStore
 from videolens.config import Settings
 from videolens.store import SessionStore
@@ -30,13 +29,7 @@ def counter(tmp_path_factory: pytest.TempPathFactory) -> CounterClip:
 
 
 def _final_status(api: LiveServer, session_id: str) -> str:
-    """Follow the event stream (no polling, so no rate limit) to the final status."""
-    with connect(f"{api.ws_url}/v1/sessions/{session_id}/events", open_timeout=30) as socket:
-        for message in socket:
-            event = json.loads(message)
-            if event["type"] == "final":
-                return str(event["status"])
-    raise AssertionError("the event stream ended without a final event")
+    return final_status(f"{api.ws_url}/v1/sessions/{session_id}/events")
 
 
 def _numbers(body: bytes, tmp_path: Path) -> list[int]:

@@ -4,59 +4,22 @@ browser saves is the right part of the video."""
 
 from __future__ import annotations
 
-import importlib.util
-import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
-from websockets.sync.client import connect
+from chromium_browser import ARTIFACTS, needs_chromium
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from clip_media import CounterClip, decoded_numbers, write_counter_clip
+from live_server import final_status, serving
 from videolens.config import Settings
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 FPS = 25
 expect.set_options(timeout=30_000)
 
-pytestmark = [
-    pytest.mark.skipif(
-        not CHROMIUM.is_file(), reason="needs Debian's chromium at /usr/bin/chromium"
-    ),
-    pytest.mark.timeout(600),
-]
-
-
-def _api_harness() -> ModuleType:
-    """The API tests' live-server harness, loaded under its own name (as in test_web_ui)."""
-    path = Path(__file__).resolve().parents[1] / "api" / "conftest.py"
-    spec = importlib.util.spec_from_file_location("videolens_api_test_harness", path)
-    assert spec and spec.loader
-    if spec.name in sys.modules:
-        return sys.modules[spec.name]
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    return module
-
-
-serving = _api_harness().serving
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+pytestmark = [needs_chromium, pytest.mark.timeout(600)]
 
 
 @pytest.fixture
@@ -66,15 +29,6 @@ def page(browser: Browser) -> Iterator[Page]:
         yield context.new_page()
     finally:
         context.close()
-
-
-def _final_status(events_url: str) -> str:
-    with connect(events_url, open_timeout=30) as socket:
-        for message in socket:
-            event = json.loads(message)
-            if event["type"] == "final":
-                return str(event["status"])
-    raise AssertionError("the event stream ended without a final event")
 
 
 def _download(page: Page, link: Locator, target: Path) -> tuple[str, list[int]]:
@@ -114,7 +68,7 @@ def test_moments_and_citations_download_clips(
             response = client.post("/v1/videos", files={"file": ("park walk.mp4", handle)})
         assert response.status_code == 202, response.text
         session_id = response.json()["session_id"]
-        assert _final_status(f"{live.ws_url}/v1/sessions/{session_id}/events") == "completed"
+        assert final_status(f"{live.ws_url}/v1/sessions/{session_id}/events") == "completed"
 
         page.goto(f"{live.url}/#/sessions/{session_id}")
         cards = page.locator("#moments .moment-item")

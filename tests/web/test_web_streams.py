@@ -21,14 +21,13 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, WebSocketRoute, expect, sync_playwright
+from chromium_browser import ARTIFACTS, needs_chromium
+from playwright.sync_api import Browser, Page, WebSocketRoute, expect
 
+from live_server import serving
 from videolens.api.security import KeyStore
 from videolens.config import Settings
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 # Far from the machine's own zone (UTC here), with a half hour: a time shown in UTC, or with the
 # offset applied twice, cannot pass for local time.
 BROWSER_ZONE = "Asia/Kolkata"
@@ -36,12 +35,7 @@ BROWSER_ZONE = "Asia/Kolkata"
 NAME = '<img src=x onerror="window.__injected = 1">Loading bay & "door"'
 expect.set_options(timeout=30_000)
 
-pytestmark = [
-    pytest.mark.skipif(
-        not CHROMIUM.is_file(), reason="needs Debian's chromium at /usr/bin/chromium"
-    ),
-    pytest.mark.timeout(240),
-]
+pytestmark = [needs_chromium, pytest.mark.timeout(240)]
 
 
 def _load(name: str, path: Path) -> ModuleType:
@@ -58,24 +52,7 @@ def _load(name: str, path: Path) -> ModuleType:
 
 
 TESTS = Path(__file__).resolve().parents[1]
-serving = _load("videolens_api_test_harness", TESTS / "api" / "conftest.py").serving
 media = _load("videolens_stream_test_media", TESTS / "streams" / "stream_media.py")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-@pytest.fixture
-def page_errors() -> list[str]:
-    """Uncaught exceptions in the page; the test expects none."""
-    return []
 
 
 @pytest.fixture
@@ -92,21 +69,6 @@ def page(browser: Browser, page_errors: list[str]) -> Iterator[Page]:
         yield opened
     finally:
         context.close()
-
-
-@pytest.fixture
-def stream_settings(settings: Settings) -> Settings:
-    """Short windows and timeouts, the offline backend, no speech (as the stream tests)."""
-    return settings.model_copy(
-        update={
-            "backend": "basic",
-            "speech": "off",
-            "stream_window_s": 2.0,
-            "stream_connect_timeout_s": 4.0,
-            "stream_read_timeout_s": 2.0,
-            "stream_reconnect_max_s": 1.0,
-        }
-    )
 
 
 def local_clock(at: float) -> str:

@@ -6,75 +6,24 @@ moment and check that the player seeks; a non-video upload shows a clear error.
 
 from __future__ import annotations
 
-import importlib.util
-import json
 import re
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
-from websockets.sync.client import connect
+from chromium_browser import ARTIFACTS, needs_chromium
+from playwright.sync_api import Browser, Page, expect
 
+from live_server import final_status, serving
 from videolens.config import Settings
 from videolens.video.synthetic import write_clip
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ANALYSIS_TIMEOUT_MS = 180_000
 # Generous: uploads and probes share the machine with the analysis workers.
 expect.set_options(timeout=30_000)
 
-pytestmark = [
-    pytest.mark.skipif(
-        not CHROMIUM.is_file(), reason="needs Debian's chromium at /usr/bin/chromium"
-    ),
-    pytest.mark.timeout(600),
-]
-
-
-def _api_harness() -> ModuleType:
-    """The API tests' live-server harness (``tests/api/conftest.py``), loaded under its own name
-    so it cannot be confused with the other ``conftest`` modules."""
-    path = Path(__file__).resolve().parents[1] / "api" / "conftest.py"
-    spec = importlib.util.spec_from_file_location("videolens_api_test_harness", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    return module
-
-
-_harness = _api_harness()
-serving = _harness.serving
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-@pytest.fixture
-def page_errors() -> list[str]:
-    """Uncaught exceptions in the page; every test expects none."""
-    return []
+pytestmark = [needs_chromium, pytest.mark.timeout(600)]
 
 
 @pytest.fixture
@@ -197,16 +146,6 @@ def test_a_rejected_file_shows_a_clear_error(
     assert page_errors == []
 
 
-def _final_status(events_url: str) -> str:
-    """Follow the session's event stream (no polling, so no rate limit) to its final status."""
-    with connect(events_url, open_timeout=30) as socket:
-        for message in socket:
-            event = json.loads(message)
-            if event["type"] == "final":
-                return str(event["status"])
-    raise AssertionError("the event stream ended without a final event")
-
-
 def test_chat_citations_and_chapters_seek_the_player(
     settings: Settings, tmp_path: Path, page: Page, page_errors: list[str]
 ) -> None:
@@ -219,7 +158,7 @@ def test_chat_citations_and_chapters_seek_the_player(
             response = client.post("/v1/videos", files={"file": ("demo.mp4", handle)})
         assert response.status_code == 202, response.text
         session_id = response.json()["session_id"]
-        assert _final_status(f"{live.ws_url}/v1/sessions/{session_id}/events") == "completed"
+        assert final_status(f"{live.ws_url}/v1/sessions/{session_id}/events") == "completed"
 
         page.goto(f"{live.url}/#/sessions/{session_id}")
         expect(page.locator("#moments .moment")).not_to_have_count(0)
