@@ -68,6 +68,17 @@ def test_people_are_found_in_most_frames(street: tuple[LiveServer, str]) -> None
     assert any(re.search(r"\bpeople\b", f["description"]) for f in with_people)
 
 
+def _answer_matching(
+    street: tuple[LiveServer, str], question: str, expected: str
+) -> dict[str, Any]:
+    """The answer to ``question`` about the street session; its text must match ``expected``."""
+    live, session_id = street
+    with live.client() as client:
+        answer = _ask(client, session_id, question)
+    assert re.search(expected, answer["answer"]), answer["answer"]
+    return answer
+
+
 @pytest.mark.parametrize(
     ("question", "expected"),
     [
@@ -80,10 +91,7 @@ def test_people_are_found_in_most_frames(street: tuple[LiveServer, str]) -> None
 def test_plain_questions_get_cited_answers(
     street: tuple[LiveServer, str], question: str, expected: str
 ) -> None:
-    live, session_id = street
-    with live.client() as client:
-        answer = _ask(client, session_id, question)
-    assert re.search(expected, answer["answer"]), answer["answer"]
+    answer = _answer_matching(street, question, expected)
     assert CITATION.search(answer["answer"]), answer["answer"]
     assert answer["citations"] and all(c["valid"] for c in answer["citations"])
 
@@ -99,8 +107,5 @@ def test_plain_questions_get_cited_answers(
 def test_questions_about_what_is_absent_say_so(
     street: tuple[LiveServer, str], question: str, expected: str
 ) -> None:
-    live, session_id = street
-    with live.client() as client:
-        answer = _ask(client, session_id, question)
-    assert re.search(expected, answer["answer"]), answer["answer"]
+    answer = _answer_matching(street, question, expected)
     assert not answer["citations"]

@@ -15,9 +15,12 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from metrics_helpers import LiveApi, apoll, live_api, poll
+from metrics_helpers import live_api
 from temporalio.client import Client
 
+from live_server import LiveServer
+from polling import apoll, poll
+from process_helpers import ready
 from videolens.config import Settings
 from videolens.metrics.worker_metrics import WorkerMetrics, serve_worker_metrics
 from videolens.pipeline.temporal_server import free_port
@@ -87,7 +90,11 @@ def prometheus_for(tmp_path: Path) -> Iterator[Any]:
             )
         )
         url = f"http://127.0.0.1:{port}"
-        poll(lambda: _ready(url) or started[-1].poll() is not None, 30, "Prometheus ready")
+        poll(
+            lambda: ready(url, "/-/ready", timeout_s=1) or started[-1].poll() is not None,
+            30,
+            "Prometheus ready",
+        )
         assert started[-1].poll() is None, (tmp_path / "prometheus.log").read_text()
         return Prometheus(url)
 
@@ -95,13 +102,6 @@ def prometheus_for(tmp_path: Path) -> Iterator[Any]:
     for process in started:
         process.terminate()
         process.wait(30)
-
-
-def _ready(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/-/ready", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 @pytest.mark.timeout(120)
@@ -142,7 +142,7 @@ def test_prometheus_sees_the_backlog_then_frames_described_rise(
 
 async def _analyse(
     settings: Settings,
-    api: LiveApi,
+    api: LiveServer,
     clip: ClipSpec,
     prometheus: Prometheus,
     vision_backlog: str,

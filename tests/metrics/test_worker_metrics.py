@@ -5,22 +5,39 @@ server: frames and batches counted, batch time, model load, backend errors by ty
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import subprocess
 import sys
 from typing import Any
 
 import pytest
-from metrics_helpers import apoll, metered_workers, scrape, submit, value
+from metrics_helpers import metered_workers, scrape, value
 from temporalio.client import Client
 
+from analysis_sessions import submit
 from openai_fake import OpenAIFake
+from polling import apoll
+from process_helpers import worker_env
 from videolens.config import Settings
 from videolens.pipeline.worker import Queue
 from videolens.video.synthetic import ClipSpec
 
 FRAMES = "videolens_frames_described_total"
+
+
+def _analysed(settings: Settings, clip: ClipSpec) -> tuple[dict[str, Any], dict[Any, float]]:
+    """Analyse ``clip`` under metered workers; the stored document and the worker's metrics."""
+
+    async def scenario() -> tuple[dict[str, Any], dict[Any, float]]:
+        assert settings.temporal_address
+        client = await Client.connect(settings.temporal_address)
+        async with metered_workers(client, settings, Queue.ALL) as (_, port):
+            store, session_id, handle = await submit(client, settings, clip.path)
+            await handle.result()
+            after = await asyncio.to_thread(scrape, f"http://127.0.0.1:{port}/metrics")
+        return store.get(session_id), after
+
+    return asyncio.run(scenario())
 
 
 def test_frames_and_batches_counted_on_the_worker_port(
@@ -76,17 +93,7 @@ def test_backend_errors_are_counted_by_exception_type(
         }
     )
     openai_fake.script(times=2, status=500, only="chat")
-
-    async def scenario() -> tuple[dict[str, Any], dict[Any, float]]:
-        assert settings.temporal_address
-        client = await Client.connect(settings.temporal_address)
-        async with metered_workers(client, settings, Queue.ALL) as (_, port):
-            store, session_id, handle = await submit(client, settings, text_clip.path)
-            await handle.result()
-            after = await asyncio.to_thread(scrape, f"http://127.0.0.1:{port}/metrics")
-        return store.get(session_id), after
-
-    document, after = asyncio.run(scenario())
+    document, after = _analysed(settings, text_clip)
     assert document["status"] == "completed"
     errors = {
         dict(labels)["error"]: count
@@ -120,17 +127,7 @@ def test_a_lazily_loaded_model_reports_its_load_time(
             "speech": "off",
         }
     )
-
-    async def scenario() -> tuple[dict[str, Any], dict[Any, float]]:
-        assert settings.temporal_address
-        client = await Client.connect(settings.temporal_address)
-        async with metered_workers(client, settings, Queue.ALL) as (_, port):
-            store, session_id, handle = await submit(client, settings, text_clip.path)
-            await handle.result()
-            after = await asyncio.to_thread(scrape, f"http://127.0.0.1:{port}/metrics")
-        return store.get(session_id), after
-
-    document, after = asyncio.run(scenario())
+    document, after = _analysed(settings, text_clip)
     assert document["status"] == "completed", document.get("error")
     assert value(after, FRAMES, backend="qwen") == len(document["frames"]) > 0
     # Loading even a tiny model's weights takes tens of milliseconds (0.05 s in a CI run, from
@@ -146,13 +143,7 @@ def test_worker_refuses_a_metrics_port_in_use(settings: Settings) -> None:
         holder.bind(("0.0.0.0", 0))
         holder.listen()
         port = holder.getsockname()[1]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("VIDEOLENS_")}
-        env.update(
-            VIDEOLENS_DATA_DIR=str(settings.data_dir),
-            VIDEOLENS_TEMPORAL_ADDRESS=str(settings.temporal_address),
-            VIDEOLENS_VISION_TASK_QUEUE=settings.vision_task_queue,
-            VIDEOLENS_CPU_TASK_QUEUE=settings.cpu_task_queue,
-        )
+        env = worker_env(settings)
         done = subprocess.run(
             [sys.executable, "-m", "videolens", "worker", "--queue", "vision",
              "--metrics-port", str(port)],

@@ -3,30 +3,14 @@ without audio, with undecodable audio, or with speech turned off still completes
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
-from typing import Any
 
 import pytest
-from pipeline_helpers import submit
-from temporalio.client import Client
 
+from analysis_sessions import analyse
 from speech_clips import SpeechClip, make_clip, word_error_rate, write_corrupt_audio_video
 from videolens.config import Settings
-from videolens.pipeline.worker import running_workers
 from videolens.video.synthetic import Shot, write_clip
-
-
-def _analyse(settings: Settings, video: Path) -> dict[str, Any]:
-    async def scenario() -> dict[str, Any]:
-        assert settings.temporal_address
-        client = await Client.connect(settings.temporal_address)
-        async with running_workers(client, settings):
-            store, session_id, handle = await submit(client, settings, video)
-            await handle.result()
-        return store.get(session_id)
-
-    return asyncio.run(scenario())
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +31,7 @@ def test_speech_is_transcribed_in_ranges_beside_the_frames(
     settings: Settings, spoken: SpeechClip
 ) -> None:
     settings = settings.model_copy(update={"speech_range_s": 20.0})
-    document = _analyse(settings, spoken.path)
+    document = analyse(settings, spoken.path)
 
     assert document["status"] == "completed"
     assert document["frames"], "the visual analysis must still run"
@@ -68,7 +52,7 @@ def test_a_video_without_audio_completes_with_speech_none(
     settings: Settings, tmp_path: Path
 ) -> None:
     clip = write_clip(tmp_path / "silent.mp4", [Shot(2.0, (200, 40, 40), "QUIET")])
-    document = _analyse(settings, clip.path)
+    document = analyse(settings, clip.path)
     assert document["status"] == "completed"
     assert document["speech"]["status"] == "none"
     assert document["speech"]["segments"] == []
@@ -79,7 +63,7 @@ def test_undecodable_audio_is_unavailable_with_a_reason_and_frames_still_describ
     settings: Settings, tmp_path: Path
 ) -> None:
     video = write_corrupt_audio_video(tmp_path / "corrupt-audio.mp4")
-    document = _analyse(settings, video)
+    document = analyse(settings, video)
     assert document["status"] == "completed"
     assert document["frames"]
     assert document["speech"]["status"] == "unavailable"
@@ -87,7 +71,7 @@ def test_undecodable_audio_is_unavailable_with_a_reason_and_frames_still_describ
 
 
 def test_speech_off_is_recorded_as_off(settings: Settings, spoken: SpeechClip) -> None:
-    document = _analyse(settings.model_copy(update={"speech": "off"}), spoken.path)
+    document = analyse(settings.model_copy(update={"speech": "off"}), spoken.path)
     assert document["status"] == "completed"
     assert document["speech"] == {
         "status": "off", "language": None, "model": None, "segments": [],

@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-from typing import Any
 
-from pipeline_helpers import submit
 from pydantic import SecretStr
-from temporalio.client import Client
 
+from analysis_sessions import analyse
 from openai_fake import OpenAIFake
 from videolens.config import Settings
-from videolens.pipeline.worker import running_workers
 from videolens.video.synthetic import ClipSpec
-
-
-def _analyse(settings: Settings, clip: ClipSpec) -> dict[str, Any]:
-    async def scenario() -> dict[str, Any]:
-        assert settings.temporal_address
-        client = await Client.connect(settings.temporal_address)
-        async with running_workers(client, settings):
-            store, session_id, handle = await submit(client, settings, clip.path)
-            await handle.result()
-        return store.get(session_id)
-
-    return asyncio.run(scenario())
 
 
 def test_summary_and_chapters_come_from_the_chat_model(
@@ -43,7 +27,7 @@ def test_summary_and_chapters_come_from_the_chat_model(
     settings = settings.model_copy(
         update={"chat_base_url": openai_fake.base_url, "chat_model": "fake-model"}
     )
-    document = _analyse(settings, text_clip)
+    document = analyse(settings, text_clip.path)
     assert document["status"] == "completed"
     assert document["summary_mode"] == "llm"
     assert document["summary"] == reply["summary"]
@@ -63,7 +47,7 @@ def test_a_rejected_chat_key_falls_back_to_shot_chapters(
     settings = settings.model_copy(
         update={"chat_base_url": openai_fake.base_url, "chat_api_key": SecretStr("wrong")}
     )
-    document = _analyse(settings, text_clip)
+    document = analyse(settings, text_clip.path)
     assert document["status"] == "completed"
     assert document["summary_mode"] == "shots"
     assert len(document["chapters"]) == 3

@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pipeline_helpers import poll_until, submit
 from temporalio.client import Client, WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 
+from analysis_sessions import analyse, submit
+from polling import wait_async
 from videolens.config import SamplingStrategy, Settings
 from videolens.pipeline.client import follow, query_progress
 from videolens.pipeline.shared import AnalysisProgress
@@ -67,15 +68,7 @@ def test_interval_strategy_gives_expected_timestamps(
     settings = settings.model_copy(
         update={"strategy": SamplingStrategy.INTERVAL, "interval_s": 1.5, "segment_s": 4.0}
     )
-
-    async def scenario() -> dict[str, Any]:
-        client = await _connect(settings)
-        async with running_workers(client, settings):
-            store, session_id, handle = await submit(client, settings, text_clip.path)
-            await handle.result()
-        return store.get(session_id)
-
-    document = asyncio.run(scenario())
+    document = analyse(settings, text_clip.path)
     times = [frame["timestamp_s"] for frame in document["frames"]]
     assert times == pytest.approx([0.0, 1.5, 3.0, 4.5, 6.0, 7.5], abs=0.05)
 
@@ -121,7 +114,7 @@ def test_cancel_marks_the_session_cancelled(settings: Settings, tmp_path: Path) 
             async def some_described() -> bool:
                 return (await query_progress(handle)).frames_described > 0
 
-            await poll_until(some_described, 60, "the first described batch")
+            await wait_async(some_described, 60, "the first described batch")
             await handle.cancel()
             with pytest.raises(WorkflowFailureError):
                 await handle.result()
