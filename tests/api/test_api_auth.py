@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 import websockets
+from api_helpers import upload
 from websockets.exceptions import ConnectionClosed
 
-from conftest import LiveServer, serving, upload
+from live_server import LiveServer, serving
 from videolens.api import create_app
 from videolens.api.security import KeyStore
 from videolens.config import Settings

@@ -10,10 +10,10 @@ import cv2
 import httpx
 import numpy as np
 import pytest
+from api_helpers import upload
 
 from clip_media import CounterClip, decoded_numbers, frame_number, write_counter_clip
-from conftest import LiveServer, serving, upload
-from live_server import final_status
+from live_server import LiveServer, final_status, serving
 from videolens.api.security import KeyStore
 from videolens.config import Settings
 from videolens.store import SessionStore

@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 import websockets
+from api_helpers import leftovers, upload
 
-from conftest import LiveServer, leftovers, poll, serving, upload
+from live_server import LiveServer, serving
+from polling import poll
 from videolens.config import Settings
 from videolens.store import SessionStore
 from videolens.video.synthetic import ClipSpec

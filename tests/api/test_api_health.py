@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from conftest import LiveServer, serving
+from live_server import LiveServer, serving
 from videolens.api.static import mount_web_ui
 from videolens.config import Settings
 

@@ -10,8 +10,9 @@ from pathlib import Path
 import av
 import httpx
 import pytest
+from api_helpers import upload
 
-from conftest import serving, upload
+from live_server import serving
 from real_media import MEDIA_DIR, opencv_data_file
 from videolens.api.media import PLAYABLE_FILE, browser_video
 from videolens.config import Settings

@@ -11,8 +11,10 @@ from typing import Any
 
 import httpx
 import pytest
+from api_helpers import upload
 
-from conftest import LiveServer, poll, serving, upload
+from live_server import LiveServer, serving
+from polling import poll
 from real_media import opencv_data_file
 from videolens.config import Settings
 

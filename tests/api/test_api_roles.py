@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 
 import httpx
+from api_helpers import upload
 
-from conftest import poll, serving, upload
+from live_server import serving
+from polling import poll
 from videolens.api.security import KeyStore, Role
 from videolens.config import Settings
 from videolens.video.synthetic import ClipSpec

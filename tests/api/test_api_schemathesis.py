@@ -8,10 +8,11 @@ key and a real session id, so the routes reach their handlers, not only 401 or 4
 from __future__ import annotations
 
 import schemathesis
+from api_helpers import upload
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import serving, upload
+from live_server import serving
 from videolens.api.security import KeyStore
 from videolens.config import Settings
 from videolens.video.synthetic import ClipSpec

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from api_helpers import leftovers, upload
 
-from conftest import LiveServer, leftovers, serving, upload
+from live_server import LiveServer, serving
 from videolens.config import Settings
 from videolens.video.synthetic import ClipSpec
 

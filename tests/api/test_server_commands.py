@@ -11,7 +11,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from conftest import poll
+from polling import poll
 from process_helpers import ready, running, stop, videolens_env
 from videolens.cli.keys_command import keys_app
 from videolens.pipeline.temporal_server import free_port

@@ -13,7 +13,7 @@ import trustme
 from cryptography.hazmat.primitives import serialization
 from typer.testing import CliRunner
 
-from conftest import poll
+from polling import poll
 from process_helpers import VIDEOLENS, running, stop, videolens_env
 from videolens.cli.app import app
 from videolens.pipeline.temporal_server import free_port

@@ -1,35 +1,11 @@
-"""Shared readers for the deployment files: the rendered Kubernetes overlays and settings as a
-pod or container would read them from its environment."""
+"""The deployment tests' fixtures: each Kubernetes overlay, rendered once per module."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-
-from videolens.config import Settings
-
-ROOT = Path(__file__).resolve().parents[2]
-DEPLOY = ROOT / "deploy"
-OVERLAYS = ("gpu", "cpu-only")
-
-
-def kustomize(directory: Path) -> list[dict[str, Any]]:
-    """``kubectl kustomize DIRECTORY``: the manifests `kubectl apply -k` would send."""
-    kubectl = shutil.which("kubectl")
-    if kubectl is None:
-        pytest.skip("kubectl is not installed (it renders the kustomize overlays)")
-    result = subprocess.run(
-        [kubectl, "kustomize", str(directory)], capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode == 0, f"kubectl kustomize {directory} failed:\n{result.stderr}"
-    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+from deploy_files import DEPLOY, OVERLAYS, kustomize
 
 
 @pytest.fixture(scope="module", params=OVERLAYS)
@@ -37,25 +13,3 @@ def overlay(request: pytest.FixtureRequest) -> tuple[str, list[dict[str, Any]]]:
     """(name, rendered manifests) of each overlay in deploy/k8s/overlays."""
     name: str = request.param
     return name, kustomize(DEPLOY / "k8s" / "overlays" / name)
-
-
-def settings_from_env(env: Mapping[str, str | None], monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """Settings exactly as videolens reads them from ``env`` (and nothing else around it)."""
-    with monkeypatch.context() as patch:
-        for key in list(_environ_keys()):
-            patch.delenv(key)
-        for key, value in env.items():
-            if value is not None:
-                patch.setenv(key, str(value))
-        return Settings(_env_file=None)
-
-
-def _environ_keys() -> Iterator[str]:
-    for key in os.environ:
-        if key.startswith("VIDEOLENS_") or key == "NEBIUS_API_KEY":
-            yield key
-
-
-def settings_fields() -> set[str]:
-    """The VIDEOLENS_* names Settings reads."""
-    return {f"VIDEOLENS_{name.upper()}" for name in Settings.model_fields}

@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
-
-from conftest import DEPLOY, settings_fields, settings_from_env
+from deploy_files import DEPLOY, settings_fields, settings_from_env
 
 COMPOSE_FILE = DEPLOY / "compose.yaml"
 ENV_EXAMPLE = DEPLOY / ".env.example"

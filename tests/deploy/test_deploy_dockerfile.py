@@ -9,8 +9,7 @@ import shlex
 from dataclasses import dataclass, field
 
 import pytest
-
-from conftest import ROOT
+from deploy_files import ROOT
 
 DOCKERFILE = ROOT / "Dockerfile"
 

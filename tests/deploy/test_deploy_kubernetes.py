@@ -8,8 +8,7 @@ import re
 from typing import Any
 
 import pytest
-
-from conftest import DEPLOY, ROOT, kustomize, settings_fields, settings_from_env
+from deploy_files import DEPLOY, ROOT, kustomize, settings_fields, settings_from_env
 
 kubernetes_validate = pytest.importorskip(
     "kubernetes_validate", reason="pip install kubernetes-validate (the test extra has it)"
