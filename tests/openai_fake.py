@@ -47,6 +47,9 @@ from typing import Any
 
 import pytest
 
+from process_helpers import stop
+from videolens.config import Settings
+
 MODEL_ID = "fake-model"
 _MOMENT = re.compile(r"\[\d{1,2}:\d{2}\]")
 
@@ -360,6 +363,15 @@ class OpenAIFake:
         """Apply ``behaviour`` (keys in the module docstring) to the next ``times`` requests."""
         _admin("POST", f"{self.admin_url}/script", {**behaviour, "times": times})
 
+    def script_summary(
+        self, summary: str, chapters: list[tuple[str, str]], **behaviour: Any
+    ) -> None:
+        """Reply to chat requests with a session summary: ``summary`` and ``chapters`` as
+        (``mm:ss`` start, title) pairs, in the JSON the summariser asks for."""
+        chapter_list = [{"start": start, "title": title} for start, title in chapters]
+        reply = {"summary": summary, "chapters": chapter_list}
+        self.script(reply_text=json.dumps(reply), **behaviour)
+
     def requests(self, kind: str | None = None) -> list[dict[str, Any]]:
         """What the server received, oldest first; ``kind`` "chat" or "models" filters."""
         received: list[dict[str, Any]] = _admin("GET", f"{self.admin_url}/requests")["requests"]
@@ -372,6 +384,12 @@ class OpenAIFake:
 
     def reset(self) -> None:
         _admin("POST", f"{self.admin_url}/reset", {})
+
+
+def fake_settings(tmp_path: Path, **fields: Any) -> Settings:
+    """Settings from ``fields`` alone (no .env file) on a data dir under ``tmp_path``: the
+    settings of tests that talk to this fake, or to no model at all."""
+    return Settings(_env_file=None, data_dir=tmp_path / "data", **fields)  # type: ignore[call-arg]
 
 
 def _admin(method: str, url: str, payload: Any = None) -> Any:
@@ -401,12 +419,7 @@ def openai_fake_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ope
         root = f"http://127.0.0.1:{int(port_file.read_text())}"
         yield OpenAIFake(base_url=f"{root}/v1", admin_url=f"{root}/_admin")
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, timeout_s=5)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from openai_fake import OpenAIFake
+from openai_fake import OpenAIFake, fake_settings
 from videolens.backends import (
     Availability,
     BackendUnavailableError,
@@ -27,9 +27,7 @@ MISSING_MODEL = "videolens-tests/no-such-model"
 
 
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {"data_dir": tmp_path / "data", "qwen_model": MISSING_MODEL}
-    values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return fake_settings(tmp_path, **{"qwen_model": MISSING_MODEL, **overrides})
 
 
 def write_frames(directory: Path, count: int = 2) -> list[FrameInput]:

@@ -10,7 +10,7 @@ import pytest
 from pydantic import SecretStr
 from timeline_factory import make_document, store_document
 
-from openai_fake import OpenAIFake
+from openai_fake import MODEL_ID, OpenAIFake, fake_settings
 from videolens.chat.answer import (
     InvalidQuestionError,
     answer_question,
@@ -32,14 +32,8 @@ SESSION = "abcdefabcdef"
 
 
 def chat_settings(tmp_path: Path, **overrides: Any) -> Settings:
-    fields: dict[str, Any] = {
-        "data_dir": tmp_path / "data",
-        "chat_model": "fake-model",
-        "chat_api_key": None,
-        "chat_timeout_s": 5.0,
-        **overrides,
-    }
-    return Settings(_env_file=None, **fields)  # type: ignore[call-arg]
+    fields = {"chat_model": MODEL_ID, "chat_api_key": None, "chat_timeout_s": 5.0, **overrides}
+    return fake_settings(tmp_path, **fields)
 
 
 @pytest.fixture

@@ -38,16 +38,15 @@ def test_many_shots_are_merged_into_at_most_max_chapters() -> None:
 
 
 def test_with_a_model_the_summary_is_hierarchical(openai_fake: OpenAIFake) -> None:
-    reply = {
-        "summary": "A walk through a harbour town.",
-        "chapters": [
-            {"start": "00:02", "title": "Welcome"},
-            {"start": "00:30", "title": "The harbour"},
-            {"start": "01:30", "title": "Sunset"},
-            {"start": "09:00", "title": "Beyond the end"},
+    openai_fake.script_summary(
+        "A walk through a harbour town.",
+        [
+            ("00:02", "Welcome"),
+            ("00:30", "The harbour"),
+            ("01:30", "Sunset"),
+            ("09:00", "Beyond the end"),
         ],
-    }
-    openai_fake.script(reply_text=json.dumps(reply))
+    )
     with OpenAICompatClient(openai_fake.base_url, "fake-model") as client:
         result = summarize_session(make_document(), client, budget_tokens=80)
     assert result["mode"] == "llm"

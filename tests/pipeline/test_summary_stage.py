@@ -15,22 +15,19 @@ from videolens.video.synthetic import ClipSpec
 def test_summary_and_chapters_come_from_the_chat_model(
     settings: Settings, text_clip: ClipSpec, openai_fake: OpenAIFake
 ) -> None:
-    reply = {
-        "summary": "Three title cards: a welcome, a harbor and a sunrise.",
-        "chapters": [
-            {"start": "00:00", "title": "Welcome"},
-            {"start": "00:03", "title": "Harbor"},
-            {"start": "00:06", "title": "Sunrise"},
-        ],
-    }
-    openai_fake.script(reply_text=json.dumps(reply), only="chat")
+    summary = "Three title cards: a welcome, a harbor and a sunrise."
+    openai_fake.script_summary(
+        summary,
+        [("00:00", "Welcome"), ("00:03", "Harbor"), ("00:06", "Sunrise")],
+        only="chat",
+    )
     settings = settings.model_copy(
         update={"chat_base_url": openai_fake.base_url, "chat_model": "fake-model"}
     )
     document = analyse(settings, text_clip.path)
     assert document["status"] == "completed"
     assert document["summary_mode"] == "llm"
-    assert document["summary"] == reply["summary"]
+    assert document["summary"] == summary
     assert [(c["start_s"], c["title"]) for c in document["chapters"]] == [
         (0.0, "Welcome"),
         (3.0, "Harbor"),
