@@ -125,22 +125,12 @@ def test_chat_and_search_a_stream_in_wall_clock_time(settings: Settings) -> None
 @pytest.mark.timeout(180)
 @pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg (apt-get install ffmpeg)")
 def test_asking_a_live_stream_about_the_word_on_screen(
-    settings: Settings, tmp_path_factory: pytest.TempPathFactory
+    stream_settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     from streams.stream_media import WORD, udp_sender, word_clip
 
     clip: ClipSpec = word_clip(tmp_path_factory.mktemp("live-clip"))
-    live = settings.model_copy(
-        update={
-            "backend": "basic",
-            "speech": "off",
-            "stream_window_s": 2.0,
-            "stream_connect_timeout_s": 4.0,
-            "stream_read_timeout_s": 2.0,
-            "stream_reconnect_max_s": 1.0,
-        }
-    )
-    with udp_sender(clip) as (_, url), serving(live) as api, api.client() as http:
+    with udp_sender(clip) as (_, url), serving(stream_settings) as api, api.client() as http:
         created = http.post("/v1/streams", json={"url": url, "rules": [f"word:{WORD}"]})
         assert created.status_code == 201, created.text
         stream_id = created.json()["stream_id"]
