@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -60,3 +61,14 @@ def final_status(events_url: str) -> str:
             if event["type"] == "final":
                 return str(event["status"])
     raise AssertionError("the event stream ended without a final event")
+
+
+def analysed_upload(live: LiveServer, client: httpx.Client, path: Path, filename: str) -> str:
+    """Upload ``path`` as ``filename`` and follow its session to the end; its id, once it has
+    completed."""
+    with path.open("rb") as handle:
+        response = client.post("/v1/videos", files={"file": (filename, handle)})
+    assert response.status_code == 202, response.text
+    session_id = str(response.json()["session_id"])
+    assert final_status(f"{live.ws_url}/v1/sessions/{session_id}/events") == "completed"
+    return session_id

@@ -13,7 +13,7 @@ from chromium_browser import ARTIFACTS, needs_chromium
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from clip_media import CounterClip, decoded_numbers, write_counter_clip
-from live_server import final_status, serving
+from live_server import analysed_upload, serving
 from videolens.config import Settings
 
 FPS = 25
@@ -64,11 +64,7 @@ def test_moments_and_citations_download_clips(
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     with serving(settings) as live, httpx.Client(base_url=live.url, timeout=60) as client:
-        with counter.path.open("rb") as handle:
-            response = client.post("/v1/videos", files={"file": ("park walk.mp4", handle)})
-        assert response.status_code == 202, response.text
-        session_id = response.json()["session_id"]
-        assert final_status(f"{live.ws_url}/v1/sessions/{session_id}/events") == "completed"
+        session_id = analysed_upload(live, client, counter.path, "park walk.mp4")
 
         page.goto(f"{live.url}/#/sessions/{session_id}")
         cards = page.locator("#moments .moment-item")

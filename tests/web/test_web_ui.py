@@ -15,7 +15,7 @@ import pytest
 from chromium_browser import ARTIFACTS, needs_chromium
 from playwright.sync_api import Browser, Page, expect
 
-from live_server import final_status, serving
+from live_server import analysed_upload, serving
 from videolens.config import Settings
 from videolens.video.synthetic import write_clip
 
@@ -154,11 +154,7 @@ def test_chat_citations_and_chapters_seek_the_player(
     (shot-based without a chat model) seek it too."""
     clip = write_clip(tmp_path / "demo.mp4")
     with serving(settings) as live, httpx.Client(base_url=live.url, timeout=60) as client:
-        with clip.path.open("rb") as handle:
-            response = client.post("/v1/videos", files={"file": ("demo.mp4", handle)})
-        assert response.status_code == 202, response.text
-        session_id = response.json()["session_id"]
-        assert final_status(f"{live.ws_url}/v1/sessions/{session_id}/events") == "completed"
+        session_id = analysed_upload(live, client, clip.path, "demo.mp4")
 
         page.goto(f"{live.url}/#/sessions/{session_id}")
         expect(page.locator("#moments .moment")).not_to_have_count(0)
