@@ -18,7 +18,7 @@ from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 import anyio
-from fastapi import WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from videolens.api.deps import Services, authenticate, websocket_key
 from videolens.api.errors import ApiError, error_body
@@ -64,6 +64,18 @@ class LiveSource(ABC):
     @abstractmethod
     def public(self, document: dict[str, Any]) -> Message:
         """The document as clients see it in the ``final`` message."""
+
+
+def live_router(prefix: str, path: str, source_type: type[LiveSource], tag: str) -> APIRouter:
+    """A router with the one WebSocket route ``prefix + path`` (which names ``{source_id}``):
+    it follows that id through ``source_type``."""
+    router = APIRouter(prefix=prefix, tags=[tag])
+
+    async def follow_source(websocket: WebSocket, source_id: str) -> None:
+        await follow(websocket, source_type, source_id)
+
+    router.add_api_websocket_route(path, follow_source, name=f"follow_{source_type.KEY}")
+    return router
 
 
 async def follow(websocket: WebSocket, source_type: type[LiveSource], source_id: str) -> None:

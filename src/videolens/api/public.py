@@ -12,15 +12,13 @@ _HIDDEN_VIDEO_FIELDS = {"path"}
 _HIDDEN_FRAME_FIELDS = {"image"}
 
 
+def links(base: str, *names: str) -> dict[str, str]:
+    """A resource's ``links``: ``self``, then one per sub-resource or action under it."""
+    return {"self": base, **{name: f"{base}/{name}" for name in names}}
+
+
 def session_links(session_id: str) -> dict[str, str]:
-    base = f"/v1/sessions/{session_id}"
-    return {
-        "self": base,
-        "frames": f"{base}/frames",
-        "video": f"{base}/video",
-        "events": f"{base}/events",
-        "cancel": f"{base}/cancel",
-    }
+    return links(f"/v1/sessions/{session_id}", "frames", "video", "events", "cancel")
 
 
 def public_frame(session_id: str, frame: dict[str, Any]) -> dict[str, Any]:

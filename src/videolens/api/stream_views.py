@@ -8,6 +8,7 @@ from typing import Any
 
 from videolens.api.deps import Services
 from videolens.api.errors import ApiError
+from videolens.api.public import links
 from videolens.api.security import LOCAL_OWNER
 from videolens.pipeline.stream_shared import RUNNING_STATES, StreamProgress
 from videolens.streams.errors import StreamNotFoundError
@@ -33,16 +34,9 @@ def owned_stream(found: Services, owner: str, stream_id: str) -> dict[str, Any]:
 
 
 def stream_links(stream_id: str) -> dict[str, str]:
-    base = f"/v1/streams/{stream_id}"
-    return {
-        "self": base,
-        "frames": f"{base}/frames",
-        "events": f"{base}/events",
-        "recordings": f"{base}/recordings",
-        "speech": f"{base}/speech",
-        "ws": f"{base}/ws",
-        "stop": f"{base}/stop",
-    }
+    return links(
+        f"/v1/streams/{stream_id}", "frames", "events", "recordings", "speech", "ws", "stop"
+    )
 
 
 def public_stream_frame(stream_id: str, frame: dict[str, Any]) -> dict[str, Any]:

@@ -13,22 +13,13 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter, WebSocket
-
 from videolens.api import analysis
 from videolens.api.deps import owned_document
 from videolens.api.errors import ApiError
-from videolens.api.live_events import LiveSource, Message, follow
+from videolens.api.live_events import LiveSource, Message, live_router
 from videolens.api.public import public_frame, public_session
 from videolens.errors import SessionNotFoundError
 from videolens.pipeline.shared import AnalysisProgress
-
-router = APIRouter(prefix="/v1/sessions", tags=["events"])
-
-
-@router.websocket("/{session_id}/events")
-async def session_events(websocket: WebSocket, session_id: str) -> None:
-    await follow(websocket, SessionSource, session_id)
 
 
 class SessionSource(LiveSource):
@@ -73,3 +64,6 @@ class SessionSource(LiveSource):
         if document["status"] != "running":
             return None
         return await analysis.live_progress(self.found.client, str(document["session_id"]))
+
+
+router = live_router("/v1/sessions", "/{source_id}/events", SessionSource, tag="events")

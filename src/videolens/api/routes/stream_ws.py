@@ -17,9 +17,8 @@ from dataclasses import asdict
 from typing import Any
 
 import anyio
-from fastapi import APIRouter, WebSocket
 
-from videolens.api.live_events import LiveSource, Message, follow
+from videolens.api.live_events import LiveSource, Message, live_router
 from videolens.api.stream_views import (
     RUNNING,
     TIMELINE_FRAMES,
@@ -31,13 +30,6 @@ from videolens.api.stream_views import (
 )
 from videolens.pipeline.stream_client import stream_progress
 from videolens.streams.store import StreamStore
-
-router = APIRouter(prefix="/v1/streams", tags=["streams"])
-
-
-@router.websocket("/{stream_id}/ws")
-async def stream_socket(websocket: WebSocket, stream_id: str) -> None:
-    await follow(websocket, StreamSource, stream_id)
 
 
 class StreamSource(LiveSource):
@@ -89,6 +81,8 @@ class StreamSource(LiveSource):
     def public(self, document: dict[str, Any]) -> Message:
         return public_stream(document)
 
+
+router = live_router("/v1/streams", "/{source_id}/ws", StreamSource, tag="streams")
 
 # What a follower reads for each kind of file: frames, frames' events, speech, speech's events.
 _KINDS = ("windows", "events", "speech", "speech_events")

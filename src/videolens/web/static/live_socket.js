@@ -5,19 +5,23 @@
 import { API, withKey } from "./api.js";
 
 /**
- * Follow ``path`` (under the API, e.g. ``/sessions/<id>/events``).
- * ``on``: a handler per message type, called as ``handler(message, live)`` while the follow is
- * open; on ``final`` the follow is over (the socket closed) before its handler runs.
- * ``poll(live)``: one round of the fallback, every ``pollMs``, until it sets ``live.closed``.
- * ``extra``: fields the source keeps on the returned handle (pass it to ``unfollow``).
+ * Follow ``id`` as ``source`` says, one configuration per kind of thing followed:
+ * ``source.path(id)``: where, under the API (e.g. ``/sessions/<id>/events``).
+ * ``source.on``: a handler per message type, called as ``handler(message, live)`` while the
+ * follow is open; on ``final`` the follow is over (the socket closed) before its handler runs.
+ * ``source.poll(live)``: one round of the fallback, every ``source.pollMs``, until it sets
+ * ``live.closed``.
+ * ``source.extra``: fields each follow keeps on its handle, beside ``id`` (pass the handle to
+ * ``unfollow``).
  */
-export function follow({ path, on, poll, pollMs, extra = {} }) {
-  const live = { socket: null, timer: 0, closed: false, final: false, ...extra };
+export function follow(source, id) {
+  const { on, poll, pollMs, extra = {} } = source;
+  const live = { id, socket: null, timer: 0, closed: false, final: false, ...extra };
   const fallback = () => pollLater(live, poll, pollMs);
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   let socket;
   try {
-    socket = new WebSocket(withKey(`${scheme}://${location.host}${API}${path}`));
+    socket = new WebSocket(withKey(`${scheme}://${location.host}${API}${source.path(id)}`));
   } catch {
     fallback();
     return live;

@@ -68,29 +68,30 @@ export function renderProgress() {
   ui.analysisDetail.textContent = detail.join(" · ");
 }
 
+/** How the open session's analysis is followed (``live.id`` is the session's id). */
+const SESSION_LIVE = {
+  path: (id) => `/sessions/${encodeURIComponent(id)}/events`,
+  on: {
+    state: (message) => applyDocument(message.session),
+    progress: (message) => {
+      state.progress = message.progress;
+      renderProgress();
+    },
+    frames: (message) => {
+      addFrames(message.frames);
+      renderFacts();
+      renderShots();
+    },
+    final: (_message, live) => finishLive(live.id, live),
+    error: (message) => showSessionError(message.error?.message || "The live updates were refused."),
+  },
+  poll: (live) => poll(live.id, live),
+  pollMs: POLL_MS,
+};
+
 export function startLive(id) {
   stopLive();
-  state.live = follow({
-    path: `/sessions/${encodeURIComponent(id)}/events`,
-    on: {
-      state: (message) => {
-        applyDocument(message.session);
-      },
-      progress: (message) => {
-        state.progress = message.progress;
-        renderProgress();
-      },
-      frames: (message) => {
-        addFrames(message.frames);
-        renderFacts();
-        renderShots();
-      },
-      final: (_message, live) => finishLive(id, live),
-      error: (message) => showSessionError(message.error?.message || "The live updates were refused."),
-    },
-    poll: (live) => poll(id, live),
-    pollMs: POLL_MS,
-  });
+  state.live = follow(SESSION_LIVE, id);
 }
 
 async function finishLive(id, live) {

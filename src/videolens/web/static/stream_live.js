@@ -9,37 +9,40 @@ import { RUNNING } from "./streams.js";
 
 const POLL_MS = 4000; // fallback only: two requests a poll stay well inside the rate limit
 
+/** How the open stream is followed (``live.id`` is the stream's id). */
+const STREAM_LIVE = {
+  path: (id) => `/streams/${encodeURIComponent(id)}/ws`,
+  on: {
+    state: (message) => {
+      applyStream(message.stream);
+      newFrames(message.frames);
+      addEvents(message.events);
+    },
+    frames: (message) => newFrames(message.frames),
+    events: (message) => addEvents(message.events),
+    status: (message, live) => {
+      if (!message.progress) return;
+      applyProgress(message.progress);
+      if (message.progress.gaps !== live.gaps) {
+        live.gaps = message.progress.gaps;
+        reread(live.id, live);
+      }
+    },
+    final: (message) => streamEnded(message.status, message.stream),
+    error: (message, live) => {
+      live.final = true; // refused (key, owner): polling would be refused as well
+      showStreamError(message.error?.message || "The live updates were refused.");
+    },
+  },
+  poll: (live) => poll(live.id, live),
+  pollMs: POLL_MS,
+  // ``gaps``: the gap count last pushed; the document (which lists them) is re-read on a change.
+  extra: { gaps: undefined, reading: false },
+};
+
 export function followStream(id) {
   unfollowStream();
-  feed.live = follow({
-    path: `/streams/${encodeURIComponent(id)}/ws`,
-    on: {
-      state: (message) => {
-        applyStream(message.stream);
-        newFrames(message.frames);
-        addEvents(message.events);
-      },
-      frames: (message) => newFrames(message.frames),
-      events: (message) => addEvents(message.events),
-      status: (message, live) => {
-        if (!message.progress) return;
-        applyProgress(message.progress);
-        if (message.progress.gaps !== live.gaps) {
-          live.gaps = message.progress.gaps;
-          reread(id, live);
-        }
-      },
-      final: (message) => streamEnded(message.status, message.stream),
-      error: (message, live) => {
-        live.final = true; // refused (key, owner): polling would be refused as well
-        showStreamError(message.error?.message || "The live updates were refused.");
-      },
-    },
-    poll: (live) => poll(id, live),
-    pollMs: POLL_MS,
-    // ``gaps``: the gap count last pushed; the document (which lists them) is re-read on a change.
-    extra: { gaps: undefined, reading: false },
-  });
+  feed.live = follow(STREAM_LIVE, id);
 }
 
 export function unfollowStream() {
