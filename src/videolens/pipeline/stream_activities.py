@@ -32,10 +32,11 @@ from videolens.pipeline.stream_shared import (
     StreamSpeech,
     WebhookInput,
 )
+from videolens.store.folders import now_iso
 from videolens.streams import rules as stream_rules
 from videolens.streams.retention import prune
 from videolens.streams.speech import prune_speech
-from videolens.streams.store import MAX_GAPS_KEPT, StreamStore, iso, now_iso
+from videolens.streams.store import MAX_GAPS_KEPT, StreamStore, iso
 from videolens.streams.webhook import WebhookError, WebhookRejectedError, deliver
 from videolens.video.types import FrameRef
 

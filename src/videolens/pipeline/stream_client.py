@@ -63,7 +63,7 @@ def create_stream(
         raise InvalidRuleError("webhook_secret needs a webhook_url")
     retention_s = request.retention_s or settings.stream_retention_hours * 3600
     store = StreamStore(settings.streams_dir)
-    stream_id = store.new_stream_id()
+    stream_id = store.new_id()
     backend = settings.backend
     options = sampling_options(settings)
     config = StreamConfig(

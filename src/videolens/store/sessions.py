@@ -12,19 +12,17 @@ Layout of ``<root>/<session_id>/``:
 from __future__ import annotations
 
 import re
-import secrets
 import shutil
-from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from videolens.errors import SessionNotFoundError
 from videolens.store.atomic import read_json, write_json_atomic
+from videolens.store.folders import IdFolders, is_valid_id, now_iso
 from videolens.store.space import raising_out_of_space
 from videolens.timeline.model import Moment, SessionDocument
 
-_SESSION_ID = re.compile(r"^[a-z0-9]{12}$")
 _BATCH_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # What a run writes besides its document and video; a failed run keeps none of it.
 _PARTIAL_DIRS = ("frames", "batches", "speech", "tmp")
@@ -37,63 +35,37 @@ class SessionStatus(str, Enum):
     CANCELLED = "cancelled"
 
 
-def is_valid_session_id(value: str) -> bool:
-    """Session ids are generated, never user paths: 12 lowercase letters or digits."""
-    return bool(_SESSION_ID.match(value))
+is_valid_session_id = is_valid_id
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-class SessionStore:
+class SessionStore(IdFolders):
     """Sessions on the local filesystem. Every public method takes a session id, never a path."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
+    KIND = "session"
+    NOT_FOUND = SessionNotFoundError
+    DOCUMENT = "session.json"
 
-    def new_session_id(self) -> str:
-        alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-        return "".join(secrets.choice(alphabet) for _ in range(12))
-
-    def session_dir(self, session_id: str) -> Path:
-        if not is_valid_session_id(session_id):
-            raise SessionNotFoundError(f"no session {session_id!r}")
-        return self.root / session_id
-
-    def frames_dir(self, session_id: str) -> Path:
-        return self.session_dir(session_id) / "frames"
+    # The generic names under this store's words.
+    new_session_id = IdFolders.new_id
+    session_dir = IdFolders.folder
 
     def temp_dir(self, session_id: str) -> Path:
-        return self.session_dir(session_id) / "tmp"
-
-    def _document_path(self, session_id: str) -> Path:
-        return self.session_dir(session_id) / "session.json"
+        return self.folder(session_id) / "tmp"
 
     def create(
         self, video_path: str, options: dict[str, Any], session_id: str | None = None
     ) -> dict[str, Any]:
         """Create a running session for ``video_path`` and return its document."""
-        session_id = session_id or self.new_session_id()
-        directory = self.session_dir(session_id)
-        directory.mkdir(parents=True, exist_ok=False)
-        document: dict[str, Any] = {
-            "session_id": session_id,
-            "status": SessionStatus.RUNNING.value,
-            "created_at": _now(),
-            "updated_at": _now(),
-            "options": options,
-            "video": {"path": video_path},
-            "frames": [],
-            "coverage": None,
-            "timings": {},
-        }
-        try:
+        with self._new_folder(session_id) as (session_id, _):
+            document = {
+                **self._new_document(session_id, SessionStatus.RUNNING.value),
+                "options": options,
+                "video": {"path": video_path},
+                "frames": [],
+                "coverage": None,
+                "timings": {},
+            }
             self._write_document(session_id, document)
-        except BaseException:
-            # A full disk (or any failure) leaves no half-made session folder behind.
-            shutil.rmtree(directory, ignore_errors=True)
-            raise
         return document
 
     def _write_document(self, session_id: str, document: dict[str, Any]) -> dict[str, Any]:
@@ -103,15 +75,9 @@ class SessionStore:
         write_json_atomic(self._document_path(session_id), checked)
         return checked
 
-    def exists(self, session_id: str) -> bool:
-        return is_valid_session_id(session_id) and self._document_path(session_id).is_file()
-
     def get(self, session_id: str) -> dict[str, Any]:
         """The session document; while running, ``frames`` holds the batches described so far."""
-        path = self._document_path(session_id)
-        if not path.is_file():
-            raise SessionNotFoundError(f"no session {session_id!r}")
-        document: dict[str, Any] = read_json(path)
+        document = self._read_document(session_id)
         if document["status"] == SessionStatus.RUNNING.value:
             document["frames"] = self.described_frames(session_id)
         return document
@@ -164,11 +130,8 @@ class SessionStore:
 
     def update(self, session_id: str, **fields: Any) -> dict[str, Any]:
         """Merge ``fields`` into the stored document (top level)."""
-        path = self._document_path(session_id)
-        if not path.is_file():
-            raise SessionNotFoundError(f"no session {session_id!r}")
-        document: dict[str, Any] = read_json(path)
-        document.update(fields, updated_at=_now())
+        document = self._read_document(session_id)
+        document.update(fields, updated_at=now_iso())
         return self._write_document(session_id, document)
 
     def write_batch(self, session_id: str, batch_id: str, frames: list[dict[str, Any]]) -> None:
@@ -185,7 +148,7 @@ class SessionStore:
             with raising_out_of_space(folder):
                 folder.mkdir(exist_ok=True)  # no parents: fails when the session is gone
         except FileNotFoundError as err:
-            raise SessionNotFoundError(f"no session {session_id!r}") from err
+            raise self.not_found(session_id) from err
         return folder
 
     def described_frames(self, session_id: str) -> list[dict[str, Any]]:
@@ -212,7 +175,7 @@ class SessionStore:
     def finish(self, session_id: str, status: SessionStatus, **fields: Any) -> dict[str, Any]:
         """Move a session to a final status and remove its scratch files."""
         shutil.rmtree(self.temp_dir(session_id), ignore_errors=True)
-        return self.update(session_id, status=status.value, finished_at=_now(), **fields)
+        return self.update(session_id, status=status.value, finished_at=now_iso(), **fields)
 
     def remove_partial_files(self, session_id: str) -> None:
         """Remove what a run wrote before it failed: frames, batches, speech, scratch files.
@@ -235,5 +198,5 @@ class SessionStore:
         """Remove a session and everything it owns."""
         directory = self.session_dir(session_id)
         if not directory.is_dir():
-            raise SessionNotFoundError(f"no session {session_id!r}")
+            raise self.not_found(session_id)
         shutil.rmtree(directory)

@@ -22,25 +22,20 @@ from __future__ import annotations
 import bisect
 import os
 import re
-import secrets
 import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from videolens.store.atomic import read_json, write_json_atomic
+from videolens.store.folders import IdFolders, now_iso
 from videolens.streams.errors import StreamNotFoundError
 from videolens.streams.recorder import segment_start
 
-_STREAM_ID = re.compile(r"^[a-z0-9]{12}$")
 _WINDOW = re.compile(r"^(\d{13})-(\d{10})\.json$")
 _EVENT_ID = re.compile(r"^(\d{10}|s\d{9})-\d{1,3}$")
 SPEECH_EVENT_PREFIX = "s"
 MAX_GAPS_KEPT = 100
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def iso(at: float) -> str:
@@ -48,32 +43,21 @@ def iso(at: float) -> str:
     return datetime.fromtimestamp(at, timezone.utc).isoformat(timespec="milliseconds")
 
 
-class StreamStore:
+class StreamStore(IdFolders):
     """Streams on the local filesystem; public methods take a stream id, never a path."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
+    KIND = "stream"
+    NOT_FOUND = StreamNotFoundError
+    DOCUMENT = "stream.json"
 
-    def new_stream_id(self) -> str:
-        alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-        return "".join(secrets.choice(alphabet) for _ in range(12))
-
-    def stream_dir(self, stream_id: str) -> Path:
-        if not _STREAM_ID.match(stream_id):
-            raise StreamNotFoundError(f"no stream {stream_id!r}")
-        return self.root / stream_id
-
-    def frames_dir(self, stream_id: str) -> Path:
-        return self.stream_dir(stream_id) / "frames"
+    # The generic name under this store's words.
+    stream_dir = IdFolders.folder
 
     def recordings_dir(self, stream_id: str) -> Path:
         return self.stream_dir(stream_id) / "recordings"
 
     def audio_dir(self, stream_id: str) -> Path:
         return self.stream_dir(stream_id) / "audio"
-
-    def _document(self, stream_id: str) -> Path:
-        return self.stream_dir(stream_id) / "stream.json"
 
     # -- the document ---------------------------------------------------------------------------
 
@@ -82,41 +66,25 @@ class StreamStore:
     ) -> dict[str, Any]:
         """Create a stream from ``document`` (settings shown to users) and ``private`` (URL with
         credentials, webhook secret); returns the stored document."""
-        stream_id = stream_id or self.new_stream_id()
-        directory = self.stream_dir(stream_id)
-        directory.mkdir(parents=True, exist_ok=False)
-        stored = {
-            "stream_id": stream_id,
-            "status": "starting",
-            "created_at": now_iso(),
-            "updated_at": now_iso(),
-            "frames_total": 0,
-            "events_total": 0,
-            "latest": None,
-            "gaps": [],
-            "source_error": "",
-            "error": None,
-            **document,
-        }
-        try:
+        with self._new_folder(stream_id) as (stream_id, directory):
+            stored = {
+                **self._new_document(stream_id, "starting"),
+                "frames_total": 0,
+                "events_total": 0,
+                "latest": None,
+                "gaps": [],
+                "source_error": "",
+                "error": None,
+                **document,
+            }
             secret_path = directory / "private.json"
             write_json_atomic(secret_path, private)
             os.chmod(secret_path, 0o600)
-            write_json_atomic(self._document(stream_id), stored)
-        except BaseException:
-            shutil.rmtree(directory, ignore_errors=True)
-            raise
+            write_json_atomic(self._document_path(stream_id), stored)
         return stored
 
-    def exists(self, stream_id: str) -> bool:
-        return bool(_STREAM_ID.match(stream_id)) and self._document(stream_id).is_file()
-
     def get(self, stream_id: str) -> dict[str, Any]:
-        path = self._document(stream_id)
-        if not path.is_file():
-            raise StreamNotFoundError(f"no stream {stream_id!r}")
-        document: dict[str, Any] = read_json(path)
-        return document
+        return self._read_document(stream_id)
 
     def private(self, stream_id: str) -> dict[str, Any]:
         """The source URL (with credentials) and the webhook secret; for workers only."""
@@ -127,7 +95,7 @@ class StreamStore:
         """Merge ``fields`` into the document (top level)."""
         document = self.get(stream_id)
         document.update(fields, updated_at=now_iso())
-        write_json_atomic(self._document(stream_id), document)
+        write_json_atomic(self._document_path(stream_id), document)
         return document
 
     def list_streams(self) -> list[dict[str, Any]]:
@@ -146,7 +114,7 @@ class StreamStore:
         """Remove a stream and everything it owns."""
         directory = self.stream_dir(stream_id)
         if not directory.is_dir():
-            raise StreamNotFoundError(f"no stream {stream_id!r}")
+            raise self.not_found(stream_id)
         shutil.rmtree(directory)
 
     # -- frames ---------------------------------------------------------------------------------
@@ -294,7 +262,7 @@ class StreamStore:
         if not _WINDOW.match(f"{name}.json"):
             raise ValueError(f"invalid window name {name!r}")
         if not self.exists(stream_id):  # never recreate a stream deleted meanwhile
-            raise StreamNotFoundError(f"no stream {stream_id!r}")
+            raise self.not_found(stream_id)
         write_json_atomic(self.stream_dir(stream_id) / kind / f"{name}.json", items)
 
     def _read_named(self, stream_id: str, kind: str, name: str) -> list[dict[str, Any]]:
