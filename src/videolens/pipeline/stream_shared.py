@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from videolens.streams.retention import Pruned
 from videolens.streams.speech import StreamAudioRef
 from videolens.streams.types import StreamFrameRef, StreamGap
 from videolens.video.types import SamplingOptions
@@ -215,11 +216,9 @@ class PruneInput:
 
 
 @dataclass
-class PruneResult:
-    windows: int = 0
-    frames: int = 0
-    events: int = 0
-    recordings: int = 0
+class PruneResult(Pruned):
+    """What retention removed (``Pruned``'s counts), and the WAV files it removed (``speech``)."""
+
     speech: int = 0
 
 

@@ -28,6 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from videolens.video.decode import THUMB_H, THUMB_W, Thumb, mean_abs_diff
+from videolens.video.types import TransitionTrack
 
 # The grid: 8 x 6 cells, each 8x6 luma samples and 4x3 samples of each chroma plane.
 GRID_COLS, GRID_ROWS = 8, 6
@@ -106,7 +107,7 @@ def _grow(mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
 
 
 @dataclass
-class TransitionState:
+class TransitionState(TransitionTrack):
     """The transition detector's running state (kept in checkpoints so resumes decide alike).
 
     ``anchor_old``/``anchor_new`` are thumbnails taken every ``FADE_WINDOW_S``; ``path_*`` is the
@@ -115,14 +116,7 @@ class TransitionState:
     """
 
     anchor_old: Thumb | None = None
-    anchor_old_s: float = 0.0
     anchor_new: Thumb | None = None
-    anchor_new_s: float = 0.0
-    path_old: float = 0.0
-    path_new: float = 0.0
-    path: float = 0.0
-    pending_s: float | None = None
-    peak: float = 0.0
 
 
 class TransitionDetector:

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import base64
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 
@@ -34,6 +35,7 @@ from videolens.video.types import (
     Segment,
     SegmentCheckpoint,
     TransitionCheckpoint,
+    TransitionTrack,
 )
 
 # All differences are mean absolute differences of the YUV thumbnails, on a 0-255 scale.
@@ -304,31 +306,24 @@ class FrameSelector:
         return best
 
 
+def _track(source: TransitionTrack) -> dict[str, Any]:
+    """The fields the detector's state and its checkpoint share, by name."""
+    return {f.name: getattr(source, f.name) for f in fields(TransitionTrack)}
+
+
 def _transition_state(saved: TransitionCheckpoint) -> TransitionState:
     return TransitionState(
         anchor_old=_decode_thumb(saved.anchor_old_thumb),
-        anchor_old_s=saved.anchor_old_s,
         anchor_new=_decode_thumb(saved.anchor_new_thumb),
-        anchor_new_s=saved.anchor_new_s,
-        path_old=saved.path_old,
-        path_new=saved.path_new,
-        path=saved.path,
-        pending_s=saved.pending_s,
-        peak=saved.peak,
+        **_track(saved),
     )
 
 
 def _transition_checkpoint(state: TransitionState) -> TransitionCheckpoint:
     return TransitionCheckpoint(
         anchor_old_thumb="" if state.anchor_old is None else _encode_thumb(state.anchor_old),
-        anchor_old_s=state.anchor_old_s,
         anchor_new_thumb="" if state.anchor_new is None else _encode_thumb(state.anchor_new),
-        anchor_new_s=state.anchor_new_s,
-        path_old=state.path_old,
-        path_new=state.path_new,
-        path=state.path,
-        pending_s=state.pending_s,
-        peak=state.peak,
+        **_track(state),
     )
 
 

@@ -92,18 +92,25 @@ class SegmentSample:
 
 
 @dataclass
-class TransitionCheckpoint:
-    """The fade/dissolve detector's state (see ``videolens.video.events``); thumbnails in base64."""
+class TransitionTrack:
+    """The fade/dissolve detector's times and running sums (see ``videolens.video.events``):
+    what its live state and its checkpoint share."""
 
-    anchor_old_thumb: str = ""
     anchor_old_s: float = 0.0
-    anchor_new_thumb: str = ""
     anchor_new_s: float = 0.0
     path_old: float = 0.0
     path_new: float = 0.0
     path: float = 0.0
     pending_s: float | None = None
     peak: float = 0.0
+
+
+@dataclass
+class TransitionCheckpoint(TransitionTrack):
+    """The fade/dissolve detector's state at a checkpoint; the anchor thumbnails in base64."""
+
+    anchor_old_thumb: str = ""
+    anchor_new_thumb: str = ""
 
 
 @dataclass
