@@ -19,9 +19,15 @@ def _keys(settings: Settings) -> KeyStore:
     return KeyStore(settings.data_dir / "keys.json")
 
 
-def test_a_user_key_cannot_manage_keys_an_admin_key_can(settings: Settings) -> None:
+def _keys_with_admin(settings: Settings) -> tuple[KeyStore, str]:
+    """The key store, holding the key of an admin named "ops" (returned beside it)."""
     keys = _keys(settings)
     _, admin = keys.create("ops", Role.ADMIN)
+    return keys, admin
+
+
+def test_a_user_key_cannot_manage_keys_an_admin_key_can(settings: Settings) -> None:
+    keys, admin = _keys_with_admin(settings)
     alice_record, alice = keys.create("alice")
     with serving(settings) as api, api.client(admin) as ops, api.client(alice) as user:
         for method, path in (
@@ -76,8 +82,7 @@ def test_a_user_key_cannot_manage_keys_an_admin_key_can(settings: Settings) -> N
 def test_an_admin_sees_every_session_a_user_only_its_own(
     settings: Settings, text_clip: ClipSpec
 ) -> None:
-    keys = _keys(settings)
-    _, admin = keys.create("ops", Role.ADMIN)
+    keys, admin = _keys_with_admin(settings)
     _, alice = keys.create("alice")
     _, bob = keys.create("bob")
     with (
@@ -104,8 +109,7 @@ def test_an_admin_sees_every_session_a_user_only_its_own(
 def test_a_rotated_key_works_until_the_old_one_is_revoked(
     settings: Settings, text_clip: ClipSpec
 ) -> None:
-    keys = _keys(settings)
-    _, admin = keys.create("ops", Role.ADMIN)
+    keys, admin = _keys_with_admin(settings)
     alice_record, alice = keys.create("alice")
     with serving(settings) as api, api.client(admin) as ops, api.client(alice) as old:
         session_id = upload(old, text_clip.path).json()["session_id"]
@@ -125,8 +129,7 @@ def test_a_rotated_key_works_until_the_old_one_is_revoked(
 
 
 def test_expired_keys_get_401_expired(settings: Settings) -> None:
-    keys = _keys(settings)
-    _, admin = keys.create("ops", Role.ADMIN)
+    keys, admin = _keys_with_admin(settings)
     carol_record, carol = keys.create("carol")
     with serving(settings) as api, api.client(admin) as ops:
         short = ops.post("/v1/keys", json={"name": "temp", "expires_in": "2s"}).json()
