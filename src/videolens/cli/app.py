@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -246,44 +247,35 @@ SslKeyOption = Annotated[
 ]
 
 
-@app.command()
-def serve(
-    host: Annotated[str, typer.Option(metavar="HOST", help="Address to bind.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(metavar="PORT", help="Port to listen on.")] = 8000,
-    ssl_certfile: SslCertOption = None,
-    ssl_keyfile: SslKeyOption = None,
-) -> None:
-    """Serve the REST API and web UI against the Temporal cluster in VIDEOLENS_TEMPORAL_ADDRESS."""
-    from videolens.cli import server_command
-
-    with user_errors():
-        settings = _settings(ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
-        server_command.serve(host, port, settings)
+# The commands that serve the API, each run by ``server_command``'s function of the same name
+# (imported when one runs: it pulls in the web stack).
+_SERVER_COMMANDS = {
+    "serve": "Serve the REST API and web UI against the Temporal cluster in "
+    "VIDEOLENS_TEMPORAL_ADDRESS.",
+    "up": "All in one: embedded Temporal, a worker, the REST API and the web UI; prints the URL.",
+}
 
 
-@app.command()
-def up(
-    host: Annotated[str, typer.Option(metavar="HOST", help="Address to bind.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(metavar="PORT", help="Port to listen on.")] = 8000,
-    ssl_certfile: SslCertOption = None,
-    ssl_keyfile: SslKeyOption = None,
-) -> None:
-    """All in one: embedded Temporal, a worker, the REST API and the web UI; prints the URL."""
-    from videolens.cli import server_command
+def _server_command(name: str) -> Callable[..., None]:
+    def run(
+        host: Annotated[str, typer.Option(metavar="HOST", help="Address to bind.")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(metavar="PORT", help="Port to listen on.")] = 8000,
+        ssl_certfile: SslCertOption = None,
+        ssl_keyfile: SslKeyOption = None,
+    ) -> None:
+        from videolens.cli import server_command
 
-    with user_errors():
-        settings = _settings(ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
-        server_command.up(host, port, settings)
+        serve_api: Callable[[str, int, Settings], None] = getattr(server_command, name)
+        with user_errors():
+            settings = _settings(ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
+            serve_api(host, port, settings)
+
+    return run
 
 
+for _name, _help in _SERVER_COMMANDS.items():
+    app.command(name=_name, help=_help)(_server_command(_name))
 app.add_typer(keys_app, name="keys", help="Create, list, rotate and revoke API keys.")
 app.add_typer(models_app, name="models", help="Vision backends: which can run here; pull weights.")
-app.command()(chat)
-app.command()(ask)
-app.command()(search)
-app.command()(export)
-app.command()(watch)
-app.command()(status)
-app.command()(clip)
-app.command()(sheet)
-app.command()(schema)
+for _command in (chat, ask, search, export, watch, status, clip, sheet, schema):
+    app.command()(_command)

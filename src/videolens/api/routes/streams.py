@@ -4,15 +4,17 @@ frames in a wall-clock range, its events, its speech, its recordings; stop it, d
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import anyio
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from videolens.api.deps import MediaPrincipal, Principal, ServicesDep
+from videolens.api.deps import MediaPrincipal, Principal, Services, ServicesDep
 from videolens.api.errors import ApiError
 from videolens.api.responses import Stream, StreamFramesPage, StreamList
 from videolens.api.security import LOCAL_OWNER
@@ -37,13 +39,75 @@ from videolens.pipeline.stream_client import (
     stream_progress,
 )
 from videolens.streams.errors import InvalidRuleError, SourceError
+from videolens.streams.store import StreamStore
 
 router = APIRouter(prefix="/v1/streams", tags=["streams"])
 RECORDING_NAME = re.compile(r"^\d{13}\.ts$")
 
+_Route = TypeVar("_Route", bound=Callable[..., Any])
 StreamId = Annotated[str, "a 12-character stream id"]
 Since = Annotated[str | None, Query(description="Unix seconds or ISO 8601; inclusive")]
 Until = Annotated[str | None, Query(description="Unix seconds or ISO 8601; exclusive")]
+# A ``StreamStore`` listing over a range: (store, stream_id, since_at, until_at, limit).
+Listing = Callable[[StreamStore, str, float | None, float | None, int], list[dict[str, Any]]]
+
+
+@dataclass
+class StreamRange:
+    """A listing's query on a stream the caller owns: its document, and the wall-clock range."""
+
+    stream_id: str
+    document: dict[str, Any]
+    store: StreamStore
+    since_at: float | None
+    until_at: float | None
+    limit: int
+
+    async def read(self, listing: Listing) -> list[dict[str, Any]]:
+        """``listing`` (a ``StreamStore`` method taking a range) over this range, in a thread."""
+        return await anyio.to_thread.run_sync(
+            lambda: listing(self.store, self.stream_id, self.since_at, self.until_at, self.limit)
+        )
+
+
+async def stream_range(
+    stream_id: StreamId,
+    found: ServicesDep,
+    owner: Principal,
+    since: Since = None,
+    until: Until = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> StreamRange:
+    document = await anyio.to_thread.run_sync(owned_stream, found, owner, stream_id)
+    start, end = parse_time(since, "since"), parse_time(until, "until")
+    return StreamRange(stream_id, document, stream_store(found), start, end, limit)
+
+
+Ranged = Annotated[StreamRange, Depends(stream_range)]
+
+
+def _file_route(path: str, media_type: str) -> Callable[[_Route], _Route]:
+    """``GET path``, answered with a file of ``media_type``."""
+    return router.get(
+        path, response_class=FileResponse, responses={200: {"content": {media_type: {}}}}
+    )
+
+
+async def _stream_file(
+    found: Services,
+    owner: str,
+    stream_id: str,
+    locate: Callable[[StreamStore], Path | None],
+    missing: str,
+    media_type: str,
+) -> FileResponse:
+    """The file ``locate`` finds in the store of a stream ``owner`` owns; 404 (``missing``)
+    when it finds none, or none is there."""
+    await anyio.to_thread.run_sync(owned_stream, found, owner, stream_id)
+    path = await anyio.to_thread.run_sync(locate, stream_store(found))
+    if path is None or not path.is_file():
+        raise ApiError(404, "not_found", missing)
+    return FileResponse(path, media_type=media_type)
 
 
 class StreamCreate(BaseModel):
@@ -157,80 +221,46 @@ async def get_stream(
 @router.get(
     "/{stream_id}/frames", response_model=StreamFramesPage, response_model_exclude_unset=True
 )
-async def list_frames(
-    stream_id: StreamId,
-    found: ServicesDep,
-    owner: Principal,
-    since: Since = None,
-    until: Until = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-) -> dict[str, Any]:
+async def list_frames(query: Ranged) -> dict[str, Any]:
     """Described frames in a wall-clock range, oldest first."""
-    await anyio.to_thread.run_sync(owned_stream, found, owner, stream_id)
-    start, end = parse_time(since, "since"), parse_time(until, "until")
-    frames = await anyio.to_thread.run_sync(
-        lambda: stream_store(found).frames(stream_id, start, end, limit)
-    )
+    frames = await query.read(StreamStore.frames)
+    stream_id = query.stream_id
     return {"stream_id": stream_id, "frames": [public_stream_frame(stream_id, f) for f in frames]}
 
 
-@router.get(
-    "/{stream_id}/frames/{seq}/image",
-    response_class=FileResponse,
-    responses={200: {"content": {"image/jpeg": {}}}},
-)
+@_file_route("/{stream_id}/frames/{seq}/image", "image/jpeg")
 async def frame_image(
     stream_id: StreamId, seq: int, found: ServicesDep, owner: MediaPrincipal
 ) -> FileResponse:
     """The JPEG of one frame (``?api_key=`` works, for ``<img>``)."""
-    await anyio.to_thread.run_sync(owned_stream, found, owner, stream_id)
-    store = stream_store(found)
-    frame = await anyio.to_thread.run_sync(store.frame, stream_id, seq)
-    folder = store.frames_dir(stream_id).resolve()
-    path = Path(str(frame["image"])).resolve() if frame else None
-    if path is None or not path.is_relative_to(folder) or not path.is_file():
-        raise ApiError(404, "not_found", f"no image for frame {seq} (never described, or pruned)")
-    return FileResponse(path, media_type="image/jpeg")
+
+    def locate(store: StreamStore) -> Path | None:
+        frame = store.frame(stream_id, seq)
+        path = Path(str(frame["image"])).resolve() if frame else None
+        # Only the store's own frames folder is ever served.
+        return path if path and path.is_relative_to(store.frames_dir(stream_id).resolve()) else None
+
+    missing = f"no image for frame {seq} (never described, or pruned)"
+    return await _stream_file(found, owner, stream_id, locate, missing, "image/jpeg")
 
 
 @router.get("/{stream_id}/events")
-async def list_events(
-    stream_id: StreamId,
-    found: ServicesDep,
-    owner: Principal,
-    since: Since = None,
-    until: Until = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-) -> dict[str, Any]:
+async def list_events(query: Ranged) -> dict[str, Any]:
     """Events the rules raised, oldest first, with their webhook delivery state."""
-    await anyio.to_thread.run_sync(owned_stream, found, owner, stream_id)
-    start, end = parse_time(since, "since"), parse_time(until, "until")
-    events = await anyio.to_thread.run_sync(
-        lambda: stream_store(found).events(stream_id, start, end, limit)
-    )
+    events = await query.read(StreamStore.events)
+    stream_id = query.stream_id
     return {"stream_id": stream_id, "events": [public_event(stream_id, e) for e in events]}
 
 
 @router.get("/{stream_id}/speech")
-async def list_speech(
-    stream_id: StreamId,
-    found: ServicesDep,
-    owner: Principal,
-    since: Since = None,
-    until: Until = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-) -> dict[str, Any]:
+async def list_speech(query: Ranged) -> dict[str, Any]:
     """What was said in a wall-clock range (segments by their start), oldest first.
 
     ``speech.status`` says whether the stream's speech is transcribed (``ok``), or why not
     (``none``: the source sends no audio; ``off``; ``unavailable``, with a ``reason``)."""
-    document = await anyio.to_thread.run_sync(owned_stream, found, owner, stream_id)
-    start, end = parse_time(since, "since"), parse_time(until, "until")
-    segments = await anyio.to_thread.run_sync(
-        lambda: stream_store(found).speech(stream_id, start, end, limit)
-    )
-    speech = document.get("speech") or {"status": "pending"}
-    return {"stream_id": stream_id, "speech": speech, "segments": segments}
+    segments = await query.read(StreamStore.speech)
+    speech = query.document.get("speech") or {"status": "pending"}
+    return {"stream_id": query.stream_id, "speech": speech, "segments": segments}
 
 
 @router.get("/{stream_id}/recordings")
@@ -245,22 +275,18 @@ async def list_recordings(
     return {"stream_id": stream_id, "recordings": segments}
 
 
-@router.get(
-    "/{stream_id}/recordings/{name}",
-    response_class=FileResponse,
-    responses={200: {"content": {"video/mp2t": {}}}},
-)
+@_file_route("/{stream_id}/recordings/{name}", "video/mp2t")
 async def recording(
     stream_id: StreamId, name: str, found: ServicesDep, owner: MediaPrincipal
 ) -> FileResponse:
     """One recorded segment (``?api_key=`` works, for ``<video>``)."""
-    await anyio.to_thread.run_sync(owned_stream, found, owner, stream_id)
-    folder = stream_store(found).recordings_dir(stream_id)
-    # Names are the store's own (``<ms>.ts``); nothing else ever becomes a path.
-    path = folder / name
-    if not RECORDING_NAME.match(name) or not path.is_file():
-        raise ApiError(404, "not_found", f"no recording {name!r} (never recorded, or pruned)")
-    return FileResponse(path, media_type="video/mp2t")
+
+    def locate(store: StreamStore) -> Path | None:
+        # Names are the store's own (``<ms>.ts``); nothing else ever becomes a path.
+        return store.recordings_dir(stream_id) / name if RECORDING_NAME.match(name) else None
+
+    missing = f"no recording {name!r} (never recorded, or pruned)"
+    return await _stream_file(found, owner, stream_id, locate, missing, "video/mp2t")
 
 
 @router.post("/{stream_id}/stop", status_code=202)
