@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, TypeVar
 
 from videolens.config import Settings
 from videolens.openai_compat import AsyncOpenAICompatClient, OpenAICompatClient
@@ -28,26 +28,27 @@ def _key(settings: Settings) -> str | None:
     return settings.chat_api_key.get_secret_value() if settings.chat_api_key else None
 
 
-def chat_client(settings: Settings) -> OpenAICompatClient:
-    """A blocking client for the configured chat endpoint."""
-    return OpenAICompatClient(
+_Client = TypeVar("_Client", OpenAICompatClient, AsyncOpenAICompatClient)
+
+
+def _configured(client_class: type[_Client], settings: Settings) -> _Client:
+    return client_class(
         settings.chat_base_url,
         settings.chat_model,
         _key(settings),
         settings.chat_timeout_s,
         key_hint=CHAT_KEY_HINT,
     )
+
+
+def chat_client(settings: Settings) -> OpenAICompatClient:
+    """A blocking client for the configured chat endpoint."""
+    return _configured(OpenAICompatClient, settings)
 
 
 def async_chat_client(settings: Settings) -> AsyncOpenAICompatClient:
     """An asyncio client for the configured chat endpoint."""
-    return AsyncOpenAICompatClient(
-        settings.chat_base_url,
-        settings.chat_model,
-        _key(settings),
-        settings.chat_timeout_s,
-        key_hint=CHAT_KEY_HINT,
-    )
+    return _configured(AsyncOpenAICompatClient, settings)
 
 
 async def model_deltas(
