@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
 import anyio
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import FileResponse
 
 from videolens.api.deps import (
@@ -49,6 +50,44 @@ _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 _MEDIA_TYPES: dict[str, str] = {"jpeg": "image/jpeg", "png": "image/png"}
 
 
+@dataclass
+class MediaSession:
+    """A session the caller owns, for the routes that make media of it (clips, sheets)."""
+
+    found: Services
+    session_id: str
+    document: dict[str, Any]
+
+    def folder(self) -> Path:
+        return self.found.store.session_dir(self.session_id)
+
+    def video(self) -> Path:
+        """The session's video, where the server may read it: inside the session (uploads), or
+        anywhere for the local user's own `videolens analyze` sessions (as the video route)."""
+        source = session_video(self.document).resolve()
+        inside = source.is_relative_to(self.folder().resolve())
+        if not (inside or session_owner(self.document) == LOCAL_OWNER):
+            raise VideoGoneError("the video of this session is not available")
+        return source
+
+    def readable_video(self) -> bool:
+        try:
+            self.video()
+        except VideoGoneError:
+            return False
+        return True
+
+
+async def media_session(
+    session_id: SessionId, found: ServicesDep, owner: MediaPrincipal
+) -> MediaSession:
+    document = await anyio.to_thread.run_sync(owned_document, found, owner, session_id)
+    return MediaSession(found, session_id, document)
+
+
+OwnedMedia = Annotated[MediaSession, Depends(media_session)]
+
+
 @router.get(
     "/{session_id}/clip",
     response_class=FileResponse,
@@ -64,9 +103,7 @@ _MEDIA_TYPES: dict[str, str] = {"jpeg": "image/jpeg", "png": "image/png"}
     },
 )
 async def clip(
-    session_id: SessionId,
-    found: ServicesDep,
-    owner: MediaPrincipal,
+    session: OwnedMedia,
     t: Annotated[
         str,
         Query(
@@ -83,11 +120,10 @@ async def clip(
 ) -> FileResponse:
     """An MP4 of `[t - before, t + after]` (clamped to the video, at most 120 s), cut once and
     kept in the session; the key may also come as `?api_key=` (for a download link)."""
-    document = await anyio.to_thread.run_sync(owned_document, found, owner, session_id)
     try:
         at_s = parse_clip_time(t)
-        source = _source(found, document, session_id)
-        clips_dir = found.store.session_dir(session_id) / CLIPS_DIR
+        source = session.video()
+        clips_dir = session.folder() / CLIPS_DIR
         made = await anyio.to_thread.run_sync(
             partial(clip_of, source, clips_dir, at_s, before, after)
         )
@@ -97,7 +133,7 @@ async def clip(
         raise ApiError(404, "video_unavailable", str(err)) from err
     except (ClipError, InvalidVideoError) as err:
         raise ApiError(422, "clip_failed", str(err)) from err
-    stem = _UNSAFE_NAME.sub("_", Path(str(document.get("filename") or "clip")).stem)[:60]
+    stem = _UNSAFE_NAME.sub("_", Path(str(session.document.get("filename") or "clip")).stem)[:60]
     return FileResponse(
         made.path,
         media_type="video/mp4",
@@ -110,16 +146,6 @@ async def clip(
     )
 
 
-def _source(found: Services, document: dict[str, Any], session_id: str) -> Path:
-    """The session's video, where the server may read it: inside the session (uploads), or
-    anywhere for the local user's own `videolens analyze` sessions (as the video route)."""
-    source = session_video(document).resolve()
-    inside = source.is_relative_to(found.store.session_dir(session_id).resolve())
-    if not (inside or session_owner(document) == LOCAL_OWNER):
-        raise VideoGoneError("the video of this session is not available")
-    return source
-
-
 @router.get(
     "/{session_id}/sheet",
     response_class=Response,
@@ -130,17 +156,14 @@ def _source(found: Services, document: dict[str, Any], session_id: str) -> Path:
     },
 )
 async def sheet(
-    session_id: SessionId,
-    found: ServicesDep,
-    owner: MediaPrincipal,
+    session: OwnedMedia,
     n: Annotated[int, Query(ge=1, le=MAX_TILES, description="How many thumbnails")] = DEFAULT_TILES,
     fmt: Annotated[SheetFormat, Query(alias="format", description="`jpeg` or `png`")] = "jpeg",
 ) -> Response:
     """A contact sheet: one image of `n` thumbnails with their times, from the analysed moments
     spread evenly (or frames of the video when there are fewer moments than `n`)."""
-    document = await anyio.to_thread.run_sync(owned_document, found, owner, session_id)
-    frames_dir = found.store.frames_dir(session_id)
-    if not _readable_video(found, document, session_id):
+    document, frames_dir = session.document, session.found.store.frames_dir(session.session_id)
+    if not session.readable_video():
         document = {**document, "video": {**(document.get("video") or {}), "path": ""}}
     try:
         made = await anyio.to_thread.run_sync(session_sheet, document, frames_dir, n)
@@ -150,11 +173,3 @@ async def sheet(
     except (ClipError, InvalidVideoError) as err:
         raise ApiError(422, "sheet_failed", str(err)) from err
     return Response(body, media_type=_MEDIA_TYPES[fmt], headers={"X-Sheet-Source": made.source})
-
-
-def _readable_video(found: Services, document: dict[str, Any], session_id: str) -> bool:
-    try:
-        _source(found, document, session_id)
-    except VideoGoneError:
-        return False
-    return True
