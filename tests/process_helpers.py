@@ -3,6 +3,7 @@ they run, stopped with a signal, and never left behind."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -10,12 +11,15 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from videolens.config import Settings
+from videolens.pipeline.temporal_server import free_port
+from videolens.video.synthetic import ClipSpec, Shot, write_clip
 
 VIDEOLENS = str(Path(sys.executable).parent / "videolens")
 
@@ -99,6 +103,40 @@ def run_videolens(
         timeout=timeout_s,
         stdin=subprocess.DEVNULL,
     )
+
+
+def run_on(args: list[str], data_dir: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """``run_videolens`` on ``data_dir``, with no other ``VIDEOLENS_*`` settings than ``env``."""
+    return run_videolens(args, videolens_env(VIDEOLENS_DATA_DIR=str(data_dir), **env))
+
+
+@dataclass
+class EmbeddedRun:
+    """One ``videolens analyze --json`` that ran in embedded mode, starting and stopping its own
+    Temporal, on a generated clip of two shots with words on screen: HARBOR, then SUNRISE."""
+
+    data_dir: Path
+    clip: ClipSpec
+    document: dict[str, Any]
+    stderr: str
+    temporal_port: int
+
+
+def analyze_embedded(root: Path, *args: str, shot_s: float = 2.0) -> EmbeddedRun:
+    """Write the clip (shots of ``shot_s``) under ``root`` and analyse it there, with ``args``
+    added to the command; the run must succeed."""
+    clip = write_clip(
+        root / "clip.mp4",
+        [Shot(shot_s, (30, 120, 200), "HARBOR"), Shot(shot_s, (240, 220, 60), "SUNRISE")],
+    )
+    data_dir, port = root / "data", free_port()
+    result = run_on(
+        ["analyze", str(clip.path), "--json", *args],
+        data_dir,
+        VIDEOLENS_EMBEDDED_TEMPORAL_PORT=str(port),
+    )
+    assert result.returncode == 0, result.stderr
+    return EmbeddedRun(data_dir, clip, json.loads(result.stdout), result.stderr, port)
 
 
 def worker_env(settings: Settings, **extra: str) -> dict[str, str]:

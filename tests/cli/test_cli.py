@@ -4,45 +4,31 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from process_helpers import VIDEOLENS, run_videolens, running, stop, videolens_env
+from process_helpers import (
+    VIDEOLENS,
+    EmbeddedRun,
+    analyze_embedded,
+    run_on,
+    running,
+    stop,
+    videolens_env,
+)
 from videolens.pipeline.temporal_server import free_port
-from videolens.video.synthetic import ClipSpec, Shot, write_clip
-
-EmbeddedRun = tuple[Path, ClipSpec, dict[str, Any]]
-
-
-def _run(args: list[str], data_dir: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    return run_videolens(args, videolens_env(VIDEOLENS_DATA_DIR=str(data_dir), **env))
+from videolens.video.synthetic import Shot, write_clip
 
 
 @pytest.fixture(scope="module")
 def embedded_run(tmp_path_factory: pytest.TempPathFactory) -> EmbeddedRun:
     """One `videolens analyze --json` in embedded mode: it starts and stops its own Temporal."""
-    root = tmp_path_factory.mktemp("cli")
-    clip = write_clip(
-        root / "clip.mp4",
-        [Shot(3.0, (30, 120, 200), "HARBOR"), Shot(3.0, (240, 220, 60), "SUNRISE")],
-    )
-    data_dir = root / "data"
-    port = free_port()
-    result = _run(
-        ["analyze", str(clip.path), "--json"], data_dir, VIDEOLENS_EMBEDDED_TEMPORAL_PORT=str(port)
-    )
-    assert result.returncode == 0, result.stderr
-    document = json.loads(result.stdout)
-    document["_stderr"] = result.stderr
-    document["_port"] = port
-    return data_dir, clip, document
+    return analyze_embedded(tmp_path_factory.mktemp("cli"), shot_s=3.0)
 
 
 def test_analyze_json_follows_the_public_contract(embedded_run: EmbeddedRun) -> None:
-    _, clip, document = embedded_run
+    clip, document = embedded_run.clip, embedded_run.document
     assert document["status"] == "completed"
     assert set(document["video"]) >= {"path", "duration_s", "fps", "width", "height"}
     assert document["video"]["path"] == str(clip.path)
@@ -58,31 +44,30 @@ def test_analyze_json_follows_the_public_contract(embedded_run: EmbeddedRun) -> 
 def test_embedded_server_is_stopped_and_its_state_kept(
     embedded_run: EmbeddedRun,
 ) -> None:
-    data_dir, _, document = embedded_run
     import socket
 
     with socket.socket() as sock:
-        assert sock.connect_ex(("127.0.0.1", document["_port"])) != 0, "server left running"
-    assert (data_dir / "temporal.sqlite").is_file()
+        port = embedded_run.temporal_port
+        assert sock.connect_ex(("127.0.0.1", port)) != 0, "server left running"
+    assert (embedded_run.data_dir / "temporal.sqlite").is_file()
 
 
 def test_progress_bar_is_shown_on_stderr(embedded_run: EmbeddedRun) -> None:
-    _, _, document = embedded_run
-    stderr = document["_stderr"]
+    document, stderr = embedded_run.document, embedded_run.stderr
     assert "completed" in stderr
     assert f"{len(document['frames'])}/{len(document['frames'])}" in stderr
 
 
 def test_sessions_and_show(embedded_run: EmbeddedRun) -> None:
-    data_dir, _, document = embedded_run
-    listed = _run(["sessions", "--json"], data_dir)
+    data_dir, document = embedded_run.data_dir, embedded_run.document
+    listed = run_on(["sessions", "--json"], data_dir)
     assert listed.returncode == 0, listed.stderr
     assert [s["session_id"] for s in json.loads(listed.stdout)] == [document["session_id"]]
-    shown = _run(["show", document["session_id"]], data_dir)
+    shown = run_on(["show", document["session_id"]], data_dir)
     assert shown.returncode == 0
     assert "coverage:" in shown.stdout
     assert "[00:00]" in shown.stdout
-    missing = _run(["show", "nosuchsessio"], data_dir)
+    missing = run_on(["show", "nosuchsessio"], data_dir)
     assert missing.returncode == 2
     assert "no session" in missing.stderr
 
@@ -108,7 +93,7 @@ def _bad_inputs(root: Path) -> dict[str, Path]:
 def test_bad_inputs_exit_2_with_one_sentence_and_no_session(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     for name, path in _bad_inputs(tmp_path).items():
-        result = _run(
+        result = run_on(
             ["analyze", str(path)], data_dir, VIDEOLENS_EMBEDDED_TEMPORAL_PORT=str(free_port())
         )
         assert result.returncode == 2, (name, result.stderr)
@@ -121,8 +106,9 @@ def test_bad_inputs_exit_2_with_one_sentence_and_no_session(tmp_path: Path) -> N
 
 
 def test_unknown_backend_is_a_clear_error(embedded_run: EmbeddedRun, tmp_path: Path) -> None:
-    _, clip, _ = embedded_run
-    result = _run(["analyze", str(clip.path), "--backend", "nope"], tmp_path / "data")
+    result = run_on(
+        ["analyze", str(embedded_run.clip.path), "--backend", "nope"], tmp_path / "data"
+    )
     assert result.returncode == 2
     assert "unknown vision backend 'nope'" in result.stderr
 
@@ -134,16 +120,16 @@ def test_dash_h_and_version(tmp_path: Path) -> None:
     from videolens import __version__
 
     for args in (["-h"], ["analyze", "-h"], ["models", "-h"], ["keys", "create", "-h"]):
-        result = _run(args, tmp_path)
+        result = run_on(args, tmp_path)
         assert result.returncode == 0, (args, result.stderr)
         assert result.stdout.startswith("Usage: videolens")
-    version = _run(["--version"], tmp_path)
+    version = run_on(["--version"], tmp_path)
     assert version.returncode == 0
     assert version.stdout.strip() == f"videolens {__version__}"
 
 
 def test_help_shows_flags_as_flags_choices_and_defaults(tmp_path: Path) -> None:
-    result = _run(["analyze", "--help"], tmp_path, COLUMNS="120")
+    result = run_on(["analyze", "--help"], tmp_path, COLUMNS="120")
     assert result.returncode == 0, result.stderr
     help_text = result.stdout
     assert "<bool>" not in help_text
@@ -155,12 +141,12 @@ def test_help_shows_flags_as_flags_choices_and_defaults(tmp_path: Path) -> None:
     assert "[default: adaptive; env VIDEOLENS_STRATEGY]" in flat
     assert "[default: auto; env VIDEOLENS_BACKEND]" in flat
     assert "[default: 300; env VIDEOLENS_MAX_FRAMES]" in flat
-    worker = " ".join(_run(["worker", "--help"], tmp_path).stdout.split())
+    worker = " ".join(run_on(["worker", "--help"], tmp_path).stdout.split())
     assert "--queue [cpu|vision|cloud|all]" in worker and "[default: all]" in worker
-    up = " ".join(_run(["up", "--help"], tmp_path).stdout.split())
+    up = " ".join(run_on(["up", "--help"], tmp_path).stdout.split())
     assert "[default: 127.0.0.1]" in up and "[default: 8000]" in up
     # Brackets in help text are text, not markup.
-    ask = " ".join(_run(["ask", "--help"], tmp_path).stdout.split())
+    ask = " ".join(run_on(["ask", "--help"], tmp_path).stdout.split())
     assert "citing [mm:ss] moments" in ask
 
 
@@ -175,7 +161,7 @@ def test_help_says_where_sessions_are_kept(tmp_path: Path) -> None:
     from videolens.config import Settings
 
     default_dir = Settings.model_fields["data_dir"].default_factory()  # type: ignore[call-arg, misc]
-    help_text = " ".join(_run(["--help"], tmp_path, COLUMNS="200").stdout.split())
+    help_text = " ".join(run_on(["--help"], tmp_path, COLUMNS="200").stdout.split())
     assert "kept in DATA_DIR/sessions" in help_text
     assert str(default_dir) in help_text and "VIDEOLENS_DATA_DIR" in help_text
 
@@ -188,7 +174,7 @@ def test_counts_agree_in_number(tmp_path: Path) -> None:
     # A running session counts the frames described so far, batch by batch.
     store.write_batch(one, "b0", [{"index": 0, "timestamp_s": 0.0, "description": "a frame"}])
     store.create("/videos/none.mp4", {})
-    listing = _run(["sessions"], tmp_path).stdout
+    listing = run_on(["sessions"], tmp_path).stdout
     assert re.search(r"\b1 frame\b", listing), listing
     assert re.search(r"\b0 frames\b", listing), listing
     assert "1 frames" not in listing
@@ -199,7 +185,7 @@ def test_models_prints_the_install_command_literally(tmp_path: Path) -> None:
     blocker = tmp_path / "site"
     (blocker / "huggingface_hub").mkdir(parents=True)
     (blocker / "huggingface_hub" / "__init__.py").write_text("raise ImportError('no gpu extra')\n")
-    result = _run(["models", "pull", "qwen"], tmp_path, PYTHONPATH=str(blocker), COLUMNS="200")
+    result = run_on(["models", "pull", "qwen"], tmp_path, PYTHONPATH=str(blocker), COLUMNS="200")
     assert result.returncode == 1
     assert "pip install 'videolens[gpu]'" in result.stderr, result.stderr
 
@@ -233,9 +219,9 @@ def test_a_running_session_without_a_server_is_shown_as_paused(tmp_path: Path) -
     data_dir = tmp_path / "data"
     store = SessionStore(data_dir / "sessions")
     session_id = store.create("/videos/clip.mp4", {})["session_id"]
-    listed = _run(["sessions"], data_dir)
+    listed = run_on(["sessions"], data_dir)
     assert listed.returncode == 0, listed.stderr
     assert "running (paused: no Temporal server runs for this data dir)" in listed.stdout
-    shown = _run(["show", session_id], data_dir)
+    shown = run_on(["show", session_id], data_dir)
     assert shown.returncode == 0, shown.stderr
     assert "paused" in shown.stderr and "videolens up" in shown.stderr

@@ -6,30 +6,17 @@ import json
 from typing import Any
 
 import pytest
-from timeline_helpers import FIXTURE, Analysed, run_videolens
+from timeline_helpers import FIXTURE, Analysed
 
-from videolens.pipeline.temporal_server import free_port
-from videolens.video.synthetic import Shot, write_clip
+from process_helpers import analyze_embedded
 
 
 @pytest.fixture(scope="session")
 def analysed(tmp_path_factory: pytest.TempPathFactory) -> Analysed:
     """A real run (embedded Temporal, the basic backend) on two shots with words on screen."""
-    root = tmp_path_factory.mktemp("timeline")
-    clip = write_clip(
-        root / "clip.mp4",
-        [Shot(2.0, (30, 120, 200), "HARBOR"), Shot(2.0, (240, 220, 60), "SUNRISE")],
-    )
-    data_dir = root / "data"
-    result = run_videolens(
-        ["analyze", str(clip.path), "--json", "--backend", "basic"],
-        data_dir,
-        VIDEOLENS_EMBEDDED_TEMPORAL_PORT=str(free_port()),
-    )
-    assert result.returncode == 0, result.stderr
-    printed = json.loads(result.stdout)
-    stored = data_dir / "sessions" / printed["session_id"] / "session.json"
-    return Analysed(printed=printed, stored_path=stored)
+    run = analyze_embedded(tmp_path_factory.mktemp("timeline"), "--backend", "basic")
+    stored = run.data_dir / "sessions" / run.document["session_id"] / "session.json"
+    return Analysed(printed=run.document, stored_path=stored)
 
 
 @pytest.fixture

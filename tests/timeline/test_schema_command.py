@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from timeline_helpers import run_videolens
-
+from process_helpers import run_on
 from videolens.timeline import ChatAnswer, SessionDocument, StreamDocument
 
 
@@ -16,16 +15,16 @@ def test_schema_prints_each_documents_schema(tmp_path: Path) -> None:
         (["--stream"], StreamDocument),
         (["--answer"], ChatAnswer),
     ):
-        result = run_videolens(["schema", *flags], tmp_path)
+        result = run_on(["schema", *flags], tmp_path)
         assert result.returncode == 0, result.stderr
         printed = json.loads(result.stdout)
         assert printed == model.model_json_schema(mode="serialization")
         assert printed["title"] == model.__name__
-    session = json.loads(run_videolens(["schema"], tmp_path).stdout)
+    session = json.loads(run_on(["schema"], tmp_path).stdout)
     assert {"Moment", "Detection", "Speech", "Coverage"} <= set(session["$defs"])
 
 
 def test_schema_refuses_two_documents_at_once(tmp_path: Path) -> None:
-    result = run_videolens(["schema", "--stream", "--answer"], tmp_path)
+    result = run_on(["schema", "--stream", "--answer"], tmp_path)
     assert result.returncode == 2
     assert "not both" in result.stderr
