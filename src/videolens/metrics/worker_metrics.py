@@ -34,6 +34,25 @@ MODEL_LOAD = "videolens_model_load_seconds"
 # for a 7B model on a small GPU, minutes on a CPU; 30 min is the batch's schedule-to-close.
 BATCH_BUCKETS = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0)
 
+_QUEUE_BACKEND = ("task_queue", "backend")
+# Name: (help, label names) of the counters and the gauges; the one histogram has buckets too.
+_COUNTERS = {
+    FRAMES_DESCRIBED: ("Frames described by this worker's vision backend.", _QUEUE_BACKEND),
+    BATCHES: (
+        "Batches this worker finished, by outcome (ok, failed).",
+        (*_QUEUE_BACKEND, "outcome"),
+    ),
+    BACKEND_ERRORS: (
+        "Exceptions the vision backend raised, by exception type.",
+        ("backend", "error"),
+    ),
+}
+_GAUGES = {
+    BATCHES_IN_PROGRESS: ("Batches this worker is describing now.", ("task_queue",)),
+    FRAMES_PER_SECOND: ("Frames per second of the backend's last describe call.", _QUEUE_BACKEND),
+    MODEL_LOAD: ("Seconds the backend took to load its model, last time it loaded.", ("backend",)),
+}
+
 _SAMPLE_SUFFIXES = {
     "counter": ("_total", "_created"),
     "histogram": ("_bucket", "_count", "_sum", "_created"),
@@ -56,60 +75,33 @@ class WorkerMetrics:
         # A private registry by default: in-process workers (`videolens analyze`) count into
         # one that nobody serves, so the activities never need to ask whether metrics are on.
         self.registry = registry if registry is not None else CollectorRegistry()
-        queue_backend = ["task_queue", "backend"]
-        self.frames_described = Counter(
-            FRAMES_DESCRIBED,
-            "Frames described by this worker's vision backend.",
-            queue_backend,
-            registry=self.registry,
-        )
-        self.batches = Counter(
-            BATCHES,
-            "Batches this worker finished, by outcome (ok, failed).",
-            [*queue_backend, "outcome"],
-            registry=self.registry,
-        )
+        counters = {
+            name: Counter(name, doc, labels, registry=self.registry)
+            for name, (doc, labels) in _COUNTERS.items()
+        }
+        gauges = {
+            name: Gauge(name, doc, labels, registry=self.registry)
+            for name, (doc, labels) in _GAUGES.items()
+        }
         self.batch_duration = Histogram(
             BATCH_DURATION,
             "Seconds one describe_batch activity took, retries counted separately.",
-            queue_backend,
+            _QUEUE_BACKEND,
             buckets=BATCH_BUCKETS,
             registry=self.registry,
         )
-        self.in_progress = Gauge(
-            BATCHES_IN_PROGRESS,
-            "Batches this worker is describing now.",
-            ["task_queue"],
-            registry=self.registry,
-        )
-        self.backend_errors = Counter(
-            BACKEND_ERRORS,
-            "Exceptions the vision backend raised, by exception type.",
-            ["backend", "error"],
-            registry=self.registry,
-        )
-        self.frames_per_second = Gauge(
-            FRAMES_PER_SECOND,
-            "Frames per second of the backend's last describe call.",
-            queue_backend,
-            registry=self.registry,
-        )
-        self.model_load = Gauge(
-            MODEL_LOAD,
-            "Seconds the backend took to load its model, last time it loaded.",
-            ["backend"],
-            registry=self.registry,
-        )
+        self.frames_described = counters[FRAMES_DESCRIBED]
+        self.batches = counters[BATCHES]
+        self.backend_errors = counters[BACKEND_ERRORS]
+        self.in_progress = gauges[BATCHES_IN_PROGRESS]
+        self.frames_per_second = gauges[FRAMES_PER_SECOND]
+        self.model_load = gauges[MODEL_LOAD]
         self.gpu = GpuCollector()
         self.registry.register(self.gpu)
         self._own: list[MetricWrapperBase] = [
-            self.frames_described,
-            self.batches,
+            *counters.values(),
+            *gauges.values(),
             self.batch_duration,
-            self.in_progress,
-            self.backend_errors,
-            self.frames_per_second,
-            self.model_load,
         ]
 
     def metric_names(self) -> set[str]:
