@@ -72,16 +72,26 @@ class AnalysisSummary:
     error: str = ""
 
 
-@dataclass
-class AnalysisProgress:
-    """Answer of the ``progress`` query."""
+@dataclass(kw_only=True)
+class Progress:
+    """What every ``progress`` query answer carries, a video's or a live stream's.
+
+    Keyword-only, so that a subclass may add a field without a default; a payload's JSON is by
+    field name, so the fields' order here is free.
+    """
+
+    frames_described: int = 0
+
+
+@dataclass(kw_only=True)
+class AnalysisProgress(Progress):
+    """Answer of ``AnalyzeVideoWorkflow.progress``: the stage, and each stage's counts."""
 
     stage: str
     segments_total: int = 0
     segments_done: int = 0
     frames_planned: int = 0
     frames_sampled: int = 0
-    frames_described: int = 0
     batches_total: int = 0
     batches_done: int = 0
     batches_cloud: int = 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from videolens.pipeline.shared import Progress
 from videolens.streams.retention import Pruned
 from videolens.streams.speech import StreamAudioRef
 from videolens.streams.types import StreamFrameRef, StreamGap
@@ -97,14 +98,17 @@ class StreamState:
     audio_end_at: float | None = None
 
 
-@dataclass
-class StreamProgress:
-    """Answer of the ``progress`` query."""
+@dataclass(kw_only=True)
+class StreamProgress(Progress):
+    """Answer of ``StreamWorkflow.progress``.
+
+    ``state``: one of ``RUNNING_STATES`` or ``stopping``; ``frames_ingested`` counts what the
+    reader took, ``frames_described`` what the vision backend answered.
+    """
 
     state: str
     windows: int = 0
     frames_ingested: int = 0
-    frames_described: int = 0
     events: int = 0
     gaps: int = 0
     last_frame_at: float | None = None
