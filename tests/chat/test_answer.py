@@ -12,14 +12,18 @@ from timeline_factory import make_document, store_document
 
 from openai_fake import MODEL_ID, OpenAIFake, fake_settings
 from videolens.chat.answer import (
+    AnswerEvent,
     InvalidQuestionError,
+    PreparedAnswer,
     answer_question,
-    astream_answer,
+    arun_answer,
     chat_model_configured,
-    stream_answer,
+    prepare_answer,
+    run_answer,
 )
 from videolens.chat.citations import check_citations, flag_invalid
 from videolens.chat.history import ChatHistory
+from videolens.chat.sources import SessionSource
 from videolens.config import Settings
 from videolens.openai_compat import (
     EndpointAuthError,
@@ -36,6 +40,11 @@ def chat_settings(tmp_path: Path, **overrides: Any) -> Settings:
     return fake_settings(tmp_path, **fields)
 
 
+def prepared(settings: Settings, store: SessionStore, question: str) -> PreparedAnswer:
+    """The path the API and the CLI take: the session's source, then the prepared answer."""
+    return prepare_answer(settings, SessionSource.load(store, SESSION), question)
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> SessionStore:
     return store_document(tmp_path / "data" / "sessions", make_document(SESSION))
@@ -45,7 +54,7 @@ def test_answers_stream_and_cite_moments_that_exist(
     tmp_path: Path, store: SessionStore, openai_fake: OpenAIFake
 ) -> None:
     settings = chat_settings(tmp_path, chat_base_url=openai_fake.base_url)
-    events = list(stream_answer(settings, store, SESSION, "What is on screen at 1:30?"))
+    events = list(run_answer(settings, prepared(settings, store, "What is on screen at 1:30?")))
     deltas = [e.text for e in events if e.kind == "delta"]
     answer = events[-1].answer
     assert answer is not None and len(deltas) >= 3  # word by word
@@ -137,8 +146,9 @@ def test_async_stream_for_the_api(
 ) -> None:
     settings = chat_settings(tmp_path, chat_base_url=openai_fake.base_url)
 
-    async def collect() -> list[Any]:
-        return [e async for e in astream_answer(settings, store, SESSION, "at 0:45 what stops?")]
+    async def collect() -> list[AnswerEvent]:
+        ready = await asyncio.to_thread(prepared, settings, store, "at 0:45 what stops?")
+        return [e async for e in arun_answer(settings, ready)]
 
     events = asyncio.run(collect())
     assert sum(e.kind == "delta" for e in events) >= 3

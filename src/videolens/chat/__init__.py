@@ -4,9 +4,10 @@ from videolens.chat.answer import (
     Answer,
     AnswerEvent,
     answer_question,
-    astream_answer,
+    arun_answer,
     chat_model_configured,
-    stream_answer,
+    prepare_answer,
+    run_answer,
 )
 from videolens.chat.citations import Citation, check_citations
 from videolens.chat.retrieval import Context, Moment, Retriever
@@ -22,11 +23,12 @@ __all__ = [
     "Retriever",
     "SearchHit",
     "answer_question",
-    "astream_answer",
+    "arun_answer",
     "chat_model_configured",
     "check_citations",
+    "prepare_answer",
+    "run_answer",
     "search_session",
     "search_sessions",
-    "stream_answer",
     "summarize_session",
 ]

@@ -5,8 +5,8 @@ cache the answer (sessions) and keep the history.
 ``prepare_answer`` does everything before the model is called, so a time it cannot read
 (``InvalidTimeError``) or an unknown id fails before anything streams; ``run_answer`` (blocking)
 and ``arun_answer`` (asyncio) then yield ``AnswerEvent``s: text deltas as they arrive, then one
-final event with the checked ``Answer``. ``stream_answer``/``astream_answer``/``answer_question``
-do both for a session. Endpoint failures propagate as ``EndpointError``s (clear messages, never
+final event with the checked ``Answer``. ``answer_question`` does both for a session at once.
+Endpoint failures propagate as ``EndpointError``s (clear messages, never
 stored as answers, never cached).
 """
 
@@ -245,24 +245,6 @@ def final_answer(events: Iterable[AnswerEvent]) -> Answer:
     raise EndpointReplyError("the chat model ended without an answer")  # pragma: no cover
 
 
-def stream_answer(
-    settings: Settings,
-    store: SessionStore,
-    session_id: str,
-    question: str,
-    *,
-    retriever: Retriever | None = None,
-    client: OpenAICompatClient | None = None,
-    history_turns: int = 0,
-) -> Iterator[AnswerEvent]:
-    """Answer ``question`` about a session, streaming (``prepare_answer``, then ``run_answer``)."""
-    source = SessionSource.load(store, session_id)
-    prepared = prepare_answer(
-        settings, source, question, retriever=retriever, history_turns=history_turns
-    )
-    yield from run_answer(settings, prepared, client=client)
-
-
 def answer_question(
     settings: Settings,
     store: SessionStore,
@@ -273,33 +255,10 @@ def answer_question(
     client: OpenAICompatClient | None = None,
     history_turns: int = 0,
 ) -> Answer:
-    """The whole answer at once (``stream_answer`` without the deltas)."""
-    return final_answer(
-        stream_answer(
-            settings, store, session_id, question,
-            retriever=retriever, client=client, history_turns=history_turns,
-        )
-    )  # fmt: skip
-
-
-async def astream_answer(
-    settings: Settings,
-    store: SessionStore,
-    session_id: str,
-    question: str,
-    *,
-    retriever: Retriever | None = None,
-    client: AsyncOpenAICompatClient | None = None,
-    history_turns: int = 0,
-) -> AsyncIterator[AnswerEvent]:
-    """``stream_answer`` for asyncio: file work runs in a thread, the model call is async."""
-
-    def prepare() -> PreparedAnswer:
-        source = SessionSource.load(store, session_id)
-        return prepare_answer(
-            settings, source, question, retriever=retriever, history_turns=history_turns
-        )
-
-    prepared = await asyncio.to_thread(prepare)
-    async for event in arun_answer(settings, prepared, client=client):
-        yield event
+    """The whole answer about a session at once: ``prepare_answer`` over its ``SessionSource``,
+    then ``run_answer`` without the deltas (the API and the CLI stream through those two)."""
+    source = SessionSource.load(store, session_id)
+    prepared = prepare_answer(
+        settings, source, question, retriever=retriever, history_turns=history_turns
+    )
+    return final_answer(run_answer(settings, prepared, client=client))
