@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio.client import Client, WorkflowHandle
 
@@ -30,6 +30,7 @@ __all__ = [
     "frames_with_word",
     "jpegs",
     "poll",
+    "sent_and_watched",
     "serving",
     "store_of",
     "wait_async",
@@ -76,3 +77,18 @@ async def watched_stream(
         document, config = create_stream(settings, request)
         handle = await start_stream(client, config)
         yield WatchedStream(client, str(document["stream_id"]), handle)
+
+
+SenderT = TypeVar("SenderT")
+
+
+@asynccontextmanager
+async def sent_and_watched(
+    settings: Settings, sending: AbstractContextManager[tuple[SenderT, str]], **request: Any
+) -> AsyncIterator[tuple[SenderT, WatchedStream]]:
+    """The source ``sending`` starts (it yields its sender and the URL it sends to) watched as
+    ``watched_stream`` does, with ``request`` the rest of the ``StreamRequest``; the stream's
+    workers stop before the sender does."""
+    with sending as (sender, url):
+        async with watched_stream(settings, StreamRequest(url=url, **request)) as stream:
+            yield sender, stream

@@ -22,13 +22,12 @@ from typing import Any
 import httpx
 import pytest
 import websockets
-from stream_helpers import poll, serving, store_of, wait_for, watched_stream
+from stream_helpers import poll, sent_and_watched, serving, store_of, wait_for
 from stream_media import udp_sender
 
 from process_helpers import VIDEOLENS, running, stdout_lines, stop, videolens_env
 from speech_clips import SpeechClip, make_clip, word_error_rate
 from videolens.config import Settings
-from videolens.pipeline.stream_client import StreamRequest
 from videolens.pipeline.temporal_server import free_port
 from videolens.video.synthetic import ClipSpec
 
@@ -89,18 +88,16 @@ def test_spoken_words_are_stored_on_the_wall_clock_and_fire_word_rules(
     store = store_of(settings)
 
     async def scenario() -> dict[str, Any]:
-        with speaking(speech_clip) as (started_at, url):
-            async with watched_stream(
-                settings, StreamRequest(url=url, rules=["word:kitchen"])
-            ) as stream:
-                stream_id = stream.stream_id
-                said = await wait_for(lambda: _kitchen(store.speech(stream_id)), 60, "speech")
-                seen_at = time.time()
-                events = await wait_for(lambda: store.events(stream_id), 10, "an event")
-                # Twice said: the second time is transcribed on its own, not doubled.
-                # Three, so that two stay whole between a first and a last that may be cut.
-                await wait_for(lambda: len(_kitchen(store.speech(stream_id))) >= 3, 45, "again")
-                await stream.stop(60)
+        watching = sent_and_watched(settings, speaking(speech_clip), rules=["word:kitchen"])
+        async with watching as (started_at, stream):
+            stream_id = stream.stream_id
+            said = await wait_for(lambda: _kitchen(store.speech(stream_id)), 60, "speech")
+            seen_at = time.time()
+            events = await wait_for(lambda: store.events(stream_id), 10, "an event")
+            # Twice said: the second time is transcribed on its own, not doubled.
+            # Three, so that two stay whole between a first and a last that may be cut.
+            await wait_for(lambda: len(_kitchen(store.speech(stream_id))) >= 3, 45, "again")
+            await stream.stop(60)
         return {"id": stream_id, "said": said[0], "seen_at": seen_at, "started_at": started_at,
                 "events": events}  # fmt: skip
 
@@ -210,15 +207,15 @@ def test_a_source_without_audio_reports_speech_as_none(
     store = store_of(settings)
 
     async def scenario() -> str:
-        with udp_sender(clip) as (_, url):  # ffmpeg -an: video only
-            async with watched_stream(settings, StreamRequest(url=url)) as stream:
-                stream_id = stream.stream_id
-                await wait_for(
-                    lambda: (store.get(stream_id).get("speech") or {}).get("status") == "none",
-                    60,
-                    "speech reported as none",
-                )
-                await stream.stop()
+        # ffmpeg -an: video only
+        async with sent_and_watched(settings, udp_sender(clip)) as (_, stream):
+            stream_id = stream.stream_id
+            await wait_for(
+                lambda: (store.get(stream_id).get("speech") or {}).get("status") == "none",
+                60,
+                "speech reported as none",
+            )
+            await stream.stop()
         return stream_id
 
     stream_id = asyncio.run(scenario())
@@ -238,12 +235,11 @@ def test_speech_off_in_the_settings_skips_it(
     store = store_of(settings)
 
     async def scenario() -> str:
-        with speaking(speech_clip) as (_, url):
-            async with watched_stream(settings, StreamRequest(url=url)) as stream:
-                stream_id = stream.stream_id
-                # Past the first sentence: it would have been transcribed by now.
-                await wait_for(lambda: len(store.frames(stream_id)) >= 4, 60, "frames")
-                await stream.stop()
+        async with sent_and_watched(settings, speaking(speech_clip)) as (_, stream):
+            stream_id = stream.stream_id
+            # Past the first sentence: it would have been transcribed by now.
+            await wait_for(lambda: len(store.frames(stream_id)) >= 4, 60, "frames")
+            await stream.stop()
         return stream_id
 
     stream_id = asyncio.run(scenario())
@@ -261,19 +257,16 @@ def test_a_transcriber_that_cannot_run_makes_speech_unavailable_not_the_stream_f
     store = store_of(settings)
 
     async def scenario() -> str:
-        with speaking(speech_clip) as (_, url):
-            async with watched_stream(settings, StreamRequest(url=url)) as stream:
-                stream_id = stream.stream_id
-                await wait_for(
-                    lambda: (
-                        (store.get(stream_id).get("speech") or {}).get("status") == "unavailable"
-                    ),
-                    60,
-                    "speech reported as unavailable",
-                )
-                frames = len(store.frames(stream_id))
-                await wait_for(lambda: len(store.frames(stream_id)) > frames, 30, "more frames")
-                await stream.stop()
+        async with sent_and_watched(settings, speaking(speech_clip)) as (_, stream):
+            stream_id = stream.stream_id
+            await wait_for(
+                lambda: (store.get(stream_id).get("speech") or {}).get("status") == "unavailable",
+                60,
+                "speech reported as unavailable",
+            )
+            frames = len(store.frames(stream_id))
+            await wait_for(lambda: len(store.frames(stream_id)) > frames, 30, "more frames")
+            await stream.stop()
         return stream_id
 
     stream_id = asyncio.run(scenario())

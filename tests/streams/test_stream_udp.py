@@ -8,12 +8,19 @@ import time
 from typing import Any
 
 import pytest
-from stream_helpers import frames_with_word, jpegs, store_of, wait_async, wait_for, watched_stream
+from stream_helpers import (
+    frames_with_word,
+    jpegs,
+    sent_and_watched,
+    store_of,
+    wait_async,
+    wait_for,
+)
 from stream_media import WORD, udp_sender, word_shown_at
 from temporalio.client import WorkflowExecutionStatus
 
 from videolens.config import Settings
-from videolens.pipeline.stream_client import StreamRequest, stream_progress
+from videolens.pipeline.stream_client import stream_progress
 from videolens.video.synthetic import ClipSpec
 
 # A described frame is at most a window (2 s here) plus describing it behind the moment shown.
@@ -36,19 +43,17 @@ def test_frames_are_described_seconds_after_they_are_shown(
     store = store_of(settings)
 
     async def scenario() -> dict[str, Any]:
-        with udp_sender(clip) as (sender, url):
-            async with watched_stream(
-                settings, StreamRequest(url=url, rules=[f"word:{WORD}", "shot"])
-            ) as stream:
-                stream_id, client = stream.stream_id, stream.client
-                found = await wait_for(
-                    lambda: frames_with_word(store, stream_id, WORD), 60, "the word described"
-                )
-                seen_at = time.time()
-                events = await wait_for(lambda: store.events(stream_id), 10, "an event")
-                progress = await stream_progress(client, stream_id)
-                summary = await stream.stop()
-                status = (await stream.handle.describe()).status
+        watching = sent_and_watched(settings, udp_sender(clip), rules=[f"word:{WORD}", "shot"])
+        async with watching as (sender, stream):
+            stream_id, client = stream.stream_id, stream.client
+            found = await wait_for(
+                lambda: frames_with_word(store, stream_id, WORD), 60, "the word described"
+            )
+            seen_at = time.time()
+            events = await wait_for(lambda: store.events(stream_id), 10, "an event")
+            progress = await stream_progress(client, stream_id)
+            summary = await stream.stop()
+            status = (await stream.handle.describe()).status
         shown = word_shown_at(sender.started_at, found[0]["at"])
         return {
             "id": stream_id,
@@ -92,27 +97,26 @@ def test_a_dropped_source_is_reconnected_and_the_gap_reported(
     store = store_of(settings)
 
     async def scenario() -> dict[str, Any]:
-        with udp_sender(clip) as (sender, url):
-            async with watched_stream(settings, StreamRequest(url=url)) as stream:
-                stream_id, client = stream.stream_id, stream.client
-                await wait_for(lambda: len(store.frames(stream_id)) >= 2, 60, "frames")
-                sender.kill()
-                killed_at = time.time()
+        async with sent_and_watched(settings, udp_sender(clip)) as (sender, stream):
+            stream_id, client = stream.stream_id, stream.client
+            await wait_for(lambda: len(store.frames(stream_id)) >= 2, 60, "frames")
+            sender.kill()
+            killed_at = time.time()
 
-                async def reconnecting() -> Any:
-                    progress = await stream_progress(client, stream_id)
-                    return progress if progress and progress.state == "reconnecting" else None
+            async def reconnecting() -> Any:
+                progress = await stream_progress(client, stream_id)
+                return progress if progress and progress.state == "reconnecting" else None
 
-                down = await wait_async(reconnecting, 30, "the reader to notice the drop")
-                sender.start()
-                restarted_at = sender.started_at
-                after = await wait_for(
-                    lambda: [f for f in store.frames(stream_id) if f["at"] > restarted_at],
-                    40,
-                    "frames after the source came back",
-                )
-                gaps = await wait_for(lambda: store.get(stream_id)["gaps"], 10, "the gap")
-                await stream.stop()
+            down = await wait_async(reconnecting, 30, "the reader to notice the drop")
+            sender.start()
+            restarted_at = sender.started_at
+            after = await wait_for(
+                lambda: [f for f in store.frames(stream_id) if f["at"] > restarted_at],
+                40,
+                "frames after the source came back",
+            )
+            gaps = await wait_for(lambda: store.get(stream_id)["gaps"], 10, "the gap")
+            await stream.stop()
         return {
             "id": stream_id,
             "killed_at": killed_at,
@@ -144,17 +148,16 @@ def test_retention_removes_old_frames(stream_settings: Settings, clip: ClipSpec)
     retention_s = 5.0
 
     async def scenario() -> tuple[str, int, float]:
-        with udp_sender(clip) as (_, url):
-            async with watched_stream(
-                settings, StreamRequest(url=url, rules=["shot"], retention_s=retention_s)
-            ) as stream:
-                stream_id = stream.stream_id
-                # Until the first frame kept is gone, then a window more.
-                await wait_for(lambda: len(store.frames(stream_id)) >= 2, 60, "frames")
-                await wait_for(lambda: store.frame(stream_id, 0) is None, 40, "frame 0 pruned")
-                total = store.get(stream_id)["frames_total"]
-                checked_at = time.time()
-                await stream.stop()
+        async with sent_and_watched(
+            settings, udp_sender(clip), rules=["shot"], retention_s=retention_s
+        ) as (_, stream):
+            stream_id = stream.stream_id
+            # Until the first frame kept is gone, then a window more.
+            await wait_for(lambda: len(store.frames(stream_id)) >= 2, 60, "frames")
+            await wait_for(lambda: store.frame(stream_id, 0) is None, 40, "frame 0 pruned")
+            total = store.get(stream_id)["frames_total"]
+            checked_at = time.time()
+            await stream.stop()
         return stream_id, total, checked_at
 
     stream_id, total, checked_at = asyncio.run(scenario())
@@ -178,21 +181,20 @@ def test_stop_is_clean_while_the_source_is_down(stream_settings: Settings, clip:
     store = store_of(settings)
 
     async def scenario() -> tuple[str, float, WorkflowExecutionStatus | None]:
-        with udp_sender(clip) as (sender, url):
-            async with watched_stream(settings, StreamRequest(url=url)) as stream:
-                stream_id, client = stream.stream_id, stream.client
-                await wait_for(lambda: store.frames(stream_id), 60, "a frame")
-                sender.kill()
+        async with sent_and_watched(settings, udp_sender(clip)) as (sender, stream):
+            stream_id, client = stream.stream_id, stream.client
+            await wait_for(lambda: store.frames(stream_id), 60, "a frame")
+            sender.kill()
 
-                async def reconnecting() -> Any:
-                    progress = await stream_progress(client, stream_id)
-                    return progress if progress and progress.state == "reconnecting" else None
+            async def reconnecting() -> Any:
+                progress = await stream_progress(client, stream_id)
+                return progress if progress and progress.state == "reconnecting" else None
 
-                await wait_async(reconnecting, 30, "the reader to notice the drop")
-                asked = time.monotonic()
-                await stream.stop()
-                took = time.monotonic() - asked
-                status = (await stream.handle.describe()).status
+            await wait_async(reconnecting, 30, "the reader to notice the drop")
+            asked = time.monotonic()
+            await stream.stop()
+            took = time.monotonic() - asked
+            status = (await stream.handle.describe()).status
         return stream_id, took, status
 
     stream_id, took, status = asyncio.run(scenario())
