@@ -28,7 +28,7 @@ from videolens.chat.answer import (
     run_answer,
 )
 from videolens.chat.citations import Citation
-from videolens.chat.live_timeline import StreamTimeline, load_timeline
+from videolens.chat.live_timeline import AskedRange, StreamTimeline, load_timeline
 from videolens.chat.search import search_stream
 from videolens.chat.sources import StreamSource
 from videolens.chat.wall_clock import parse_instant, parse_wall_clock
@@ -73,7 +73,7 @@ def prepare_stream_answer(
     settings: Settings, store: StreamStore, stream_id: str, question: str, *, zone: Zone,
     now: float,
 ) -> PreparedAnswer:  # fmt: skip
-    source = StreamSource.load(store, stream_id, question, zone=zone, now=now)
+    source = StreamSource.load(store, stream_id, question, AskedRange(zone, now))
     return prepare_answer(settings, source, question)
 
 
@@ -232,7 +232,7 @@ def test_words_that_are_no_time_are_left_alone() -> None:
 
 
 def test_citations_are_checked_against_the_stored_frames(store: StreamStore, street: str) -> None:
-    timeline = load_timeline(store, street, ZONE, NOW)
+    timeline = load_timeline(store, street, AskedRange(ZONE, NOW))
     text = (
         "Seen at [14:02:12] and [14:02:13], in the gap [13:58:15], "
         "later [15:00:00], nonsense [25:00:00], yesterday [2026-01-04 14:02:12], minute [14:05]."
@@ -263,7 +263,7 @@ def test_times_carry_their_date_when_the_range_spans_days(
         answer.text
     )
     assert [c.valid for c in answer.citations] == [True]
-    timeline = load_timeline(store, stream_id, ZONE, local(0, 1))
+    timeline = load_timeline(store, stream_id, AskedRange(ZONE, local(0, 1)))
     [bare] = check_stream_citations("at [00:00:04]", timeline, store)
     assert bare.valid and bare.frame_timestamp_s == local(0, 0, 4)
 
@@ -322,21 +322,19 @@ def test_an_empty_range_does_not_call_the_model(
 
 
 def test_search_ranks_matching_frames_in_the_range(store: StreamStore, street: str) -> None:
-    cars = search_stream(store, street, "car", zone=ZONE, now=NOW)
+    cars = search_stream(store, street, "car", AskedRange(ZONE, NOW))
     assert {h.time for h in cars.hits} == {
         "13:45:00", "13:45:04", "13:45:08", "13:45:12", "13:45:16", "13:45:20",
         "14:02:00", "14:02:04", "14:02:08", "14:02:12",
     }  # fmt: skip
-    recent = search_stream(store, street, "car in the last 10 minutes", zone=ZONE, now=NOW)
+    recent = search_stream(store, street, "car in the last 10 minutes", AskedRange(ZONE, NOW))
     assert [h.time for h in recent.hits] == ["14:02:12", "14:02:08", "14:02:04", "14:02:00"]
     assert recent.range_label == "in the last 10 minutes (14:00:00–14:10:00)"
-    ranged = search_stream(
-        store, street, "EXIT", zone=ZONE, now=NOW, since_at=local(14, 5, 10), until_at=NOW
-    )
+    ranged = search_stream(store, street, "EXIT", AskedRange(ZONE, NOW, local(14, 5, 10), NOW))
     assert [h.time for h in ranged.hits] == ["14:05:20", "14:05:16", "14:05:12"]
-    at = search_stream(store, street, "at 14:05", zone=ZONE, now=NOW, limit=3)
+    at = search_stream(store, street, "at 14:05", AskedRange(ZONE, NOW), limit=3)
     assert [h.time for h in at.hits] == ["14:05:00", "14:05:04", "14:05:08"]
-    assert search_stream(store, street, "bicycle", zone=ZONE, now=NOW).hits == []
+    assert search_stream(store, street, "bicycle", AskedRange(ZONE, NOW)).hits == []
 
 
 # -- the CLI: `videolens ask|chat ID` and `videolens search ID q` take a stream id too --------

@@ -12,8 +12,9 @@ document a ``Retriever`` indexes, and ``stamp``/``line`` show local wall-clock t
 from __future__ import annotations
 
 import bisect
+import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cached_property
 from typing import Any
@@ -170,19 +171,38 @@ def _bounds(
     return (max(lows) if lows else None), (min(highs) if highs else None)
 
 
+@dataclass(frozen=True)
+class AskedRange:
+    """How a question or a search about a stream is asked: the zone its times are read and shown
+    in, the moment it is asked (None: now), and the caller's bounds on the range (None: open)."""
+
+    zone: Zone
+    now: float | None = None
+    since_at: float | None = None
+    until_at: float | None = None
+
+    def fixed(self) -> AskedRange:
+        """The same range with ``now`` read once, so every part of one answer agrees on it."""
+        return self if self.now is not None else replace(self, now=time.time())
+
+    @property
+    def at(self) -> float:
+        """The moment asked at."""
+        return time.time() if self.now is None else self.now
+
+
 def load_timeline(
     store: StreamStore,
     stream_id: str,
-    zone: Zone,
-    now: float,
+    asked: AskedRange,
     wall: WallRange | None = None,
-    since_at: float | None = None,
-    until_at: float | None = None,
     max_frames: int = MAX_FRAMES,
 ) -> StreamTimeline:
-    """The frames (newest ``max_frames``) of ``stream_id`` in the range."""
+    """The frames (newest ``max_frames``) of ``stream_id`` in the range asked about, narrowed
+    by the range the question names (``wall``)."""
     stream = store.get(stream_id)
-    since, until = _bounds(wall, since_at, until_at)
+    zone, now = asked.zone, asked.at
+    since, until = _bounds(wall, asked.since_at, asked.until_at)
     names = store.window_names(stream_id)
     starts = [first_at(name) for name in names]
     # A window that starts before ``since`` may still hold frames after it.

@@ -25,13 +25,13 @@ import numpy as np
 
 from videolens.chat.facts import speech_track
 from videolens.chat.live_ranking import stream_scores
+from videolens.chat.live_timeline import AskedRange
 from videolens.chat.retrieval import Retriever
 from videolens.chat.selection import Ranking
 from videolens.chat.sources import StreamSource
 from videolens.chat.timeline_text import as_list, text_tokens
 from videolens.chat.timeparse import format_timestamp
 from videolens.streams.store import StreamStore
-from videolens.timeline.clock import Zone
 
 
 @dataclass(frozen=True)
@@ -153,21 +153,16 @@ def search_stream(
     store: StreamStore,
     stream_id: str,
     query: str,
+    asked: AskedRange,
     *,
-    zone: Zone,
-    now: float | None = None,
-    since_at: float | None = None,
-    until_at: float | None = None,
     limit: int = 20,
     retriever: Retriever | None = None,
 ) -> StreamSearch:
     """The ``limit`` best-matching frames of ``stream_id`` in the range (none if none match)."""
-    source = StreamSource.load(
-        store, stream_id, query, zone=zone, now=now, since_at=since_at, until_at=until_at
-    )
+    source = StreamSource.load(store, stream_id, query, asked)
     timeline, words = source.timeline, source.rest
     found = StreamSearch(
-        stream_id, query, zone.describe(timeline.now), timeline.since_at, timeline.until_at,
+        stream_id, query, asked.zone.describe(timeline.now), timeline.since_at, timeline.until_at,
         timeline.where().strip(),
     )  # fmt: skip
     if not timeline.frames or limit <= 0:

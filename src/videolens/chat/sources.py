@@ -9,7 +9,6 @@ the last 10 minutes", "at 14:05"), narrowed by the caller's ``since``/``until``.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -22,14 +21,14 @@ from videolens.chat.citations import (
     match_citations,
 )
 from videolens.chat.live_ranking import select_context
-from videolens.chat.live_timeline import StreamTimeline, load_timeline
+from videolens.chat.live_timeline import AskedRange, StreamTimeline, load_timeline
 from videolens.chat.offline import PREFIX, Evidence, nothing_seen, offline_answer
 from videolens.chat.prompt import build_messages, stream_rules
 from videolens.chat.retrieval import Context, Retriever, TimelineIndex
 from videolens.chat.wall_clock import parse_wall_clock
 from videolens.store.sessions import SessionStore
 from videolens.streams.store import StreamStore
-from videolens.timeline.clock import Clock, VideoClock, Zone
+from videolens.timeline.clock import Clock, VideoClock
 
 
 @dataclass(frozen=True)
@@ -167,17 +166,13 @@ class StreamSource:
         store: StreamStore,
         stream_id: str,
         question: str,
-        *,
-        zone: Zone,
-        now: float | None = None,
-        since_at: float | None = None,
-        until_at: float | None = None,
+        asked: AskedRange,
     ) -> StreamSource:
         """Read the range ``question`` names (``InvalidTimeError`` if a time does not parse)."""
-        now = time.time() if now is None else now
-        wall = parse_wall_clock(question, zone, now)
+        asked = asked.fixed()
+        wall = parse_wall_clock(question, asked.zone, asked.at)
         rest = wall.rest if wall is not None else question
-        timeline = load_timeline(store, stream_id, zone, now, wall, since_at, until_at)
+        timeline = load_timeline(store, stream_id, asked, wall)
         return cls(store, timeline, rest)
 
     @property

@@ -11,6 +11,7 @@ import typer
 from rich.text import Text
 
 from videolens.chat.answer import Answer, chat_model_configured, prepare_answer, run_answer
+from videolens.chat.live_timeline import AskedRange
 from videolens.chat.retrieval import Retriever
 from videolens.chat.search import search_session, search_sessions, search_stream
 from videolens.chat.sources import SessionSource, Source, StreamSource
@@ -64,7 +65,9 @@ def _source(settings: Settings, target_id: str, question: str, zone: Zone | None
     the question names."""
     if zone is None:
         return SessionSource.load(SessionStore(settings.sessions_dir), target_id)
-    return StreamSource.load(StreamStore(settings.streams_dir), target_id, question, zone=zone)
+    return StreamSource.load(
+        StreamStore(settings.streams_dir), target_id, question, AskedRange(zone)
+    )
 
 
 def _answer(
@@ -226,10 +229,10 @@ def _search_stream(
     zone, now = _zone(settings, tz), time.time()
     try:
         since_at, until_at = (parse_instant(value, zone, now) for value in bounds)
+        asked = AskedRange(zone, now, since_at, until_at)
         found = search_stream(
-            StreamStore(settings.streams_dir), stream_id, query, zone=zone, now=now,
-            since_at=since_at, until_at=until_at, limit=limit,
-        )  # fmt: skip
+            StreamStore(settings.streams_dir), stream_id, query, asked, limit=limit
+        )
     except InvalidTimeError as err:
         fail(str(err), EXIT_BAD_INPUT)
     if as_json:

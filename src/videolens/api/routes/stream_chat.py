@@ -22,6 +22,7 @@ from videolens.api.routes.chat import answer_response
 from videolens.api.stream_views import owned_stream, stream_store
 from videolens.chat.answer import prepare_answer
 from videolens.chat.citations import Citation
+from videolens.chat.live_timeline import AskedRange
 from videolens.chat.search import StreamHit, search_stream
 from videolens.chat.sources import StreamSource
 from videolens.chat.wall_clock import parse_instant
@@ -93,7 +94,7 @@ async def chat(
     store = stream_store(found)
     try:
         source = await anyio.to_thread.run_sync(
-            lambda: StreamSource.load(store, stream_id, body.question, zone=zone)
+            lambda: StreamSource.load(store, stream_id, body.question, AskedRange(zone))
         )
         prepared = await anyio.to_thread.run_sync(
             lambda: prepare_answer(
@@ -144,10 +145,7 @@ async def search(
                 stream_store(found),
                 stream_id,
                 q,
-                zone=zone,
-                now=now,
-                since_at=bounds["since"],
-                until_at=bounds["until"],
+                AskedRange(zone, now, bounds["since"], bounds["until"]),
                 limit=limit,
                 retriever=found.retriever,
             )
