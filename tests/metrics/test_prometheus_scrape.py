@@ -20,7 +20,7 @@ from temporalio.client import Client
 
 from live_server import LiveServer
 from polling import apoll, poll
-from process_helpers import ready
+from process_helpers import ready, stop
 from videolens.config import Settings
 from videolens.metrics.worker_metrics import WorkerMetrics, serve_worker_metrics
 from videolens.pipeline.temporal_server import free_port
@@ -100,8 +100,7 @@ def prometheus_for(tmp_path: Path) -> Iterator[Any]:
 
     yield start
     for process in started:
-        process.terminate()
-        process.wait(30)
+        stop(process, timeout_s=30)
 
 
 @pytest.mark.timeout(120)

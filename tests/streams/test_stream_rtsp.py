@@ -16,6 +16,7 @@ import pytest
 from stream_helpers import frames_with_word, poll, store_of, wait_for, watched_stream
 from stream_media import WORD, WORD_SHOTS
 
+from process_helpers import stop
 from videolens.config import Settings
 from videolens.pipeline.stream_client import StreamRequest
 from videolens.pipeline.temporal_server import free_port, listening
@@ -73,8 +74,7 @@ def rtsp_server(clip: ClipSpec) -> Iterator[int]:
         assert process.poll() is None, "the RTSP server exited"
         yield port
     finally:
-        process.terminate()
-        process.wait(10)
+        stop(process, timeout_s=10)
 
 
 @pytest.mark.timeout(120)
