@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -20,15 +20,7 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
-from videolens.backends import (
-    BackendError,
-    BackendRateLimitedError,
-    BackendUnavailableError,
-    FrameDescription,
-    FrameInput,
-    VisionBackend,
-    backend_class,
-)
+from videolens import backends
 from videolens.chat.answer import chat_client, chat_model_configured
 from videolens.chat.summary import summarize_session
 from videolens.config import Settings
@@ -199,16 +191,18 @@ class VisionActivities:
     ) -> None:
         self._store = store
         self._settings = settings
-        self._backends: dict[str, VisionBackend] = {}
+        self._backends: dict[str, backends.VisionBackend] = {}
         self._lock = threading.Lock()
         self.metrics = metrics or WorkerMetrics()
 
-    def backend(self, name: str) -> VisionBackend:
+    def backend(self, name: str) -> backends.VisionBackend:
         with self._lock:
             if name not in self._backends:
                 started = time.perf_counter()
                 try:
-                    self._backends[name] = backend_class(name).from_settings(self._settings)
+                    self._backends[name] = backends.backend_class(name).from_settings(
+                        self._settings
+                    )
                 except ConfigurationError as err:
                     raise ApplicationError(
                         str(err), type=BAD_CONFIGURATION, non_retryable=True
@@ -252,7 +246,7 @@ class VisionActivities:
         frames: Sequence[FrameRef],
         *,
         key: str,
-        record: Callable[[FrameRef, FrameDescription], dict[str, Any]],
+        record: Callable[[FrameRef, backends.FrameDescription], dict[str, Any]],
         write: Callable[[list[dict[str, Any]]], None],
     ) -> list[dict[str, Any]]:
         """Describe ``frames`` in the backend's chunks, then ``write`` one record per frame.
@@ -280,7 +274,7 @@ class VisionActivities:
                 # A model backend loads on its first describe, which may be a stream's.
                 self._record_model_load(backend_name, backend)
                 if len(descriptions) != len(refs):
-                    raise BackendError(
+                    raise backends.BackendError(
                         f"backend {backend_name!r} returned {len(descriptions)} descriptions "
                         f"for {len(refs)} frames"
                     )
@@ -289,7 +283,7 @@ class VisionActivities:
             write(done)
         return done
 
-    def _record_model_load(self, name: str, backend: VisionBackend) -> None:
+    def _record_model_load(self, name: str, backend: backends.VisionBackend) -> None:
         # Model backends load lazily, on their first batch; those that time it say so.
         load_s = backend.runtime_stats().get("model_load_s")
         if load_s is not None:
@@ -301,9 +295,9 @@ def _backend_errors_as_application_errors() -> Iterator[None]:
     """A backend that cannot run here fails the batch at once; a rate limit sets the delay."""
     try:
         yield
-    except BackendUnavailableError as err:
+    except backends.BackendUnavailableError as err:
         raise ApplicationError(str(err), type=BACKEND_UNAVAILABLE, non_retryable=True) from err
-    except BackendRateLimitedError as err:
+    except backends.BackendRateLimitedError as err:
         delay = timedelta(seconds=err.retry_after_s) if err.retry_after_s else None
         raise ApplicationError(str(err), type="BackendRateLimited", next_retry_delay=delay) from err
 
@@ -388,18 +382,14 @@ def _clock(seconds: float) -> str:
     return f"{int(minutes):02d}:{rest:05.2f}"
 
 
-def frame_input(ref: FrameRef) -> FrameInput:
-    """What a backend is given of a sampled frame."""
-    return FrameInput(
-        index=ref.index,
-        timestamp_s=ref.timestamp_s,
-        path=ref.path,
-        motion=ref.motion,
-        shot_start=ref.shot_start,
+def frame_input(ref: FrameRef) -> backends.FrameInput:
+    """What a backend is given of a sampled frame: the fields of ``ref`` that it names."""
+    return backends.FrameInput(
+        **{f.name: getattr(ref, f.name) for f in fields(backends.FrameInput)}
     )
 
 
-def _frame_record(ref: FrameRef, description: FrameDescription) -> dict[str, Any]:
+def _frame_record(ref: FrameRef, description: backends.FrameDescription) -> dict[str, Any]:
     """One frame of the public result JSON: the sampler's fields, then the backend's."""
     record: dict[str, Any] = dict(description.extra)
     record.update(

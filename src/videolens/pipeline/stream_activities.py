@@ -37,6 +37,7 @@ from videolens.streams import rules as stream_rules
 from videolens.streams.retention import prune
 from videolens.streams.speech import prune_speech
 from videolens.streams.store import MAX_GAPS_KEPT, StreamStore, iso
+from videolens.streams.types import StreamFrameRef
 from videolens.streams.webhook import WebhookError, WebhookRejectedError, deliver
 from videolens.video.types import FrameRef
 
@@ -221,16 +222,7 @@ def _window_record(ref: FrameRef, description: FrameDescription, window: str) ->
     record.update(asdict(description))
     record.pop("extra", None)
     record.pop("index", None)
-    record.update(
-        seq=ref.index,
-        at=ref.timestamp_s,
-        at_iso=iso(ref.timestamp_s),
-        image=ref.path,
-        reason=ref.reason,
-        motion=ref.motion,
-        shot_start=ref.shot_start,
-        width=ref.width,
-        height=ref.height,
-        window=window,
-    )
+    frame = asdict(StreamFrameRef.of(ref))
+    frame["image"] = frame.pop("path")
+    record.update(frame, at_iso=iso(ref.timestamp_s), window=window)
     return record

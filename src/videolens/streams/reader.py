@@ -111,17 +111,8 @@ class StreamReader:
         def write(at: float, frame: object, choice: Choice) -> StreamFrameRef:
             assert self._sampler is not None
             path = self.frames_dir / f"{seq[0]:010d}.jpg"
-            width, height = self._sampler.save(frame, path)
-            ref = StreamFrameRef(
-                seq=seq[0],
-                at=round(at, 3),
-                path=str(path),
-                reason=choice.reason,
-                motion=round(choice.motion, 2),
-                shot_start=choice.shot_start,
-                width=width,
-                height=height,
-            )
+            size = self._sampler.save(frame, path)
+            ref = StreamFrameRef.of(choice.frame_ref(seq[0], at, path, size))
             seq[0] += 1
             return ref
 

@@ -5,9 +5,12 @@ Times named ``at`` are wall-clock seconds since the Unix epoch (UTC).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 
 from videolens.video.types import FrameRef
+
+# ``StreamFrameRef``'s names for the ``FrameRef`` fields it names otherwise; the rest are alike.
+_STREAM_NAMES = {"index": "seq", "timestamp_s": "at"}
 
 
 @dataclass
@@ -27,18 +30,20 @@ class StreamFrameRef:
     width: int = 0
     height: int = 0
 
+    @classmethod
+    def of(cls, ref: FrameRef) -> StreamFrameRef:
+        """A file sampler's reference as a stream's: ``index`` is ``seq``, ``timestamp_s`` ``at``.
+
+        What a stream frame has no field for (``damaged``) is left out.
+        """
+        names = {f.name for f in fields(cls)}
+        renamed = {_STREAM_NAMES.get(k, k): v for k, v in asdict(ref).items()}
+        return cls(**{k: v for k, v in renamed.items() if k in names})
+
     def as_frame_ref(self) -> FrameRef:
         """The same frame as the file sampler's reference: ``seq`` as index, ``at`` as time."""
-        return FrameRef(
-            index=self.seq,
-            timestamp_s=self.at,
-            path=self.path,
-            reason=self.reason,
-            motion=self.motion,
-            shot_start=self.shot_start,
-            width=self.width,
-            height=self.height,
-        )
+        frame_names = {v: k for k, v in _STREAM_NAMES.items()}
+        return FrameRef(**{frame_names.get(k, k): v for k, v in asdict(self).items()})
 
 
 @dataclass

@@ -249,17 +249,7 @@ class _SegmentRun:
         if any(kept.index == index for kept in self.selector.frames[-2:]):
             return  # variable frame rate can round two frames to one number: keep the first
         path = self.out_dir / f"frame_{index:07d}.jpg"
-        width, height = save_sampled(frame, path, self.options, self.stream)
-        ref = FrameRef(
-            index=index,
-            timestamp_s=round(t, 3),
-            path=str(path),
-            reason=choice.reason,
-            motion=round(choice.motion, 2),
-            shot_start=choice.shot_start,
-            width=width,
-            height=height,
-        )
+        ref = choice.frame_ref(index, t, path, save_sampled(frame, path, self.options, self.stream))
         self.stale.extend(self.selector.keep(ref, t, thumb))
         if not self.defer_deletes:
             self._delete_stale()

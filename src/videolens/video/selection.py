@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import math
 from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -87,6 +88,20 @@ class Choice:
     reason: str
     motion: float
     shot_start: bool
+
+    def frame_ref(self, index: int, t: float, path: Path, size: tuple[int, int]) -> FrameRef:
+        """The reference of the frame kept at ``t``, written to ``path`` at ``size`` (w, h)."""
+        width, height = size
+        return FrameRef(
+            index=index,
+            timestamp_s=round(t, 3),
+            path=str(path),
+            reason=self.reason,
+            motion=round(self.motion, 2),
+            shot_start=self.shot_start,
+            width=width,
+            height=height,
+        )
 
 
 class FrameSelector:
