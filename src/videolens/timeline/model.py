@@ -208,24 +208,25 @@ class SessionDocument(Record):
     error: str | None = Field(default=None, description="Why the session failed.")
 
 
-class StreamGap(Record):
-    """A stretch the stream could not be read."""
+class WallSpan(Record):
+    """A stretch of a stream's wall clock: Unix seconds, and the same as ISO 8601 UTC."""
 
     start_at: float
     end_at: float
     start_iso: str | None = None
     end_iso: str | None = None
+
+
+class StreamGap(WallSpan):
+    """A stretch the stream could not be read."""
+
     seconds: float | None = None
     reason: str | None = None
 
 
-class StreamSpeechSegment(Record):
-    """A stretch of recognised speech on the wall clock (Unix seconds)."""
+class StreamSpeechSegment(WallSpan):
+    """A stretch of recognised speech on the wall clock."""
 
-    start_at: float
-    end_at: float
-    start_iso: str | None = None
-    end_iso: str | None = None
     text: str
 
 
