@@ -9,10 +9,11 @@ import pytest
 
 from videolens.streams.errors import InvalidRuleError
 from videolens.streams.rules import Rule, evaluate, match, parse_rule, parse_rules
+from videolens.timeline.model import Moment
 
 
-def _frame(seq: int, at: float, **fields: Any) -> dict[str, Any]:
-    return {"seq": seq, "at": at, "description": "d", **fields}
+def _frame(seq: int, at: float, **fields: Any) -> Moment:
+    return Moment.model_validate({"seq": seq, "at": at, "description": "d", **fields})
 
 
 @pytest.mark.parametrize(
@@ -57,7 +58,10 @@ def test_words_match_whole_words_on_screen_or_in_speech() -> None:
 def test_labels_match_detections_people_and_object_words() -> None:
     person, car = parse_rule("person"), parse_rule("car")
     assert match(person, _frame(0, 0, people=["person"])) == "person"
-    assert match(car, _frame(0, 0, detections=[{"label": "car", "score": 0.9}])) == "car"
+    assert (
+        match(car, _frame(0, 0, detections=[{"label": "car", "score": 0.9, "box": [0, 0, 1, 1]}]))
+        == "car"
+    )
     assert match(car, _frame(0, 0, objects=["2 cars", "a dog"])) == "2 cars"
     assert match(car, _frame(0, 0, objects=["a red car parked"])) == "a red car parked"
     assert match(car, _frame(0, 0, objects=["carpet", "scar"])) is None
@@ -70,10 +74,10 @@ def test_an_appearance_fires_once_until_it_has_been_gone_a_while() -> None:
     last: dict[str, float] = {}
     seen = [_frame(i, 100.0 + 2 * i, text=["EXIT"], shot_start=i == 1) for i in range(3)]
     events = evaluate(rules, seen, last, rearm_s=10)
-    assert [(e["rule"], e["seq"]) for e in events] == [("word:exit", 0), ("shot", 1)]
-    assert events[0]["event_id"] == "0000000000-0" and events[1]["event_id"] == "0000000001-1"
+    assert [(e.rule, e.seq) for e in events] == [("word:exit", 0), ("shot", 1)]
+    assert events[0].event_id == "0000000000-0" and events[1].event_id == "0000000001-1"
     # Across windows: still in view 2 s later is no new event; back after 20 s away is.
     assert evaluate(rules, [_frame(3, 106.0, text=["EXIT"])], last, rearm_s=10) == []
     again = evaluate(rules, [_frame(4, 126.5, text=["EXIT"])], last, rearm_s=10)
-    assert [e["seq"] for e in again] == [4]
+    assert [e.seq for e in again] == [4]
     assert last["word:exit"] == 126.5

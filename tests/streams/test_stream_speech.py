@@ -29,6 +29,7 @@ from process_helpers import VIDEOLENS, running, stdout_lines, stop, videolens_en
 from speech_clips import SpeechClip, make_clip, word_error_rate
 from videolens.config import Settings
 from videolens.pipeline.temporal_server import free_port
+from videolens.streams.store import StreamStore
 from videolens.video.synthetic import ClipSpec
 
 SENTENCE = "please bring the red box to the kitchen table"
@@ -36,6 +37,11 @@ SAID_AT_S, LOOP_S = 2.0, 8.0
 # Frames carry the wall clock of the moment shown, a fraction of a second after ffmpeg starts;
 # speech carries the same clock (plus Whisper's few hundred ms of imprecision at the start).
 SAID_WITHIN_S = (-0.5, 2.5)
+
+
+def _said(store: StreamStore, stream_id: str, *range_at: float) -> list[dict[str, Any]]:
+    """The stream's speech segments (``StreamStore.speech``) as JSON."""
+    return [s.as_json() for s in store.speech(stream_id, *range_at)]
 
 
 @pytest.fixture(scope="module")
@@ -91,12 +97,12 @@ def test_spoken_words_are_stored_on_the_wall_clock_and_fire_word_rules(
         watching = sent_and_watched(settings, speaking(speech_clip), rules=["word:kitchen"])
         async with watching as (started_at, stream):
             stream_id = stream.stream_id
-            said = await wait_for(lambda: _kitchen(store.speech(stream_id)), 60, "speech")
+            said = await wait_for(lambda: _kitchen(_said(store, stream_id)), 60, "speech")
             seen_at = time.time()
             events = await wait_for(lambda: store.events(stream_id), 10, "an event")
             # Twice said: the second time is transcribed on its own, not doubled.
             # Three, so that two stay whole between a first and a last that may be cut.
-            await wait_for(lambda: len(_kitchen(store.speech(stream_id))) >= 3, 45, "again")
+            await wait_for(lambda: len(_kitchen(_said(store, stream_id))) >= 3, 45, "again")
             await stream.stop(60)
         return {"id": stream_id, "said": said[0], "seen_at": seen_at, "started_at": started_at,
                 "events": events}  # fmt: skip
@@ -118,7 +124,7 @@ def test_spoken_words_are_stored_on_the_wall_clock_and_fire_word_rules(
     assert event["at"] == said["start_at"] and event["match"] == f"{said['text']!r} said"
     # Every sentence once and whole: the segments follow one another without overlapping (the
     # first and the last may be cut: watching began, or stopped, mid-sentence).
-    segments = store.speech(stream_id)
+    segments = _said(store, stream_id)
     assert all(a["end_at"] <= b["start_at"] for a, b in itertools.pairwise(segments))
     inner = segments[1:-1] if segments[0]["start_at"] < said["start_at"] else segments[:-1]
     assert said in inner and len(inner) >= 2
@@ -222,7 +228,7 @@ def test_a_source_without_audio_reports_speech_as_none(
     document = store.get(stream_id)
     assert document["speech"]["status"] == "none"
     assert document["speech"]["reason"] == "the source sends no audio"
-    assert document["latest_speech"] is None and store.speech(stream_id) == []
+    assert document["latest_speech"] is None and _said(store, stream_id) == []
     assert store.frames(stream_id) and not store.audio_dir(stream_id).exists()
 
 
@@ -245,7 +251,7 @@ def test_speech_off_in_the_settings_skips_it(
     stream_id = asyncio.run(scenario())
     speech = store.get(stream_id)["speech"]
     assert speech["status"] == "off" and "VIDEOLENS_SPEECH=off" in speech["reason"]
-    assert store.speech(stream_id) == [] and store.names(stream_id, "speech") == []
+    assert _said(store, stream_id) == [] and store.names(stream_id, "speech") == []
     assert not store.audio_dir(stream_id).exists()
 
 
@@ -273,7 +279,7 @@ def test_a_transcriber_that_cannot_run_makes_speech_unavailable_not_the_stream_f
     document = store.get(stream_id)
     assert document["status"] == "stopped" and document["error"] is None
     assert "unknown speech model 'no-such-model'" in document["speech"]["reason"]
-    assert store.speech(stream_id) == [] and not store.audio_dir(stream_id).exists()
+    assert _said(store, stream_id) == [] and not store.audio_dir(stream_id).exists()
 
 
 @pytest.mark.timeout(150)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -22,10 +23,16 @@ from videolens.streams.rules import evaluate_speech, parse_rules
 from videolens.streams.speech import StreamAudioRef, prune_speech, write_wav
 from videolens.streams.speech_batches import transcribe_batch
 from videolens.streams.store import StreamStore, iso
+from videolens.timeline.model import StreamDelivery, StreamEvent, StreamSpeechSegment
 
 SENTENCE = "please bring the red box to the kitchen table"
 T0 = 1_767_268_800.0  # 2026-01-01T12:00:00Z: the wall clock the audio sits on
 LEAD_S = 1.0
+
+
+def _said(store: StreamStore, stream_id: str, *range_at: float) -> list[dict[str, Any]]:
+    """The stream's speech segments (``StreamStore.speech``) as JSON."""
+    return [s.as_json() for s in store.speech(stream_id, *range_at)]
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +121,7 @@ def test_the_activity_stores_speech_and_raises_word_events_with_the_frame_shown(
         stream_id, batch=7, audio=refs, rules=["word:kitchen table", "word:exit", "person"]
     )
     result = ActivityEnvironment().run(activities.transcribe, request)
-    [segment] = store.speech(stream_id)
+    [segment] = _said(store, stream_id)
     assert result.segments == 1 and result.model == "whisper-tiny.en"
     assert result.name == f"{int(segment['start_at'] * 1000):013d}-0000000007"
     assert segment["start_iso"].startswith("2026-01-01T12:00:0")
@@ -126,8 +133,9 @@ def test_the_activity_stores_speech_and_raises_word_events_with_the_frame_shown(
     assert result.rule_last_match == {"word:kitchen table": segment["start_at"]}
     # A retry writes the same file again: nothing doubles.
     ActivityEnvironment().run(activities.transcribe, request)
-    assert len(store.speech(stream_id)) == 1 and len(store.events(stream_id)) == 1
-    assert store.find_event(stream_id, result.name, "s000000007-0") == event
+    assert len(_said(store, stream_id)) == 1 and len(store.events(stream_id)) == 1
+    found = store.find_event(stream_id, result.name, "s000000007-0")
+    assert found is not None and found.as_json() == event
 
 
 def test_the_activity_refuses_audio_outside_the_streams_folder(
@@ -151,9 +159,10 @@ def test_word_rules_on_speech_match_whole_words_and_rearm() -> None:
         for at, text in ((0, "The red box."), (3, "Boxes? A box!"), (20, "a boxer"), (30, "box"))
     ]
     last: dict[str, float] = {}
-    events = evaluate_speech(rules, segments, last, batch=3, rearm_s=10)
+    spans = [StreamSpeechSegment.model_validate(s) for s in segments]
+    events = evaluate_speech(rules, spans, last, batch=3, rearm_s=10)
     # Said again 3 s later: not a new appearance; "a boxer" is not the word "box".
-    assert [(e["at"] - T0, e["event_id"]) for e in events] == [
+    assert [(e.at - T0, e.event_id) for e in events] == [
         (0, "s000000003-0"),
         (30, "s000000003-1"),
     ]
@@ -167,15 +176,23 @@ def test_speech_is_read_by_time_and_pruned_with_its_events_and_audio(tmp_path: P
         segment = {"start_at": T0 + at, "end_at": T0 + at + 2, "text": f"line {batch}"}
         event = {"event_id": f"s{batch:09d}-0", "at": T0 + at, "seq": None}
         name = f"{int((T0 + at) * 1000):013d}-{batch:010d}"
-        store.write_speech(stream_id, name, [segment], [event])
-        store.write_delivery(stream_id, f"s{batch:09d}-0", {"status": "delivered"})
+        store.write_speech(
+            stream_id,
+            name,
+            [StreamSpeechSegment.model_validate(segment)],
+            [StreamEvent.model_validate(event)],
+        )
+        store.write_delivery(stream_id, f"s{batch:09d}-0", StreamDelivery(status="delivered"))
     for at in (0.0, 10.0, 20.0):
         write_wav(store.audio_dir(stream_id) / f"{int((T0 + at) * 1000):013d}.wav", np.zeros(8))
-    assert [s["text"] for s in store.speech(stream_id, T0 + 5, T0 + 20)] == ["line 2"]
-    assert [s["text"] for s in store.recent_speech(stream_id, 2)] == ["line 2", "line 3"]
+    assert [s["text"] for s in _said(store, stream_id, T0 + 5, T0 + 20)] == ["line 2"]
+    assert [s["text"] for s in (s.as_json() for s in store.recent_speech(stream_id, 2))] == [
+        "line 2",
+        "line 3",
+    ]
     assert [e["webhook"]["status"] for e in store.events(stream_id)] == ["delivered"] * 3
     assert prune_speech(store, stream_id, T0 + 15, audio_before_at=T0 + 20) == 1
-    assert [s["text"] for s in store.speech(stream_id)] == ["line 2", "line 3"]
+    assert [s["text"] for s in _said(store, stream_id)] == ["line 2", "line 3"]
     assert [e["event_id"] for e in store.events(stream_id)] == ["s000000002-0", "s000000003-0"]
     assert sorted(p.name for p in (store.stream_dir(stream_id) / "deliveries").iterdir()) == [
         "s000000002-0.json",

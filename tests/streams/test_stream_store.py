@@ -12,6 +12,7 @@ from videolens.streams.errors import StreamNotFoundError
 from videolens.streams.retention import prune
 from videolens.streams.store import StreamStore
 from videolens.streams.types import window_name
+from videolens.timeline.model import StreamDelivery
 
 
 def _record(store: StreamStore, stream_id: str, seq: int, at: float) -> dict[str, Any]:
@@ -50,8 +51,8 @@ def test_frames_in_a_wall_clock_range_and_the_rolling_timeline(tmp_path: Path) -
     assert [f["seq"] for f in store.frames(stream_id, 1003.0, 1010.0)] == [2, 3, 4]
     assert [f["seq"] for f in store.frames(stream_id, since_at=1014.0)] == [7, 8, 9]
     assert [f["seq"] for f in store.frames(stream_id, limit=3)] == [0, 1, 2]
-    assert [f["seq"] for f in store.recent_frames(stream_id, 3)] == [7, 8, 9]
-    assert store.latest_frame(stream_id)["seq"] == 9  # type: ignore[index]
+    assert [f.seq for f in store.recent_moments(stream_id, 3)] == [7, 8, 9]
+    assert store.latest_moment(stream_id) == store.moment(stream_id, 9) is not None
     assert store.frame(stream_id, 5)["at"] == 1010.0  # type: ignore[index]
     assert store.frame(stream_id, 99) is None
     assert [e["seq"] for e in store.events(stream_id, 1004.0, 1012.0)] == [2, 4]
@@ -59,7 +60,7 @@ def test_frames_in_a_wall_clock_range_and_the_rolling_timeline(tmp_path: Path) -
 
 def test_retention_removes_whole_windows_their_images_and_events(tmp_path: Path) -> None:
     store, stream_id = _stream_with_windows(tmp_path)
-    store.write_delivery(stream_id, "0000000000-0", {"status": "delivered"})
+    store.write_delivery(stream_id, "0000000000-0", StreamDelivery(status="delivered"))
     pruned = prune(store, stream_id, before_at=1009.0)
     # Windows starting at 1000 and 1004 end before 1009 (the next starts at or before it).
     assert (pruned.windows, pruned.frames, pruned.events) == (2, 4, 2)

@@ -15,10 +15,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic
 
 import anyio
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from typing_extensions import TypeVar
 
 from videolens.api.deps import Services, authenticate, websocket_key
 from videolens.api.errors import ApiError, error_body
@@ -27,10 +28,13 @@ POLL_S = 0.5
 
 Message = dict[str, Any]
 
+Document = TypeVar("Document", default=dict[str, Any])
+"""What a source reads: its stored document (a model, or JSON for sources not yet typed)."""
 
-class LiveSource(ABC):
+
+class LiveSource(ABC, Generic[Document]):
     """What one followed thing tells the loop; built per connection, once the caller is known,
-    so it may remember what it has sent."""
+    so it may remember what it has sent. ``Document`` is the type ``read`` returns."""
 
     KEY: ClassVar[str]
     """The name of the document in ``state`` and ``final`` messages (``session``, ``stream``)."""
@@ -41,32 +45,38 @@ class LiveSource(ABC):
         self.found, self.owner, self.source_id = found, owner, source_id
 
     @abstractmethod
-    def read(self) -> dict[str, Any]:
+    def read(self) -> Document:
         """The stored document (blocking: the loop runs it in a thread). Raises ``ApiError``
         (404) when it does not exist, or is not the caller's to see."""
 
     @abstractmethod
-    def running(self, document: dict[str, Any]) -> bool:
+    def running(self, document: Document) -> bool:
         """Whether more may come: the loop polls while this holds."""
 
     @abstractmethod
-    async def state(self, document: dict[str, Any]) -> tuple[Message, Message | None]:
+    async def state(self, document: Document) -> tuple[Message, Message | None]:
         """The ``state`` message's fields, and the progress they already carry (or None)."""
 
     @abstractmethod
-    async def updates(self, document: dict[str, Any]) -> list[Message]:
+    async def updates(self, document: Document) -> list[Message]:
         """Messages for what is new since the state or the last call (frames, events…)."""
 
     @abstractmethod
-    async def progress(self, document: dict[str, Any]) -> Message | None:
+    async def progress(self, document: Document) -> Message | None:
         """The live progress, or None when there is none (ended, or no worker answers)."""
 
     @abstractmethod
-    def public(self, document: dict[str, Any]) -> Message:
+    def public(self, document: Document) -> Message:
         """The document as clients see it in the ``final`` message."""
 
+    def status(self, document: Document) -> object:
+        """The status the ``final`` message carries; JSON documents' ``status`` by default."""
+        return document.get("status") if isinstance(document, dict) else None
 
-def live_router(prefix: str, path: str, source_type: type[LiveSource], tag: str) -> APIRouter:
+
+def live_router(
+    prefix: str, path: str, source_type: type[LiveSource[Document]], tag: str
+) -> APIRouter:
     """A router with the one WebSocket route ``prefix + path`` (which names ``{source_id}``):
     it follows that id through ``source_type``."""
     router = APIRouter(prefix=prefix, tags=[tag])
@@ -78,7 +88,9 @@ def live_router(prefix: str, path: str, source_type: type[LiveSource], tag: str)
     return router
 
 
-async def follow(websocket: WebSocket, source_type: type[LiveSource], source_id: str) -> None:
+async def follow(
+    websocket: WebSocket, source_type: type[LiveSource[Document]], source_id: str
+) -> None:
     """Run the protocol on ``websocket`` for ``source_id``, read through ``source_type``."""
     found: Services = websocket.app.state.services
     # Accepted before checking, so that browsers (which never see a refused handshake's status)
@@ -95,7 +107,7 @@ async def follow(websocket: WebSocket, source_type: type[LiveSource], source_id:
         await _run(websocket, source, document)
 
 
-async def _run(websocket: WebSocket, source: LiveSource, document: dict[str, Any]) -> None:
+async def _run(websocket: WebSocket, source: LiveSource[Document], document: Document) -> None:
     fields, last_progress = await source.state(document)
     await websocket.send_json({"type": "state", **fields})
     while source.running(document):
@@ -113,7 +125,11 @@ async def _run(websocket: WebSocket, source: LiveSource, document: dict[str, Any
             await websocket.send_json({"type": source.PROGRESS_TYPE, "progress": progress})
     # What landed between the last poll and the end comes before ``final``.
     await _send(websocket, await source.updates(document))
-    final = {"type": "final", "status": document.get("status"), source.KEY: source.public(document)}
+    final = {
+        "type": "final",
+        "status": source.status(document),
+        source.KEY: source.public(document),
+    }
     await websocket.send_json(final)
     await websocket.close()
 

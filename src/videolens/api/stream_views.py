@@ -13,6 +13,7 @@ from videolens.api.security import LOCAL_OWNER
 from videolens.pipeline.stream_shared import RUNNING_STATES, StreamProgress
 from videolens.streams.errors import StreamNotFoundError
 from videolens.streams.store import StreamStore
+from videolens.timeline.model import Moment, StreamDocument, StreamEvent
 
 TIMELINE_FRAMES = 20
 RUNNING = RUNNING_STATES
@@ -22,15 +23,20 @@ def stream_store(found: Services) -> StreamStore:
     return StreamStore(found.settings.streams_dir)
 
 
-def owned_stream(found: Services, owner: str, stream_id: str) -> dict[str, Any]:
+def owned_stream(found: Services, owner: str, stream_id: str) -> StreamDocument:
     """The stream's document if ``owner`` owns it; to anyone else it does not exist (404)."""
     try:
-        document = stream_store(found).get(stream_id)
+        document = stream_store(found).document(stream_id)
     except StreamNotFoundError as err:
         raise ApiError(404, "not_found", "no such stream") from err
-    if str(document.get("owner") or LOCAL_OWNER) != owner:
+    if not owns(document, owner):
         raise ApiError(404, "not_found", "no such stream")
     return document
+
+
+def owns(document: StreamDocument, owner: str) -> bool:
+    """Whether ``owner`` owns the stream (streams made before owners were kept are local)."""
+    return (document.owner or LOCAL_OWNER) == owner
 
 
 def stream_links(stream_id: str) -> dict[str, str]:
@@ -39,31 +45,40 @@ def stream_links(stream_id: str) -> dict[str, str]:
     )
 
 
-def public_stream_frame(stream_id: str, frame: dict[str, Any]) -> dict[str, Any]:
-    shown = {k: v for k, v in frame.items() if k != "image"}
-    shown["image_url"] = f"/v1/streams/{stream_id}/frames/{frame['seq']}/image"
+def frame_image_url(stream_id: str, seq: int | None) -> str:
+    return f"/v1/streams/{stream_id}/frames/{seq}/image"
+
+
+def public_stream_frame(stream_id: str, frame: Moment) -> dict[str, Any]:
+    """A described frame's JSON as clients see it: a link in place of the server's path."""
+    shown = frame.as_json()
+    shown.pop("image", None)
+    shown["image_url"] = frame_image_url(stream_id, frame.seq)
     return shown
 
 
-def public_event(stream_id: str, event: dict[str, Any]) -> dict[str, Any]:
-    shown = {k: v for k, v in event.items() if k != "image"}
+def public_event(stream_id: str, event: StreamEvent) -> dict[str, Any]:
+    """An event's JSON as clients see it: a link in place of the server's path."""
+    shown = event.as_json()
+    shown.pop("image", None)
     # A speech event said before any frame was described shows no frame.
-    seq = event.get("seq")
-    shown["image_url"] = None if seq is None else f"/v1/streams/{stream_id}/frames/{seq}/image"
+    seq = event.seq
+    shown["image_url"] = None if seq is None else frame_image_url(stream_id, seq)
     return shown
 
 
 def public_stream(
-    document: dict[str, Any], progress: StreamProgress | None = None
+    document: StreamDocument, progress: StreamProgress | None = None
 ) -> dict[str, Any]:
-    """The stream document as clients see it, with live progress while it runs."""
-    stream_id = str(document["stream_id"])
-    shown = {k: v for k, v in document.items() if k != "owner"}
-    if progress is not None and document.get("status") in RUNNING:
+    """The stream document's JSON as clients see it, with live progress while it runs."""
+    stream_id = document.stream_id
+    shown = document.as_json()
+    shown.pop("owner", None)
+    if progress is not None and document.status in RUNNING:
         shown["status"] = progress.state
-    latest = document.get("latest")
-    if latest:
-        shown["latest"] = public_stream_frame(stream_id, latest)
+    # A document's ``latest`` holds a few of the frame's fields (never an empty one).
+    if document.latest is not None and shown.get("latest"):
+        shown["latest"] = public_stream_frame(stream_id, document.latest)
     shown["progress"] = asdict(progress) if progress is not None else None
     shown["links"] = stream_links(stream_id)
     return shown

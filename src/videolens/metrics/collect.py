@@ -80,13 +80,13 @@ async def collect_metrics(
     summaries = await anyio.to_thread.run_sync(store.list_sessions)
     counts = {status.value: 0 for status in SessionStatus}
     for summary in summaries:
-        counts[summary["status"]] = counts.get(summary["status"], 0) + 1
+        counts[summary.status] = counts.get(summary.status, 0) + 1
     figures = Figures(
         temporal=temporal,
         temporal_reachable=client is not None and not error,
         queues=queues,
         sessions=counts,
-        running=[s for s in summaries if s["status"] == SessionStatus.RUNNING.value],
+        running=[s.as_json() for s in summaries if s.status == SessionStatus.RUNNING.value],
         gpus=await anyio.to_thread.run_sync(read_gpus) if read_gpu else [],
         collected_at=time.time(),
         temporal_error=error,
@@ -103,11 +103,12 @@ def _stream_figures(store: StreamStore) -> tuple[dict[str, int], list[dict[str, 
     counts: dict[str, int] = {}
     active: list[dict[str, Any]] = []
     for document in store.list_streams():
-        status = str(document.get("status"))
+        status = document.status
         counts[status] = counts.get(status, 0) + 1
         if status not in ("stopped", "failed"):
+            # JSON for ``videolens status`` (which prints these as they are).
             fields = ("stream_id", "name", "url", "status", "frames_total", "last_frame_at")
-            active.append({name: document.get(name) for name in fields})
+            active.append({name: getattr(document, name) for name in fields})
     order = ("live", "connecting", "reconnecting", "starting", "stopped", "failed")
     ranked = sorted(counts, key=lambda status: order.index(status) if status in order else 99)
     return {status: counts[status] for status in ranked}, active

@@ -39,6 +39,13 @@ from videolens.streams.speech import prune_speech
 from videolens.streams.store import MAX_GAPS_KEPT, StreamStore, iso
 from videolens.streams.types import StreamFrameRef
 from videolens.streams.webhook import WebhookError, WebhookRejectedError, deliver
+from videolens.timeline.model import (
+    Moment,
+    StreamDelivery,
+    StreamDocument,
+    StreamGap,
+    StreamSpeechState,
+)
 from videolens.video.types import FrameRef
 
 LATEST_FIELDS = ("seq", "at", "at_iso", "description", "objects", "people", "text", "reason")
@@ -67,8 +74,9 @@ class StreamVisionActivities:
         require_stream(self._store, request.stream_id)
 
         def write(records: list[dict[str, Any]]) -> None:
-            records.sort(key=lambda r: int(r["seq"]))
-            self._store.write_window(request.stream_id, request.window, records)
+            # The vision worker's batch writer hands JSON records (a file's batch is written so).
+            moments = sorted(map(Moment.model_validate, records), key=lambda m: m.seq or 0)
+            self._store.write_moments(request.stream_id, request.window, moments)
 
         # Counted like a file's batch (same task queue label), so a worker's metrics show
         # the frames it describes for streams too.
@@ -97,32 +105,39 @@ class StreamCpuActivities:
         stream_id = request.stream_id
         require_stream(self._store, stream_id)
         last_match = dict(request.rule_last_match)
-        frames = self._store.window_frames(stream_id, request.window) if request.described else []
+        frames = self._store.window_moments(stream_id, request.window) if request.described else []
         rules = stream_rules.parse_rules(request.rules)
-        events = stream_rules.evaluate(rules, frames, last_match, request.rearm_s)
-        images = {int(f["seq"]): f.get("image") for f in frames}
-        for event in events:
-            event.update(stream_id=stream_id, window=request.window, image=images.get(event["seq"]))
+        images = {f.seq: f.image for f in frames}
+        events = [
+            event.model_copy(
+                update={
+                    "stream_id": stream_id,
+                    "window": request.window,
+                    "image": images.get(event.seq),
+                }
+            )
+            for event in stream_rules.evaluate(rules, frames, last_match, request.rearm_s)
+        ]
         if events:
-            self._store.write_events(stream_id, request.window, events)
-        document = self._store.get(stream_id)
+            self._store.write_stream_events(stream_id, request.window, events)
+        document = self._store.document(stream_id)
         fields: dict[str, Any] = {
             "frames_total": request.frames_total,
             "events_total": request.events_before + len(events),
             "source_error": request.source_error,
             "gaps": _merged_gaps(document, request),
         }
-        if document.get("status") in RUNNING_STATES:
+        if document.status in RUNNING_STATES:
             down = "reconnecting" if request.frames_total else "connecting"
             fields["status"] = "live" if request.live else down
         if frames:
-            fields["latest"] = {key: frames[-1].get(key) for key in LATEST_FIELDS}
-            fields["last_frame_at"] = frames[-1]["at"]
+            fields["latest"] = Moment(**{key: getattr(frames[-1], key) for key in LATEST_FIELDS})
+            fields["last_frame_at"] = frames[-1].at
         if request.speech is not None:
             fields.update(_speech_fields(self._store, stream_id, request.speech))
         self._store.update(stream_id, **fields)
         return CommitWindowResult(
-            event_ids=[e["event_id"] for e in events], rule_last_match=last_match
+            event_ids=[e.event_id for e in events], rule_last_match=last_match
         )
 
     @activity.defn(name="prune_stream")
@@ -143,34 +158,36 @@ class StreamCpuActivities:
         event = self._store.find_event(stream_id, request.window, request.event_id)
         if event is None or not private.get("webhook_url"):
             return  # pruned meanwhile, or no webhook: nothing to deliver
-        event = {k: v for k, v in event.items() if k not in ("image", "webhook")}
+        body = event.as_json()  # what the receiver gets: JSON, with a link for the image
+        body.pop("image", None)
+        body.pop("webhook", None)
         # A speech event said before any frame was described has no image.
-        has_image = event.get("seq") is not None
-        event["image_url"] = (
-            f"/v1/streams/{stream_id}/frames/{event['seq']}/image" if has_image else None
+        body["image_url"] = (
+            None if event.seq is None else f"/v1/streams/{stream_id}/frames/{event.seq}/image"
         )
         attempt = activity.info().attempt
-        state: dict[str, Any] = {"attempts": attempt, "updated_at": now_iso()}
+
+        def state(status: str, **fields: Any) -> StreamDelivery:
+            return StreamDelivery(attempts=attempt, updated_at=now_iso(), status=status, **fields)
+
         try:
-            status = deliver(str(private["webhook_url"]), event, private.get("webhook_secret"))
+            status = deliver(str(private["webhook_url"]), body, private.get("webhook_secret"))
         except WebhookRejectedError as err:
-            self._store.write_delivery(
-                stream_id, request.event_id, {**state, "status": "failed", "error": str(err)}
-            )
+            self._store.write_delivery(stream_id, request.event_id, state("failed", error=str(err)))
             raise ApplicationError(str(err), type=WEBHOOK_REJECTED, non_retryable=True) from err
         except WebhookError as err:
             last = attempt >= request.attempts
             self._store.write_delivery(
                 stream_id,
                 request.event_id,
-                {**state, "status": "failed" if last else "retrying", "error": str(err)},
+                state("failed" if last else "retrying", error=str(err)),
             )
             # Retried by Temporal; "benign" keeps an expected failure's traceback out of the log.
             raise ApplicationError(
                 str(err), type="WebhookFailed", category=ApplicationErrorCategory.BENIGN
             ) from err
         self._store.write_delivery(
-            stream_id, request.event_id, {**state, "status": "delivered", "http_status": status}
+            stream_id, request.event_id, state("delivered", http_status=status)
         )
 
     @activity.defn(name="finish_stream")
@@ -193,27 +210,28 @@ class StreamCpuActivities:
 def _speech_fields(store: StreamStore, stream_id: str, speech: StreamSpeech) -> dict[str, Any]:
     """The document's ``speech`` (status, model, counts) and ``latest_speech`` (a segment)."""
     recent = store.recent_speech(stream_id, 1)
-    return {"speech": asdict(speech), "latest_speech": recent[0] if recent else None}
+    state = StreamSpeechState(**asdict(speech))
+    return {"speech": state, "latest_speech": recent[0] if recent else None}
 
 
-def _merged_gaps(document: dict[str, Any], request: CommitWindowInput) -> list[dict[str, Any]]:
+def _merged_gaps(document: StreamDocument, request: CommitWindowInput) -> list[StreamGap]:
     """The document's gaps plus the window's (a retry adds none twice), within retention."""
-    gaps: list[dict[str, Any]] = list(document.get("gaps") or [])
-    known = {round(float(g["start_at"]), 3) for g in gaps}
+    gaps = list(document.gaps)
+    known = {round(g.start_at, 3) for g in gaps}
     for gap in request.gaps:
         if round(gap.start_at, 3) not in known:
             gaps.append(
-                {
-                    "start_at": gap.start_at,
-                    "end_at": gap.end_at,
-                    "start_iso": iso(gap.start_at),
-                    "end_iso": iso(gap.end_at),
-                    "seconds": gap.seconds,
-                    "reason": gap.reason,
-                }
+                StreamGap(
+                    start_at=gap.start_at,
+                    end_at=gap.end_at,
+                    start_iso=iso(gap.start_at),
+                    end_iso=iso(gap.end_at),
+                    seconds=gap.seconds,
+                    reason=gap.reason,
+                )
             )
     oldest = time.time() - request.retention_s
-    return [g for g in gaps if float(g["end_at"]) >= oldest][-MAX_GAPS_KEPT:]
+    return [g for g in gaps if g.end_at >= oldest][-MAX_GAPS_KEPT:]
 
 
 def _window_record(ref: FrameRef, description: FrameDescription, window: str) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from videolens.streams.rules import parse_rules
 from videolens.streams.source import check_url
 from videolens.streams.store import StreamStore
 from videolens.streams.webhook import check_webhook_url
+from videolens.timeline.model import StreamDocument
 
 STOP_DEADLINE_S = 60.0
 
@@ -50,7 +51,8 @@ def stream_workflow_id(stream_id: str) -> str:
 def create_stream(
     settings: Settings, request: StreamRequest
 ) -> tuple[dict[str, Any], StreamConfig]:
-    """Check ``request`` and create the stream in the store; returns its document and config.
+    """Check ``request`` and create the stream in the store; returns its document (JSON, for
+    ``videolens watch``; ``StreamDocument`` reads it) and config.
 
     Raises ``UnknownSchemeError`` (URL), ``InvalidRuleError`` (rules) or ``ValueError``
     (webhook URL) before anything is written.
@@ -137,12 +139,12 @@ async def stream_progress(client: Client, stream_id: str) -> StreamProgress | No
     return progress
 
 
-async def settle(client: Client, store: StreamStore, document: dict[str, Any]) -> dict[str, Any]:
+async def settle(client: Client, store: StreamStore, document: StreamDocument) -> StreamDocument:
     """The document with its true status when its workflow ended without saying so (it was
     terminated, or timed out): ``failed``, with the reason. A running one is left as it is."""
-    if document.get("status") not in RUNNING_STATES:
+    if document.status not in RUNNING_STATES:
         return document
-    handle = client.get_workflow_handle(stream_workflow_id(str(document["stream_id"])))
+    handle = client.get_workflow_handle(stream_workflow_id(document.stream_id))
     try:
         status = (await handle.describe()).status
     except RPCError:
@@ -150,9 +152,7 @@ async def settle(client: Client, store: StreamStore, document: dict[str, Any]) -
     if status is None or status == WorkflowExecutionStatus.RUNNING:
         return document
     reason = f"its workflow ended ({status.name.lower().replace('_', ' ')}) without stopping it"
-    return await asyncio.to_thread(
-        store.update, str(document["stream_id"]), status="failed", error=reason
-    )
+    return await asyncio.to_thread(store.update, document.stream_id, status="failed", error=reason)
 
 
 async def request_stop(client: Client, stream_id: str) -> bool:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -28,6 +27,7 @@ from videolens.streams.rules import evaluate_speech, parse_rules
 from videolens.streams.speech_batches import transcribe_batch
 from videolens.streams.store import StreamStore
 from videolens.streams.types import window_name
+from videolens.timeline.model import StreamEvent
 
 # A speech event shows the frame described at (or up to this long before) the moment said.
 FRAME_BEFORE_S = 30.0
@@ -63,35 +63,33 @@ class StreamSpeechActivities:
                     str(err), type=SPEECH_UNAVAILABLE, non_retryable=True
                 ) from err
         last_match = dict(request.rule_last_match)
-        records = [segment.as_record() for segment in batch.segments]
-        name = window_name(records[0]["start_at"], request.batch) if records else ""
-        events: list[dict[str, Any]] = []
-        if records:
+        segments = [segment.as_segment() for segment in batch.segments]
+        name = window_name(segments[0].start_at, request.batch) if segments else ""
+        events: list[StreamEvent] = []
+        if segments:
             rules = parse_rules(request.rules)
-            events = evaluate_speech(rules, records, last_match, request.batch, request.rearm_s)
-            for event in events:
-                frame = self._frame_at(stream_id, float(event["at"]))
-                event.update(
-                    stream_id=stream_id,
-                    window=name,
-                    seq=frame["seq"] if frame else None,
-                    image=frame.get("image") if frame else None,
-                )
+            raised = evaluate_speech(rules, segments, last_match, request.batch, request.rearm_s)
+            events = [self._placed(stream_id, name, event) for event in raised]
             try:
-                self._store.write_speech(stream_id, name, records, events)
+                self._store.write_speech(stream_id, name, segments, events)
             except OutOfSpaceError as err:
                 raise ApplicationError(str(err), type=OUT_OF_SPACE, non_retryable=True) from err
         return TranscribeStreamResult(
             name=name,
-            segments=len(records),
-            event_ids=[str(e["event_id"]) for e in events],
+            segments=len(segments),
+            event_ids=[e.event_id for e in events],
             carry=batch.carry,
             carry_from=batch.carry_from,
             rule_last_match=last_match,
             model=transcriber.model,
         )
 
-    def _frame_at(self, stream_id: str, at: float) -> dict[str, Any] | None:
-        """The frame on screen when something was said: the last described at or before."""
-        frames = self._store.frames(stream_id, at - FRAME_BEFORE_S, at + 0.001)
-        return frames[-1] if frames else None
+    def _placed(self, stream_id: str, name: str, event: StreamEvent) -> StreamEvent:
+        """``event`` with its stream, batch and the frame on screen when it was said: the last
+        described at or before (none when no frame was described yet)."""
+        frames = self._store.moments(stream_id, event.at - FRAME_BEFORE_S, event.at + 0.001)
+        frame = frames[-1] if frames else None
+        seq, image = (frame.seq, frame.image) if frame else (None, None)
+        return event.model_copy(
+            update={"stream_id": stream_id, "window": name, "seq": seq, "image": image}
+        )

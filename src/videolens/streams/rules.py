@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from videolens.backends.basic.objects import plural
 from videolens.streams.errors import InvalidRuleError
+from videolens.timeline.model import Moment, StreamEvent, StreamSpeechSegment
 
 KINDS = ("label", "word", "shot")
 REARM_S = 10.0
@@ -72,10 +72,10 @@ def parse_rules(texts: list[str]) -> list[Rule]:
     return unique
 
 
-def match(rule: Rule, frame: dict[str, Any]) -> str | None:
-    """What in ``frame`` (a described frame record) matches ``rule``, or None."""
+def match(rule: Rule, frame: Moment) -> str | None:
+    """What in ``frame`` (a described frame) matches ``rule``, or None."""
     if rule.kind == "shot":
-        return "shot change" if frame.get("shot_start") else None
+        return "shot change" if frame.shot_start else None
     if rule.kind == "word":
         return _match_words(rule.value, frame)
     return _match_label(rule.value, frame)
@@ -88,26 +88,25 @@ def _word_pattern(value: str) -> re.Pattern[str]:
     )
 
 
-def _match_words(value: str, frame: dict[str, Any]) -> str | None:
+def _match_words(value: str, frame: Moment) -> str | None:
     pattern = _word_pattern(value)
-    for where, lines in (
-        ("on screen", frame.get("text") or []),
-        ("said", frame.get("speech") or []),
-    ):
+    # ``speech`` is no field of a stream's frame; a frame record may still carry it.
+    said = (frame.model_extra or {}).get("speech") or []
+    for where, lines in (("on screen", frame.text), ("said", said)):
         for line in lines if isinstance(lines, list) else [lines]:
             if pattern.search(str(line).lower()):
                 return f"{str(line).strip()!r} {where}"
     return None
 
 
-def _match_label(value: str, frame: dict[str, Any]) -> str | None:
+def _match_label(value: str, frame: Moment) -> str | None:
     names = {value, plural(value)} | (_PERSON_WORDS if value == "person" else set())
-    if value == "person" and frame.get("people"):
+    if value == "person" and frame.people:
         return "person"
-    for detection in frame.get("detections") or []:
-        if str(detection.get("label", "")).lower() in names:
+    for detection in frame.detections or []:
+        if detection.label.lower() in names:
             return value
-    for item in frame.get("objects") or []:
+    for item in frame.objects:
         words = " ".join(_WORD.findall(str(item).lower()))
         if any(re.search(rf"(?<![a-z]){re.escape(name)}(?![a-z])", words) for name in names):
             return str(item)
@@ -116,15 +115,15 @@ def _match_label(value: str, frame: dict[str, Any]) -> str | None:
 
 def evaluate(
     rules: list[Rule],
-    frames: list[dict[str, Any]],
+    frames: list[Moment],
     last_match_at: dict[str, float],
     rearm_s: float = REARM_S,
-) -> list[dict[str, Any]]:
+) -> list[StreamEvent]:
     """Events that ``frames`` (oldest first) raise; ``last_match_at`` (rule spec -> the last
     frame that matched) is read and updated, so appearances are judged across windows."""
     events = []
     for frame in frames:
-        at = float(frame["at"])
+        at, seq = frame.at or 0.0, frame.seq or 0
         for number, rule in enumerate(rules):
             found = match(rule, frame)
             if found is None:
@@ -134,16 +133,16 @@ def evaluate(
             if rule.kind != "shot" and previous is not None and at - previous <= rearm_s:
                 continue
             events.append(
-                {
-                    "event_id": f"{int(frame['seq']):010d}-{number}",
-                    "rule": rule.spec,
-                    "kind": rule.kind,
-                    "match": found,
-                    "at": at,
-                    "at_iso": frame.get("at_iso"),
-                    "seq": int(frame["seq"]),
-                    "description": frame.get("description", ""),
-                }
+                StreamEvent(
+                    event_id=f"{seq:010d}-{number}",
+                    rule=rule.spec,
+                    kind=rule.kind,
+                    match=found,
+                    at=at,
+                    at_iso=frame.at_iso,
+                    seq=seq,
+                    description=frame.description,
+                )
             )
     return events
 
@@ -153,19 +152,19 @@ MAX_SPEECH_EVENTS = 1000  # per transcription batch: event ids number them in th
 
 def evaluate_speech(
     rules: list[Rule],
-    segments: list[dict[str, Any]],
+    segments: list[StreamSpeechSegment],
     last_match_at: dict[str, float],
     batch: int,
     rearm_s: float = REARM_S,
-) -> list[dict[str, Any]]:
-    """Events that speech ``segments`` (records with ``start_at``, ``text``; oldest first) of
+) -> list[StreamEvent]:
+    """Events that speech ``segments`` (oldest first) of
     transcription batch ``batch`` raise for the word rules. ``last_match_at`` is read and
     updated as in ``evaluate``; keep it apart from the frames', so a word said and a word shown
     rearm independently. Event ids are ``s<batch>-<n>``."""
-    events: list[dict[str, Any]] = []
+    events: list[StreamEvent] = []
     words = [(rule, _word_pattern(rule.value)) for rule in rules if rule.kind == "word"]
     for segment in segments:
-        at, text = float(segment["start_at"]), str(segment["text"]).strip()
+        at, text = segment.start_at, segment.text.strip()
         for rule, pattern in words:
             if not pattern.search(text.lower()):
                 continue
@@ -175,17 +174,17 @@ def evaluate_speech(
                 continue
             if len(events) < MAX_SPEECH_EVENTS:
                 events.append(
-                    {
-                        "event_id": f"s{batch:09d}-{len(events)}",
-                        "rule": rule.spec,
-                        "kind": "word",
-                        "source": "speech",
-                        "match": f"{text!r} said",
-                        "at": at,
-                        "at_iso": segment.get("start_iso"),
-                        "end_at": segment.get("end_at"),
-                        "text": text,
-                        "description": text,
-                    }
+                    StreamEvent(
+                        event_id=f"s{batch:09d}-{len(events)}",
+                        rule=rule.spec,
+                        kind="word",
+                        source="speech",
+                        match=f"{text!r} said",
+                        at=at,
+                        at_iso=segment.start_iso,
+                        end_at=segment.end_at,
+                        text=text,
+                        description=text,
+                    )
                 )
     return events

@@ -19,7 +19,6 @@ import logging
 import wave
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -28,6 +27,7 @@ from videolens.speech.transcriber import Transcriber
 from videolens.speech.vad import speech_stretches
 from videolens.streams.speech import FILL_S, StreamAudioRef, read_wav
 from videolens.streams.store import iso
+from videolens.timeline.model import StreamSpeechSegment
 
 log = logging.getLogger(__name__)
 
@@ -47,15 +47,15 @@ class SpokenSegment:
     end_at: float
     text: str
 
-    def as_record(self) -> dict[str, Any]:
+    def as_segment(self) -> StreamSpeechSegment:
         """The stored form (``speech/<name>.json``)."""
-        return {
-            "start_at": self.start_at,
-            "end_at": self.end_at,
-            "start_iso": iso(self.start_at),
-            "end_iso": iso(self.end_at),
-            "text": self.text,
-        }
+        return StreamSpeechSegment(
+            start_at=self.start_at,
+            end_at=self.end_at,
+            start_iso=iso(self.start_at),
+            end_iso=iso(self.end_at),
+            text=self.text,
+        )
 
 
 @dataclass

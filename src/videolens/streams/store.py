@@ -23,19 +23,30 @@ import bisect
 import os
 import re
 import shutil
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from videolens.store.atomic import read_json, write_json_atomic
 from videolens.store.folders import IdFolders, now_iso
 from videolens.streams.errors import StreamNotFoundError
 from videolens.streams.recorder import segment_start
+from videolens.timeline.model import (
+    Moment,
+    Record,
+    StreamDelivery,
+    StreamDocument,
+    StreamEvent,
+    StreamSpeechSegment,
+)
 
 _WINDOW = re.compile(r"^(\d{13})-(\d{10})\.json$")
 _EVENT_ID = re.compile(r"^(\d{10}|s\d{9})-\d{1,3}$")
 SPEECH_EVENT_PREFIX = "s"
 MAX_GAPS_KEPT = 100
+
+R = TypeVar("R", bound=Record)
 
 
 def iso(at: float) -> str:
@@ -44,7 +55,15 @@ def iso(at: float) -> str:
 
 
 class StreamStore(IdFolders):
-    """Streams on the local filesystem; public methods take a stream id, never a path."""
+    """Streams on the local filesystem; public methods take a stream id, never a path.
+
+    Items are typed: the document is a ``StreamDocument``, described frames are ``Moment``s,
+    events ``StreamEvent``s, speech ``StreamSpeechSegment``s; each is written as its model dumps
+    it (``as_json``). The methods that return JSON objects instead (``get``, ``frames``,
+    ``frame``, ``window_frames``, ``events``, ``window_events``, ``speech_events``,
+    ``speech_segments``; ``write_window`` and ``write_events`` take them) serve callers that
+    still read dicts (the stream chat, ``videolens watch``).
+    """
 
     KIND = "stream"
     NOT_FOUND = StreamNotFoundError
@@ -64,8 +83,8 @@ class StreamStore(IdFolders):
     def create(
         self, document: dict[str, Any], private: dict[str, Any], stream_id: str | None = None
     ) -> dict[str, Any]:
-        """Create a stream from ``document`` (settings shown to users) and ``private`` (URL with
-        credentials, webhook secret); returns the stored document."""
+        """Create a stream from ``document`` (settings shown to users, JSON) and ``private`` (URL
+        with credentials, webhook secret); returns the stored document as JSON."""
         with self._new_folder(stream_id) as (stream_id, directory):
             stored = {
                 **self._new_document(stream_id, "starting"),
@@ -80,35 +99,46 @@ class StreamStore(IdFolders):
             secret_path = directory / "private.json"
             write_json_atomic(secret_path, private)
             os.chmod(secret_path, 0o600)
-            write_json_atomic(self._document_path(stream_id), stored)
-        return stored
+            created = self._write_document(stream_id, stored)
+        return created.as_json()
+
+    def document(self, stream_id: str) -> StreamDocument:
+        """The stream document."""
+        return StreamDocument.model_validate(self._read_document(stream_id))
 
     def get(self, stream_id: str) -> dict[str, Any]:
-        return self._read_document(stream_id)
+        """The stream document as JSON (see ``document``)."""
+        return self.document(stream_id).as_json()
 
     def private(self, stream_id: str) -> dict[str, Any]:
         """The source URL (with credentials) and the webhook secret; for workers only."""
         found: dict[str, Any] = read_json(self.stream_dir(stream_id) / "private.json")
         return found
 
-    def update(self, stream_id: str, **fields: Any) -> dict[str, Any]:
-        """Merge ``fields`` into the document (top level)."""
-        document = self.get(stream_id)
-        document.update(fields, updated_at=now_iso())
-        write_json_atomic(self._document_path(stream_id), document)
-        return document
+    def update(self, stream_id: str, **fields: Any) -> StreamDocument:
+        """Merge ``fields`` (models, or JSON values) into the document (top level)."""
+        document = self._read_document(stream_id)
+        document.update({key: _as_json(value) for key, value in fields.items()})
+        document["updated_at"] = now_iso()
+        return self._write_document(stream_id, document)
 
-    def list_streams(self) -> list[dict[str, Any]]:
+    def _write_document(self, stream_id: str, document: dict[str, Any]) -> StreamDocument:
+        """Write ``document`` as the model reads it; one the model refuses is not written."""
+        checked = StreamDocument.model_validate(document)
+        write_json_atomic(self._document_path(stream_id), checked.as_json())
+        return checked
+
+    def list_streams(self) -> list[StreamDocument]:
         """Every stream document, newest first."""
         if not self.root.is_dir():
             return []
         found = []
         for path in self.root.glob("*/stream.json"):
             try:
-                found.append(read_json(path))
+                found.append(StreamDocument.model_validate(read_json(path)))
             except FileNotFoundError:  # deleted meanwhile
                 continue
-        return sorted(found, key=lambda d: str(d["created_at"]), reverse=True)
+        return sorted(found, key=lambda d: d.created_at, reverse=True)
 
     def delete(self, stream_id: str) -> None:
         """Remove a stream and everything it owns."""
@@ -119,9 +149,23 @@ class StreamStore(IdFolders):
 
     # -- frames ---------------------------------------------------------------------------------
 
-    def write_window(self, stream_id: str, name: str, records: list[dict[str, Any]]) -> None:
+    def write_moments(self, stream_id: str, name: str, moments: list[Moment]) -> None:
         """Store one window's described frames; writing the same window again replaces it."""
-        self._write_named(stream_id, "windows", name, records)
+        self._write_named(stream_id, "windows", name, moments)
+
+    def write_window(self, stream_id: str, name: str, records: list[dict[str, Any]]) -> None:
+        """``write_moments`` from JSON records."""
+        self.write_moments(stream_id, name, [Moment.model_validate(r) for r in records])
+
+    def moments(
+        self,
+        stream_id: str,
+        since_at: float | None = None,
+        until_at: float | None = None,
+        limit: int | None = None,
+    ) -> list[Moment]:
+        """Described frames with ``since_at <= at < until_at``, oldest first, at most ``limit``."""
+        return self._ranged(stream_id, "windows", Moment, _moment_at, since_at, until_at, limit)
 
     def frames(
         self,
@@ -130,38 +174,70 @@ class StreamStore(IdFolders):
         until_at: float | None = None,
         limit: int | None = None,
     ) -> list[dict[str, Any]]:
-        """Described frames with ``since_at <= at < until_at``, oldest first, at most ``limit``."""
-        return self._ranged(stream_id, "windows", "at", since_at, until_at, limit)
+        """``moments`` as JSON."""
+        return [m.as_json() for m in self.moments(stream_id, since_at, until_at, limit)]
 
-    def recent_frames(self, stream_id: str, count: int) -> list[dict[str, Any]]:
+    def recent_moments(self, stream_id: str, count: int) -> list[Moment]:
         """The ``count`` newest described frames, oldest first (the rolling timeline)."""
-        return self._recent(stream_id, "windows", count)
+        return self._recent(stream_id, "windows", Moment, count)
 
-    def latest_frame(self, stream_id: str) -> dict[str, Any] | None:
-        recent = self.recent_frames(stream_id, 1)
+    def latest_moment(self, stream_id: str) -> Moment | None:
+        recent = self.recent_moments(stream_id, 1)
         return recent[0] if recent else None
 
-    def frame(self, stream_id: str, seq: int) -> dict[str, Any] | None:
+    def moment(self, stream_id: str, seq: int) -> Moment | None:
         """One described frame by its number, or None (never described, or pruned)."""
         names = self._names(stream_id, "windows")
         position = bisect.bisect_right([first_seq(n) for n in names], seq) - 1
         if position < 0:
             return None
-        records = self._read_named(stream_id, "windows", names[position])
-        return next((r for r in records if int(r["seq"]) == seq), None)
+        moments = self._read_named(stream_id, "windows", names[position], Moment)
+        return next((m for m in moments if m.seq == seq), None)
+
+    def frame(self, stream_id: str, seq: int) -> dict[str, Any] | None:
+        """``moment`` as JSON."""
+        found = self.moment(stream_id, seq)
+        return found.as_json() if found is not None else None
 
     def window_names(self, stream_id: str) -> list[str]:
         """Names of the stored windows, oldest first (followers use them to see what is new)."""
         return self._names(stream_id, "windows")
 
+    def window_moments(self, stream_id: str, name: str) -> list[Moment]:
+        return self._read_named(stream_id, "windows", name, Moment)
+
     def window_frames(self, stream_id: str, name: str) -> list[dict[str, Any]]:
-        return self._read_named(stream_id, "windows", name)
+        """``window_moments`` as JSON."""
+        return [m.as_json() for m in self.window_moments(stream_id, name)]
 
     # -- events ---------------------------------------------------------------------------------
 
-    def write_events(self, stream_id: str, name: str, events: list[dict[str, Any]]) -> None:
+    def write_stream_events(self, stream_id: str, name: str, events: list[StreamEvent]) -> None:
         """Store the events one window raised; writing the same window again replaces them."""
         self._write_named(stream_id, "events", name, events)
+
+    def write_events(self, stream_id: str, name: str, events: list[dict[str, Any]]) -> None:
+        """``write_stream_events`` from JSON records."""
+        self.write_stream_events(stream_id, name, [StreamEvent.model_validate(e) for e in events])
+
+    def stream_events(
+        self,
+        stream_id: str,
+        since_at: float | None = None,
+        until_at: float | None = None,
+        limit: int | None = None,
+    ) -> list[StreamEvent]:
+        """Events with ``since_at <= at < until_at``, oldest first, with their delivery state:
+        those frames raised and those speech raised, merged."""
+        found = [
+            self._with_delivery(stream_id, event)
+            for kind in ("events", "speech_events")
+            for event in self._ranged(
+                stream_id, kind, StreamEvent, _event_at, since_at, until_at, limit
+            )
+        ]
+        found.sort(key=_event_at)
+        return found[:limit] if limit is not None else found
 
     def events(
         self,
@@ -170,42 +246,44 @@ class StreamStore(IdFolders):
         until_at: float | None = None,
         limit: int | None = None,
     ) -> list[dict[str, Any]]:
-        """Events with ``since_at <= at < until_at``, oldest first, with their delivery state:
-        those frames raised and those speech raised, merged."""
-        found = [
-            self._with_delivery(stream_id, event)
-            for kind in ("events", "speech_events")
-            for event in self._ranged(stream_id, kind, "at", since_at, until_at, limit)
-        ]
-        found.sort(key=lambda e: float(e["at"]))
-        return found[:limit] if limit is not None else found
+        """``stream_events`` as JSON."""
+        return [e.as_json() for e in self.stream_events(stream_id, since_at, until_at, limit)]
 
     def event_names(self, stream_id: str) -> list[str]:
         return self._names(stream_id, "events")
 
-    def window_events(self, stream_id: str, name: str) -> list[dict[str, Any]]:
+    def window_stream_events(self, stream_id: str, name: str) -> list[StreamEvent]:
+        """The events of one window, with their delivery state."""
         return self._read_delivered(stream_id, "events", name)
 
-    def write_delivery(self, stream_id: str, event_id: str, state: dict[str, Any]) -> None:
+    def window_events(self, stream_id: str, name: str) -> list[dict[str, Any]]:
+        """``window_stream_events`` as JSON."""
+        return [e.as_json() for e in self.window_stream_events(stream_id, name)]
+
+    def write_delivery(self, stream_id: str, event_id: str, state: StreamDelivery) -> None:
         """Record a webhook delivery attempt's outcome for one event."""
         if not _EVENT_ID.match(event_id):
             raise ValueError(f"invalid event id {event_id!r}")
-        write_json_atomic(self.stream_dir(stream_id) / "deliveries" / f"{event_id}.json", state)
+        path = self.stream_dir(stream_id) / "deliveries" / f"{event_id}.json"
+        write_json_atomic(path, state.as_json())
 
-    def find_event(self, stream_id: str, name: str, event_id: str) -> dict[str, Any] | None:
+    def find_event(self, stream_id: str, name: str, event_id: str) -> StreamEvent | None:
         """One event of the window (or speech batch) ``name``, or None (pruned meanwhile)."""
         kind = "speech_events" if event_id.startswith(SPEECH_EVENT_PREFIX) else "events"
-        events = self._read_named(stream_id, kind, name)
-        return next((e for e in events if e["event_id"] == event_id), None)
+        events = self._read_named(stream_id, kind, name, StreamEvent)
+        return next((e for e in events if e.event_id == event_id), None)
 
-    def _read_delivered(self, stream_id: str, kind: str, name: str) -> list[dict[str, Any]]:
+    def _read_delivered(self, stream_id: str, kind: str, name: str) -> list[StreamEvent]:
         """The events of one file (``kind`` "events" or "speech_events"), with delivery state."""
-        return [self._with_delivery(stream_id, e) for e in self._read_named(stream_id, kind, name)]
+        events = self._read_named(stream_id, kind, name, StreamEvent)
+        return [self._with_delivery(stream_id, e) for e in events]
 
-    def _with_delivery(self, stream_id: str, event: dict[str, Any]) -> dict[str, Any]:
-        path = self.stream_dir(stream_id) / "deliveries" / f"{event['event_id']}.json"
+    def _with_delivery(self, stream_id: str, event: StreamEvent) -> StreamEvent:
+        path = self.stream_dir(stream_id) / "deliveries" / f"{event.event_id}.json"
         if path.is_file():
-            return {**event, "webhook": read_json(path)}
+            return event.model_copy(
+                update={"webhook": StreamDelivery.model_validate(read_json(path))}
+            )
         return event
 
     # -- speech ---------------------------------------------------------------------------------
@@ -214,8 +292,8 @@ class StreamStore(IdFolders):
         self,
         stream_id: str,
         name: str,
-        segments: list[dict[str, Any]],
-        events: list[dict[str, Any]],
+        segments: list[StreamSpeechSegment],
+        events: list[StreamEvent],
     ) -> None:
         """Store one transcription's segments and its events; the same name again replaces
         them. The events are written first: whoever sees the speech also finds its events."""
@@ -229,19 +307,31 @@ class StreamStore(IdFolders):
         since_at: float | None = None,
         until_at: float | None = None,
         limit: int | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[StreamSpeechSegment]:
         """Speech segments starting at ``since_at <= start_at < until_at``, oldest first."""
-        return self._ranged(stream_id, "speech", "start_at", since_at, until_at, limit)
+        return self._ranged(
+            stream_id, "speech", StreamSpeechSegment, _start_at, since_at, until_at, limit
+        )
 
-    def recent_speech(self, stream_id: str, count: int) -> list[dict[str, Any]]:
+    def recent_speech(self, stream_id: str, count: int) -> list[StreamSpeechSegment]:
         """The ``count`` newest speech segments, oldest first."""
-        return self._recent(stream_id, "speech", count)
+        return self._recent(stream_id, "speech", StreamSpeechSegment, count)
+
+    def window_speech(self, stream_id: str, name: str) -> list[StreamSpeechSegment]:
+        """The segments one transcription committed."""
+        return self._read_named(stream_id, "speech", name, StreamSpeechSegment)
 
     def speech_segments(self, stream_id: str, name: str) -> list[dict[str, Any]]:
-        return self._read_named(stream_id, "speech", name)
+        """``window_speech`` as JSON."""
+        return [s.as_json() for s in self.window_speech(stream_id, name)]
+
+    def window_speech_events(self, stream_id: str, name: str) -> list[StreamEvent]:
+        """The events one transcription raised, with their delivery state."""
+        return self._read_delivered(stream_id, "speech_events", name)
 
     def speech_events(self, stream_id: str, name: str) -> list[dict[str, Any]]:
-        return self._read_delivered(stream_id, "speech_events", name)
+        """``window_speech_events`` as JSON."""
+        return [e.as_json() for e in self.window_speech_events(stream_id, name)]
 
     # -- recordings -----------------------------------------------------------------------------
 
@@ -258,30 +348,37 @@ class StreamStore(IdFolders):
 
     # -- files ----------------------------------------------------------------------------------
 
-    def _write_named(self, stream_id: str, kind: str, name: str, items: list[Any]) -> None:
+    def _write_named(
+        self,
+        stream_id: str,
+        kind: str,
+        name: str,
+        items: list[Moment] | list[StreamEvent] | list[StreamSpeechSegment],
+    ) -> None:
         if not _WINDOW.match(f"{name}.json"):
             raise ValueError(f"invalid window name {name!r}")
         if not self.exists(stream_id):  # never recreate a stream deleted meanwhile
             raise self.not_found(stream_id)
-        write_json_atomic(self.stream_dir(stream_id) / kind / f"{name}.json", items)
+        path = self.stream_dir(stream_id) / kind / f"{name}.json"
+        write_json_atomic(path, [item.as_json() for item in items])
 
-    def _read_named(self, stream_id: str, kind: str, name: str) -> list[dict[str, Any]]:
+    def _read_named(self, stream_id: str, kind: str, name: str, model: type[R]) -> list[R]:
         try:
             items: list[dict[str, Any]] = read_json(
                 self.stream_dir(stream_id) / kind / f"{name}.json"
             )
         except FileNotFoundError:  # pruned meanwhile
             return []
-        return items
+        return [model.model_validate(item) for item in items]
 
-    def _recent(self, stream_id: str, kind: str, count: int) -> list[dict[str, Any]]:
+    def _recent(self, stream_id: str, kind: str, model: type[R], count: int) -> list[R]:
         """The ``count`` newest items of the ``kind`` files, oldest first; reads no more files
         than it needs, newest first."""
-        out: list[dict[str, Any]] = []
+        out: list[R] = []
         for name in reversed(self._names(stream_id, kind)):
             if len(out) >= count:
                 break
-            out[:0] = self._read_named(stream_id, kind, name)
+            out[:0] = self._read_named(stream_id, kind, name, model)
         return out[-count:] if count > 0 else []
 
     def names(self, stream_id: str, kind: str) -> list[str]:
@@ -292,15 +389,16 @@ class StreamStore(IdFolders):
         self,
         stream_id: str,
         kind: str,
-        key: str,
+        model: type[R],
+        at: Callable[[R], float],
         since_at: float | None,
         until_at: float | None,
         limit: int | None,
-    ) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
+    ) -> list[R]:
+        out: list[R] = []
         for name in self._names_in_range(stream_id, kind, since_at, until_at):
-            for item in self._read_named(stream_id, kind, name):
-                if _within(float(item[key]), since_at, until_at):
+            for item in self._read_named(stream_id, kind, name, model):
+                if _within(at(item), since_at, until_at):
                     out.append(item)
                     if limit is not None and len(out) >= limit:
                         return out
@@ -322,6 +420,27 @@ class StreamStore(IdFolders):
         low = 0 if since_at is None else max(0, bisect.bisect_right(starts, since_at) - 1)
         high = len(names) if until_at is None else bisect.bisect_left(starts, until_at)
         return names[low:high]
+
+
+def _as_json(value: Any) -> Any:
+    """A document field's JSON: models dumped (lists of them too), anything else as it is."""
+    if isinstance(value, Record):
+        return value.as_json()
+    if isinstance(value, list):
+        return [_as_json(item) for item in value]
+    return value
+
+
+def _moment_at(moment: Moment) -> float:
+    return moment.at or 0.0
+
+
+def _event_at(event: StreamEvent) -> float:
+    return event.at
+
+
+def _start_at(segment: StreamSpeechSegment) -> float:
+    return segment.start_at
 
 
 def first_at(name: str) -> float:

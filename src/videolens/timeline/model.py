@@ -280,3 +280,37 @@ class StreamDocument(Record):
     error: str | None = None
     speech: StreamSpeechState | None = None
     latest_speech: StreamSpeechSegment | None = None
+
+
+class StreamDelivery(Record):
+    """The outcome of posting one event to the stream's webhook."""
+
+    status: str = Field(description="``delivered``, ``retrying`` or ``failed``.")
+    attempts: int | None = None
+    updated_at: str | None = None
+    http_status: int | None = None
+    error: str | None = None
+
+
+class StreamEvent(Record):
+    """An event a rule raised: from a described frame, or (``source: "speech"``) from speech.
+
+    Event ids are ``<seq>-<rule>`` for frames and ``s<batch>-<n>`` for speech; ``window`` names
+    the window (or speech batch) file that holds it.
+    """
+
+    event_id: str
+    rule: str = Field(default="", description="Canonical text: ``label:person``, ``word:exit``…")
+    kind: str = Field(default="", description="``label``, ``word`` or ``shot``.")
+    match: str = Field(default="", description="What matched, in words.")
+    at: float = Field(description="Wall clock, Unix seconds.")
+    at_iso: str | None = None
+    seq: int | None = Field(default=None, description="The frame on screen, if any.")
+    description: str = ""
+    source: str | None = Field(default=None, description="``speech`` for spoken words.")
+    end_at: float | None = Field(default=None, description="Speech: the segment's end.")
+    text: str | None = Field(default=None, description="Speech: what was said.")
+    stream_id: str | None = None
+    window: str | None = None
+    image: str | None = Field(default=None, description="The frame's JPEG on the server.")
+    webhook: StreamDelivery | None = Field(default=None, description="Webhook delivery state.")

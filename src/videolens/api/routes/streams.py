@@ -17,11 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from videolens.api.deps import MediaPrincipal, Principal, Services, ServicesDep
 from videolens.api.errors import ApiError
 from videolens.api.responses import Stream, StreamFramesPage, StreamList
-from videolens.api.security import LOCAL_OWNER
 from videolens.api.stream_views import (
     RUNNING,
     TIMELINE_FRAMES,
     owned_stream,
+    owns,
     parse_time,
     public_event,
     public_stream,
@@ -40,16 +40,18 @@ from videolens.pipeline.stream_client import (
 )
 from videolens.streams.errors import InvalidRuleError, SourceError
 from videolens.streams.store import StreamStore
+from videolens.timeline.model import Record, StreamDocument
 
 router = APIRouter(prefix="/v1/streams", tags=["streams"])
 RECORDING_NAME = re.compile(r"^\d{13}\.ts$")
 
 _Route = TypeVar("_Route", bound=Callable[..., Any])
+_Item = TypeVar("_Item", bound=Record)
 StreamId = Annotated[str, "a 12-character stream id"]
 Since = Annotated[str | None, Query(description="Unix seconds or ISO 8601; inclusive")]
 Until = Annotated[str | None, Query(description="Unix seconds or ISO 8601; exclusive")]
 # A ``StreamStore`` listing over a range: (store, stream_id, since_at, until_at, limit).
-Listing = Callable[[StreamStore, str, float | None, float | None, int], list[dict[str, Any]]]
+Listing = Callable[[StreamStore, str, float | None, float | None, int], list[_Item]]
 
 
 @dataclass
@@ -57,13 +59,13 @@ class StreamRange:
     """A listing's query on a stream the caller owns: its document, and the wall-clock range."""
 
     stream_id: str
-    document: dict[str, Any]
+    document: StreamDocument
     store: StreamStore
     since_at: float | None
     until_at: float | None
     limit: int
 
-    async def read(self, listing: Listing) -> list[dict[str, Any]]:
+    async def read(self, listing: Listing[_Item]) -> list[_Item]:
         """``listing`` (a ``StreamStore`` method taking a range) over this range, in a thread."""
         return await anyio.to_thread.run_sync(
             lambda: listing(self.store, self.stream_id, self.since_at, self.until_at, self.limit)
@@ -165,14 +167,15 @@ async def start(body: StreamCreate, found: ServicesDep, owner: Principal) -> JSO
         owner=owner,
     )
     try:
-        document, config = await anyio.to_thread.run_sync(create_stream, found.settings, request)
+        created, config = await anyio.to_thread.run_sync(create_stream, found.settings, request)
     except SourceError as err:
         raise ApiError(422, err.kind, str(err), field="url") from err
     except InvalidRuleError as err:
         raise ApiError(422, "invalid_rule", str(err), field="rules") from err
     except ValueError as err:
         raise ApiError(422, "validation_error", str(err), field="webhook_url") from err
-    stream_id = str(document["stream_id"])
+    document = StreamDocument.model_validate(created)
+    stream_id = document.stream_id
     try:
         await start_stream(found.client, config)
     except Exception as err:
@@ -188,7 +191,7 @@ async def start(body: StreamCreate, found: ServicesDep, owner: Principal) -> JSO
 async def list_streams(found: ServicesDep, owner: Principal) -> dict[str, Any]:
     """Your streams, newest first."""
     documents = await anyio.to_thread.run_sync(stream_store(found).list_streams)
-    mine = [d for d in documents if str(d.get("owner") or LOCAL_OWNER) == owner]
+    mine = [d for d in documents if owns(d, owner)]
     return {"streams": [public_stream(d) for d in mine]}
 
 
@@ -205,16 +208,16 @@ async def get_stream(
     frames, and ``speech_timeline`` of what was said)."""
     document = await anyio.to_thread.run_sync(owned_stream, found, owner, stream_id)
     progress = None
-    if document.get("status") in RUNNING:
+    if document.status in RUNNING:
         progress = await stream_progress(found.client, stream_id)
         if progress is None:  # no answer: the workflow may have ended without saying so
             document = await settle(found.client, stream_store(found), document)
     shown = public_stream(document, progress)
-    recent = await anyio.to_thread.run_sync(stream_store(found).recent_frames, stream_id, timeline)
+    store = stream_store(found)
+    recent = await anyio.to_thread.run_sync(store.recent_moments, stream_id, timeline)
     shown["timeline"] = [public_stream_frame(stream_id, f) for f in recent]
-    shown["speech_timeline"] = await anyio.to_thread.run_sync(
-        stream_store(found).recent_speech, stream_id, timeline
-    )
+    speech = await anyio.to_thread.run_sync(store.recent_speech, stream_id, timeline)
+    shown["speech_timeline"] = [s.as_json() for s in speech]
     return shown
 
 
@@ -223,7 +226,7 @@ async def get_stream(
 )
 async def list_frames(query: Ranged) -> dict[str, Any]:
     """Described frames in a wall-clock range, oldest first."""
-    frames = await query.read(StreamStore.frames)
+    frames = await query.read(StreamStore.moments)
     stream_id = query.stream_id
     return {"stream_id": stream_id, "frames": [public_stream_frame(stream_id, f) for f in frames]}
 
@@ -235,8 +238,8 @@ async def frame_image(
     """The JPEG of one frame (``?api_key=`` works, for ``<img>``)."""
 
     def locate(store: StreamStore) -> Path | None:
-        frame = store.frame(stream_id, seq)
-        path = Path(str(frame["image"])).resolve() if frame else None
+        frame = store.moment(stream_id, seq)
+        path = Path(frame.image).resolve() if frame and frame.image else None
         # Only the store's own frames folder is ever served.
         return path if path and path.is_relative_to(store.frames_dir(stream_id).resolve()) else None
 
@@ -247,7 +250,7 @@ async def frame_image(
 @router.get("/{stream_id}/events")
 async def list_events(query: Ranged) -> dict[str, Any]:
     """Events the rules raised, oldest first, with their webhook delivery state."""
-    events = await query.read(StreamStore.events)
+    events = await query.read(StreamStore.stream_events)
     stream_id = query.stream_id
     return {"stream_id": stream_id, "events": [public_event(stream_id, e) for e in events]}
 
@@ -259,8 +262,12 @@ async def list_speech(query: Ranged) -> dict[str, Any]:
     ``speech.status`` says whether the stream's speech is transcribed (``ok``), or why not
     (``none``: the source sends no audio; ``off``; ``unavailable``, with a ``reason``)."""
     segments = await query.read(StreamStore.speech)
-    speech = query.document.get("speech") or {"status": "pending"}
-    return {"stream_id": query.stream_id, "speech": speech, "segments": segments}
+    speech = query.document.speech.as_json() if query.document.speech else {"status": "pending"}
+    return {
+        "stream_id": query.stream_id,
+        "speech": speech,
+        "segments": [s.as_json() for s in segments],
+    }
 
 
 @router.get("/{stream_id}/recordings")
@@ -293,8 +300,8 @@ async def recording(
 async def stop(stream_id: StreamId, found: ServicesDep, owner: Principal) -> JSONResponse:
     """Stop after the current window; what it read is still described and stored."""
     document = await anyio.to_thread.run_sync(owned_stream, found, owner, stream_id)
-    if document.get("status") not in RUNNING or not await request_stop(found.client, stream_id):
-        raise ApiError(409, "not_running", f"the stream is {document.get('status')}, not running")
+    if document.status not in RUNNING or not await request_stop(found.client, stream_id):
+        raise ApiError(409, "not_running", f"the stream is {document.status}, not running")
     return JSONResponse({"stream_id": stream_id, "status": "stopping"}, status_code=202)
 
 
@@ -302,7 +309,7 @@ async def stop(stream_id: StreamId, found: ServicesDep, owner: Principal) -> JSO
 async def delete(stream_id: StreamId, found: ServicesDep, owner: Principal) -> Response:
     """Stop the stream if it runs, then delete it with everything it owns."""
     document = await anyio.to_thread.run_sync(owned_stream, found, owner, stream_id)
-    if document.get("status") in RUNNING:
+    if document.status in RUNNING:
         await stop_and_wait(found.client, stream_id)
     await anyio.to_thread.run_sync(stream_store(found).delete, stream_id)
     return Response(status_code=204)
