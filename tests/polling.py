@@ -8,6 +8,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from temporalio.client import Client
+
 T = TypeVar("T")
 INTERVAL_S = 0.1
 
@@ -53,3 +55,16 @@ async def wait_async(check: Callable[[], Awaitable[T | None]], deadline_s: float
         if time.monotonic() > deadline:
             raise _timed_out(deadline_s, what)
         await asyncio.sleep(INTERVAL_S)
+
+
+async def temporal_client(address: str, deadline_s: float = 30.0) -> Client:
+    """A client of the Temporal server at ``address`` once its frontend serves: a dev server
+    just started (or restarted) listens before it is healthy, and a loaded machine widens that."""
+
+    async def attempt() -> Client | None:
+        try:
+            return await Client.connect(address)
+        except RuntimeError:  # "Frontend is not healthy yet", or the connection refused
+            return None
+
+    return await wait_async(attempt, deadline_s, f"the Temporal server at {address}")

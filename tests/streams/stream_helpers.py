@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from temporalio.client import Client, WorkflowHandle
 
 from live_server import serving
-from polling import poll, wait_async, wait_for
+from polling import poll, temporal_client, wait_async, wait_for
 from videolens.config import Settings
 from videolens.pipeline.stream_client import (
     StreamRequest,
@@ -72,7 +72,7 @@ async def watched_stream(
     the block exits; ``client`` connects to ``settings.temporal_address`` unless given."""
     if client is None:
         assert settings.temporal_address
-        client = await Client.connect(settings.temporal_address)
+        client = await temporal_client(settings.temporal_address)
     async with running_workers(client, settings):
         document, config = create_stream(settings, request)
         handle = await start_stream(client, config)
