@@ -15,9 +15,9 @@ import argparse
 import random
 import statistics
 import time
-from typing import Any
 
 from videolens.chat.retrieval import Retriever, frame_words
+from videolens.timeline.model import SessionDocument
 
 SUBJECTS = [
     "car",
@@ -77,7 +77,7 @@ WORDS = [
 ]
 
 
-def synthetic_session(frames: int, seed: int = 7) -> dict[str, Any]:
+def synthetic_session(frames: int, seed: int = 7) -> SessionDocument:
     rng = random.Random(seed)
     records = []
     for i in range(frames):
@@ -95,10 +95,11 @@ def synthetic_session(frames: int, seed: int = 7) -> dict[str, Any]:
                 "shot_start": rng.random() < 0.05, "image": f"frames/{i:06d}.jpg",
             }
         )  # fmt: skip
-    return {
-        "session_id": "benchbenchbe", "status": "completed", "updated_at": "now",
+    return SessionDocument.model_validate({
+        "session_id": "benchbenchbe", "status": "completed", "created_at": "now",
+        "updated_at": "now",
         "video": {"path": "bench.mp4", "duration_s": frames * 2.0 + 1}, "frames": records,
-    }  # fmt: skip
+    })  # fmt: skip
 
 
 def questions(count: int, duration_s: float, seed: int = 11) -> list[str]:
@@ -121,15 +122,15 @@ def questions(count: int, duration_s: float, seed: int = 11) -> list[str]:
     return [makers[i % len(makers)]() for i in range(count)]
 
 
-def naive_scan(document: dict[str, Any], question: str) -> list[int]:
+def naive_scan(document: SessionDocument, question: str) -> list[int]:
     """The baseline: lowercase substring matches of each query word over every frame."""
     words = [w for w in question.lower().replace("?", " ").split() if len(w) > 2]
     counts = []
-    for frame in document["frames"]:
+    for frame in document.frames:
         text = frame_words(frame).lower()
         hits = sum(word in text for word in words)
         if hits:
-            counts.append((hits, int(frame["index"])))
+            counts.append((hits, frame.index or 0))
     counts.sort(reverse=True)
     return [index for _, index in counts[:20]]
 
@@ -147,7 +148,7 @@ def main() -> None:
     args = parser.parse_args()
 
     document = synthetic_session(args.frames)
-    asked = questions(args.queries, document["video"]["duration_s"])
+    asked = questions(args.queries, document.video.duration_s or 0.0)
     retriever = Retriever()
     start = time.perf_counter()
     retriever.index(document)

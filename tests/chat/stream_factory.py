@@ -36,8 +36,8 @@ def frame_record(
         parts.append("a car on the right")
     description = "; ".join([*parts, "a frame dominated by grey"]).capitalize() + "."
     objects = list(parts)
-    detections = [{"label": "person", "score": 0.9}] * scene.people
-    detections += [{"label": "car", "score": 0.8}] * scene.cars
+    detections = [{"label": "person", "score": 0.9, "box": [0.1, 0.2, 0.3, 0.9]}] * scene.people
+    detections += [{"label": "car", "score": 0.8, "box": [0.6, 0.5, 0.9, 0.8]}] * scene.cars
     return {
         "seq": seq,
         "at": at,

@@ -31,6 +31,7 @@ from videolens.openai_compat import (
     EndpointTimeoutError,
 )
 from videolens.store import SessionStore
+from videolens.timeline.model import Moment as StoredMoment
 
 SESSION = "abcdefabcdef"
 
@@ -173,8 +174,8 @@ def test_empty_questions_are_refused(tmp_path: Path, store: SessionStore) -> Non
 
 
 def test_citation_tolerance_follows_the_sampling_gap() -> None:
-    frames = [{"index": 0, "timestamp_s": 0.0}, {"index": 1, "timestamp_s": 10.4},
-              {"index": 2, "timestamp_s": 40.0}]  # fmt: skip
+    frames = [StoredMoment(index=0, timestamp_s=0.0), StoredMoment(index=1, timestamp_s=10.4),
+              StoredMoment(index=2, timestamp_s=40.0)]  # fmt: skip
     found = check_citations("[00:10] [00:11] [00:14] [00:30] [1:00:00] [00:00-00:10]", frames)
     assert [c.valid for c in found] == [True, True, True, True, False, True, True]
     assert found[0].frame_index == 1 and found[3].frame_index == 2

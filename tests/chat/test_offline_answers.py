@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from test_answer import chat_settings
-from timeline_factory import STREET_SPEECH, make_street_document, store_document
+from timeline_factory import STREET_SPEECH, make_street_document, store_document, typed
 
 from videolens.chat.answer import Answer, answer_question
 from videolens.chat.citations import check_citations, flag_invalid
@@ -188,8 +188,8 @@ def test_citations_are_checked_against_frames_and_speech() -> None:
     document = make_street_document(SESSION)
     found = check_citations(
         "[00:06] [01:24] [01:27] [01:35] [00:37]",
-        document["frames"],
-        document["speech"]["segments"],
+        typed(document).frames,
+        typed(document).speech.segments,  # type: ignore[union-attr]
     )
     assert [(c.valid, c.kind) for c in found] == [
         (True, "frame"), (True, "speech"), (True, "speech"), (False, None), (True, "frame"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 
-from timeline_factory import SHOT_STARTS_S, make_document
+from timeline_factory import SHOT_STARTS_S, make_document, typed
 
 from openai_fake import OpenAIFake
 from videolens.chat.summary import summarize_session
@@ -15,7 +15,7 @@ DISTINCT_SHOT_STARTS_S = [s for s in SHOT_STARTS_S if s not in (63.0, 84.0)]
 
 
 def test_without_a_model_chapters_come_from_the_shots() -> None:
-    result = summarize_session(make_document(), None)
+    result = summarize_session(typed(make_document()), None)
     assert result["mode"] == "shots"
     starts = [c["start_s"] for c in result["chapters"]]
     # 12 shots; the shots at 1:03 and 1:24 show what the shot before them shows (the same
@@ -32,7 +32,7 @@ def test_without_a_model_chapters_come_from_the_shots() -> None:
 
 def test_many_shots_are_merged_into_at_most_max_chapters() -> None:
     document = make_document(shots={"starts_s": [float(s) for s in range(0, 120, 3)]})
-    chapters = summarize_session(document, None, max_chapters=5)["chapters"]
+    chapters = summarize_session(typed(document), None, max_chapters=5)["chapters"]
     assert 1 < len(chapters) <= 5 and chapters[0]["start_s"] == 0.0
     assert all(b["start_s"] - a["start_s"] >= 24 for a, b in itertools.pairwise(chapters))
 
@@ -48,7 +48,7 @@ def test_with_a_model_the_summary_is_hierarchical(openai_fake: OpenAIFake) -> No
         ],
     )
     with OpenAICompatClient(openai_fake.base_url, "fake-model") as client:
-        result = summarize_session(make_document(), client, budget_tokens=80)
+        result = summarize_session(typed(make_document()), client, budget_tokens=80)
     assert result["mode"] == "llm"
     assert result["summary"] == "A walk through a harbour town."
     assert result["chapters"] == [
@@ -65,7 +65,7 @@ def test_with_a_model_the_summary_is_hierarchical(openai_fake: OpenAIFake) -> No
 def test_a_short_video_takes_a_single_call(openai_fake: OpenAIFake) -> None:
     openai_fake.script(reply_text="not json at all")
     with OpenAICompatClient(openai_fake.base_url, "fake-model") as client:
-        result = summarize_session(make_document(), client, budget_tokens=3000)
+        result = summarize_session(typed(make_document()), client, budget_tokens=3000)
     assert len(openai_fake.requests("chat")) == 1
     assert result["summary"] == "not json at all"
     # Fell back to the shots.
@@ -75,7 +75,7 @@ def test_a_short_video_takes_a_single_call(openai_fake: OpenAIFake) -> None:
 def test_the_extractive_summary_says_what_is_in_the_video() -> None:
     from timeline_factory import make_street_document
 
-    result = summarize_session(make_street_document(), None)
+    result = summarize_session(typed(make_street_document()), None)
     summary = result["summary"]
     assert "People are seen in 30 of 40 analysed moments" in summary
     assert "up to 5 people at once [01:06]" in summary
@@ -94,10 +94,10 @@ def test_chapter_titles_fall_back_to_speech_and_say_when_speech_is_missing() -> 
     document = make_street_document()
     for frame in document["frames"][30:]:
         frame.update(detections=[], people_count=0, objects=[], people=[], description="")
-    titles = [c["title"] for c in summarize_session(document, None)["chapters"]]
+    titles = [c["title"] for c in summarize_session(typed(document), None)["chapters"]]
     assert titles[3] == "\u201cThe bus to the harbour leaves…\u201d"
     silent = make_street_document(speech={"status": "none", "segments": []})
-    assert "no audio track" in summarize_session(silent, None)["summary"]
+    assert "no audio track" in summarize_session(typed(silent), None)["summary"]
 
 
 def test_with_a_model_the_timeline_includes_speech(openai_fake: OpenAIFake) -> None:
@@ -105,13 +105,13 @@ def test_with_a_model_the_timeline_includes_speech(openai_fake: OpenAIFake) -> N
 
     openai_fake.script(reply_text=json.dumps({"summary": "A street.", "chapters": []}))
     with OpenAICompatClient(openai_fake.base_url, "fake-model") as client:
-        summarize_session(make_street_document(), client, budget_tokens=3000)
+        summarize_session(typed(make_street_document()), client, budget_tokens=3000)
     sent = openai_fake.requests("chat")[-1]["json"]["messages"][-1]["content"]
     assert '[01:24] speech (until 01:28): "Thank you for watching."' in sent
     assert "detected: 5 people" in sent or "5 people" in sent
     silent = make_street_document(speech={"status": "unavailable", "reason": "bad codec"})
     with OpenAICompatClient(openai_fake.base_url, "fake-model") as client:
-        summarize_session(silent, client, budget_tokens=3000)
+        summarize_session(typed(silent), client, budget_tokens=3000)
     assert "could not be transcribed: bad codec" in openai_fake.requests("chat")[-1]["json"][
         "messages"][-1]["content"]  # fmt: skip
 
@@ -133,7 +133,7 @@ def test_a_chapter_is_titled_from_its_own_shot_not_the_frame_just_before() -> No
         "frames": frames,
         "shots": {"starts_s": [12.0, 18.0]},
     }
-    titles = [c["title"] for c in summarize_session(document, None)["chapters"]]
+    titles = [c["title"] for c in summarize_session(typed(document), None)["chapters"]]
     assert titles[-1] == "THE END"
 
 
@@ -152,7 +152,7 @@ def test_never_more_chapters_than_moments_and_none_too_short() -> None:
         "frames": frames,
         "shots": {"starts_s": [0.0, 3.0, 6.0, 9.0, 15.0, 20.92]},
     }
-    chapters = summarize_session(document, None)["chapters"]
+    chapters = summarize_session(typed(document), None)["chapters"]
     assert len(chapters) <= len(frames)
     assert [c["start_s"] for c in chapters] == [0.0, 3.0, 9.0, 15.0]
     assert [c["title"] for c in chapters][:3] == ["DARK", "STREET", "HARBOUR"]

@@ -7,6 +7,7 @@ from typing import Any
 
 from videolens.store import SessionStore
 from videolens.store.atomic import write_json_atomic
+from videolens.timeline.model import SessionDocument
 
 # (description, on-screen text) every 3 s: frame i is at i * 3 s; 39 frames, 0:00-1:54.
 SCENES: list[tuple[str, list[str]]] = (
@@ -158,7 +159,7 @@ def make_street_frames() -> list[dict[str, Any]]:
                 "model": "basic",
                 "detections": detections,
                 "people_count": people,
-                "faces": [{"box": [0.4, 0.2, 0.5, 0.35]}] * faces,
+                "faces": [{"x": 0.4, "y": 0.2, "w": 0.1, "h": 0.15}] * faces,
                 "face_count": faces,
                 "motion": 3.0,
             }
@@ -185,3 +186,14 @@ def make_street_document(
             del document["speech"]
     document.update(fields)
     return document
+
+
+def typed(document: dict[str, Any]) -> SessionDocument:
+    """``document`` as the chat stack takes it (the store's ``document()``); a partial one (only
+    its video, frames and shot starts) gets a completed session's remaining fields."""
+    filled: dict[str, Any] = {"session_id": "abcdefabcdef", "status": "completed",
+                              "created_at": "2025-01-01T00:00:00+00:00", **document}  # fmt: skip
+    shots = filled.get("shots")
+    if isinstance(shots, dict) and "count" not in shots:
+        filled["shots"] = {"count": len(shots["starts_s"]), **shots}
+    return SessionDocument.model_validate(filled)

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from videolens.streams.store import StreamStore
 from videolens.timeline.clock import CitedTime, Clock, VideoClock
+from videolens.timeline.model import Moment, SpeechSegment
 
 MIN_TOLERANCE_S = 1.0
 MAX_TOLERANCE_S = 10.0
@@ -86,10 +87,10 @@ class FrameLookup(Protocol):
 class FrameTimes:
     """A session's analysed frames' times (sorted) for nearest-frame lookups."""
 
-    def __init__(self, frames: Sequence[dict[str, Any]]) -> None:
-        ordered = sorted(frames, key=lambda f: float(f["timestamp_s"]))
-        self.times = [float(f["timestamp_s"]) for f in ordered]
-        self.indexes = [int(f["index"]) for f in ordered]
+    def __init__(self, frames: Sequence[Moment]) -> None:
+        ordered = sorted(frames, key=lambda f: f.timestamp_s or 0.0)
+        self.times = [f.timestamp_s or 0.0 for f in ordered]
+        self.indexes = [f.index or 0 for f in ordered]
 
     def match(self, start: float, precision: int = 1) -> tuple[float, int, float] | None:
         """The frame nearest ``start`` if within tolerance (``precision`` is always 1 s)."""
@@ -134,11 +135,9 @@ class StoredFrames:
 class SpeechTimes:
     """The transcribed segments' spans, for "which segment was said at this time" lookups."""
 
-    def __init__(self, segments: Sequence[dict[str, Any]]) -> None:
+    def __init__(self, segments: Sequence[SpeechSegment]) -> None:
         self.spans = [
-            (float(s.get("start_s") or 0.0), float(s.get("end_s") or s.get("start_s") or 0.0), i)
-            for i, s in enumerate(segments)
-            if str(s.get("text") or "").strip()
+            (s.start_s, s.end_s or s.start_s, i) for i, s in enumerate(segments) if s.text.strip()
         ]
 
     def match(self, seconds: float) -> int | None:
@@ -179,8 +178,8 @@ def match_citations(
 
 def check_citations(
     answer: str,
-    frames: Sequence[dict[str, Any]],
-    speech_segments: Sequence[dict[str, Any]] = (),
+    frames: Sequence[Moment],
+    speech_segments: Sequence[SpeechSegment] = (),
 ) -> list[Citation]:
     """The ``[mm:ss]`` citations in ``answer`` checked against a session's frames and speech."""
     cited = VideoClock().cited(answer)

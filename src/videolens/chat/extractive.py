@@ -6,13 +6,13 @@ Every sentence cites the moment it rests on.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from videolens.chat.facts import (
-    SpeechSegment,
+    SpokenSegment,
     counts_are_exact,
     ordered_frames,
     presence_stretches,
+    seconds,
     speech_absence,
     speech_track,
     structured_counts,
@@ -20,6 +20,7 @@ from videolens.chat.facts import (
 )
 from videolens.chat.timeparse import format_timestamp
 from videolens.chat.vocabulary import FACE, counted, plural
+from videolens.timeline.model import Chapter, Moment, SessionDocument
 
 HEAD = "Extractive summary (no chat model configured)"
 TITLE_CHARS = 60
@@ -36,8 +37,8 @@ def _quote(text: str, words: int = QUOTE_WORDS) -> str:
     return "\u201c" + " ".join(split[:words]) + ("…" if len(split) > words else "") + "\u201d"
 
 
-def _description_title(frame: dict[str, Any]) -> str:
-    description = str(frame.get("description") or "").strip()
+def _description_title(frame: Moment) -> str:
+    description = frame.description.strip()
     # "New shot." opens the description of every shot's first frame: it says nothing of the shot.
     description = re.sub(r"^new shot\.\s*", "", description, flags=re.IGNORECASE)
     first = re.split(r"[.;,]", description, maxsplit=1)[0]
@@ -51,7 +52,7 @@ def positive_clauses(description: str) -> str:
     return "; ".join(c for c in clauses if c and not _NEGATIVE.search(c))
 
 
-def _peaks(frames: list[dict[str, Any]]) -> dict[str, int]:
+def _peaks(frames: list[Moment]) -> dict[str, int]:
     """The most of each label seen at once in ``frames`` (faces left out: people cover them)."""
     peaks: dict[str, int] = {}
     for frame in frames:
@@ -61,7 +62,7 @@ def _peaks(frames: list[dict[str, Any]]) -> dict[str, int]:
     return peaks
 
 
-def chapter_title(frames: list[dict[str, Any]], segments: list[SpeechSegment]) -> str:
+def chapter_title(frames: list[Moment], segments: list[SpokenSegment]) -> str:
     """A title from a chapter's content: its on-screen text, else a model's description, else
     what was detected ("3 people and a car"), else its first words spoken, else the
     description."""
@@ -71,7 +72,7 @@ def chapter_title(frames: list[dict[str, Any]], segments: list[SpeechSegment]) -
     if lines:
         return " ".join(line.text for line in lines[:3])[:TITLE_CHARS]
     described = _description_title(frames[0])
-    if described and frames[0].get("model") not in (None, "basic"):
+    if described and frames[0].model not in ("", "basic"):
         return described
     peaks = _peaks(frames)
     if peaks:
@@ -83,7 +84,7 @@ def chapter_title(frames: list[dict[str, Any]], segments: list[SpeechSegment]) -
     return described or "Untitled"
 
 
-def _seen(frames: list[dict[str, Any]]) -> list[str]:
+def _seen(frames: list[Moment]) -> list[str]:
     """Sentences on the people and objects detected: in how many moments, most at once, when."""
     labels: dict[str, int] = {}
     for frame in frames:
@@ -116,12 +117,12 @@ def _seen(frames: list[dict[str, Any]]) -> list[str]:
     if others:
         sentences.insert(1 if exact and exact[0] == "person" else 0,
                          "Also detected: " + ", ".join(others[:5]) + ".")  # fmt: skip
-    if not sentences and any(isinstance(f.get("detections"), list) for f in frames):
+    if not sentences and any(f.detections is not None for f in frames):
         sentences.append("The object detector found no people or objects it knows.")
     return sentences
 
 
-def _text_sentence(frames: list[dict[str, Any]]) -> str | None:
+def _text_sentence(frames: list[Moment]) -> str | None:
     lines = text_lines(frames)
     if not lines:
         return None
@@ -130,7 +131,7 @@ def _text_sentence(frames: list[dict[str, Any]]) -> str | None:
     return f"On-screen text: {shown}{more}."
 
 
-def _speech_sentence(document: dict[str, Any]) -> str | None:
+def _speech_sentence(document: SessionDocument) -> str | None:
     track = speech_track(document)
     absence = speech_absence(track)
     if absence is not None:
@@ -147,16 +148,13 @@ def _counted(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def extractive_summary(document: dict[str, Any], chapters: list[dict[str, Any]]) -> str:
+def extractive_summary(document: SessionDocument, chapters: list[Chapter]) -> str:
     """A few true sentences from the measurements, then the chapters' opening descriptions;
     labelled as extractive."""
     frames = ordered_frames(document)
     if not frames:
         return f"{HEAD}: no analysed moments."
-    duration = max(
-        float((document.get("video") or {}).get("duration_s") or 0.0),
-        float(frames[-1]["timestamp_s"]),
-    )
+    duration = max(document.video.duration_s or 0.0, seconds(frames[-1]))
     parts = [
         f"{HEAD}: a {format_timestamp(duration)} video, "
         f"{_counted(len(frames), 'analysed moment')}, {_counted(len(chapters), 'chapter')}."
@@ -165,11 +163,9 @@ def extractive_summary(document: dict[str, Any], chapters: list[dict[str, Any]])
     parts += [s for s in (_text_sentence(frames), _speech_sentence(document)) if s]
     seen: set[str] = set()
     for chapter in chapters[:6]:
-        frame = next(
-            (f for f in frames if float(f["timestamp_s"]) >= chapter["start_s"] - 0.001), frames[-1]
-        )
-        description = positive_clauses(str(frame.get("description") or ""))
+        frame = next((f for f in frames if seconds(f) >= chapter.start_s - 0.001), frames[-1])
+        description = positive_clauses(frame.description)
         if description and description not in seen:
             seen.add(description)
-            parts.append(f"{_ts(float(frame['timestamp_s']))} {description}.")
+            parts.append(f"{_ts(seconds(frame))} {description}.")
     return " ".join(parts)

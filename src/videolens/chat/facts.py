@@ -10,68 +10,71 @@ from dataclasses import dataclass
 from typing import Any
 
 from videolens.chat.vocabulary import FACE, labels_in
+from videolens.timeline.model import Moment, SessionDocument
 
 _COUNTED = re.compile(r"^\s*(\d+)\s+(.+)$")
 
 
-def ordered_frames(document: dict[str, Any]) -> list[dict[str, Any]]:
+def seconds(frame: Moment) -> float:
+    """The frame's time on its timeline (video seconds; a stream frame's Unix time)."""
+    return frame.timestamp_s or 0.0
+
+
+def ordered_frames(document: SessionDocument) -> list[Moment]:
     """The analysed frames in time order."""
-    return sorted(document.get("frames") or [], key=lambda f: float(f["timestamp_s"]))
+    return sorted(document.frames, key=seconds)
 
 
-def _int(value: Any) -> int | None:
-    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
-def structured_counts(frame: dict[str, Any]) -> dict[str, int]:
+def structured_counts(frame: Moment) -> dict[str, int]:
     """Label -> how many the frame's fields say are visible; a 0 means the field says none.
 
     Sources, most exact first: the detector's ``detections`` and ``people_count``, the face
     detector's ``face_count``/``faces``, then counted ``objects`` ("3 people") and ``people``.
     """
     counts: dict[str, int] = {}
-    detections = frame.get("detections")
-    if isinstance(detections, list):
-        for detection in detections:
-            if isinstance(detection, dict) and detection.get("label"):
-                label = str(detection["label"]).lower()
-                counts[label] = counts.get(label, 0) + 1
-    people_count = _int(frame.get("people_count"))
-    if people_count is not None:
-        counts["person"] = max(counts.get("person", 0), people_count)
-    face_count = _int(frame.get("face_count"))
-    if face_count is None and isinstance(frame.get("faces"), list):
-        face_count = len(frame["faces"])
+    detections = frame.detections
+    for detection in detections or []:
+        if detection.label:
+            label = detection.label.lower()
+            counts[label] = counts.get(label, 0) + 1
+    if frame.people_count is not None:
+        counts["person"] = max(counts.get("person", 0), frame.people_count)
+    face_count = frame.face_count
+    if face_count is None and frame.faces is not None:
+        face_count = len(frame.faces)
     if face_count is not None:
         counts[FACE] = face_count
-    for item in frame.get("objects") or []:
-        match = _COUNTED.match(str(item))
-        number, name = (int(match.group(1)), match.group(2)) if match else (1, str(item))
+    for item in frame.objects:
+        match = _COUNTED.match(item)
+        number, name = (int(match.group(1)), match.group(2)) if match else (1, item)
         for label in labels_in(name)[:1]:
-            if label not in counts or not isinstance(detections, list):
+            if label not in counts or detections is None:
                 counts[label] = max(counts.get(label, 0), number)
-    people = frame.get("people")
-    if "person" not in counts and isinstance(people, list) and people:
-        counts["person"] = len(people)
+    if "person" not in counts and frame.people:
+        counts["person"] = len(frame.people)
     return counts
 
 
-def label_count(frame: dict[str, Any], label: str) -> int | None:
+# A frame whose face fields were written (even as null) says how many faces it shows.
+_FACE_FIELDS = frozenset({"face_count", "faces"})
+
+
+def label_count(frame: Moment, label: str) -> int | None:
     """How many ``label`` the frame shows: its fields' count (0: they say none), else 1 when the
     description mentions it (negated mentions do not count), else None (nothing is known)."""
     counts = structured_counts(frame)
     if label in counts:
         return counts[label]
-    if label != FACE and isinstance(frame.get("detections"), list):
+    if label != FACE and frame.detections is not None:
         return 0  # the object detector ran on this frame and did not find one
-    if label == FACE and ("face_count" in frame or "faces" in frame):
+    if label == FACE and _FACE_FIELDS & frame.model_fields_set:
         return 0
-    if label in labels_in(str(frame.get("description") or "")):
+    if label in labels_in(frame.description):
         return 1
     return None
 
 
-def counts_are_exact(frames: list[dict[str, Any]], label: str) -> bool:
+def counts_are_exact(frames: list[Moment], label: str) -> bool:
     """Whether any frame's fields count ``label`` (not just a description mentioning it)."""
     return any(label in structured_counts(f) for f in frames)
 
@@ -88,7 +91,7 @@ class Stretch:
 
 
 def presence_stretches(
-    frames: list[dict[str, Any]], label: str, *, absent: bool = False
+    frames: list[Moment], label: str, *, absent: bool = False
 ) -> list[Stretch]:
     """The runs of consecutive frames showing ``label``; a frame without it ends a run.
 
@@ -107,7 +110,7 @@ def presence_stretches(
     for frame in frames:
         count = label_count(frame, label)
         if (count == 0) if absent else bool(count):
-            run.append((float(frame["timestamp_s"]), count or 0))
+            run.append((seconds(frame), count or 0))
         else:
             close()
     close()
@@ -124,14 +127,13 @@ class TextLine:
     frames: int
 
 
-def text_lines(frames: list[dict[str, Any]]) -> list[TextLine]:
+def text_lines(frames: list[Moment]) -> list[TextLine]:
     """The distinct OCR lines (case and spacing ignored) in order of first appearance."""
     found: dict[str, list[Any]] = {}
     for frame in frames:
-        t = float(frame["timestamp_s"])
-        texts = frame.get("text") or []
-        for line in [texts] if isinstance(texts, str) else texts:
-            shown = " ".join(str(line).split())
+        t = seconds(frame)
+        for line in frame.text:
+            shown = " ".join(line.split())
             if not shown:
                 continue
             key = shown.casefold()
@@ -144,8 +146,9 @@ def text_lines(frames: list[dict[str, Any]]) -> list[TextLine]:
 
 
 @dataclass(frozen=True)
-class SpeechSegment:
-    """One transcribed stretch of speech (``index`` in the stored track's order)."""
+class SpokenSegment:
+    """One transcribed stretch of speech (``index`` in the stored track's order), its words
+    on one line."""
 
     index: int
     start_s: float
@@ -160,29 +163,25 @@ class SpeechTrack:
     status: str | None
     reason: str
     language: str | None
-    segments: tuple[SpeechSegment, ...]
+    segments: tuple[SpokenSegment, ...]
 
 
-def speech_track(document: dict[str, Any]) -> SpeechTrack:
+def speech_track(document: SessionDocument) -> SpeechTrack:
     """The speech record of ``document`` (older sessions have none), segments in time order."""
-    speech = document.get("speech")
-    if not isinstance(speech, dict):
+    speech = document.speech
+    if speech is None:
         return SpeechTrack(None, "", None, ())
     segments = []
-    for i, raw in enumerate(speech.get("segments") or []):
-        text = " ".join(str(raw.get("text") or "").split())
+    for i, raw in enumerate(speech.segments):
+        text = " ".join(raw.text.split())
         if text:
-            start = float(raw.get("start_s") or 0.0)
-            end = max(start, float(raw.get("end_s") or start))
-            segments.append(SpeechSegment(i, start, end, text))
+            start = raw.start_s
+            end = max(start, raw.end_s or start)
+            segments.append(SpokenSegment(i, start, end, text))
     segments.sort(key=lambda s: s.start_s)
-    status = speech.get("status") or ("ok" if segments else None)
-    return SpeechTrack(
-        str(status) if status else None,
-        str(speech.get("reason") or "").strip(),
-        speech.get("language"),
-        tuple(segments),
-    )
+    status = speech.status or ("ok" if segments else None)
+    return SpeechTrack(status or None, (speech.reason or "").strip(), speech.language,
+                       tuple(segments))  # fmt: skip
 
 
 def speech_absence(track: SpeechTrack) -> str | None:

@@ -15,7 +15,7 @@ import re
 import numpy as np
 from numpy.typing import NDArray
 
-from videolens.chat.live_timeline import StreamTimeline
+from videolens.chat.live_timeline import StreamTimeline, at_of
 from videolens.chat.retrieval import Embedder, Retriever, TimelineIndex
 from videolens.chat.selection import Context, Ranking, estimate_tokens, fill_budget
 from videolens.chat.timeline_text import text_tokens
@@ -85,7 +85,7 @@ def overview_text(timeline: StreamTimeline, budget_tokens: int) -> str:
     head.append(f"Range asked about: {where}." if where else "Range: all the stored frames.")
     frames = timeline.frames
     if frames:
-        first, last = float(frames[0]["at"]), float(frames[-1]["at"])
+        first, last = at_of(frames[0]), at_of(frames[-1])
         head.append(
             f"{len(frames)} analysed frames in it, from {timeline.stamp(first)} to "
             f"{timeline.stamp(last)}"
@@ -109,7 +109,7 @@ def _shots(timeline: StreamTimeline) -> list[str]:
     lines: list[str] = []
     previous = None
     for frame in timeline.frames:
-        if frame.get("shot_start") or previous is None:
+        if frame.shot_start or previous is None:
             line = timeline.line(frame)
             body = line.split("] ", 1)[-1]
             if body != previous:

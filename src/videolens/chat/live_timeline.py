@@ -23,6 +23,7 @@ from videolens.chat.timeline_text import moment_line
 from videolens.chat.wall_clock import WallRange
 from videolens.streams.store import StreamStore, first_at
 from videolens.timeline.clock import WallClock, Zone
+from videolens.timeline.model import Moment, SessionDocument, VideoInfo
 
 # The most frames one question reads: ~6 h at a frame every 2 s. Older frames of a longer range
 # are left out, and the context says so.
@@ -39,7 +40,7 @@ class StreamTimeline:
     stream: dict[str, Any]
     zone: Zone
     now: float
-    frames: list[dict[str, Any]]
+    frames: list[Moment]
     wall: WallRange | None = None
     since_at: float | None = None
     until_at: float | None = None
@@ -51,7 +52,7 @@ class StreamTimeline:
         """The events the stream's rules raised in the range (as far as frames were read)."""
         if self.store is None:
             return []
-        since = float(self.frames[0]["at"]) if self.truncated and self.frames else self.since_at
+        since = at_of(self.frames[0]) if self.truncated and self.frames else self.since_at
         return self.store.events(self.stream_id, since, self.until_at, MAX_EVENTS)
 
     @property
@@ -61,7 +62,7 @@ class StreamTimeline:
     @property
     def origin(self) -> float:
         """The time retrieval measures from: the first frame's."""
-        return float(self.frames[0]["at"]) if self.frames else self.now
+        return at_of(self.frames[0]) if self.frames else self.now
 
     @property
     def low(self) -> float:
@@ -73,7 +74,7 @@ class StreamTimeline:
         """Where the range ends, at most now."""
         if self.until_at is not None:
             return min(self.until_at, max(self.now, self.low))
-        return max(self.now, float(self.frames[-1]["at"]) if self.frames else self.now)
+        return max(self.now, at_of(self.frames[-1]) if self.frames else self.now)
 
     def dates(self) -> list[date]:
         """The local dates the range touches, oldest first."""
@@ -105,10 +106,10 @@ class StreamTimeline:
         """A citation of the frame at ``at``: ``[14:05:12]``."""
         return self.clock.stamp(at)
 
-    def line(self, frame: dict[str, Any]) -> str:
+    def line(self, frame: Moment) -> str:
         """The frame's timeline line with its wall-clock stamp: ``[14:05:12] description | …``."""
         body = moment_line(frame).split("] ", 1)[-1]
-        return f"{self.stamp(float(frame['at']))} {body}".strip()
+        return f"{self.stamp(at_of(frame))} {body}".strip()
 
     def where(self) -> str:
         """`` in the last 10 minutes (14:00:03–14:10:03)`` (the question's phrase, resolved),
@@ -142,20 +143,35 @@ class StreamTimeline:
                 found.append(gap)
         return found
 
-    def document(self) -> dict[str, Any]:
-        """The session-like document a ``Retriever`` indexes: times in seconds from ``origin``."""
+    def document(self) -> SessionDocument:
+        """The session-like document a ``Retriever`` indexes: times in seconds from ``origin``.
+
+        Its ``session_id`` and ``updated_at`` make the version key of the Retriever's cache:
+        another range, or the stream's status changing, is another document."""
         origin = self.origin
-        frames = [{**f, "timestamp_s": float(f["at"]) - origin} for f in self.frames]
-        first_seq = self.frames[0]["seq"] if self.frames else "none"
-        span = frames[-1]["timestamp_s"] if frames else 0.0
-        return {
-            # The version key of the Retriever's cache: another range is another document.
-            "session_id": f"stream:{self.stream_id}:{first_seq}",
-            "updated_at": self.stream.get("updated_at"),
-            "status": self.stream.get("status"),
-            "frames": frames,
-            "video": {"duration_s": span},
-        }
+        frames = [f.model_copy(update={"timestamp_s": at_of(f) - origin}) for f in self.frames]
+        first_seq = self.frames[0].seq if self.frames else "none"
+        span = (frames[-1].timestamp_s or 0.0) if frames else 0.0
+        status = self.stream.get("status")
+        return SessionDocument(
+            session_id=f"stream:{self.stream_id}:{first_seq}:{status}",
+            status="running",
+            created_at=str(self.stream.get("created_at") or ""),
+            updated_at=self.stream.get("updated_at"),
+            frames=frames,
+            video=VideoInfo(duration_s=span),
+        )
+
+
+def at_of(frame: Moment) -> float:
+    """A stream frame's wall-clock time, Unix seconds."""
+    return frame.at or 0.0
+
+
+def _moment(record: dict[str, Any]) -> Moment:
+    """A stored stream frame as a moment on the timeline: ``index`` its ``seq``,
+    ``timestamp_s`` its Unix time."""
+    return Moment.model_validate({**record, "index": record["seq"], "timestamp_s": record["at"]})
 
 
 def _within(at: float, since_at: float | None, until_at: float | None) -> bool:
@@ -209,11 +225,11 @@ def load_timeline(
     low = 0 if since is None else max(0, bisect.bisect_right(starts, since) - 1)
     high = len(names) if until is None else bisect.bisect_left(starts, until)
     selected = names[low:high]
-    batches: list[list[dict[str, Any]]] = []
+    batches: list[list[Moment]] = []
     count, truncated = 0, False
     for position, name in enumerate(reversed(selected)):
         batch = [
-            {**record, "index": int(record["seq"]), "timestamp_s": float(record["at"])}
+            _moment(record)
             for record in store.window_frames(stream_id, name)
             if _within(float(record["at"]), since, until)
         ]
@@ -223,5 +239,5 @@ def load_timeline(
             truncated = count > max_frames or position < len(selected) - 1
             break
     frames = [frame for batch in reversed(batches) for frame in batch]
-    frames = sorted(frames, key=lambda f: (float(f["at"]), int(f["seq"])))[-max_frames:]
+    frames = sorted(frames, key=lambda f: (at_of(f), f.seq or 0))[-max_frames:]
     return StreamTimeline(stream, zone, now, frames, wall, since, until, truncated, store)

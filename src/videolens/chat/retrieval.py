@@ -15,13 +15,13 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
 from videolens.chat.bm25 import BM25Index
-from videolens.chat.facts import speech_track
+from videolens.chat.facts import ordered_frames, seconds, speech_track
 from videolens.chat.selection import Context, Moment, Ranking, estimate_tokens, fill_budget
 from videolens.chat.timeline_text import (
     frame_tokens,
@@ -32,6 +32,7 @@ from videolens.chat.timeline_text import (
     text_tokens,
 )
 from videolens.chat.timeparse import TimeAnchor, parse_anchor
+from videolens.timeline.model import SessionDocument
 
 __all__ = [
     "Context",
@@ -53,22 +54,22 @@ class Embedder(Protocol):
     def encode(self, texts: Sequence[str]) -> NDArray[np.float32]: ...
 
 
-def document_version(document: dict[str, Any]) -> str:
+def document_version(document: SessionDocument) -> str:
     """Identifies a document's content cheaply: it changes whenever frames are added or edited."""
-    frames = document.get("frames") or []
-    last = frames[-1] if frames else {}
+    frames, speech = document.frames, document.speech
+    last = frames[-1] if frames else None
     return ":".join(
         str(x)
         for x in (
-            document.get("session_id"),
-            document.get("updated_at"),
-            document.get("status"),
+            document.session_id,
+            document.updated_at,
+            document.status,
             len(frames),
-            last.get("index"),
-            last.get("timestamp_s"),
-            bool(document.get("summary")),
-            len((document.get("speech") or {}).get("segments") or []),
-            (document.get("speech") or {}).get("status"),
+            last.index if last else None,
+            last.timestamp_s if last else None,
+            bool(document.summary),
+            len(speech.segments) if speech else 0,
+            speech.status if speech else None,
         )
     )
 
@@ -90,14 +91,13 @@ class TimelineIndex:
     time_scale_s: float
     embeddings: NDArray[np.float32] | None = None
     session_id: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
     kinds: list[str] = field(default_factory=list)
     ends: list[float] = field(default_factory=list)
 
     @classmethod
-    def build(cls, document: dict[str, Any], embedder: Embedder | None = None) -> TimelineIndex:
-        frames = sorted(document.get("frames") or [], key=lambda f: float(f["timestamp_s"]))
-        frame_times = np.array([float(f["timestamp_s"]) for f in frames], dtype=np.float64)
+    def build(cls, document: SessionDocument, embedder: Embedder | None = None) -> TimelineIndex:
+        frames = ordered_frames(document)
+        frame_times = np.array([seconds(f) for f in frames], dtype=np.float64)
         speech = speech_track(document)
         segments = speech.segments
         lines = [moment_line(f) for f in frames] + [speech_line(s) for s in segments]
@@ -106,7 +106,7 @@ class TimelineIndex:
         timestamps = np.concatenate(
             [frame_times, np.array([s.start_s for s in segments], dtype=np.float64)]
         )
-        duration = float((document.get("video") or {}).get("duration_s") or 0.0)
+        duration = document.video.duration_s or 0.0
         duration = max(duration, float(frame_times[-1]) if len(frame_times) else 0.0)
         gaps = np.diff(frame_times)
         embeddings = None
@@ -119,17 +119,17 @@ class TimelineIndex:
         return cls(
             version=document_version(document),
             timestamps=timestamps,
-            indexes=[int(f["index"]) for f in frames] + [s.index for s in segments],
+            indexes=[f.index or 0 for f in frames] + [s.index for s in segments],
             lines=lines,
             bodies=[line.split("] ", 1)[-1] for line in lines],
-            images=[f.get("image") for f in frames] + [None] * len(segments),
+            images=[f.image for f in frames] + [None] * len(segments),
             bm25=BM25Index(tokens),
             overview_head=head,
             overview_lines=overview_lines,
             duration_s=duration,
             time_scale_s=max(1.0, float(np.median(gaps)) if len(gaps) else 1.0),
             embeddings=embeddings,
-            session_id=str(document.get("session_id") or ""),
+            session_id=document.session_id,
             kinds=["frame"] * len(frames) + ["speech"] * len(segments),
             ends=[float(t) for t in frame_times] + [s.end_s for s in segments],
         )
@@ -226,7 +226,7 @@ class Retriever:
         self._indexes: OrderedDict[str, TimelineIndex] = OrderedDict()
         self._lock = threading.Lock()
 
-    def index(self, document: dict[str, Any]) -> TimelineIndex:
+    def index(self, document: SessionDocument) -> TimelineIndex:
         """The index of this document version, built on first use."""
         version = document_version(document)
         with self._lock:
@@ -241,6 +241,6 @@ class Retriever:
                 self._indexes.popitem(last=False)
         return built
 
-    def retrieve(self, document: dict[str, Any], question: str, budget_tokens: int) -> Context:
+    def retrieve(self, document: SessionDocument, question: str, budget_tokens: int) -> Context:
         """The context to answer ``question`` within ``budget_tokens``."""
         return self.index(document).select(question, budget_tokens, self.embedder)

@@ -23,15 +23,16 @@ from typing import Any
 
 import numpy as np
 
-from videolens.chat.facts import speech_track
+from videolens.chat.facts import ordered_frames, seconds, speech_track
 from videolens.chat.live_ranking import stream_scores
 from videolens.chat.live_timeline import AskedRange
 from videolens.chat.retrieval import Retriever
 from videolens.chat.selection import Ranking
 from videolens.chat.sources import StreamSource
-from videolens.chat.timeline_text import as_list, text_tokens
+from videolens.chat.timeline_text import text_tokens
 from videolens.chat.timeparse import format_timestamp
 from videolens.streams.store import StreamStore
+from videolens.timeline.model import Moment, SessionDocument
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class SearchHit:
 
 
 def search_session(
-    document: dict[str, Any],
+    document: SessionDocument,
     query: str,
     limit: int = 20,
     retriever: Retriever | None = None,
@@ -63,8 +64,8 @@ def search_session(
     index = (retriever or Retriever()).index(document)
     scores = index.scores(query)
     top = Ranking(scores, index.timestamps, candidates=limit).order()  # ties: earliest first
-    frames = sorted(document.get("frames") or [], key=lambda f: float(f["timestamp_s"]))
-    by_index = {int(f["index"]): f for f in frames}
+    frames = ordered_frames(document)
+    by_index = {f.index or 0: f for f in frames}
     speech = {s.index: s for s in speech_track(document).segments}
     hits = []
     for i in top.tolist():
@@ -80,19 +81,19 @@ def search_session(
             kind, end_s = "speech", segment.end_s
         else:
             frame = by_index[index.indexes[i]]
-            description = str(frame.get("description") or "")
-            text = [str(t) for t in frame.get("text") or []]
+            description = frame.description
+            text = list(frame.text)
             kind, end_s = "frame", None
         hits.append(
             SearchHit(
                 session_id=index.session_id,
-                frame_index=int(frame["index"]),
+                frame_index=frame.index or 0,
                 timestamp_s=seconds,
                 timestamp=format_timestamp(seconds),
                 score=round(float(scores[i]), 4),
                 description=description,
                 text=text,
-                image=frame.get("image"),
+                image=frame.image,
                 kind=kind,
                 end_s=end_s,
             )
@@ -100,12 +101,12 @@ def search_session(
     return hits
 
 
-def _nearest(frames: list[dict[str, Any]], seconds: float) -> dict[str, Any] | None:
-    return min(frames, key=lambda f: abs(float(f["timestamp_s"]) - seconds), default=None)
+def _nearest(frames: list[Moment], at: float) -> Moment | None:
+    return min(frames, key=lambda f: abs(seconds(f) - at), default=None)
 
 
 def search_sessions(
-    documents: Iterable[dict[str, Any]],
+    documents: Iterable[SessionDocument],
     query: str,
     limit: int = 20,
     retriever: Retriever | None = None,
@@ -172,7 +173,7 @@ def search_stream(
     score, at, relevance = stream_scores(timeline, words, index, retriever.embedder)
     if text_tokens(words):
         score = np.where(relevance > 0, score, 0.0)  # a search hit must match the words
-    by_seq = {int(f["seq"]): f for f in timeline.frames}
+    by_seq = {f.index or 0: f for f in timeline.frames}
     ranking = Ranking(score, at, newest_first=True, candidates=None)
     for i in ranking.order().tolist()[:limit]:
         if score[i] <= 0:
@@ -181,13 +182,13 @@ def search_stream(
         found.hits.append(
             StreamHit(
                 stream_id=stream_id,
-                seq=int(frame["seq"]),
-                at=float(frame["at"]),
-                time=timeline.clock.format(float(frame["at"])),
+                seq=frame.index or 0,
+                at=seconds(frame),
+                time=timeline.clock.format(seconds(frame)),
                 score=round(float(score[i]), 4),
-                description=str(frame.get("description") or ""),
-                text=as_list(frame.get("text")),
-                image=frame.get("image"),
+                description=frame.description,
+                text=list(frame.text),
+                image=frame.image,
             )
         )
     return found

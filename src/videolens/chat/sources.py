@@ -29,6 +29,7 @@ from videolens.chat.wall_clock import parse_wall_clock
 from videolens.store.sessions import SessionStore
 from videolens.streams.store import StreamStore
 from videolens.timeline.clock import Clock, VideoClock
+from videolens.timeline.model import SessionDocument
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ class SessionSource:
     """A session's timeline (its stored document), in video time."""
 
     store: SessionStore
-    document: dict[str, Any]
+    document: SessionDocument
     clock: VideoClock = field(default_factory=VideoClock)
     cacheable: bool = True
     _index: TimelineIndex | None = field(default=None, repr=False)
@@ -104,12 +105,12 @@ class SessionSource:
     @classmethod
     def load(cls, store: SessionStore, session_id: str) -> SessionSource:
         """The session ``session_id`` as stored now."""
-        return cls(store, store.get(session_id))
+        return cls(store, store.document(session_id))
 
     @property
     def source_id(self) -> str:
         """The session's id."""
-        return str(self.document["session_id"])
+        return self.document.session_id
 
     @property
     def chat_dir(self) -> Path:
@@ -140,9 +141,9 @@ class SessionSource:
 
     def citations(self, text: str) -> list[Citation]:
         """``[mm:ss]`` citations checked against the frames and the speech track."""
-        speech = self.document.get("speech")
-        segments = speech.get("segments") or [] if isinstance(speech, dict) else []
-        frames = FrameTimes(self.document.get("frames") or [])
+        speech = self.document.speech
+        segments = speech.segments if speech is not None else []
+        frames = FrameTimes(self.document.frames)
         return match_citations(self.clock.cited(text), frames, SpeechTimes(segments))
 
     def scope(self) -> Scope | None:

@@ -13,16 +13,18 @@ from __future__ import annotations
 import json
 import re
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from videolens.chat.extractive import chapter_title, extractive_summary
-from videolens.chat.facts import speech_absence, speech_track
+from videolens.chat.facts import ordered_frames, seconds, speech_absence, speech_track
 from videolens.chat.retrieval import estimate_tokens
 from videolens.chat.timeline_text import moment_line, speech_line
 from videolens.chat.timeparse import format_timestamp, parse_time
-
-__all__ = ["chapters_from_shots", "extractive_summary", "summarize_session"]
 from videolens.openai_compat import OpenAICompatClient
+from videolens.timeline.model import Chapter, Moment, SessionDocument
+
+__all__ = ["Summary", "chapters_from_shots", "extractive_summary", "summarize", "summarize_session"]
 
 MAX_LEVELS = 6
 GROUP_PROMPT = (
@@ -43,27 +45,50 @@ TIME_TOLERANCE_S = 0.001
 the previous shot) must not title the chapter."""
 
 
+@dataclass(frozen=True)
+class Summary:
+    """A session's summary and chapters, and how they were made: ``llm`` (by the chat model)
+    or ``shots`` (chapters from the shots, an extractive summary)."""
+
+    summary: str
+    chapters: list[Chapter]
+    mode: Literal["llm", "shots"]
+
+    def as_dict(self) -> dict[str, Any]:
+        """``{"summary", "chapters": [{"start_s", "title"}], "mode"}`` (the JSON stored)."""
+        chapters = [chapter.as_json() for chapter in self.chapters]
+        return {"summary": self.summary, "chapters": chapters, "mode": self.mode}
+
+
 def summarize_session(
-    document: dict[str, Any],
+    document: SessionDocument,
     client: OpenAICompatClient | None = None,
     *,
     budget_tokens: int = 3000,
     max_chapters: int = 12,
 ) -> dict[str, Any]:
-    """``{"summary", "chapters": [{"start_s", "title"}], "mode": "llm" | "shots"}``.
+    """``summarize`` as JSON: ``{"summary", "chapters": [{"start_s", "title"}], "mode"}``."""
+    made = summarize(document, client, budget_tokens=budget_tokens, max_chapters=max_chapters)
+    return made.as_dict()
+
+
+def summarize(
+    document: SessionDocument,
+    client: OpenAICompatClient | None = None,
+    *,
+    budget_tokens: int = 3000,
+    max_chapters: int = 12,
+) -> Summary:
+    """The summary and chapters of ``document``.
 
     ``client`` None means no chat model: shot-based chapters and an extractive summary.
     Endpoint errors propagate (the caller's activity retries them).
     """
-    frames = sorted(document.get("frames") or [], key=lambda f: float(f["timestamp_s"]))
+    frames = ordered_frames(document)
     duration = _duration(document, frames)
     shot_chapters = chapters_from_shots(document, max_chapters)
     if client is None or not frames:
-        return {
-            "summary": extractive_summary(document, shot_chapters),
-            "chapters": shot_chapters,
-            "mode": "shots",
-        }
+        return Summary(extractive_summary(document, shot_chapters), shot_chapters, "shots")
     lines = _distinct_lines(frames, document)
     level = 0
     while estimate_tokens("\n".join(lines)) > budget_tokens and level < MAX_LEVELS:
@@ -71,7 +96,7 @@ def summarize_session(
         with ThreadPoolExecutor(max_workers=4) as pool:
             lines = list(pool.map(lambda group: _summarise_group(client, group), groups))
         level += 1
-    shots = ", ".join(format_timestamp(c["start_s"]) for c in shot_chapters)
+    shots = ", ".join(format_timestamp(c.start_s) for c in shot_chapters)
     reply = client.chat(
         [
             {"role": "system", "content": FINAL_PROMPT % max_chapters},
@@ -88,15 +113,15 @@ def summarize_session(
     parsed = _parse_json(reply)
     summary = str(parsed.get("summary") or "").strip() if parsed else reply.strip()
     chapters = _clean_chapters(parsed.get("chapters") if parsed else None, duration, max_chapters)
-    return {"summary": summary, "chapters": chapters or shot_chapters, "mode": "llm"}
+    return Summary(summary, chapters or shot_chapters, "llm")
 
 
-def _duration(document: dict[str, Any], frames: list[dict[str, Any]]) -> float:
-    duration = float((document.get("video") or {}).get("duration_s") or 0.0)
-    return max(duration, float(frames[-1]["timestamp_s"]) if frames else 0.0)
+def _duration(document: SessionDocument, frames: list[Moment]) -> float:
+    duration = document.video.duration_s or 0.0
+    return max(duration, seconds(frames[-1]) if frames else 0.0)
 
 
-def _distinct_lines(frames: list[dict[str, Any]], document: dict[str, Any]) -> list[str]:
+def _distinct_lines(frames: list[Moment], document: SessionDocument) -> list[str]:
     """Timeline lines in time order, frames that repeat the previous one's content skipped,
     the transcribed speech interleaved."""
     timed: list[tuple[float, str]] = []
@@ -105,14 +130,14 @@ def _distinct_lines(frames: list[dict[str, Any]], document: dict[str, Any]) -> l
         line = moment_line(frame)
         body = line.split("] ", 1)[-1]
         if body != previous:
-            timed.append((float(frame["timestamp_s"]), line))
+            timed.append((seconds(frame), line))
         previous = body
     timed += [(s.start_s, speech_line(s)) for s in speech_track(document).segments]
     timed.sort(key=lambda item: item[0])  # stable: a frame comes before speech at its time
     return [line for _, line in timed]
 
 
-def _speech_note(document: dict[str, Any]) -> str:
+def _speech_note(document: SessionDocument) -> str:
     """Why the timeline has no speech lines, when it has none (else nothing)."""
     track = speech_track(document)
     absence = speech_absence(track)
@@ -157,7 +182,7 @@ def _parse_json(reply: str) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def _clean_chapters(raw: Any, duration: float, max_chapters: int) -> list[dict[str, Any]]:
+def _clean_chapters(raw: Any, duration: float, max_chapters: int) -> list[Chapter]:
     """Valid, ordered, de-duplicated chapters starting at 0 (what players and YouTube need)."""
     if not isinstance(raw, list):
         return []
@@ -174,29 +199,29 @@ def _clean_chapters(raw: Any, duration: float, max_chapters: int) -> list[dict[s
     ordered = sorted(chapters.items())[:max_chapters]
     if ordered and ordered[0][0] != 0.0:
         ordered[0] = (0.0, ordered[0][1])
-    return [{"start_s": start, "title": title} for start, title in ordered]
+    return [Chapter(start_s=start, title=title) for start, title in ordered]
 
 
-def chapters_from_shots(document: dict[str, Any], max_chapters: int = 12) -> list[dict[str, Any]]:
+def chapters_from_shots(document: SessionDocument, max_chapters: int = 12) -> list[Chapter]:
     """One chapter per shot, the first at 0; past ``max_chapters`` shots, those closer than
     duration/max_chapters to the previous chapter are merged into it."""
-    frames = sorted(document.get("frames") or [], key=lambda f: float(f["timestamp_s"]))
+    frames = ordered_frames(document)
     if not frames:
         return []
-    starts = [float(s) for s in (document.get("shots") or {}).get("starts_s") or []]
-    starts += [float(f["timestamp_s"]) for f in frames if f.get("shot_start")]
+    starts = list(document.shots.starts_s) if document.shots is not None else []
+    starts += [seconds(f) for f in frames if f.shot_start]
     starts = sorted({0.0, *starts})
     duration = _duration(document, frames)
     # A chapter lasts at least MIN_CHAPTER_S (a cut a moment after another, or a fade's two
     # cuts, is no chapter); with too many shots, short ones merge into their neighbours.
     spacing = max(MIN_CHAPTER_S, duration / max_chapters if len(starts) > max_chapters else 0.0)
-    chapters: list[dict[str, Any]] = []
-    times = [float(f["timestamp_s"]) for f in frames]
+    chapters: list[Chapter] = []
+    times = [seconds(f) for f in frames]
     for start in starts:
-        if chapters and start - chapters[-1]["start_s"] < spacing:
+        if chapters and start - chapters[-1].start_s < spacing:
             continue
-        chapters.append({"start_s": round(start, 3), "title": ""})
-    if len(chapters) > 1 and duration - chapters[-1]["start_s"] < MIN_CHAPTER_S:
+        chapters.append(Chapter(start_s=round(start, 3), title=""))
+    if len(chapters) > 1 and duration - chapters[-1].start_s < MIN_CHAPTER_S:
         chapters.pop()  # a last chapter too short to watch joins the one before
     # A chapter shows at least one analysed moment (a shot whose frames were all dropped by the
     # cap is part of the chapter before it), so there are never more chapters than moments.
@@ -204,20 +229,20 @@ def chapters_from_shots(document: dict[str, Any], max_chapters: int = 12) -> lis
     chapters = chapters[:max_chapters]
     segments = speech_track(document).segments
     for chapter, following in zip(chapters, [*chapters[1:], None], strict=True):
-        low = chapter["start_s"] - TIME_TOLERANCE_S
-        high = following["start_s"] - TIME_TOLERANCE_S if following else float("inf")
-        inside = [f for f in frames if low <= float(f["timestamp_s"]) < high]
+        low = chapter.start_s - TIME_TOLERANCE_S
+        high = following.start_s - TIME_TOLERANCE_S if following else float("inf")
+        inside = [f for f in frames if low <= seconds(f) < high]
         said = [s for s in segments if low <= s.start_s < high]
-        chapter["title"] = chapter_title(inside or [_frame_at(frames, low)], said)
+        chapter.title = chapter_title(inside or [_frame_at(frames, low)], said)
     # Neighbours with the same title are one chapter.
-    return [c for i, c in enumerate(chapters) if i == 0 or c["title"] != chapters[i - 1]["title"]]
+    return [c for i, c in enumerate(chapters) if i == 0 or c.title != chapters[i - 1].title]
 
 
-def _frames_in(times: list[float], chapters: list[dict[str, Any]], i: int) -> bool:
-    low = chapters[i]["start_s"] - TIME_TOLERANCE_S
-    following = chapters[i + 1]["start_s"] if i + 1 < len(chapters) else float("inf")
+def _frames_in(times: list[float], chapters: list[Chapter], i: int) -> bool:
+    low = chapters[i].start_s - TIME_TOLERANCE_S
+    following = chapters[i + 1].start_s if i + 1 < len(chapters) else float("inf")
     return any(low <= t < following - TIME_TOLERANCE_S for t in times)
 
 
-def _frame_at(frames: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
-    return next((f for f in frames if float(f["timestamp_s"]) >= seconds), frames[-1])
+def _frame_at(frames: list[Moment], at: float) -> Moment:
+    return next((f for f in frames if seconds(f) >= at), frames[-1])

@@ -13,9 +13,10 @@ from typing import Any
 
 from videolens.chat.bm25 import tokenize
 from videolens.chat.facts import (
-    SpeechSegment,
     SpeechTrack,
+    SpokenSegment,
     label_count,
+    seconds,
     speech_absence,
     structured_counts,
 )
@@ -27,6 +28,7 @@ from videolens.chat.vocabulary import (
     labels_of_token,
     strip_negations,
 )
+from videolens.timeline.model import Moment, SessionDocument
 
 
 def as_list(value: Any) -> list[str]:
@@ -38,31 +40,31 @@ def as_list(value: Any) -> list[str]:
     return [str(v) for v in value]
 
 
-def detected_phrases(frame: dict[str, Any]) -> list[str]:
+def detected_phrases(frame: Moment) -> list[str]:
     """``["3 people", "a car", "2 faces"]`` from the frame's structured counts (present only)."""
     counts = structured_counts(frame)
     order = sorted(counts, key=lambda label: (label == FACE, -counts[label], label))
     return [counted(label, counts[label]) for label in order if counts[label] > 0]
 
 
-def frame_words(frame: dict[str, Any]) -> str:
+def frame_words(frame: Moment) -> str:
     """The searchable text of a frame; on-screen text counts twice (it is the most specific)."""
-    text = " ".join(as_list(frame.get("text")))
+    text = " ".join(frame.text)
     counts = structured_counts(frame)
     labels = " ".join(f"{counted(label, n)} {label}" for label, n in counts.items() if n > 0)
     parts = [
-        strip_negations(str(frame.get("description") or "")),
+        strip_negations(frame.description),
         text,
         text,
-        strip_negations(" ".join(as_list(frame.get("objects")))),
-        " ".join(as_list(frame.get("people"))),
-        strip_negations(" ".join(as_list(frame.get("actions")))),
+        strip_negations(" ".join(frame.objects)),
+        " ".join(frame.people),
+        strip_negations(" ".join(frame.actions)),
         labels,
     ]
     return " ".join(p for p in parts if p)
 
 
-def frame_tokens(frame: dict[str, Any]) -> list[str]:
+def frame_tokens(frame: Moment) -> list[str]:
     """Index tokens of a frame: its words, their labels, minus words for what it lacks."""
     tokens = expand_tokens(tokenize(frame_words(frame)))
     absent: dict[str, bool] = {}
@@ -84,14 +86,13 @@ def text_tokens(text: str) -> list[str]:
     return expand_tokens(tokenize(strip_negations(text)))
 
 
-def moment_line(frame: dict[str, Any]) -> str:
+def moment_line(frame: Moment) -> str:
     """One compact timeline line: ``[mm:ss] description | text: "…" | detected: …``."""
-    line = f"[{format_timestamp(float(frame['timestamp_s']))}] {frame.get('description') or ''}"
-    text = as_list(frame.get("text"))
-    if text:
-        line += " | text: " + ", ".join(f'"{t}"' for t in text)
-    for name in ("objects", "people", "actions"):
-        values = as_list(frame.get(name))
+    line = f"[{format_timestamp(seconds(frame))}] {frame.description}"
+    if frame.text:
+        line += " | text: " + ", ".join(f'"{t}"' for t in frame.text)
+    named = (("objects", frame.objects), ("people", frame.people), ("actions", frame.actions))
+    for name, values in named:
         if name == "people":
             # The detector's bare "person" entries are counted in objects already ("7 people");
             # a model backend's descriptions of people ("a man in a red coat") stay.
@@ -99,14 +100,14 @@ def moment_line(frame: dict[str, Any]) -> str:
         if values:
             line += f" | {name}: " + ", ".join(dict.fromkeys(values))
     detected = detected_phrases(frame)
-    if detected and not as_list(frame.get("objects")):
+    if detected and not frame.objects:
         line += " | detected: " + ", ".join(detected)
     elif any(p.endswith(("face", "faces")) for p in detected):
         line += " | " + next(p for p in detected if p.endswith(("face", "faces")))
     return line.strip()
 
 
-def speech_line(segment: SpeechSegment) -> str:
+def speech_line(segment: SpokenSegment) -> str:
     """``[mm:ss] speech (until mm:ss): "…"`` for a transcribed segment."""
     start, end = format_timestamp(segment.start_s), format_timestamp(segment.end_s)
     until = f" (until {end})" if end != start else ""
@@ -114,11 +115,10 @@ def speech_line(segment: SpeechSegment) -> str:
 
 
 def overview(
-    document: dict[str, Any], frames: list[dict[str, Any]], duration: float, speech: SpeechTrack
+    document: SessionDocument, frames: list[Moment], duration: float, speech: SpeechTrack
 ) -> tuple[str, list[str]]:
     """A header line, then one line per chapter (or per shot) to be thinned to the budget."""
-    video = document.get("video") or {}
-    name = str(video.get("path") or "").rsplit("/", 1)[-1]
+    name = (document.video.path or "").rsplit("/", 1)[-1]
     head = f"Video {name!r}: {format_timestamp(duration)} long, {len(frames)} analysed moments."
     absence = speech_absence(speech)
     if absence is None:
@@ -126,16 +126,16 @@ def overview(
         head += f"\nSpeech: {len(speech.segments)} transcribed segments{language}."
     elif speech.status is not None:
         head += f"\nSpeech: {absence}"
-    if document.get("summary"):
-        head += f"\nSummary: {document['summary']}"
-    chapters = document.get("chapters") or []
+    if document.summary:
+        head += f"\nSummary: {document.summary}"
+    chapters = document.chapters
     if chapters:
-        lines = [f"Chapter [{format_timestamp(c['start_s'])}] {c['title']}" for c in chapters]
+        lines = [f"Chapter [{format_timestamp(c.start_s)}] {c.title}" for c in chapters]
         return head + "\nChapters:", lines
     lines = []
     previous = None
     for frame in frames:
-        if frame.get("shot_start") or previous is None:
+        if frame.shot_start or previous is None:
             body = moment_line(frame)
             if body.split("] ", 1)[-1] != previous:
                 lines.append(body)

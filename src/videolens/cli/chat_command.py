@@ -200,10 +200,10 @@ def search(
             _search_stream(settings, session_id, query, (since, until), tz, limit, as_json)
             return
         if session_id is not None:
-            hits = search_session(store.get(session_id), query, limit)
+            hits = search_session(store.document(session_id), query, limit)
         else:
-            ids = [s["session_id"] for s in store.list_sessions()]
-            hits = search_sessions((store.get(i) for i in ids), query, limit)
+            ids = [s.session_id for s in store.list_sessions()]
+            hits = search_sessions((store.document(i) for i in ids), query, limit)
     if as_json:
         _print_json([hit.as_dict() for hit in hits])
         return

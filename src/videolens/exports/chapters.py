@@ -27,8 +27,7 @@ def session_chapters(document: SessionDocument) -> list[Chapter]:
     """The stored chapters, or chapters from the shots when the session has none."""
     if document.chapters:
         return list(document.chapters)
-    # chapters_from_shots reads the document as JSON (videolens.chat is not typed yet).
-    return [Chapter.model_validate(c) for c in chapters_from_shots(document.as_json())]
+    return chapters_from_shots(document)
 
 
 def _duration(document: SessionDocument) -> float:

@@ -15,7 +15,13 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
-from videolens.api.deps import Principal, ServicesDep, owned_document, owned_summaries
+from videolens.api.deps import (
+    Principal,
+    ServicesDep,
+    owned_document,
+    owned_session,
+    owned_summaries,
+)
 from videolens.api.errors import ApiError
 from videolens.api.public import public_frame, public_video
 from videolens.chat.answer import PreparedAnswer, arun_answer, prepare_answer
@@ -122,7 +128,7 @@ async def search_one(
     q: Annotated[str, Query(min_length=1, max_length=500)],
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> list[dict[str, Any]]:
-    document = await anyio.to_thread.run_sync(owned_document, found, owner, session_id)
+    document = await anyio.to_thread.run_sync(owned_session, found, owner, session_id)
     hits = await anyio.to_thread.run_sync(search_session, document, q, limit, found.retriever)
     return [_hit(h) for h in hits]
 
@@ -136,7 +142,7 @@ async def search_all(
 ) -> list[dict[str, Any]]:
     def run() -> list[SearchHit]:
         ids = [d["session_id"] for d in owned_summaries(found, owner)]
-        return search_sessions((found.store.get(i) for i in ids), q, limit, found.retriever)
+        return search_sessions((found.store.document(i) for i in ids), q, limit, found.retriever)
 
     return [_hit(h) for h in await anyio.to_thread.run_sync(run)]
 

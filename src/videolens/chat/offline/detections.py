@@ -8,7 +8,13 @@ from __future__ import annotations
 import re
 import statistics
 
-from videolens.chat.facts import Stretch, counts_are_exact, label_count, presence_stretches
+from videolens.chat.facts import (
+    Stretch,
+    counts_are_exact,
+    label_count,
+    presence_stretches,
+    seconds,
+)
 from videolens.chat.intents import Intent
 from videolens.chat.offline.evidence import Evidence
 from videolens.chat.vocabulary import FACE, counted, plural
@@ -33,7 +39,7 @@ def none_seen(evidence: Evidence, labels: tuple[str, ...]) -> str:
 def count_answer(evidence: Evidence, label: str) -> str:
     """How many ``label`` were seen at once (at most, usually), citing where."""
     frames, where, ts, unit = evidence.frames, evidence.where, evidence.stamp, evidence.unit
-    counts = [(float(f["timestamp_s"]), label_count(f, label)) for f in frames]
+    counts = [(seconds(f), label_count(f, label)) for f in frames]
     present = [(t, c) for t, c in counts if c]
     things = plural(label)
     if not counts_are_exact(frames, label):

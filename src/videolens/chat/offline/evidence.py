@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Any
 
-from videolens.chat.facts import ordered_frames
+from videolens.chat.facts import ordered_frames, seconds
 from videolens.chat.live_timeline import StreamTimeline
 from videolens.chat.retrieval import TimelineIndex
 from videolens.chat.timeparse import TimeAnchor
 from videolens.timeline.clock import Clock, VideoClock, format_timestamp
+from videolens.timeline.model import Moment, SessionDocument
 
 PREFIX = "Retrieval only (no chat model configured)"
 Window = tuple[float, float]
@@ -26,16 +26,16 @@ class Evidence:
     for a stream), ``where`` they are (`` between 01:00 and 02:00``, ``""``: everywhere) and
     the source's own parts: ``document`` and ``index`` for a session, ``stream`` for a stream."""
 
-    frames: list[dict[str, Any]]
+    frames: list[Moment]
     clock: Clock
     where: str = ""
-    document: dict[str, Any] | None = None
+    document: SessionDocument | None = None
     index: TimelineIndex | None = None
     stream: StreamTimeline | None = None
     window: Window | None = None
 
     @classmethod
-    def of_session(cls, document: dict[str, Any], index: TimelineIndex) -> Evidence:
+    def of_session(cls, document: SessionDocument, index: TimelineIndex) -> Evidence:
         """The whole session, in video time."""
         return cls(ordered_frames(document), VideoClock(), document=document, index=index)
 
@@ -67,7 +67,7 @@ class Evidence:
         if window is None:
             return self
         low, high = window
-        frames = [f for f in self.frames if low <= float(f["timestamp_s"]) <= high]
+        frames = [f for f in self.frames if low <= seconds(f) <= high]
         return replace(self, frames=frames, where=_where(window), window=window)
 
 

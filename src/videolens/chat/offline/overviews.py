@@ -5,13 +5,12 @@ is known about a stream range in which nothing was analysed.
 
 from __future__ import annotations
 
-from typing import Any
-
-from videolens.chat.facts import ordered_frames, structured_counts, text_lines
-from videolens.chat.live_timeline import StreamTimeline
+from videolens.chat.facts import ordered_frames, seconds, structured_counts, text_lines
+from videolens.chat.live_timeline import StreamTimeline, at_of
 from videolens.chat.offline.evidence import PREFIX, Evidence
-from videolens.chat.summary import summarize_session
+from videolens.chat.summary import summarize
 from videolens.chat.vocabulary import FACE, counted
+from videolens.timeline.model import SessionDocument
 
 
 def summary_answer(evidence: Evidence) -> str:
@@ -22,21 +21,21 @@ def summary_answer(evidence: Evidence) -> str:
     return _session_summary(evidence, evidence.document)
 
 
-def _session_summary(evidence: Evidence, document: dict[str, Any]) -> str:
-    summary = str(document.get("summary") or "").strip()
-    chapters = list(document.get("chapters") or [])
+def _session_summary(evidence: Evidence, document: SessionDocument) -> str:
+    summary = (document.summary or "").strip()
+    chapters = list(document.chapters)
     stored = bool(summary)
     if not stored:
-        made = summarize_session(document, None)
-        summary, chapters = made["summary"], made["chapters"]
+        made = summarize(document, None)
+        summary, chapters = made.summary, made.chapters
     frames = ordered_frames(document)
     lines = [f"{PREFIX}. The video's {'stored ' if stored else ''}summary:", summary]
     cited = []
     for chapter in chapters:
-        start = float(chapter["start_s"])
-        frame = next((f for f in frames if float(f["timestamp_s"]) >= start - 0.05), None)
+        start = chapter.start_s
+        frame = next((f for f in frames if seconds(f) >= start - 0.05), None)
         if frame is not None:
-            cited.append(f"- {evidence.stamp(float(frame['timestamp_s']))} {chapter['title']}")
+            cited.append(f"- {evidence.stamp(seconds(frame))} {chapter.title}")
     if cited:
         lines += ["", "Chapters (each cites its first analysed moment):", *cited]
     return "\n".join(lines)
@@ -44,14 +43,14 @@ def _session_summary(evidence: Evidence, document: dict[str, Any]) -> str:
 
 def _stream_summary(timeline: StreamTimeline) -> str:
     frames, ts = timeline.frames, timeline.stamp
-    first, last = float(frames[0]["at"]), float(frames[-1]["at"])
+    first, last = at_of(frames[0]), at_of(frames[-1])
     where = timeline.where() or " in this stream"
     lines = [f"{PREFIX}. {len(frames)} analysed frames{where}, from {ts(first)} to {ts(last)}."]
     peaks: dict[str, tuple[int, float]] = {}
     for frame in frames:
         for label, count in structured_counts(frame).items():
             if count and label != FACE and count >= peaks.get(label, (0, 0.0))[0]:
-                peaks[label] = (count, float(frame["at"]))
+                peaks[label] = (count, at_of(frame))
     if peaks:
         top = sorted(peaks, key=lambda label: (label != "person", -peaks[label][0], label))[:6]
         seen = [f"{counted(label, peaks[label][0])} {ts(peaks[label][1])}" for label in top]

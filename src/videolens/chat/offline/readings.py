@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from videolens.chat.facts import speech_absence, speech_track, text_lines
 from videolens.chat.intents import Intent
+from videolens.chat.live_timeline import at_of
 from videolens.chat.offline.evidence import PREFIX, Evidence
 from videolens.chat.timeline_text import as_list, speech_line, text_tokens
 
@@ -73,7 +74,8 @@ def speech_answer(evidence: Evidence, intent: Intent) -> str:
 
 
 def _frame_speech(evidence: Evidence) -> str:
-    said = [(float(f["at"]), s) for f in evidence.frames for s in as_list(f.get("speech"))]
+    # Speech on a stream's frames is a field the session model does not declare.
+    said = [(at_of(f), s) for f in evidence.frames for s in as_list(getattr(f, "speech", None))]
     if not said:
         return f"{PREFIX}. No speech was transcribed in the analysed frames{evidence.where}."
     lines = [f"{PREFIX}. What is said{evidence.where}:"]
