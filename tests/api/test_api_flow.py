@@ -167,12 +167,12 @@ def _wait_until_done(client: Any, session_id: str) -> dict[str, Any]:
 def test_the_list_counts_the_frames_described_so_far(settings: Settings) -> None:
     """A running session's frames live in batch files until it completes; the list counts them."""
     store = SessionStore(settings.sessions_dir)
-    running = store.create("/videos/walk.mp4", {})["session_id"]
+    running = store.create("/videos/walk.mp4", {}).session_id
     store.update(running, filename="walk.mp4")
     store.write_batch(running, "b0", [_frame(0, 0.0), _frame(1, 1.0)])
     store.write_batch(running, "b1", [_frame(2, 2.0)])
     store.write_batch(running, "b1", [_frame(2, 2.0)])  # a retried batch replaces its file
-    empty = store.create("/videos/other.mp4", {})["session_id"]
+    empty = store.create("/videos/other.mp4", {}).session_id
     with serving(settings, run_workers=False) as live, live.client() as client:
         listed = client.get("/v1/sessions").json()["sessions"]
     counted = {s["session_id"]: (s["status"], s["frames"]) for s in listed}

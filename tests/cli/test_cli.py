@@ -170,7 +170,7 @@ def test_counts_agree_in_number(tmp_path: Path) -> None:
     from videolens.store import SessionStore
 
     store = SessionStore(tmp_path / "sessions")
-    one = store.create("/videos/one.mp4", {})["session_id"]
+    one = store.create("/videos/one.mp4", {}).session_id
     # A running session counts the frames described so far, batch by batch.
     store.write_batch(one, "b0", [{"index": 0, "timestamp_s": 0.0, "description": "a frame"}])
     store.create("/videos/none.mp4", {})
@@ -218,7 +218,7 @@ def test_a_running_session_without_a_server_is_shown_as_paused(tmp_path: Path) -
 
     data_dir = tmp_path / "data"
     store = SessionStore(data_dir / "sessions")
-    session_id = store.create("/videos/clip.mp4", {})["session_id"]
+    session_id = store.create("/videos/clip.mp4", {}).session_id
     listed = run_on(["sessions"], data_dir)
     assert listed.returncode == 0, listed.stderr
     assert "running (paused: no Temporal server runs for this data dir)" in listed.stdout

@@ -60,7 +60,7 @@ def test_a_box_is_four_numbers(main_document: dict[str, Any]) -> None:
 def test_the_store_validates_what_it_writes(tmp_path: Path) -> None:
     store = SessionStore(tmp_path)
     created = store.create("clip.mp4", {"strategy": "adaptive", "interval_s": 2.0})
-    session_id = created["session_id"]
+    session_id = created.session_id
     with pytest.raises(ValidationError):
         store.update(session_id, status="finished-ish")
     with pytest.raises(ValidationError):
@@ -71,7 +71,7 @@ def test_the_store_validates_what_it_writes(tmp_path: Path) -> None:
 
 def test_the_store_reads_typed_documents(tmp_path: Path, main_document: dict[str, Any]) -> None:
     store = SessionStore(tmp_path)
-    session_id = store.create("clip.mp4", main_document["options"])["session_id"]
+    session_id = store.create("clip.mp4", main_document["options"]).session_id
     store.write_batch(session_id, "b0", main_document["frames"][:2])
     running = store.document(session_id)
     assert running.status == "running"

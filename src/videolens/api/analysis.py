@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mimetypes
 import os
+from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from videolens.pipeline.client import (
 )
 from videolens.pipeline.shared import AnalysisProgress
 from videolens.store import SessionStore
+from videolens.timeline.model import SessionOptions
 from videolens.video.probe import probe_video
 from videolens.video.types import VideoInfo
 
@@ -60,7 +62,7 @@ def adopt_upload(
     store: SessionStore,
     staged: StagedUpload,
     info: VideoInfo,
-    options: dict[str, Any],
+    options: SessionOptions | Mapping[str, Any],
     owner: str,
 ) -> str:
     """Create the session and move the staged video into it as ``video<ext>``."""

@@ -20,7 +20,8 @@ from videolens.api.security import LOCAL_OWNER, KeyStore, Role
 from videolens.chat.retrieval import Retriever
 from videolens.config import Settings
 from videolens.errors import SessionNotFoundError
-from videolens.store import SessionStore
+from videolens.store import SessionListing, SessionStore
+from videolens.timeline.model import SessionDocument
 
 
 @dataclass
@@ -154,23 +155,33 @@ def websocket_key(websocket: WebSocket) -> str | None:
     return websocket.headers.get("x-api-key") or websocket.query_params.get("api_key")
 
 
-def owned_document(found: Services, owner: str, session_id: str) -> dict[str, Any]:
+def owned_session(found: Services, owner: str, session_id: str) -> SessionDocument:
     """The session's document if ``owner`` owns it or is an admin; to anyone else, another
     owner's session does not exist (404, not 403: its id is not confirmed)."""
-    document = found.store.get(session_id)
+    document = found.store.document(session_id)
     if session_owner(document) != owner and not is_admin(found, owner):
         raise SessionNotFoundError(f"no session {session_id!r}")
     return document
 
 
-def session_owner(document: dict[str, Any]) -> str:
+def owned_document(found: Services, owner: str, session_id: str) -> dict[str, Any]:
+    """``owned_session`` as JSON; for the callers not yet typed (the chat routes)."""
+    return owned_session(found, owner, session_id).as_json()
+
+
+def session_owner(document: SessionDocument | SessionListing) -> str:
     # Sessions made by `videolens analyze` have no owner: they belong to the local user.
-    return str(document.get("owner") or LOCAL_OWNER)
+    return document.owner or LOCAL_OWNER
 
 
-def owned_summaries(found: Services, owner: str) -> list[dict[str, Any]]:
+def owned_listings(found: Services, owner: str) -> list[SessionListing]:
     """The store's summaries of the owner's sessions (an admin's: all), newest first."""
     summaries = found.store.list_sessions()
     if is_admin(found, owner):
         return summaries
     return [s for s in summaries if session_owner(s) == owner]
+
+
+def owned_summaries(found: Services, owner: str) -> list[dict[str, Any]]:
+    """``owned_listings`` as JSON; for the callers not yet typed (the chat routes)."""
+    return [listing.as_json() for listing in owned_listings(found, owner)]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
+from videolens.api.responses import Session, SessionLinks, SessionSummary
 from videolens.pipeline.shared import AnalysisProgress
-from videolens.timeline.model import Moment
+from videolens.store import SessionListing
+from videolens.timeline.model import Moment, SessionDocument, VideoInfo
 
 _HIDDEN_VIDEO_FIELDS = {"path"}
 _HIDDEN_FRAME_FIELDS = {"image"}
@@ -22,7 +23,7 @@ def session_links(session_id: str) -> dict[str, str]:
 
 
 def public_frame(session_id: str, frame: dict[str, Any]) -> dict[str, Any]:
-    """A stored frame as JSON for clients (event streams, exports): see ``public_moment``."""
+    """A stored frame as JSON for clients; for the callers not yet typed (chat exports)."""
     shown = {k: v for k, v in frame.items() if k not in _HIDDEN_FRAME_FIELDS}
     shown["image_url"] = f"/v1/sessions/{session_id}/frames/{frame['index']}/image"
     return shown
@@ -37,64 +38,65 @@ def public_moment(session_id: str, moment: Moment) -> Moment:
 
 
 def public_video(document: dict[str, Any]) -> dict[str, Any]:
-    video = document.get("video") or {}
-    shown = {k: v for k, v in video.items() if k not in _HIDDEN_VIDEO_FIELDS}
-    shown["filename"] = document.get("filename") or _basename(str(video.get("path", "")))
-    return shown
+    """``shown_video`` of a document as JSON; for the callers not yet typed (chat exports)."""
+    return shown_video(SessionDocument.model_validate(document)).as_json()
 
 
-def public_listed(summary: dict[str, Any]) -> dict[str, Any]:
+def shown_video(document: SessionDocument) -> VideoInfo:
+    """The session's video as clients see it: its file name, not its path on the server."""
+    shown = document.video.model_dump(exclude=_HIDDEN_VIDEO_FIELDS, exclude_unset=True)
+    filename = document.filename or _basename(document.video.path or "")
+    return VideoInfo.model_validate({**shown, "filename": filename})
+
+
+def public_listed(summary: SessionListing) -> SessionSummary:
     """One entry of the session list, from the store's summary (``SessionStore.list_sessions``)."""
-    session_id = str(summary["session_id"])
-    return {
-        "session_id": session_id,
-        "status": summary["status"],
-        "created_at": summary["created_at"],
-        "updated_at": summary.get("updated_at"),
-        "filename": summary.get("filename") or _basename(str(summary.get("video") or "")),
-        "duration_s": summary.get("duration_s"),
-        "frames": summary.get("frames") or 0,
-        "error": summary.get("error"),
-        "links": session_links(session_id),
-    }
+    return SessionSummary(
+        session_id=summary.session_id,
+        status=summary.status,
+        created_at=summary.created_at,
+        updated_at=summary.updated_at,
+        filename=summary.filename or _basename(summary.video),
+        duration_s=summary.duration_s,
+        frames=summary.frames,
+        error=summary.error,
+        links=SessionLinks.model_validate(session_links(summary.session_id)),
+    )
 
 
-def public_summary(document: dict[str, Any]) -> dict[str, Any]:
+def public_summary(document: SessionDocument) -> SessionSummary:
     """The session list's fields, from a whole session document."""
-    video = document.get("video") or {}
     return public_listed(
-        {
-            **document,
-            "filename": public_video(document)["filename"],
-            "video": video.get("path", ""),
-            "duration_s": video.get("duration_s"),
-            "frames": len(document.get("frames") or []),
-        }
+        SessionListing(
+            session_id=document.session_id,
+            status=document.status,
+            created_at=document.created_at,
+            updated_at=document.updated_at,
+            filename=shown_video(document).filename,
+            video=document.video.path or "",
+            duration_s=document.video.duration_s,
+            frames=len(document.frames),
+            error=document.error,
+        )
     )
 
 
-def public_session(
-    document: dict[str, Any], progress: AnalysisProgress | None = None
-) -> dict[str, Any]:
+def public_session(document: SessionDocument, progress: AnalysisProgress | None = None) -> Session:
     """The session without its frames (those are paged at ``/frames``)."""
-    session_id = str(document["session_id"])
-    shown = public_summary(document)
-    shown.update(
-        options=document.get("options") or {},
-        video=public_video(document),
-        coverage=document.get("coverage"),
-        timings=document.get("timings") or {},
-        finished_at=document.get("finished_at"),
+    return Session(
+        **public_summary(document).model_dump(exclude_unset=True),
+        options=document.options,
+        video=shown_video(document),
+        coverage=document.coverage,
+        timings=document.timings,
+        finished_at=document.finished_at,
         # Written when the analysis completes: null/empty while running or after a failure.
-        summary=document.get("summary"),
-        chapters=document.get("chapters") or [],
-        summary_mode=document.get("summary_mode"),
-        # What is said: {"status", "reason"?, "language", "model", "segments"} once completed.
-        speech=document.get("speech"),
-        progress=asdict(progress) if progress is not None else None,
-        links=session_links(session_id),
+        summary=document.summary,
+        chapters=document.chapters,
+        summary_mode=document.summary_mode,
+        speech=document.speech,
+        progress=progress,
     )
-    return shown
 
 
 def _basename(path: str) -> str:

@@ -170,7 +170,7 @@ async def _run(run: _Run) -> bool:
                     interrupted = await _start_and_follow(run, client, request, recover)
             # A workflow that ended without finalizing (terminated, lost) leaves the session
             # running: give it its true status before reporting.
-            await reconcile_session(client, store, store.get(run.session_id))
+            await reconcile_session(client, store, store.document(run.session_id))
             return interrupted
     except RPCError as err:
         raise TemporalUnavailableError(f"Temporal stopped answering ({err.message})") from err

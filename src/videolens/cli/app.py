@@ -154,19 +154,19 @@ def sessions(as_json: JsonOption = False) -> None:
         settings = _settings()
         summaries = SessionStore(settings.sessions_dir).list_sessions()
     if as_json:
-        _print_json(summaries)
+        _print_json([summary.as_json() for summary in summaries])
         return
     paused = _paused(settings)
     if not summaries:
         typer.echo("no sessions yet: run `videolens analyze VIDEO`")
     for summary in summaries:
-        status = summary["status"] + (f" ({summary['error']})" if summary.get("error") else "")
-        if summary["status"] == "running" and paused:
+        status = summary.status + (f" ({summary.error})" if summary.error else "")
+        if summary.status == "running" and paused:
             status += " (paused: no Temporal server runs for this data dir)"
         typer.echo(
-            f"{summary['session_id']}  {summary['created_at']}  "
-            f"{count_of(int(summary['frames']), 'frame'):>11}  "
-            f"{status}  {summary['video']}"
+            f"{summary.session_id}  {summary.created_at}  "
+            f"{count_of(summary.frames, 'frame'):>11}  "
+            f"{status}  {summary.video}"
         )
 
 

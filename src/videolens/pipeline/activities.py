@@ -46,6 +46,8 @@ from videolens.pipeline.shared import (
 )
 from videolens.store import SessionStatus, SessionStore
 from videolens.store.space import is_out_of_space, out_of_space
+from videolens.timeline.model import Chapter, Coverage, Moment, Shots, Speech, SpeechSegment
+from videolens.timeline.model import VideoInfo as StoredVideo
 from videolens.video.probe import probe_video
 from videolens.video.sampling import sample_segment
 from videolens.video.types import (
@@ -100,14 +102,16 @@ class CpuActivities:
     def summarize(self, request: SummarizeInput) -> SessionSummary:
         """Summary and chapters of the described frames, with the chat model when configured."""
         require_own_session(self._store, request.session_id)
-        document = {
-            "video": asdict(request.video),
-            "frames": self._store.described_frames(request.session_id),
-            "shots": {"starts_s": [0.0, *request.shot_starts_s]},
+        starts = [0.0, *request.shot_starts_s]
+        known: dict[str, object] = {
+            "video": StoredVideo.model_validate(asdict(request.video)),
+            "frames": self._store.moments(request.session_id),
+            "shots": Shots(count=len(starts), starts_s=starts),
         }
         if request.speech is not None:
             segments = self._store.speech_segments(request.session_id)
-            document["speech"] = speech_document(request.speech, segments)
+            known["speech"] = speech_document(request.speech, segments)
+        document = self._store.document(request.session_id).model_copy(update=known)
         use_llm = request.use_llm and chat_model_configured(self._settings)
         client = chat_client(self._settings) if use_llm else None
         try:
@@ -135,28 +139,27 @@ class CpuActivities:
         require_own_session(self._store, session_id)
         status, error = SessionStatus(request.status), request.error
         if status is SessionStatus.COMPLETED:
-            missing = _missing_frames(self._store.described_frames(session_id), request)
+            missing = _missing_frames(self._store.moments(session_id), request)
             if missing:
                 status, error = SessionStatus.FAILED, missing
         if status is SessionStatus.FAILED:
             # A failed run keeps its document and reason, not half of its frames.
             self._store.remove_partial_files(session_id)
-        frames = self._store.described_frames(session_id)
+        frames = self._store.moments(session_id)
         duration = request.video.duration_s if request.video else 0.0
-        times = [f["timestamp_s"] for f in frames]
+        times = [moment.timestamp_s or 0.0 for moment in frames]
         coverage = asdict(compute_coverage(times, duration, floor_s=request.floor_s))
-        fields: dict[str, Any] = {
+        shot_starts = [0.0, *request.shot_starts_s] if frames else []
+        # Only what this run knows is set: an absent field stays absent in the stored JSON.
+        fields: dict[str, object] = {
             "frames": frames,
-            "coverage": coverage,
+            "coverage": Coverage.model_validate(coverage),
             "timings": request.timings,
             "routing": request.routing,
-            "shots": {
-                "count": len(request.shot_starts_s) + 1 if frames else 0,
-                "starts_s": [0.0, *request.shot_starts_s] if frames else [],
-            },
+            "shots": Shots(count=len(shot_starts), starts_s=shot_starts),
         }
         if request.video is not None:
-            fields["video"] = asdict(request.video)
+            fields["video"] = StoredVideo.model_validate(asdict(request.video))
         if error:
             fields["error"] = error
         if request.speech is not None and status is not SessionStatus.FAILED:
@@ -166,7 +169,7 @@ class CpuActivities:
         if request.summary is not None and status is SessionStatus.COMPLETED:
             fields.update(
                 summary=request.summary.summary,
-                chapters=request.summary.chapters,
+                chapters=[Chapter.model_validate(c) for c in request.summary.chapters],
                 summary_mode=request.summary.mode,
             )
         with out_of_space_fails_for_good(self._store, session_id):
@@ -228,7 +231,9 @@ class VisionActivities:
                 key="index",
                 record=_frame_record,
                 write=lambda records: self._store.write_batch(
-                    request.session_id, request.batch_id, records
+                    request.session_id,
+                    request.batch_id,
+                    [Moment.model_validate(record) for record in records],
                 ),
             )
         models = sorted({str(frame["model"]) for frame in done})
@@ -328,16 +333,16 @@ def out_of_space_fails_for_good(store: SessionStore, session_id: str) -> Iterato
         ) from err
 
 
-def speech_document(outcome: SpeechOutcome, segments: list[dict[str, Any]]) -> dict[str, Any]:
-    """The session's ``speech`` object: status, reason when not ok, language, model, segments."""
-    speech: dict[str, Any] = {
-        "status": outcome.status,
-        "language": outcome.language or None,
-        "model": outcome.model or None,
-        "segments": segments if outcome.status == "ok" else [],
-    }
+def speech_document(outcome: SpeechOutcome, segments: list[SpeechSegment]) -> Speech:
+    """The session's ``speech``: status, reason when not ok, language, model, segments."""
+    speech = Speech(
+        status=outcome.status,
+        language=outcome.language or None,
+        model=outcome.model or None,
+        segments=segments if outcome.status == "ok" else [],
+    )
     if outcome.reason:
-        speech["reason"] = outcome.reason
+        speech.reason = outcome.reason
     return speech
 
 
@@ -357,9 +362,9 @@ def require_own_session(store: SessionStore, session_id: str) -> None:
         )
 
 
-def _missing_frames(stored: list[dict[str, Any]], request: FinalizeInput) -> str:
+def _missing_frames(stored: list[Moment], request: FinalizeInput) -> str:
     """Why the run is incomplete (the planned frames not in the store), or "" when none are."""
-    have = {int(frame["index"]) for frame in stored}
+    have = {moment.index for moment in stored}
     missing = sorted(
         (time_s, index)
         for index, time_s in zip(

@@ -14,7 +14,6 @@ import contextlib
 import shutil
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHistoryEventFilterType
 from temporalio.service import RPCError, RPCStatusCode
@@ -23,6 +22,7 @@ from videolens.errors import SessionNotFoundError
 from videolens.pipeline.client import workflow_id
 from videolens.store import SessionStore
 from videolens.store.sessions import SessionStatus
+from videolens.timeline.model import Moment, SessionDocument
 
 NOT_FOUND_GRACE_S = 120.0
 """A session younger than this may not have started its workflow yet (the CLI creates the
@@ -115,37 +115,45 @@ def _age_s(created_at: str | None) -> float:
     return (datetime.now(timezone.utc) - created).total_seconds()
 
 
-def settle(store: SessionStore, session_id: str, verdict: Verdict) -> dict[str, Any]:
+def settle(store: SessionStore, session_id: str, verdict: Verdict) -> SessionDocument:
     """Give a still-running session its final status; returns the (new) document.
 
     Read again first: the workflow may have finalized the session while Temporal was asked.
     """
-    document = store.get(session_id)
-    if document["status"] != SessionStatus.RUNNING.value:
+    document = store.document(session_id)
+    if document.status != SessionStatus.RUNNING.value:
         return document
+    frames: list[Moment] = []
     if verdict.status is SessionStatus.FAILED:
         discard_partial_results(store, session_id)
-        frames: list[dict[str, Any]] = []
     else:
-        frames = store.described_frames(session_id)
-    store.finish(session_id, verdict.status, error=verdict.reason, frames=frames)
-    return store.get(session_id)
+        frames = store.moments(session_id)
+    return store.finish(session_id, verdict.status, error=verdict.reason, frames=frames)
 
 
 async def reconcile_session(
-    client: Client, store: SessionStore, document: dict[str, Any]
-) -> dict[str, Any]:
+    client: Client, store: SessionStore, document: SessionDocument
+) -> SessionDocument:
     """``document``, or its corrected version when it says running but its workflow has ended."""
-    if document.get("status") != SessionStatus.RUNNING.value:
-        return document
-    session_id = str(document["session_id"])
-    verdict = await workflow_verdict(client, session_id, document.get("created_at"))
+    settled = await _settled(
+        client, store, document.session_id, document.status, document.created_at
+    )
+    return settled or document
+
+
+async def _settled(
+    client: Client, store: SessionStore, session_id: str, status: str, created_at: str | None
+) -> SessionDocument | None:
+    """The corrected document of a session that says running but whose workflow has ended."""
+    if status != SessionStatus.RUNNING.value:
+        return None
+    verdict = await workflow_verdict(client, session_id, created_at)
     if verdict is None:
-        return document
+        return None
     try:
         return settle(store, session_id, verdict)
     except SessionNotFoundError:  # deleted meanwhile
-        return document
+        return None
 
 
 @dataclass
@@ -159,17 +167,17 @@ class Sweeper:
         """Reconcile each running session; returns the ids whose status was corrected."""
         corrected = []
         for summary in self.store.list_sessions():
-            session_id = str(summary["session_id"])
-            if summary["status"] == SessionStatus.FAILED.value:
-                if _age_s(summary.get("updated_at")) < RECLEAN_WINDOW_S:
+            session_id = summary.session_id
+            if summary.status == SessionStatus.FAILED.value:
+                if _age_s(summary.updated_at) < RECLEAN_WINDOW_S:
                     with contextlib.suppress(SessionNotFoundError, OSError):
                         discard_partial_results(self.store, session_id)
-                await self._end_orphan_workflow(session_id, str(summary.get("error") or ""))
+                await self._end_orphan_workflow(session_id, summary.error or "")
                 continue
-            if summary["status"] != SessionStatus.RUNNING.value:
-                continue
-            updated = await reconcile_session(self.client, self.store, {**summary, "frames": []})
-            if updated.get("status") != SessionStatus.RUNNING.value:
+            updated = await _settled(
+                self.client, self.store, session_id, summary.status, summary.created_at
+            )
+            if updated is not None and updated.status != SessionStatus.RUNNING.value:
                 corrected.append(session_id)
         return corrected
 

@@ -36,6 +36,7 @@ from videolens.speech import (
     transcriber_from_settings,
 )
 from videolens.store import SessionStore
+from videolens.timeline.model import SpeechSegment
 
 
 class SpeechActivities:
@@ -90,7 +91,9 @@ class SpeechActivities:
                 ) from err
         try:
             self._store.write_speech_range(
-                request.session_id, request.range_id, [s.as_dict() for s in segments]
+                request.session_id,
+                request.range_id,
+                [SpeechSegment.model_validate(s.as_dict()) for s in segments],
             )
         except OutOfSpaceError as err:
             # Not retried; the frames are not removed here: speech failing leaves the visual

@@ -1,5 +1,10 @@
 """Durable per-session storage: JSON documents written atomically, frames as JPEG files."""
 
-from videolens.store.sessions import SessionStatus, SessionStore, is_valid_session_id
+from videolens.store.sessions import (
+    SessionListing,
+    SessionStatus,
+    SessionStore,
+    is_valid_session_id,
+)
 
-__all__ = ["SessionStatus", "SessionStore", "is_valid_session_id"]
+__all__ = ["SessionListing", "SessionStatus", "SessionStore", "is_valid_session_id"]

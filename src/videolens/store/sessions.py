@@ -13,15 +13,26 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Mapping, Sequence
 from enum import Enum
 from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel, Field
 
 from videolens.errors import SessionNotFoundError
 from videolens.store.atomic import read_json, write_json_atomic
 from videolens.store.folders import IdFolders, is_valid_id, now_iso
 from videolens.store.space import raising_out_of_space
-from videolens.timeline.model import Moment, SessionDocument
+from videolens.timeline.model import (
+    Moment,
+    Record,
+    SessionDocument,
+    SessionOptions,
+    SessionStatusName,
+    SpeechSegment,
+    VideoInfo,
+)
 
 _BATCH_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # What a run writes besides its document and video; a failed run keeps none of it.
@@ -36,6 +47,30 @@ class SessionStatus(str, Enum):
 
 
 is_valid_session_id = is_valid_id
+
+
+class SessionListing(Record):
+    """One entry of ``SessionStore.list_sessions``: a session without its frames."""
+
+    session_id: str
+    status: SessionStatusName
+    created_at: str
+    updated_at: str | None = None
+    owner: str | None = None
+    filename: str | None = None
+    video: str = Field(default="", description="The video's path on the server.")
+    duration_s: float | None = None
+    frames: int = Field(default=0, description="How many frames are described (so far).")
+    error: str | None = None
+
+
+def _as_json(value: object) -> object:
+    """A field's JSON: models dumped as they were built or loaded, lists of them item by item."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", exclude_unset=True)
+    if isinstance(value, (list, tuple)):
+        return [_as_json(item) for item in value]
+    return value
 
 
 class SessionStore(IdFolders):
@@ -53,38 +88,48 @@ class SessionStore(IdFolders):
         return self.folder(session_id) / "tmp"
 
     def create(
-        self, video_path: str, options: dict[str, Any], session_id: str | None = None
-    ) -> dict[str, Any]:
+        self,
+        video_path: str,
+        options: SessionOptions | Mapping[str, Any],
+        session_id: str | None = None,
+    ) -> SessionDocument:
         """Create a running session for ``video_path`` and return its document."""
         with self._new_folder(session_id) as (session_id, _):
-            document = {
-                **self._new_document(session_id, SessionStatus.RUNNING.value),
-                "options": options,
-                "video": {"path": video_path},
-                "frames": [],
-                "coverage": None,
-                "timings": {},
-            }
+            now = now_iso()
+            document = SessionDocument(
+                session_id=session_id,
+                status=SessionStatus.RUNNING.value,
+                created_at=now,
+                updated_at=now,
+                options=SessionOptions.model_validate(options),
+                video=VideoInfo(path=video_path),
+                frames=[],
+                coverage=None,
+                timings={},
+            )
             self._write_document(session_id, document)
         return document
 
-    def _write_document(self, session_id: str, document: dict[str, Any]) -> dict[str, Any]:
-        """Write ``document`` as the model reads it; a document the model refuses is not written
-        (``pydantic.ValidationError``), so a bad field never reaches readers."""
-        checked = SessionDocument.model_validate(document).as_json()
-        write_json_atomic(self._document_path(session_id), checked)
-        return checked
+    def _write_document(self, session_id: str, document: SessionDocument) -> None:
+        write_json_atomic(self._document_path(session_id), document.as_json())
 
-    def get(self, session_id: str) -> dict[str, Any]:
-        """The session document; while running, ``frames`` holds the batches described so far."""
-        document = self._read_document(session_id)
-        if document["status"] == SessionStatus.RUNNING.value:
-            document["frames"] = self.described_frames(session_id)
-        return document
+    def _stored(self, session_id: str) -> SessionDocument:
+        """The document as written (a running one's ``frames`` not filled in)."""
+        return SessionDocument.model_validate(self._read_document(session_id))
 
     def document(self, session_id: str) -> SessionDocument:
-        """The session document, typed (see ``get``)."""
-        return SessionDocument.model_validate(self.get(session_id))
+        """The session document; while running, ``frames`` holds the batches described so far."""
+        document = self._stored(session_id)
+        if document.status == SessionStatus.RUNNING.value:
+            document = document.model_copy(update={"frames": self.moments(session_id)})
+        return document
+
+    def get(self, session_id: str) -> dict[str, Any]:
+        """The session document as JSON (see ``document``).
+
+        Kept for the callers not yet on the typed model (``chat``, its search and routes).
+        """
+        return self.document(session_id).as_json()
 
     def moments(self, session_id: str) -> list[Moment]:
         """Every described frame so far, one per frame index, ordered by time."""
@@ -95,7 +140,7 @@ class SessionStore(IdFolders):
                 by_index[moment.index] = moment
         return sorted(by_index.values(), key=lambda m: (m.timestamp_s or 0.0, m.index or 0))
 
-    def list_sessions(self) -> list[dict[str, Any]]:
+    def list_sessions(self) -> list[SessionListing]:
         """Summaries of every session (no frames, only their count), newest first.
 
         A running session's count is of the frames described so far.
@@ -108,37 +153,45 @@ class SessionStore(IdFolders):
                 summaries.append(self._summary(SessionDocument.model_validate(read_json(path))))
             except FileNotFoundError:  # deleted meanwhile
                 continue
-        return sorted(summaries, key=lambda s: str(s["created_at"]), reverse=True)
+        return sorted(summaries, key=lambda s: s.created_at, reverse=True)
 
-    def _summary(self, document: SessionDocument) -> dict[str, Any]:
+    def _summary(self, document: SessionDocument) -> SessionListing:
         frames = len(document.frames)
         if document.status == SessionStatus.RUNNING.value:
             # Sessions are few and batch files small, so reading them here stays cheap.
             frames = len(self.moments(document.session_id))
-        return {
-            "session_id": document.session_id,
-            "status": document.status,
-            "created_at": document.created_at,
-            "updated_at": document.updated_at,
-            "owner": document.owner,
-            "filename": document.filename,
-            "video": document.video.path or "",
-            "duration_s": document.video.duration_s,
-            "frames": frames,
-            "error": document.error,
-        }
+        return SessionListing(
+            session_id=document.session_id,
+            status=document.status,
+            created_at=document.created_at,
+            updated_at=document.updated_at,
+            owner=document.owner,
+            filename=document.filename,
+            video=document.video.path or "",
+            duration_s=document.video.duration_s,
+            frames=frames,
+            error=document.error,
+        )
 
-    def update(self, session_id: str, **fields: Any) -> dict[str, Any]:
-        """Merge ``fields`` into the stored document (top level)."""
-        document = self._read_document(session_id)
-        document.update(fields, updated_at=now_iso())
-        return self._write_document(session_id, document)
+    def update(self, session_id: str, **fields: object) -> SessionDocument:
+        """Set top-level ``fields`` of the stored document (typed values or their JSON).
 
-    def write_batch(self, session_id: str, batch_id: str, frames: list[dict[str, Any]]) -> None:
+        The result is validated before it is written (``pydantic.ValidationError``), so a bad
+        field never reaches readers.
+        """
+        merged = self._stored(session_id).as_json()
+        merged.update({name: _as_json(value) for name, value in fields.items()})
+        merged["updated_at"] = now_iso()
+        document = SessionDocument.model_validate(merged)
+        self._write_document(session_id, document)
+        return document
+
+    def write_batch(self, session_id: str, batch_id: str, frames: Sequence[Moment]) -> None:
         """Store one batch's described frames; writing the same batch again replaces it."""
         if not _BATCH_ID.match(batch_id):
             raise ValueError(f"invalid batch id {batch_id!r}")
-        checked = [Moment.model_validate(frame).as_json() for frame in frames]
+        # Validated again: a frame built with ``model_construct`` or as JSON is checked here.
+        checked = [Moment.model_validate(_as_json(frame)).as_json() for frame in frames]
         write_json_atomic(self._folder_of(session_id, "batches") / f"{batch_id}.json", checked)
 
     def _folder_of(self, session_id: str, name: str) -> Path:
@@ -152,27 +205,28 @@ class SessionStore(IdFolders):
         return folder
 
     def described_frames(self, session_id: str) -> list[dict[str, Any]]:
-        """Every described frame so far as JSON (see ``moments``)."""
+        """Every described frame so far as JSON (see ``moments``); for callers not yet typed."""
         return [moment.as_json() for moment in self.moments(session_id)]
 
     def write_speech_range(
-        self, session_id: str, range_id: str, segments: list[dict[str, Any]]
+        self, session_id: str, range_id: str, segments: Sequence[SpeechSegment]
     ) -> None:
         """Store one audio range's speech segments; writing a range again replaces it."""
         if not _BATCH_ID.match(range_id):
             raise ValueError(f"invalid range id {range_id!r}")
-        write_json_atomic(self._folder_of(session_id, "speech") / f"{range_id}.json", segments)
+        checked = [SpeechSegment.model_validate(_as_json(s)).as_json() for s in segments]
+        write_json_atomic(self._folder_of(session_id, "speech") / f"{range_id}.json", checked)
 
-    def speech_segments(self, session_id: str) -> list[dict[str, Any]]:
+    def speech_segments(self, session_id: str) -> list[SpeechSegment]:
         """Every stored speech segment, ordered by time."""
         segments = [
-            segment
+            SpeechSegment.model_validate(segment)
             for path in sorted((self.session_dir(session_id) / "speech").glob("*.json"))
             for segment in read_json(path)
         ]
-        return sorted(segments, key=lambda s: (float(s["start_s"]), float(s["end_s"])))
+        return sorted(segments, key=lambda s: (s.start_s, s.end_s))
 
-    def finish(self, session_id: str, status: SessionStatus, **fields: Any) -> dict[str, Any]:
+    def finish(self, session_id: str, status: SessionStatus, **fields: object) -> SessionDocument:
         """Move a session to a final status and remove its scratch files."""
         shutil.rmtree(self.temp_dir(session_id), ignore_errors=True)
         return self.update(session_id, status=status.value, finished_at=now_iso(), **fields)
@@ -186,7 +240,7 @@ class SessionStore(IdFolders):
         for name in _PARTIAL_DIRS:
             shutil.rmtree(directory / name, ignore_errors=True)
 
-    def fail(self, session_id: str, reason: str) -> dict[str, Any]:
+    def fail(self, session_id: str, reason: str) -> SessionDocument:
         """Mark a session failed with ``reason``, after removing its partial files.
 
         The files go first: on a full disk they are what makes room for the document.

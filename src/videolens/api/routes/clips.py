@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import anyio
 from fastapi import APIRouter, Depends, Query, Response
@@ -16,12 +16,13 @@ from videolens.api.deps import (
     MediaPrincipal,
     Services,
     ServicesDep,
-    owned_document,
+    owned_session,
     session_owner,
 )
 from videolens.api.errors import ApiError
 from videolens.api.security import LOCAL_OWNER
 from videolens.errors import InvalidVideoError
+from videolens.timeline.model import SessionDocument
 from videolens.video.clips import (
     CLIPS_DIR,
     DEFAULT_AFTER_S,
@@ -56,7 +57,7 @@ class MediaSession:
 
     found: Services
     session_id: str
-    document: dict[str, Any]
+    document: SessionDocument
 
     def folder(self) -> Path:
         return self.found.store.session_dir(self.session_id)
@@ -64,7 +65,8 @@ class MediaSession:
     def video(self) -> Path:
         """The session's video, where the server may read it: inside the session (uploads), or
         anywhere for the local user's own `videolens analyze` sessions (as the video route)."""
-        source = session_video(self.document).resolve()
+        # The video helpers read the document as JSON.
+        source = session_video(self.document.as_json()).resolve()
         inside = source.is_relative_to(self.folder().resolve())
         if not (inside or session_owner(self.document) == LOCAL_OWNER):
             raise VideoGoneError("the video of this session is not available")
@@ -81,7 +83,7 @@ class MediaSession:
 async def media_session(
     session_id: SessionId, found: ServicesDep, owner: MediaPrincipal
 ) -> MediaSession:
-    document = await anyio.to_thread.run_sync(owned_document, found, owner, session_id)
+    document = await anyio.to_thread.run_sync(owned_session, found, owner, session_id)
     return MediaSession(found, session_id, document)
 
 
@@ -133,7 +135,7 @@ async def clip(
         raise ApiError(404, "video_unavailable", str(err)) from err
     except (ClipError, InvalidVideoError) as err:
         raise ApiError(422, "clip_failed", str(err)) from err
-    stem = _UNSAFE_NAME.sub("_", Path(str(session.document.get("filename") or "clip")).stem)[:60]
+    stem = _UNSAFE_NAME.sub("_", Path(session.document.filename or "clip").stem)[:60]
     return FileResponse(
         made.path,
         media_type="video/mp4",
@@ -164,9 +166,10 @@ async def sheet(
     spread evenly (or frames of the video when there are fewer moments than `n`)."""
     document, frames_dir = session.document, session.found.store.frames_dir(session.session_id)
     if not session.readable_video():
-        document = {**document, "video": {**(document.get("video") or {}), "path": ""}}
+        video = document.video.model_copy(update={"path": ""})
+        document = document.model_copy(update={"video": video})
     try:
-        made = await anyio.to_thread.run_sync(session_sheet, document, frames_dir, n)
+        made = await anyio.to_thread.run_sync(session_sheet, document.as_json(), frames_dir, n)
         body = await anyio.to_thread.run_sync(encode_sheet, made.image, fmt)
     except SheetError as err:
         raise ApiError(409, "no_sheet", str(err)) from err

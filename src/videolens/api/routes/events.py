@@ -11,59 +11,64 @@ status. The key may come as ``?api_key=`` (browsers cannot set WebSocket headers
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
 
 from videolens.api import analysis
-from videolens.api.deps import owned_document
+from videolens.api.deps import owned_session
 from videolens.api.errors import ApiError
 from videolens.api.live_events import LiveSource, Message, live_router
-from videolens.api.public import public_frame, public_session
+from videolens.api.public import public_moment, public_session
 from videolens.errors import SessionNotFoundError
 from videolens.pipeline.shared import AnalysisProgress
+from videolens.timeline.model import Moment, SessionDocument
 
 
-class SessionSource(LiveSource):
+class SessionSource(LiveSource[SessionDocument]):
     """A session's document: its frames are new once their index was not sent before."""
 
     KEY = "session"
     PROGRESS_TYPE = "progress"
-    sent: set[int]
+    sent: set[int | None]
 
-    def read(self) -> dict[str, Any]:
+    def read(self) -> SessionDocument:
         try:
-            return owned_document(self.found, self.owner, self.source_id)
+            return owned_session(self.found, self.owner, self.source_id)
         except SessionNotFoundError as err:
             raise ApiError(404, "not_found", "no such session") from err
 
-    def running(self, document: dict[str, Any]) -> bool:
-        return bool(document["status"] == "running")
+    def running(self, document: SessionDocument) -> bool:
+        return document.status == "running"
 
-    async def state(self, document: dict[str, Any]) -> tuple[Message, Message | None]:
+    async def state(self, document: SessionDocument) -> tuple[Message, Message | None]:
         progress = await self._progress(document)
-        frames = document.get("frames") or []
-        session = public_session(document, progress)
-        session["frames"] = [public_frame(self.source_id, f) for f in frames]
-        self.sent = {int(f["index"]) for f in frames}
+        session = public_session(document, progress).as_json()
+        session["frames"] = self._shown(document.frames)
+        self.sent = {moment.index for moment in document.frames}
         return {"session": session}, asdict(progress) if progress else None
 
-    async def updates(self, document: dict[str, Any]) -> list[Message]:
-        new = [f for f in document.get("frames") or [] if int(f["index"]) not in self.sent]
+    async def updates(self, document: SessionDocument) -> list[Message]:
+        new = [moment for moment in document.frames if moment.index not in self.sent]
         if not new:
             return []
-        self.sent.update(int(f["index"]) for f in new)
-        return [{"type": "frames", "frames": [public_frame(self.source_id, f) for f in new]}]
+        self.sent.update(moment.index for moment in new)
+        return [{"type": "frames", "frames": self._shown(new)}]
 
-    async def progress(self, document: dict[str, Any]) -> Message | None:
+    async def progress(self, document: SessionDocument) -> Message | None:
         progress = await self._progress(document)
         return asdict(progress) if progress else None
 
-    def public(self, document: dict[str, Any]) -> Message:
-        return public_session(document)
+    def public(self, document: SessionDocument) -> Message:
+        return public_session(document).as_json()
 
-    async def _progress(self, document: dict[str, Any]) -> AnalysisProgress | None:
-        if document["status"] != "running":
+    def status(self, document: SessionDocument) -> object:
+        return document.status
+
+    def _shown(self, moments: list[Moment]) -> list[Message]:
+        return [public_moment(self.source_id, moment).as_json() for moment in moments]
+
+    async def _progress(self, document: SessionDocument) -> AnalysisProgress | None:
+        if document.status != "running":
             return None
-        return await analysis.live_progress(self.found.client, str(document["session_id"]))
+        return await analysis.live_progress(self.found.client, document.session_id)
 
 
 router = live_router("/v1/sessions", "/{source_id}/events", SessionSource, tag="events")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import anyio
 from fastapi import APIRouter, Query, Response
@@ -13,10 +13,9 @@ from videolens.api import analysis, media
 from videolens.api.deps import (
     MediaPrincipal,
     Principal,
-    Services,
     ServicesDep,
-    owned_document,
-    owned_summaries,
+    owned_listings,
+    owned_session,
     session_owner,
 )
 from videolens.api.errors import ApiError
@@ -24,7 +23,6 @@ from videolens.api.public import public_listed, public_moment, public_session
 from videolens.api.responses import FramesPage, Session, SessionList
 from videolens.api.security import LOCAL_OWNER
 from videolens.pipeline.reconcile import reconcile_session
-from videolens.timeline.model import SessionDocument
 from videolens.video.playable import PlayableError
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
@@ -32,25 +30,20 @@ router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 SessionId = Annotated[str, "a 12-character session id"]
 
 
-def _owned(found: Services, owner: str, session_id: str) -> SessionDocument:
-    """The owner's session document, typed (see ``owned_document``)."""
-    return SessionDocument.model_validate(owned_document(found, owner, session_id))
-
-
 @router.get("", response_model=SessionList, response_model_exclude_unset=True)
-async def list_sessions(found: ServicesDep, owner: Principal) -> dict[str, Any]:
+async def list_sessions(found: ServicesDep, owner: Principal) -> SessionList:
     """Your sessions, newest first."""
-    summaries = await anyio.to_thread.run_sync(owned_summaries, found, owner)
-    return {"sessions": [public_listed(s) for s in summaries]}
+    summaries = await anyio.to_thread.run_sync(owned_listings, found, owner)
+    return SessionList(sessions=[public_listed(s) for s in summaries])
 
 
 @router.get("/{session_id}", response_model=Session, response_model_exclude_unset=True)
-async def get_session(session_id: SessionId, found: ServicesDep, owner: Principal) -> Any:
+async def get_session(session_id: SessionId, found: ServicesDep, owner: Principal) -> Session:
     """Status, live progress while running, video info and coverage."""
-    document = await anyio.to_thread.run_sync(owned_document, found, owner, session_id)
+    document = await anyio.to_thread.run_sync(owned_session, found, owner, session_id)
     document = await reconcile_session(found.client, found.store, document)
     progress = None
-    if document["status"] == "running":
+    if document.status == "running":
         progress = await analysis.live_progress(found.client, session_id)
     return public_session(document, progress)
 
@@ -64,7 +57,7 @@ async def list_frames(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> FramesPage:
     """The analysed frames in time order, a page at a time."""
-    document = await anyio.to_thread.run_sync(_owned, found, owner, session_id)
+    document = await anyio.to_thread.run_sync(owned_session, found, owner, session_id)
     page = document.frames[offset : offset + limit]
     return FramesPage(
         session_id=session_id,
@@ -88,7 +81,7 @@ async def frame_image(
     owner: MediaPrincipal,
 ) -> FileResponse:
     """The JPEG of one analysed frame; the key may also come as ``?api_key=`` (for ``<img>``)."""
-    document = await anyio.to_thread.run_sync(_owned, found, owner, session_id)
+    document = await anyio.to_thread.run_sync(owned_session, found, owner, session_id)
     frame = next((m for m in document.frames if m.index == index), None)
     frames_dir = found.store.frames_dir(session_id).resolve()
     path = Path(frame.image).resolve() if frame and frame.image else None
@@ -112,8 +105,8 @@ async def video(session_id: SessionId, found: ServicesDep, owner: MediaPrincipal
     A video browsers cannot play (AVI, MPEG-2, WMV, ...) is served as an H.264 MP4 copy, made on
     the first request and kept in the session. The key may also come as ``?api_key=``.
     """
-    document = await anyio.to_thread.run_sync(owned_document, found, owner, session_id)
-    path = Path(str((document.get("video") or {}).get("path", ""))).resolve()
+    document = await anyio.to_thread.run_sync(owned_session, found, owner, session_id)
+    path = Path(document.video.path or "").resolve()
     inside = path.is_relative_to(found.store.session_dir(session_id).resolve())
     # Sessions made by the CLI point at the local user's own file; uploads live in the session.
     if not (inside or session_owner(document) == LOCAL_OWNER) or not path.is_file():
@@ -131,18 +124,18 @@ async def cancel_session(
     session_id: SessionId, found: ServicesDep, owner: Principal
 ) -> JSONResponse:
     """Stop a running analysis; frames described so far are kept."""
-    document = await anyio.to_thread.run_sync(owned_document, found, owner, session_id)
+    document = await anyio.to_thread.run_sync(owned_session, found, owner, session_id)
     document = await reconcile_session(found.client, found.store, document)
-    if document["status"] != "running" or not await analysis.cancel(found.client, session_id):
-        raise ApiError(409, "not_running", f"the session is {document['status']}, not running")
+    if document.status != "running" or not await analysis.cancel(found.client, session_id):
+        raise ApiError(409, "not_running", f"the session is {document.status}, not running")
     return JSONResponse({"session_id": session_id, "status": "cancelling"}, status_code=202)
 
 
 @router.delete("/{session_id}", status_code=204, response_class=Response)
 async def delete_session(session_id: SessionId, found: ServicesDep, owner: Principal) -> Response:
     """Delete the session and everything it owns (video, frames, results)."""
-    document = await anyio.to_thread.run_sync(owned_document, found, owner, session_id)
-    if document["status"] == "running":
+    document = await anyio.to_thread.run_sync(owned_session, found, owner, session_id)
+    if document.status == "running":
         await analysis.stop(found.client, session_id)
     await anyio.to_thread.run_sync(found.store.delete, session_id)
     return Response(status_code=204)
