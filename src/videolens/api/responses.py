@@ -29,7 +29,7 @@ from videolens.timeline import (
     StreamSpeechSegment,
     VideoInfo,
 )
-from videolens.timeline.model import SessionStatusName
+from videolens.timeline.model import SessionHeader, SessionStatusName
 
 
 class SessionLinks(Record):
@@ -42,17 +42,9 @@ class SessionLinks(Record):
     cancel: str
 
 
-class SessionSummary(Record):
+class SessionSummary(SessionHeader):
     """One entry of the session list."""
 
-    session_id: str
-    status: SessionStatusName
-    created_at: str
-    updated_at: str | None = None
-    filename: str | None = None
-    duration_s: float | None = None
-    frames: int = Field(default=0, description="How many frames are described (so far).")
-    error: str | None = None
     links: SessionLinks
 
 

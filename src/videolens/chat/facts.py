@@ -90,9 +90,7 @@ class Stretch:
     peak_count: int
 
 
-def presence_stretches(
-    frames: list[Moment], label: str, *, absent: bool = False
-) -> list[Stretch]:
+def presence_stretches(frames: list[Moment], label: str, *, absent: bool = False) -> list[Stretch]:
     """The runs of consecutive frames showing ``label``; a frame without it ends a run.
 
     ``absent``: the runs of frames whose fields say there is none instead (a frame that says

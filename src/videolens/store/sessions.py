@@ -26,10 +26,9 @@ from videolens.store.folders import IdFolders, is_valid_id, now_iso
 from videolens.store.space import raising_out_of_space
 from videolens.timeline.model import (
     Moment,
-    Record,
     SessionDocument,
+    SessionHeader,
     SessionOptions,
-    SessionStatusName,
     SpeechSegment,
     VideoInfo,
 )
@@ -49,19 +48,12 @@ class SessionStatus(str, Enum):
 is_valid_session_id = is_valid_id
 
 
-class SessionListing(Record):
-    """One entry of ``SessionStore.list_sessions``: a session without its frames."""
+class SessionListing(SessionHeader):
+    """One entry of ``SessionStore.list_sessions``: a session without its frames, with its owner
+    and the video's path on the server (never shown to API clients)."""
 
-    session_id: str
-    status: SessionStatusName
-    created_at: str
-    updated_at: str | None = None
     owner: str | None = None
-    filename: str | None = None
     video: str = Field(default="", description="The video's path on the server.")
-    duration_s: float | None = None
-    frames: int = Field(default=0, description="How many frames are described (so far).")
-    error: str | None = None
 
 
 def _as_json(value: object) -> object:

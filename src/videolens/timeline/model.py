@@ -180,6 +180,19 @@ class SessionOptions(Record):
 SessionStatusName = Literal["running", "completed", "failed", "cancelled"]
 
 
+class SessionHeader(Record):
+    """What a list of sessions shows of each: who, when, what state, how many frames so far."""
+
+    session_id: str
+    status: SessionStatusName
+    created_at: str
+    updated_at: str | None = None
+    filename: str | None = None
+    duration_s: float | None = None
+    frames: int = Field(default=0, description="How many frames are described (so far).")
+    error: str | None = None
+
+
 class SessionDocument(Record):
     """A session's result: its video, every described moment, coverage, speech and summary.
 
