@@ -66,7 +66,7 @@ def test_the_store_validates_what_it_writes(tmp_path: Path) -> None:
     with pytest.raises(ValidationError):
         store.write_batch(session_id, "b0", [{"index": 0, "timestamp_s": "soon"}])
     assert store.get(session_id)["status"] == "running"
-    assert store.described_frames(session_id) == []
+    assert store.moments(session_id) == []
 
 
 def test_the_store_reads_typed_documents(tmp_path: Path, main_document: dict[str, Any]) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request, WebSocket
 from fastapi.security import (
@@ -164,11 +164,6 @@ def owned_session(found: Services, owner: str, session_id: str) -> SessionDocume
     return document
 
 
-def owned_document(found: Services, owner: str, session_id: str) -> dict[str, Any]:
-    """``owned_session`` as JSON; for the callers not yet typed (the chat routes)."""
-    return owned_session(found, owner, session_id).as_json()
-
-
 def session_owner(document: SessionDocument | SessionListing) -> str:
     # Sessions made by `videolens analyze` have no owner: they belong to the local user.
     return document.owner or LOCAL_OWNER
@@ -181,7 +176,3 @@ def owned_listings(found: Services, owner: str) -> list[SessionListing]:
         return summaries
     return [s for s in summaries if session_owner(s) == owner]
 
-
-def owned_summaries(found: Services, owner: str) -> list[dict[str, Any]]:
-    """``owned_listings`` as JSON; for the callers not yet typed (the chat routes)."""
-    return [listing.as_json() for listing in owned_listings(found, owner)]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from videolens.api.responses import Session, SessionLinks, SessionSummary
 from videolens.pipeline.shared import AnalysisProgress
 from videolens.store import SessionListing
@@ -22,24 +20,12 @@ def session_links(session_id: str) -> dict[str, str]:
     return links(f"/v1/sessions/{session_id}", "frames", "video", "events", "cancel")
 
 
-def public_frame(session_id: str, frame: dict[str, Any]) -> dict[str, Any]:
-    """A stored frame as JSON for clients; for the callers not yet typed (chat exports)."""
-    shown = {k: v for k, v in frame.items() if k not in _HIDDEN_FRAME_FIELDS}
-    shown["image_url"] = f"/v1/sessions/{session_id}/frames/{frame['index']}/image"
-    return shown
-
-
 def public_moment(session_id: str, moment: Moment) -> Moment:
     """A session's moment as clients see it: ``image_url`` in place of the server's path."""
     shown = moment.model_dump(exclude=_HIDDEN_FRAME_FIELDS, exclude_unset=True)
     return Moment.model_validate(
         {**shown, "image_url": f"/v1/sessions/{session_id}/frames/{moment.index}/image"}
     )
-
-
-def public_video(document: dict[str, Any]) -> dict[str, Any]:
-    """``shown_video`` of a document as JSON; for the callers not yet typed (chat exports)."""
-    return shown_video(SessionDocument.model_validate(document)).as_json()
 
 
 def shown_video(document: SessionDocument) -> VideoInfo:

@@ -117,10 +117,8 @@ class SessionStore(IdFolders):
         return document
 
     def get(self, session_id: str) -> dict[str, Any]:
-        """The session document as JSON (see ``document``).
-
-        Kept for the callers not yet on the typed model (``chat``, its search and routes).
-        """
+        """The session document as JSON (see ``document``): for the clip and contact-sheet
+        library (``video``), which reads a document's video path and frame images as JSON."""
         return self.document(session_id).as_json()
 
     def moments(self, session_id: str) -> list[Moment]:
@@ -195,10 +193,6 @@ class SessionStore(IdFolders):
         except FileNotFoundError as err:
             raise self.not_found(session_id) from err
         return folder
-
-    def described_frames(self, session_id: str) -> list[dict[str, Any]]:
-        """Every described frame so far as JSON (see ``moments``); for callers not yet typed."""
-        return [moment.as_json() for moment in self.moments(session_id)]
 
     def write_speech_range(
         self, session_id: str, range_id: str, segments: Sequence[SpeechSegment]

@@ -15,15 +15,9 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
-from videolens.api.deps import (
-    Principal,
-    ServicesDep,
-    owned_document,
-    owned_session,
-    owned_summaries,
-)
+from videolens.api.deps import Principal, ServicesDep, owned_listings, owned_session
 from videolens.api.errors import ApiError
-from videolens.api.public import public_frame, public_video
+from videolens.api.public import shown_video
 from videolens.chat.answer import PreparedAnswer, arun_answer, prepare_answer
 from videolens.chat.citations import Citation
 from videolens.chat.search import SearchHit, search_session, search_sessions
@@ -42,14 +36,11 @@ class ChatRequest(BaseModel):
     history_turns: int = Field(default=0, ge=0, le=10)
 
 
-def _exportable(document: dict[str, Any]) -> dict[str, Any]:
+def _exportable(document: SessionDocument) -> SessionDocument:
     """The document with server paths replaced: image links, and the video's file name only."""
-    session_id = document["session_id"]
-    frames = [
-        {**frame, "image": public_frame(session_id, frame)["image_url"]}
-        for frame in document.get("frames") or []
-    ]
-    return {**document, "frames": frames, "video": public_video(document)}
+    base = f"/v1/sessions/{document.session_id}/frames"
+    frames = [m.model_copy(update={"image": f"{base}/{m.index}/image"}) for m in document.frames]
+    return document.model_copy(update={"frames": frames, "video": shown_video(document)})
 
 
 def _hit(hit: SearchHit) -> dict[str, Any]:
@@ -108,7 +99,7 @@ async def chat(
     ``{"type": "delta", "text"}``…, then ``{"type": "answer", "answer", "mode", "citations",
     "cached", "model"}``, or ``{"type": "error", "code", "message"}``.
     """
-    await anyio.to_thread.run_sync(owned_document, found, owner, session_id)  # 404 before streaming
+    await anyio.to_thread.run_sync(owned_session, found, owner, session_id)  # 404 before streaming
 
     def prepare() -> PreparedAnswer:
         source = SessionSource.load(found.store, session_id)
@@ -141,7 +132,7 @@ async def search_all(
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> list[dict[str, Any]]:
     def run() -> list[SearchHit]:
-        ids = [d["session_id"] for d in owned_summaries(found, owner)]
+        ids = [listing.session_id for listing in owned_listings(found, owner)]
         return search_sessions((found.store.document(i) for i in ids), q, limit, found.retriever)
 
     return [_hit(h) for h in await anyio.to_thread.run_sync(run)]
@@ -158,9 +149,8 @@ async def export(
         chosen = export_format(format)
     except VideoLensError as err:
         raise ApiError(422, "invalid_option", str(err), field="format") from err
-    document = await anyio.to_thread.run_sync(owned_document, found, owner, session_id)
-    exportable = SessionDocument.model_validate(_exportable(document))
-    text = await anyio.to_thread.run_sync(export_session, exportable, chosen.name)
+    document = await anyio.to_thread.run_sync(owned_session, found, owner, session_id)
+    text = await anyio.to_thread.run_sync(export_session, _exportable(document), chosen.name)
     filename = f"{session_id}.{chosen.extension}"
     return Response(
         text,
