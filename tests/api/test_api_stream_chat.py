@@ -97,7 +97,8 @@ def test_chat_and_search_a_stream_in_wall_clock_time(settings: Settings) -> None
     peak = people["citations"][0]
     assert peak["text"] == UTC.clock(peak["frame_at"])
     assert peak["image_url"] == f"/v1/streams/{street}/frames/{peak['seq']}/image"
-    assert store.frame(street, peak["seq"])["people_count"] == 2  # type: ignore[index]
+    frame = store.moment(street, peak["seq"])
+    assert frame is not None and frame.people_count == 2
     berlin = resolve_zone("Europe/Berlin")
     first = car["citations"][0]
     assert car["time_zone"].startswith("Europe/Berlin")

@@ -10,6 +10,7 @@ from typing import Any
 
 from videolens.streams.store import StreamStore, iso
 from videolens.streams.types import window_name
+from videolens.timeline.model import Moment, StreamEvent
 
 STEP_S = 4.0
 FRAMES_PER_WINDOW = 2
@@ -76,7 +77,7 @@ def build_stream(
         {"name": "street", "owner": owner, "options": {"rules": list(rules)}, **document},
         {"url": "udp://127.0.0.1:5000"},
     )
-    stream_id = str(created["stream_id"])
+    stream_id = created.stream_id
     store.frames_dir(stream_id).mkdir(parents=True, exist_ok=True)
     records = [
         frame_record(store, stream_id, seq, at, scene_at(at)) for seq, at in enumerate(times)
@@ -88,10 +89,12 @@ def build_stream(
         name = window_name(window[0]["at"], window[0]["seq"])
         for record in window:
             record["window"] = name
-        store.write_window(stream_id, name, window)
+        store.write_moments(stream_id, name, [Moment.model_validate(r) for r in window])
         events = _events(stream_id, name, window)
         if events:  # as the workflow does: a window without events writes no file
-            store.write_events(stream_id, name, events)
+            store.write_stream_events(
+                stream_id, name, [StreamEvent.model_validate(e) for e in events]
+            )
     last = records[-1] if records else None
     latest = {k: last[k] for k in ("seq", "at", "at_iso", "description", "text")} if last else None
     store.update(

@@ -35,6 +35,7 @@ from videolens.chat.wall_clock import parse_instant, parse_wall_clock
 from videolens.config import Settings
 from videolens.streams.store import StreamStore
 from videolens.timeline.clock import InvalidTimeError, UnknownTimeZoneError, Zone, resolve_zone
+from videolens.timeline.model import Moment
 
 ZONE = resolve_zone("Europe/Berlin")
 
@@ -110,9 +111,9 @@ def street(street_store: tuple[StreamStore, str]) -> str:
     return street_store[1]
 
 
-def frame_at(store: StreamStore, stream_id: str, seq: int | None) -> dict[str, Any]:
+def frame_at(store: StreamStore, stream_id: str, seq: int | None) -> Moment:
     assert seq is not None
-    frame = store.frame(stream_id, seq)
+    frame = store.moment(stream_id, seq)
     assert frame is not None
     return frame
 
@@ -131,8 +132,8 @@ def test_when_a_car_last_appeared_cites_the_frames_it_rests_on(
     assert answer.citations and all(c.valid for c in answer.citations)
     for citation in answer.citations:  # each cited frame does show a car, at the time cited
         frame = frame_at(store, street, citation.frame_index)
-        assert any(d["label"] == "car" for d in frame["detections"])
-        assert ZONE.clock(frame["at"]) == citation.text
+        assert any(d.label == "car" for d in frame.detections or [])
+        assert ZONE.clock(frame.at or 0.0) == citation.text
 
 
 def test_how_many_people_in_the_last_10_minutes_counts_only_that_range(
@@ -149,7 +150,7 @@ def test_how_many_people_in_the_last_10_minutes_counts_only_that_range(
     )
     assert answer.scope.since_at == NOW - 600
     peak = frame_at(store, street, answer.citations[0].frame_index)
-    assert answer.citations[0].valid and peak["people_count"] == 3
+    assert answer.citations[0].valid and peak.people_count == 3
 
 
 def test_what_was_written_at_a_minute(tmp_path: Path, store: StreamStore, street: str) -> None:
@@ -157,7 +158,7 @@ def test_what_was_written_at_a_minute(tmp_path: Path, store: StreamStore, street
     assert '"EXIT" at [14:05:08] (4 frames, until 14:05:20)' in answer.text
     assert "OPEN" not in answer.text
     [citation] = answer.citations
-    assert citation.valid and frame_at(store, street, citation.frame_index)["text"] == ["EXIT"]
+    assert citation.valid and frame_at(store, street, citation.frame_index).text == ["EXIT"]
 
 
 def test_an_empty_range_says_so_and_cites_nothing(
@@ -239,14 +240,14 @@ def test_citations_are_checked_against_the_stored_frames(store: StreamStore, str
     )
     found = {c.text: c for c in check_stream_citations(text, timeline, store)}
     car = frame_at(store, street, found["14:02:12"].frame_index)
-    assert found["14:02:12"].valid and ZONE.clock(car["at"]) == "14:02:12"
-    assert found["14:02:13"].valid and found["14:02:13"].frame_index == car["seq"]  # within 2 s
+    assert found["14:02:12"].valid and ZONE.clock(car.at or 0.0) == "14:02:12"
+    assert found["14:02:13"].valid and found["14:02:13"].frame_index == car.seq  # within 2 s
     assert not found["13:58:15"].valid  # 19 s from the last frame before the gap
     assert not found["15:00:00"].valid and not found["25:00:00"].valid
     assert not found["2026-01-04 14:02:12"].valid
     assert (
         found["14:05"].valid
-        and ZONE.clock(frame_at(store, street, found["14:05"].frame_index)["at"])[:5] == "14:05"
+        and ZONE.clock(frame_at(store, street, found["14:05"].frame_index).at or 0.0)[:5] == "14:05"
     )
 
 
@@ -279,7 +280,7 @@ def test_a_second_with_two_frames_means_the_one_the_answer_showed(
     )
     cited = answer.citations[0]
     assert '"EXIT" at [12:00:05]' in answer.text and cited.valid
-    assert frame_at(store, stream_id, cited.frame_index)["text"] == ["EXIT"]
+    assert frame_at(store, stream_id, cited.frame_index).text == ["EXIT"]
 
 
 def test_the_chat_model_gets_wall_clock_times_and_its_citations_are_checked(
@@ -297,7 +298,7 @@ def test_the_chat_model_gets_wall_clock_times_and_its_citations_are_checked(
     assert len(deltas) >= 3 and "".join(deltas).strip() == answer.text
     real, invented = answer.citations
     assert real.valid and real.frame_index is not None
-    assert any(d["label"] == "car" for d in frame_at(store, street, real.frame_index)["detections"])
+    assert any(d.label == "car" for d in frame_at(store, street, real.frame_index).detections or [])
     assert not invented.valid and invented.frame_index is None
     messages = openai_fake.requests("chat")[0]["json"]["messages"]
     assert "[HH:MM:SS]" in messages[0]["content"]

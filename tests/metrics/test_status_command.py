@@ -83,9 +83,9 @@ def test_status_never_starts_the_embedded_server(settings: Settings) -> None:
     session_id = store.new_session_id()
     store.create("/videos/holiday.mp4", {}, session_id=session_id)
     streams = StreamStore(settings.streams_dir)
-    live = streams.create({"url": "udp://127.0.0.1:5004", "name": "gate"}, {})["stream_id"]
+    live = streams.create({"url": "udp://127.0.0.1:5004", "name": "gate"}, {}).stream_id
     streams.update(live, status="live", frames_total=1, last_frame_at=time.time())
-    stopped = streams.create({"url": "udp://127.0.0.1:5005", "name": "yard"}, {})["stream_id"]
+    stopped = streams.create({"url": "udp://127.0.0.1:5005", "name": "yard"}, {}).stream_id
     streams.update(stopped, status="stopped")
 
     done = _status(_env(settings))

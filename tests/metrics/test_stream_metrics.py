@@ -67,7 +67,7 @@ def test_stream_frames_and_windows_are_counted_on_the_worker_port(
                 metrics_url = f"http://127.0.0.1:{port}/metrics"
                 before = await asyncio.to_thread(scrape, metrics_url)
                 document, config = create_stream(settings, StreamRequest(url=url))
-                stream_id = document["stream_id"]
+                stream_id = document.stream_id
                 handle = await start_stream(client, config)
                 # Seen on the port while the stream runs, not only once it has stopped.
                 during = await apoll(
@@ -81,7 +81,7 @@ def test_stream_frames_and_windows_are_counted_on_the_worker_port(
         return stream_id, [before, during, after]
 
     stream_id, (before, during, after) = asyncio.run(scenario())
-    frames = store.frames(stream_id)
+    frames = store.moments(stream_id)
     windows = store.window_names(stream_id)
     assert frames and windows
     # One describe_stream_window activity per stored window, none retried here.

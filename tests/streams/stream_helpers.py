@@ -24,6 +24,7 @@ from videolens.pipeline.stream_client import (
 )
 from videolens.pipeline.worker import running_workers
 from videolens.streams.store import StreamStore
+from videolens.timeline.model import Moment
 
 # The stream tests import these from here.
 __all__ = [
@@ -42,8 +43,8 @@ def store_of(settings: Settings) -> StreamStore:
     return StreamStore(settings.streams_dir)
 
 
-def frames_with_word(store: StreamStore, stream_id: str, word: str) -> list[dict[str, Any]]:
-    return [f for f in store.frames(stream_id) if word in (f.get("text") or [])]
+def frames_with_word(store: StreamStore, stream_id: str, word: str) -> list[Moment]:
+    return [f for f in store.moments(stream_id) if word in f.text]
 
 
 def jpegs(settings: Settings, stream_id: str) -> list[Path]:
@@ -76,7 +77,7 @@ async def watched_stream(
     async with running_workers(client, settings):
         document, config = create_stream(settings, request)
         handle = await start_stream(client, config)
-        yield WatchedStream(client, str(document["stream_id"]), handle)
+        yield WatchedStream(client, document.stream_id, handle)
 
 
 SenderT = TypeVar("SenderT")

@@ -20,6 +20,7 @@ from stream_media import WORD, hls_sender, udp_sender, word_shown_at
 from videolens.config import Settings
 from videolens.pipeline.stream_client import StreamRequest
 from videolens.streams.webhook import EVENT_HEADER, SIGNATURE_HEADER, verify
+from videolens.timeline.model import Moment
 from videolens.video.synthetic import ClipSpec
 
 SECRET = "a-shared-secret"
@@ -32,7 +33,7 @@ def test_an_hls_stream_is_described_live(
     settings = stream_settings
     store = store_of(settings)
 
-    async def scenario() -> tuple[str, dict[str, Any], float, float]:
+    async def scenario() -> tuple[str, Moment, float, float]:
         with hls_sender(clip, tmp_path / "hls") as (sender, url):
             async with watched_stream(
                 settings, StreamRequest(url=url, rules=[f"word:{WORD}"])
@@ -42,16 +43,16 @@ def test_an_hls_stream_is_described_live(
                     lambda: frames_with_word(store, stream_id, WORD), 60, "the word described"
                 )
                 seen_at = time.time()
-                await wait_for(lambda: store.events(stream_id), 10, "the word's event")
+                await wait_for(lambda: store.stream_events(stream_id), 10, "the word's event")
                 await stream.stop()
-        return stream_id, found[0], word_shown_at(sender.started_at, found[0]["at"]), seen_at
+        return stream_id, found[0], word_shown_at(sender.started_at, found[0].at), seen_at
 
     stream_id, frame, shown, seen_at = asyncio.run(scenario())
     # HLS is behind by design: a 1 s segment is published once written, then fetched.
     print(f"HLS: word shown → described {seen_at - shown:.2f} s")
     assert seen_at - shown < 8.0
-    assert store.events(stream_id)[0]["seq"] == frame["seq"]
-    assert store.get(stream_id)["status"] == "stopped"
+    assert store.stream_events(stream_id)[0].seq == frame.seq
+    assert store.document(stream_id).status == "stopped"
 
 
 class _Receiver(BaseHTTPRequestHandler):
@@ -101,8 +102,8 @@ def test_events_are_posted_signed_and_retried(stream_settings: Settings, clip: C
                 delivered = await wait_for(
                     lambda: [
                         e
-                        for e in store.events(stream_id)
-                        if e.get("webhook", {}).get("status") == "delivered"
+                        for e in store.stream_events(stream_id)
+                        if e.webhook is not None and e.webhook.status == "delivered"
                     ],
                     60,
                     "a delivered event",
@@ -123,8 +124,11 @@ def test_events_are_posted_signed_and_retried(stream_settings: Settings, clip: C
     assert verify(SECRET, second, second_headers[SIGNATURE_HEADER])
     assert not verify("another-secret", second, second_headers[SIGNATURE_HEADER])
     assert not verify(SECRET, second + b" ", second_headers[SIGNATURE_HEADER])
-    delivery = store.events(stream_id)[0]["webhook"]
-    assert delivery["status"] == "delivered" and delivery["attempts"] == 2
-    document = store.get(stream_id)
-    assert document["webhook"] == {"url": hook.split("?")[0], "signed": True}
-    assert SECRET not in json.dumps(document) and "t0k3n" not in json.dumps(document)
+    delivery = store.stream_events(stream_id)[0].webhook
+    assert delivery is not None and delivery.status == "delivered" and delivery.attempts == 2
+    document = store.document(stream_id)
+    assert document.webhook is not None and document.webhook.as_json() == {
+        "url": hook.split("?")[0],
+        "signed": True,
+    }
+    assert SECRET not in (shown := json.dumps(document.as_json())) and "t0k3n" not in shown

@@ -38,8 +38,8 @@ def test_continue_as_new_and_recording(stream_settings: Settings, clip: ClipSpec
         return stream_id, (progress, summary), len(history)
 
     stream_id, (progress, summary), last_run_events = asyncio.run(scenario())
-    frames = store.frames(stream_id)
-    seqs = [f["seq"] for f in frames]
+    frames = store.moments(stream_id)
+    seqs = [f.seq for f in frames]
     assert seqs == list(range(len(seqs))) and summary.frames == len(frames)
     assert progress.windows >= 6  # the totals carried over from run to run
     # One run's history stays small however long the stream runs.
@@ -52,5 +52,5 @@ def test_continue_as_new_and_recording(stream_settings: Settings, clip: ClipSpec
         decoded = sum(1 for _ in recording.decode(video=0))
     assert decoded >= 2.5 * 25 * 0.9  # a segment of ~3 s of 25 fps video plays on its own
     # A described moment falls within a recorded segment.
-    inside = [f for f in frames if first["start_at"] <= f["at"] < first["end_at"]]
+    inside = [f for f in frames if first["start_at"] <= (f.at or 0.0) < first["end_at"]]
     assert inside

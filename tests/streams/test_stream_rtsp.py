@@ -23,6 +23,7 @@ from videolens.pipeline.temporal_server import free_port, listening
 from videolens.streams.errors import CredentialsRefusedError
 from videolens.streams.reader import StreamReader
 from videolens.streams.source import SourceLimits, check_url
+from videolens.timeline.model import Moment
 from videolens.video.synthetic import ClipSpec, write_clip
 from videolens.video.types import SamplingOptions
 
@@ -84,7 +85,7 @@ def test_an_rtsp_camera_with_credentials(
     settings = stream_settings
     store = store_of(settings)
 
-    async def scenario(port: int) -> tuple[str, dict[str, object], float, str]:
+    async def scenario(port: int) -> tuple[str, Moment, float, str]:
         url = f"rtsp://viewer:{PASSWORD}@127.0.0.1:{port}/live"
         async with watched_stream(
             settings, StreamRequest(url=url, rules=[f"word:{WORD}"])
@@ -92,7 +93,7 @@ def test_an_rtsp_camera_with_credentials(
             stream_id = stream.stream_id
             found = await wait_for(lambda: frames_with_word(store, stream_id, WORD), 60, "the word")
             seen_at = time.time()
-            await wait_for(lambda: store.events(stream_id), 10, "the word's event")
+            await wait_for(lambda: store.stream_events(stream_id), 10, "the word's event")
             await stream.stop()
             history = [str(event) async for event in stream.handle.fetch_history_events()]
         return stream_id, found[0], seen_at, "\n".join(history)
@@ -107,9 +108,9 @@ def test_an_rtsp_camera_with_credentials(
         with pytest.raises(CredentialsRefusedError, match="refused the credentials"):
             reader.read_window(10.0, 0, None, lambda _: None)
         stream_id, frame, seen_at, history = asyncio.run(scenario(port))
-    assert seen_at - float(frame["at"]) < 6.0  # type: ignore[arg-type]
-    assert store.events(stream_id)[0]["seq"] == frame["seq"]
-    document = store.get(stream_id)
-    assert document["url"] == f"rtsp://viewer:***@127.0.0.1:{port}/live"
-    assert PASSWORD not in json.dumps(document)
+    assert seen_at - (frame.at or 0.0) < 6.0
+    assert store.stream_events(stream_id)[0].seq == frame.seq
+    document = store.document(stream_id)
+    assert document.url == f"rtsp://viewer:***@127.0.0.1:{port}/live"
+    assert PASSWORD not in json.dumps(document.as_json())
     assert PASSWORD not in history  # the URL stays in the store's private file

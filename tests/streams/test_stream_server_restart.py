@@ -40,15 +40,15 @@ def test_a_stream_survives_a_temporal_server_restart(
         with udp_sender(clip) as (_, url):
             async with watched_stream(settings, StreamRequest(url=url)) as stream:
                 stream_id = stream.stream_id
-                await wait_for(lambda: len(store.frames(stream_id)) >= 3, 60, "frames")
-                before = {f["seq"] for f in store.frames(stream_id)}
+                await wait_for(lambda: len(store.moments(stream_id)) >= 3, 60, "frames")
+                before = {f.seq for f in store.moments(stream_id)}
                 servers[0].send_signal(signal.SIGKILL)
                 servers[0].wait(10)
                 servers.append(start_dev_server(port, tmp_path / "server.log", database))
                 wait_until_listening(port)
                 restarted_at = time.time()
                 await wait_for(
-                    lambda: [f for f in store.frames(stream_id) if f["at"] > restarted_at + 1],
+                    lambda: [f for f in store.moments(stream_id) if f.at > restarted_at + 1],
                     90,
                     "frames after the restart",
                 )
@@ -61,10 +61,10 @@ def test_a_stream_survives_a_temporal_server_restart(
     finally:
         for server in servers:
             stop_dev_server(server)
-    frames = store.frames(run["id"])
-    seqs = [f["seq"] for f in frames]
+    frames = store.moments(run["id"])
+    seqs = [f.seq for f in frames]
     assert run["before"] <= set(seqs) and seqs == list(range(len(seqs)))
-    assert {str(p) for p in jpegs(settings, run["id"])} == {f["image"] for f in frames}
-    assert run["summary"].frames == len(frames) == store.get(run["id"])["frames_total"]
+    assert {str(p) for p in jpegs(settings, run["id"])} == {f.image for f in frames}
+    assert run["summary"].frames == len(frames) == store.document(run["id"]).frames_total
     assert run["status"] == WorkflowExecutionStatus.COMPLETED
-    print(f"gaps over the server restart: {store.get(run['id'])['gaps']}")
+    print(f"gaps over the server restart: {store.document(run['id']).gaps}")

@@ -44,6 +44,11 @@ def _said(store: StreamStore, stream_id: str, *range_at: float) -> list[dict[str
     return [s.as_json() for s in store.speech(stream_id, *range_at)]
 
 
+def _speech_status(store: StreamStore, stream_id: str) -> str | None:
+    speech = store.document(stream_id).speech
+    return speech.status if speech is not None else None
+
+
 @pytest.fixture(scope="module")
 def speech_clip(tmp_path_factory: pytest.TempPathFactory) -> SpeechClip:
     """8 s, looped: grey video; the sentence spoken from 2 s (AAC, 48 kHz stereo)."""
@@ -99,7 +104,7 @@ def test_spoken_words_are_stored_on_the_wall_clock_and_fire_word_rules(
             stream_id = stream.stream_id
             said = await wait_for(lambda: _kitchen(_said(store, stream_id)), 60, "speech")
             seen_at = time.time()
-            events = await wait_for(lambda: store.events(stream_id), 10, "an event")
+            events = await wait_for(lambda: store.stream_events(stream_id), 10, "an event")
             # Twice said: the second time is transcribed on its own, not doubled.
             # Three, so that two stay whole between a first and a last that may be cut.
             await wait_for(lambda: len(_kitchen(_said(store, stream_id))) >= 3, 45, "again")
@@ -119,9 +124,9 @@ def test_spoken_words_are_stored_on_the_wall_clock_and_fire_word_rules(
     assert low <= said["start_at"] - spoken_at < high
     assert said["end_at"] > said["start_at"] + 1.5
     assert word_error_rate(SENTENCE, said["text"]) <= 0.3, said["text"]
-    [event] = [e for e in run["events"] if e["rule"] == "word:kitchen"]
-    assert event["kind"] == "word" and event["source"] == "speech"
-    assert event["at"] == said["start_at"] and event["match"] == f"{said['text']!r} said"
+    [event] = [e for e in run["events"] if e.rule == "word:kitchen"]
+    assert event.kind == "word" and event.source == "speech"
+    assert event.at == said["start_at"] and event.match == f"{said['text']!r} said"
     # Every sentence once and whole: the segments follow one another without overlapping (the
     # first and the last may be cut: watching began, or stopped, mid-sentence).
     segments = _said(store, stream_id)
@@ -129,16 +134,16 @@ def test_spoken_words_are_stored_on_the_wall_clock_and_fire_word_rules(
     inner = segments[1:-1] if segments[0]["start_at"] < said["start_at"] else segments[:-1]
     assert said in inner and len(inner) >= 2
     assert all(word_error_rate(SENTENCE, s["text"]) <= 0.3 for s in inner), segments
-    document = store.get(stream_id)
-    assert document["status"] == "stopped"
-    speech = document["speech"]
-    assert speech["status"] == "ok" and speech["model"] == "whisper-tiny.en"
-    assert speech["segments"] == len(segments) and speech["error"] == ""
-    assert document["latest_speech"] == segments[-1]
-    assert document["events_total"] == len(store.events(stream_id))
+    document = store.document(stream_id)
+    assert document.status == "stopped"
+    speech = document.speech
+    assert speech is not None and speech.status == "ok" and speech.model == "whisper-tiny.en"
+    assert speech.segments == len(segments) and speech.error == ""
+    assert document.latest_speech is not None and document.latest_speech.as_json() == segments[-1]
+    assert document.events_total == len(store.stream_events(stream_id))
     # The WAV files were transcribed and are gone; the frames were described all along.
     assert not store.audio_dir(stream_id).exists()
-    assert store.frames(stream_id)
+    assert store.moments(stream_id)
 
 
 @pytest.mark.timeout(150)
@@ -217,7 +222,7 @@ def test_a_source_without_audio_reports_speech_as_none(
         async with sent_and_watched(settings, udp_sender(clip)) as (_, stream):
             stream_id = stream.stream_id
             await wait_for(
-                lambda: (store.get(stream_id).get("speech") or {}).get("status") == "none",
+                lambda: _speech_status(store, stream_id) == "none",
                 60,
                 "speech reported as none",
             )
@@ -225,11 +230,11 @@ def test_a_source_without_audio_reports_speech_as_none(
         return stream_id
 
     stream_id = asyncio.run(scenario())
-    document = store.get(stream_id)
-    assert document["speech"]["status"] == "none"
-    assert document["speech"]["reason"] == "the source sends no audio"
-    assert document["latest_speech"] is None and _said(store, stream_id) == []
-    assert store.frames(stream_id) and not store.audio_dir(stream_id).exists()
+    document = store.document(stream_id)
+    assert document.speech is not None and document.speech.status == "none"
+    assert document.speech.reason == "the source sends no audio"
+    assert document.latest_speech is None and _said(store, stream_id) == []
+    assert store.moments(stream_id) and not store.audio_dir(stream_id).exists()
 
 
 @pytest.mark.timeout(120)
@@ -244,13 +249,14 @@ def test_speech_off_in_the_settings_skips_it(
         async with sent_and_watched(settings, speaking(speech_clip)) as (_, stream):
             stream_id = stream.stream_id
             # Past the first sentence: it would have been transcribed by now.
-            await wait_for(lambda: len(store.frames(stream_id)) >= 4, 60, "frames")
+            await wait_for(lambda: len(store.moments(stream_id)) >= 4, 60, "frames")
             await stream.stop()
         return stream_id
 
     stream_id = asyncio.run(scenario())
-    speech = store.get(stream_id)["speech"]
-    assert speech["status"] == "off" and "VIDEOLENS_SPEECH=off" in speech["reason"]
+    speech = store.document(stream_id).speech
+    assert speech is not None and speech.status == "off"
+    assert "VIDEOLENS_SPEECH=off" in (speech.reason or "")
     assert _said(store, stream_id) == [] and store.names(stream_id, "speech") == []
     assert not store.audio_dir(stream_id).exists()
 
@@ -266,19 +272,20 @@ def test_a_transcriber_that_cannot_run_makes_speech_unavailable_not_the_stream_f
         async with sent_and_watched(settings, speaking(speech_clip)) as (_, stream):
             stream_id = stream.stream_id
             await wait_for(
-                lambda: (store.get(stream_id).get("speech") or {}).get("status") == "unavailable",
+                lambda: _speech_status(store, stream_id) == "unavailable",
                 60,
                 "speech reported as unavailable",
             )
-            frames = len(store.frames(stream_id))
-            await wait_for(lambda: len(store.frames(stream_id)) > frames, 30, "more frames")
+            frames = len(store.moments(stream_id))
+            await wait_for(lambda: len(store.moments(stream_id)) > frames, 30, "more frames")
             await stream.stop()
         return stream_id
 
     stream_id = asyncio.run(scenario())
-    document = store.get(stream_id)
-    assert document["status"] == "stopped" and document["error"] is None
-    assert "unknown speech model 'no-such-model'" in document["speech"]["reason"]
+    document = store.document(stream_id)
+    assert document.status == "stopped" and document.error is None
+    assert document.speech is not None
+    assert "unknown speech model 'no-such-model'" in (document.speech.reason or "")
     assert _said(store, stream_id) == [] and not store.audio_dir(stream_id).exists()
 
 

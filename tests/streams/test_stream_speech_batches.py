@@ -23,7 +23,7 @@ from videolens.streams.rules import evaluate_speech, parse_rules
 from videolens.streams.speech import StreamAudioRef, prune_speech, write_wav
 from videolens.streams.speech_batches import transcribe_batch
 from videolens.streams.store import StreamStore, iso
-from videolens.timeline.model import StreamDelivery, StreamEvent, StreamSpeechSegment
+from videolens.timeline.model import Moment, StreamDelivery, StreamEvent, StreamSpeechSegment
 
 SENTENCE = "please bring the red box to the kitchen table"
 T0 = 1_767_268_800.0  # 2026-01-01T12:00:00Z: the wall clock the audio sits on
@@ -104,7 +104,7 @@ def test_audio_that_is_not_the_captures_wav_is_a_clear_error(
 
 def _stream(store: StreamStore) -> str:
     document = store.create({"name": "cam", "url": "udp://127.0.0.1:1"}, {"url": "udp://x"})
-    return str(document["stream_id"])
+    return document.stream_id
 
 
 def test_the_activity_stores_speech_and_raises_word_events_with_the_frame_shown(
@@ -114,8 +114,8 @@ def test_the_activity_stores_speech_and_raises_word_events_with_the_frame_shown(
     stream_id = _stream(store)
     audio, _ = spoken
     refs = _files(store.audio_dir(stream_id), audio, [])
-    frame = {"seq": 0, "at": T0 + 0.5, "at_iso": iso(T0 + 0.5), "image": "/x/0.jpg"}
-    store.write_window(stream_id, "1767268800500-0000000000", [frame])
+    frame = Moment(seq=0, at=T0 + 0.5, at_iso=iso(T0 + 0.5), image="/x/0.jpg")
+    store.write_moments(stream_id, "1767268800500-0000000000", [frame])
     activities = StreamSpeechActivities(store, lambda: whisper)
     request = TranscribeStreamInput(
         stream_id, batch=7, audio=refs, rules=["word:kitchen table", "word:exit", "person"]
@@ -125,17 +125,17 @@ def test_the_activity_stores_speech_and_raises_word_events_with_the_frame_shown(
     assert result.segments == 1 and result.model == "whisper-tiny.en"
     assert result.name == f"{int(segment['start_at'] * 1000):013d}-0000000007"
     assert segment["start_iso"].startswith("2026-01-01T12:00:0")
-    [event] = store.events(stream_id)
-    assert result.event_ids == [event["event_id"]] == ["s000000007-0"]
-    assert event["rule"] == "word:kitchen table" and event["source"] == "speech"
-    assert event["kind"] == "word" and event["match"] == f"{segment['text']!r} said"
-    assert event["at"] == segment["start_at"] and event["seq"] == 0
+    [event] = store.stream_events(stream_id)
+    assert result.event_ids == [event.event_id] == ["s000000007-0"]
+    assert event.rule == "word:kitchen table" and event.source == "speech"
+    assert event.kind == "word" and event.match == f"{segment['text']!r} said"
+    assert event.at == segment["start_at"] and event.seq == 0
     assert result.rule_last_match == {"word:kitchen table": segment["start_at"]}
     # A retry writes the same file again: nothing doubles.
     ActivityEnvironment().run(activities.transcribe, request)
-    assert len(_said(store, stream_id)) == 1 and len(store.events(stream_id)) == 1
+    assert len(_said(store, stream_id)) == 1 and len(store.stream_events(stream_id)) == 1
     found = store.find_event(stream_id, result.name, "s000000007-0")
-    assert found is not None and found.as_json() == event
+    assert found is not None and found.as_json() == event.as_json()
 
 
 def test_the_activity_refuses_audio_outside_the_streams_folder(
@@ -190,10 +190,12 @@ def test_speech_is_read_by_time_and_pruned_with_its_events_and_audio(tmp_path: P
         "line 2",
         "line 3",
     ]
-    assert [e["webhook"]["status"] for e in store.events(stream_id)] == ["delivered"] * 3
+    assert [e.webhook and e.webhook.status for e in store.stream_events(stream_id)] == [
+        "delivered"
+    ] * 3
     assert prune_speech(store, stream_id, T0 + 15, audio_before_at=T0 + 20) == 1
     assert [s["text"] for s in _said(store, stream_id)] == ["line 2", "line 3"]
-    assert [e["event_id"] for e in store.events(stream_id)] == ["s000000002-0", "s000000003-0"]
+    assert [e.event_id for e in store.stream_events(stream_id)] == ["s000000002-0", "s000000003-0"]
     assert sorted(p.name for p in (store.stream_dir(stream_id) / "deliveries").iterdir()) == [
         "s000000002-0.json",
         "s000000003-0.json",

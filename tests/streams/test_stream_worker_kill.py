@@ -69,17 +69,17 @@ def test_a_killed_worker_loses_no_stored_frame(
         with udp_sender(clip) as (_, url):
             workers.append(_spawn_worker(env, tmp_path / "worker-0.log"))
             document, config = create_stream(settings, StreamRequest(url=url, rules=["shot"]))
-            stream_id = document["stream_id"]
+            stream_id = document.stream_id
             handle = await start_stream(client, config)
-            await wait_for(lambda: len(store.frames(stream_id)) >= 3, 90, "frames described")
-            before = {f["seq"] for f in store.frames(stream_id)}
+            await wait_for(lambda: len(store.moments(stream_id)) >= 3, 90, "frames described")
+            before = {f.seq for f in store.moments(stream_id)}
             workers[0].send_signal(signal.SIGKILL)
             workers[0].wait(timeout=30)
             killed_at = time.time()
             workers.append(_spawn_worker(env, tmp_path / "worker-1.log"))
             try:
                 after = await wait_for(
-                    lambda: [f for f in store.frames(stream_id) if f["at"] > killed_at + 1],
+                    lambda: [f for f in store.moments(stream_id) if (f.at or 0.0) > killed_at + 1],
                     90,
                     "frames after the new worker took over",
                 )
@@ -106,19 +106,19 @@ def test_a_killed_worker_loses_no_stored_frame(
         for worker in workers:
             stop(worker)
     stream_id = run["id"]
-    frames = store.frames(stream_id)
-    seqs = [f["seq"] for f in frames]
+    frames = store.moments(stream_id)
+    seqs = [f.seq for f in frames]
     # Nothing stored was lost, nothing stored twice, no number skipped.
     assert run["before"] <= set(seqs)
     assert seqs == list(range(len(seqs)))
-    assert [f["at"] for f in frames] == sorted({f["at"] for f in frames})
-    assert {str(p) for p in jpegs(settings, stream_id)} == {f["image"] for f in frames}
-    document = store.get(stream_id)
-    assert document["frames_total"] == len(frames) == run["summary"].frames
+    assert [f.at for f in frames] == sorted({f.at or 0.0 for f in frames})
+    assert {str(p) for p in jpegs(settings, stream_id)} == {f.image for f in frames}
+    document = store.document(stream_id)
+    assert document.frames_total == len(frames) == run["summary"].frames
     # The time nobody watched is reported, with why.
-    gaps = [g for g in document["gaps"] if g["start_at"] <= run["killed_at"] <= g["end_at"]]
-    assert gaps, document["gaps"]
-    assert "worker" in gaps[0]["reason"]
-    print(f"worker outage gap: {gaps[0]['seconds']:.1f} s ({gaps[0]['reason']})")
+    gaps = [g for g in document.gaps if g.start_at <= run["killed_at"] <= g.end_at]
+    assert gaps, document.gaps
+    assert "worker" in (gaps[0].reason or "")
+    print(f"worker outage gap: {gaps[0].seconds or 0.0:.1f} s ({gaps[0].reason})")
     assert run["status"] == WorkflowExecutionStatus.COMPLETED
-    assert document["status"] == "stopped"
+    assert document.status == "stopped"

@@ -116,8 +116,8 @@ class StoredFrames:
 
     def match(self, start: float, precision: int) -> tuple[float, int, float] | None:
         """Of frames equally near (two in one second), the one shown with that time."""
-        frames = self.store.frames(self.stream_id, start - SEARCH_S, start + precision + SEARCH_S)
-        times = [float(f["at"]) for f in frames]
+        frames = self.store.moments(self.stream_id, start - SEARCH_S, start + precision + SEARCH_S)
+        times = [f.at or 0.0 for f in frames]
         best: tuple[float, bool, int] | None = None
         for i, at in enumerate(times):
             inside = start <= at < start + precision
@@ -129,7 +129,7 @@ class StoredFrames:
                 best = (distance, hidden, i)
         if best is None:
             return None
-        return best[0], int(frames[best[2]]["seq"]), times[best[2]]
+        return best[0], frames[best[2]].seq or 0, times[best[2]]
 
 
 class SpeechTimes:

@@ -76,9 +76,9 @@ def select_context(
 def overview_text(timeline: StreamTimeline, budget_tokens: int) -> str:
     """What the range holds: the zone, the range, its frames, gaps, events and shots."""
     stream, zone = timeline.stream, timeline.zone
-    name = f" {stream.get('name')!r}" if stream.get("name") else ""
+    name = f" {stream.name!r}" if stream.name else ""
     head = [
-        f"Live stream{name} (status: {stream.get('status')}). Times are local wall-clock times "
+        f"Live stream{name} (status: {stream.status}). Times are local wall-clock times "
         f"({zone.describe(timeline.now)}); now it is {zone.clock(timeline.now, True)}.",
     ]
     where = timeline.where().strip()
@@ -95,8 +95,8 @@ def overview_text(timeline: StreamTimeline, budget_tokens: int) -> str:
         head.append(f"All times are on {timeline.dates()[0].isoformat()}.")
     for gap in timeline.gaps()[:5]:
         head.append(
-            f"Not watched from {timeline.clock.format(float(gap['start_at']))} to "
-            f"{timeline.clock.format(float(gap['end_at']))} ({gap.get('reason') or 'source down'})."
+            f"Not watched from {timeline.clock.format(gap.start_at)} to "
+            f"{timeline.clock.format(gap.end_at)} ({gap.reason or 'source down'})."
         )
     events = timeline.event_counts(8)
     if events:

@@ -17,13 +17,19 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cached_property
-from typing import Any
 
 from videolens.chat.timeline_text import moment_line
 from videolens.chat.wall_clock import WallRange
 from videolens.streams.store import StreamStore, first_at
 from videolens.timeline.clock import WallClock, Zone
-from videolens.timeline.model import Moment, SessionDocument, VideoInfo
+from videolens.timeline.model import (
+    Moment,
+    SessionDocument,
+    StreamDocument,
+    StreamEvent,
+    StreamGap,
+    VideoInfo,
+)
 
 # The most frames one question reads: ~6 h at a frame every 2 s. Older frames of a longer range
 # are left out, and the context says so.
@@ -37,7 +43,7 @@ class StreamTimeline:
     first, with the stream's document and the zone times are shown in; ``events`` are read from
     ``store`` when first asked for (most answers need none)."""
 
-    stream: dict[str, Any]
+    stream: StreamDocument
     zone: Zone
     now: float
     frames: list[Moment]
@@ -48,16 +54,16 @@ class StreamTimeline:
     store: StreamStore | None = field(default=None, repr=False)
 
     @cached_property
-    def events(self) -> list[dict[str, Any]]:
+    def events(self) -> list[StreamEvent]:
         """The events the stream's rules raised in the range (as far as frames were read)."""
         if self.store is None:
             return []
         since = at_of(self.frames[0]) if self.truncated and self.frames else self.since_at
-        return self.store.events(self.stream_id, since, self.until_at, MAX_EVENTS)
+        return self.store.stream_events(self.stream_id, since, self.until_at, MAX_EVENTS)
 
     @property
     def stream_id(self) -> str:
-        return str(self.stream["stream_id"])
+        return self.stream.stream_id
 
     @property
     def origin(self) -> float:
@@ -128,18 +134,17 @@ class StreamTimeline:
     def event_counts(self, most: int) -> list[str]:
         """The ``most`` rules that raised most events in the range: ``car_seen 3× (last
         [14:05:12])``."""
-        rules = Counter(str(e.get("rule")) for e in self.events)
-        last_of = {str(e.get("rule")): float(e["at"]) for e in self.events}
+        rules = Counter(e.rule for e in self.events)
+        last_of = {e.rule: e.at for e in self.events}
         return [
             f"{rule} {n}× (last {self.stamp(last_of[rule])})" for rule, n in rules.most_common(most)
         ]
 
-    def gaps(self) -> list[dict[str, Any]]:
+    def gaps(self) -> list[StreamGap]:
         """The stretches nobody watched (the source dropped) that overlap the range."""
         found = []
-        for gap in self.stream.get("gaps") or []:
-            start, end = float(gap["start_at"]), float(gap["end_at"])
-            if end >= self.low and start <= self.high:
+        for gap in self.stream.gaps:
+            if gap.end_at >= self.low and gap.start_at <= self.high:
                 found.append(gap)
         return found
 
@@ -152,12 +157,12 @@ class StreamTimeline:
         frames = [f.model_copy(update={"timestamp_s": at_of(f) - origin}) for f in self.frames]
         first_seq = self.frames[0].seq if self.frames else "none"
         span = (frames[-1].timestamp_s or 0.0) if frames else 0.0
-        status = self.stream.get("status")
+        status = self.stream.status
         return SessionDocument(
             session_id=f"stream:{self.stream_id}:{first_seq}:{status}",
             status="running",
-            created_at=str(self.stream.get("created_at") or ""),
-            updated_at=self.stream.get("updated_at"),
+            created_at=self.stream.created_at,
+            updated_at=self.stream.updated_at,
             frames=frames,
             video=VideoInfo(duration_s=span),
         )
@@ -168,10 +173,10 @@ def at_of(frame: Moment) -> float:
     return frame.at or 0.0
 
 
-def _moment(record: dict[str, Any]) -> Moment:
+def _moment(frame: Moment) -> Moment:
     """A stored stream frame as a moment on the timeline: ``index`` its ``seq``,
     ``timestamp_s`` its Unix time."""
-    return Moment.model_validate({**record, "index": record["seq"], "timestamp_s": record["at"]})
+    return frame.model_copy(update={"index": frame.seq, "timestamp_s": frame.at})
 
 
 def _within(at: float, since_at: float | None, until_at: float | None) -> bool:
@@ -216,7 +221,7 @@ def load_timeline(
 ) -> StreamTimeline:
     """The frames (newest ``max_frames``) of ``stream_id`` in the range asked about, narrowed
     by the range the question names (``wall``)."""
-    stream = store.get(stream_id)
+    stream = store.document(stream_id)
     zone, now = asked.zone, asked.at
     since, until = _bounds(wall, asked.since_at, asked.until_at)
     names = store.window_names(stream_id)
@@ -229,9 +234,9 @@ def load_timeline(
     count, truncated = 0, False
     for position, name in enumerate(reversed(selected)):
         batch = [
-            _moment(record)
-            for record in store.window_frames(stream_id, name)
-            if _within(float(record["at"]), since, until)
+            _moment(frame)
+            for frame in store.window_moments(stream_id, name)
+            if _within(at_of(frame), since, until)
         ]
         batches.append(batch)
         count += len(batch)

@@ -39,8 +39,11 @@ from videolens.pipeline.temporal_server import temporal_client
 from videolens.pipeline.worker import Queue, running_workers
 from videolens.streams.errors import InvalidRuleError, UnknownSchemeError
 from videolens.streams.store import StreamStore
+from videolens.timeline.model import StreamSpeechState
 
 POLL_S = 0.3
+# The speech states in which nothing said will print.
+_WHY_SILENT = ("none", "off", "unavailable")
 
 
 def watch(
@@ -97,9 +100,9 @@ def watch(
             document, config = create_stream(settings, request)
         except (UnknownSchemeError, InvalidRuleError, ValueError) as err:
             fail(str(err), EXIT_BAD_INPUT)
-        stream_id = str(document["stream_id"])
+        stream_id = document.stream_id
         stderr.print(
-            Text(f"watching {document['url']} as stream {stream_id}; Ctrl-C stops it"),
+            Text(f"watching {document.url} as stream {stream_id}; Ctrl-C stops it"),
             soft_wrap=True,
         )
         _quiet_temporal_logs()
@@ -108,16 +111,16 @@ def watch(
             asyncio.run(_run(settings, config, printer, for_s))
         except RPCError as err:
             raise TemporalUnavailableError(f"Temporal stopped answering ({err.message})") from err
-        final = StreamStore(settings.streams_dir).get(stream_id)
+        final = StreamStore(settings.streams_dir).document(stream_id)
         printer.show_new()
-    if final.get("status") == "failed":
-        fail(f"the stream failed: {final.get('error')}")
+    if final.status == "failed":
+        fail(f"the stream failed: {final.error}")
     counts = ", ".join(
-        count_of(int(number), noun)
+        count_of(number, noun)
         for number, noun in (
-            (final.get("frames_total", 0), "frame"),
-            (final.get("events_total", 0), "event"),
-            (len(final.get("gaps") or []), "gap"),
+            (final.frames_total, "frame"),
+            (final.events_total, "event"),
+            (len(final.gaps), "gap"),
         )
     )
     # Kept in the data dir: `videolens up` on it serves them (GET /v1/streams/ID, the web UI).
@@ -185,50 +188,54 @@ class _Printer:
         for name in self.store.window_names(self.stream_id):
             if name > self.last_window:
                 self.last_window = name
-                for frame in self.store.window_frames(self.stream_id, name):
-                    self._line("frame", frame, f"[{frame['reason']}] {frame['description']}")
+                for frame in self.store.window_moments(self.stream_id, name):
+                    text = f"[{frame.reason}] {frame.description}"
+                    self._line("frame", frame.as_json(), frame.at or 0.0, text)
         for name in self.store.event_names(self.stream_id):
             if name > self.last_events:
                 self.last_events = name
-                for event in self.store.window_events(self.stream_id, name):
-                    text = f"EVENT {event['rule']}: {event['match']} (frame {event['seq']})"
-                    self._line("event", event, text)
+                for event in self.store.window_stream_events(self.stream_id, name):
+                    text = f"EVENT {event.rule}: {event.match} (frame {event.seq})"
+                    self._line("event", event.as_json(), event.at, text)
         self._show_speech()
-        document = self.store.get(self.stream_id)
-        self._show_speech_status(document.get("speech") or {})
-        for gap in document.get("gaps") or []:
-            if gap["start_at"] not in self.gaps_shown:
-                self.gaps_shown.add(gap["start_at"])
-                gap_at = {**gap, "at": gap["end_at"]}
-                self._line("gap", gap_at, f"GAP of {gap['seconds']:.1f} s: {gap['reason']}")
+        document = self.store.document(self.stream_id)
+        self._show_speech_status(document.speech)
+        for gap in document.gaps:
+            if gap.start_at not in self.gaps_shown:
+                self.gaps_shown.add(gap.start_at)
+                gap_at = {**gap.as_json(), "at": gap.end_at}
+                text = f"GAP of {gap.seconds or 0.0:.1f} s: {gap.reason}"
+                self._line("gap", gap_at, gap.end_at, text)
 
     def _show_speech(self) -> None:
         # Speech is transcribed behind the frames, so it is followed on its own.
         for name in self.store.names(self.stream_id, "speech"):
             if name > self.last_speech:
                 self.last_speech = name
-                for segment in self.store.speech_segments(self.stream_id, name):
-                    said = {**segment, "at": segment["start_at"]}
-                    self._line("speech", said, f'said: "{segment["text"]}"')
+                for segment in self.store.window_speech(self.stream_id, name):
+                    said = {**segment.as_json(), "at": segment.start_at}
+                    self._line("speech", said, segment.start_at, f'said: "{segment.text}"')
         for name in self.store.names(self.stream_id, "speech_events"):
             if name > self.last_speech_events:
                 self.last_speech_events = name
-                for event in self.store.speech_events(self.stream_id, name):
-                    self._line("event", event, f"EVENT {event['rule']}: {event['match']}")
+                for event in self.store.window_speech_events(self.stream_id, name):
+                    text = f"EVENT {event.rule}: {event.match}"
+                    self._line("event", event.as_json(), event.at, text)
 
-    def _show_speech_status(self, speech: dict[str, Any]) -> None:
+    def _show_speech_status(self, speech: StreamSpeechState | None) -> None:
         """Say once why nothing said will print (no audio, speech off or unavailable)."""
-        status = str(speech.get("status") or "")
-        if status != self.speech_status and status in ("none", "off", "unavailable"):
-            stderr.print(Text(f"speech: {status} ({speech.get('reason')})"), soft_wrap=True)
+        status = speech.status if speech is not None else ""
+        if speech is not None and status != self.speech_status and status in _WHY_SILENT:
+            stderr.print(Text(f"speech: {status} ({speech.reason})"), soft_wrap=True)
         self.speech_status = status
 
-    def _line(self, kind: str, item: dict[str, Any], text: str) -> None:
+    def _line(self, kind: str, item: dict[str, Any], at: float, text: str) -> None:
+        """One line: ``item`` as the JSON printed (``--json``), else its time and ``text``."""
         if self.as_json:
             shown = {k: v for k, v in item.items() if k != "image"}
             typer.echo(json.dumps({"type": kind, **shown}, ensure_ascii=False))
             return
-        clock = time.strftime("%H:%M:%S", time.localtime(float(item["at"])))
+        clock = time.strftime("%H:%M:%S", time.localtime(at))
         typer.echo(f"{clock}  {text}")
 
 

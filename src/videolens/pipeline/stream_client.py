@@ -50,9 +50,9 @@ def stream_workflow_id(stream_id: str) -> str:
 
 def create_stream(
     settings: Settings, request: StreamRequest
-) -> tuple[dict[str, Any], StreamConfig]:
-    """Check ``request`` and create the stream in the store; returns its document (JSON, for
-    ``videolens watch``; ``StreamDocument`` reads it) and config.
+) -> tuple[StreamDocument, StreamConfig]:
+    """Check ``request`` and create the stream in the store; returns its document and
+    config.
 
     Raises ``UnknownSchemeError`` (URL), ``InvalidRuleError`` (rules) or ``ValueError``
     (webhook URL) before anything is written.

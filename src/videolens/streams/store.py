@@ -59,10 +59,7 @@ class StreamStore(IdFolders):
 
     Items are typed: the document is a ``StreamDocument``, described frames are ``Moment``s,
     events ``StreamEvent``s, speech ``StreamSpeechSegment``s; each is written as its model dumps
-    it (``as_json``). The methods that return JSON objects instead (``get``, ``frames``,
-    ``frame``, ``window_frames``, ``events``, ``window_events``, ``speech_events``,
-    ``speech_segments``; ``write_window`` and ``write_events`` take them) serve callers that
-    still read dicts (the stream chat, ``videolens watch``).
+    it (``as_json``).
     """
 
     KIND = "stream"
@@ -82,9 +79,9 @@ class StreamStore(IdFolders):
 
     def create(
         self, document: dict[str, Any], private: dict[str, Any], stream_id: str | None = None
-    ) -> dict[str, Any]:
+    ) -> StreamDocument:
         """Create a stream from ``document`` (settings shown to users, JSON) and ``private`` (URL
-        with credentials, webhook secret); returns the stored document as JSON."""
+        with credentials, webhook secret); returns the stored document."""
         with self._new_folder(stream_id) as (stream_id, directory):
             stored = {
                 **self._new_document(stream_id, "starting"),
@@ -100,15 +97,11 @@ class StreamStore(IdFolders):
             write_json_atomic(secret_path, private)
             os.chmod(secret_path, 0o600)
             created = self._write_document(stream_id, stored)
-        return created.as_json()
+        return created
 
     def document(self, stream_id: str) -> StreamDocument:
         """The stream document."""
         return StreamDocument.model_validate(self._read_document(stream_id))
-
-    def get(self, stream_id: str) -> dict[str, Any]:
-        """The stream document as JSON (see ``document``)."""
-        return self.document(stream_id).as_json()
 
     def private(self, stream_id: str) -> dict[str, Any]:
         """The source URL (with credentials) and the webhook secret; for workers only."""
@@ -153,10 +146,6 @@ class StreamStore(IdFolders):
         """Store one window's described frames; writing the same window again replaces it."""
         self._write_named(stream_id, "windows", name, moments)
 
-    def write_window(self, stream_id: str, name: str, records: list[dict[str, Any]]) -> None:
-        """``write_moments`` from JSON records."""
-        self.write_moments(stream_id, name, [Moment.model_validate(r) for r in records])
-
     def moments(
         self,
         stream_id: str,
@@ -166,16 +155,6 @@ class StreamStore(IdFolders):
     ) -> list[Moment]:
         """Described frames with ``since_at <= at < until_at``, oldest first, at most ``limit``."""
         return self._ranged(stream_id, "windows", Moment, _moment_at, since_at, until_at, limit)
-
-    def frames(
-        self,
-        stream_id: str,
-        since_at: float | None = None,
-        until_at: float | None = None,
-        limit: int | None = None,
-    ) -> list[dict[str, Any]]:
-        """``moments`` as JSON."""
-        return [m.as_json() for m in self.moments(stream_id, since_at, until_at, limit)]
 
     def recent_moments(self, stream_id: str, count: int) -> list[Moment]:
         """The ``count`` newest described frames, oldest first (the rolling timeline)."""
@@ -194,11 +173,6 @@ class StreamStore(IdFolders):
         moments = self._read_named(stream_id, "windows", names[position], Moment)
         return next((m for m in moments if m.seq == seq), None)
 
-    def frame(self, stream_id: str, seq: int) -> dict[str, Any] | None:
-        """``moment`` as JSON."""
-        found = self.moment(stream_id, seq)
-        return found.as_json() if found is not None else None
-
     def window_names(self, stream_id: str) -> list[str]:
         """Names of the stored windows, oldest first (followers use them to see what is new)."""
         return self._names(stream_id, "windows")
@@ -206,19 +180,11 @@ class StreamStore(IdFolders):
     def window_moments(self, stream_id: str, name: str) -> list[Moment]:
         return self._read_named(stream_id, "windows", name, Moment)
 
-    def window_frames(self, stream_id: str, name: str) -> list[dict[str, Any]]:
-        """``window_moments`` as JSON."""
-        return [m.as_json() for m in self.window_moments(stream_id, name)]
-
     # -- events ---------------------------------------------------------------------------------
 
     def write_stream_events(self, stream_id: str, name: str, events: list[StreamEvent]) -> None:
         """Store the events one window raised; writing the same window again replaces them."""
         self._write_named(stream_id, "events", name, events)
-
-    def write_events(self, stream_id: str, name: str, events: list[dict[str, Any]]) -> None:
-        """``write_stream_events`` from JSON records."""
-        self.write_stream_events(stream_id, name, [StreamEvent.model_validate(e) for e in events])
 
     def stream_events(
         self,
@@ -239,26 +205,12 @@ class StreamStore(IdFolders):
         found.sort(key=_event_at)
         return found[:limit] if limit is not None else found
 
-    def events(
-        self,
-        stream_id: str,
-        since_at: float | None = None,
-        until_at: float | None = None,
-        limit: int | None = None,
-    ) -> list[dict[str, Any]]:
-        """``stream_events`` as JSON."""
-        return [e.as_json() for e in self.stream_events(stream_id, since_at, until_at, limit)]
-
     def event_names(self, stream_id: str) -> list[str]:
         return self._names(stream_id, "events")
 
     def window_stream_events(self, stream_id: str, name: str) -> list[StreamEvent]:
         """The events of one window, with their delivery state."""
         return self._read_delivered(stream_id, "events", name)
-
-    def window_events(self, stream_id: str, name: str) -> list[dict[str, Any]]:
-        """``window_stream_events`` as JSON."""
-        return [e.as_json() for e in self.window_stream_events(stream_id, name)]
 
     def write_delivery(self, stream_id: str, event_id: str, state: StreamDelivery) -> None:
         """Record a webhook delivery attempt's outcome for one event."""
@@ -321,17 +273,9 @@ class StreamStore(IdFolders):
         """The segments one transcription committed."""
         return self._read_named(stream_id, "speech", name, StreamSpeechSegment)
 
-    def speech_segments(self, stream_id: str, name: str) -> list[dict[str, Any]]:
-        """``window_speech`` as JSON."""
-        return [s.as_json() for s in self.window_speech(stream_id, name)]
-
     def window_speech_events(self, stream_id: str, name: str) -> list[StreamEvent]:
         """The events one transcription raised, with their delivery state."""
         return self._read_delivered(stream_id, "speech_events", name)
-
-    def speech_events(self, stream_id: str, name: str) -> list[dict[str, Any]]:
-        """``window_speech_events`` as JSON."""
-        return [e.as_json() for e in self.window_speech_events(stream_id, name)]
 
     # -- recordings -----------------------------------------------------------------------------
 

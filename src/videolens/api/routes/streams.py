@@ -167,14 +167,13 @@ async def start(body: StreamCreate, found: ServicesDep, owner: Principal) -> JSO
         owner=owner,
     )
     try:
-        created, config = await anyio.to_thread.run_sync(create_stream, found.settings, request)
+        document, config = await anyio.to_thread.run_sync(create_stream, found.settings, request)
     except SourceError as err:
         raise ApiError(422, err.kind, str(err), field="url") from err
     except InvalidRuleError as err:
         raise ApiError(422, "invalid_rule", str(err), field="rules") from err
     except ValueError as err:
         raise ApiError(422, "validation_error", str(err), field="webhook_url") from err
-    document = StreamDocument.model_validate(created)
     stream_id = document.stream_id
     try:
         await start_stream(found.client, config)

@@ -70,18 +70,18 @@ def nothing_seen(timeline: StreamTimeline) -> str:
     """The answer for a range without an analysed frame: what is known instead, no citation."""
     where = timeline.where() or " in this stream"
     lines = [f"Nothing was analysed{where}, so there is nothing to answer from."]
-    latest = timeline.stream.get("latest") or {}
-    newest = latest.get("at") or timeline.stream.get("last_frame_at")
+    latest = timeline.stream.latest
+    newest = (latest.at if latest is not None else None) or timeline.stream.last_frame_at
     if newest is not None:
         # Named, not cited: it lies outside the range, so it is no evidence for the answer.
         shown = timeline.zone.clock(float(newest), True)
         lines.append(f"The stream's newest analysed frame is from {shown}.")
     for gap in timeline.gaps()[:3]:
         lines.append(
-            f"The source was not watched from {timeline.zone.clock(float(gap['start_at']), True)} "
-            f"to {timeline.zone.clock(float(gap['end_at']), True)} ({gap.get('reason') or 'down'})."
+            f"The source was not watched from {timeline.zone.clock(gap.start_at, True)} "
+            f"to {timeline.zone.clock(gap.end_at, True)} ({gap.reason or 'down'})."
         )
-    status = timeline.stream.get("status")
+    status = timeline.stream.status
     if status in ("stopped", "failed"):
         lines.append(f"The stream is {status}.")
     return " ".join(lines)
