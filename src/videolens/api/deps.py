@@ -175,4 +175,3 @@ def owned_listings(found: Services, owner: str) -> list[SessionListing]:
     if is_admin(found, owner):
         return summaries
     return [s for s in summaries if session_owner(s) == owner]
-
