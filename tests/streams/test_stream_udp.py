@@ -138,7 +138,7 @@ def test_a_dropped_source_is_reconnected_and_the_gap_reported(
     print(f"gap reported: {gap.seconds:.1f} s ({gap.reason})")
     frames = store_of(settings).moments(run["id"])
     _assert_frames_whole(frames)
-    assert run["after"][0]["reason"] == "start"  # watching restarted there
+    assert run["after"][0].reason == "start"  # watching restarted there
     assert store_of(settings).document(run["id"]).status == "stopped"
 
 
