@@ -52,19 +52,7 @@ def public_listed(summary: SessionListing) -> SessionSummary:
 
 def public_summary(document: SessionDocument) -> SessionSummary:
     """The session list's fields, from a whole session document."""
-    return public_listed(
-        SessionListing(
-            session_id=document.session_id,
-            status=document.status,
-            created_at=document.created_at,
-            updated_at=document.updated_at,
-            filename=shown_video(document).filename,
-            video=document.video.path or "",
-            duration_s=document.video.duration_s,
-            frames=len(document.frames),
-            error=document.error,
-        )
-    )
+    return public_listed(SessionListing.of(document))
 
 
 def public_session(document: SessionDocument, progress: AnalysisProgress | None = None) -> Session:

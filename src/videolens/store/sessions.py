@@ -55,6 +55,23 @@ class SessionListing(SessionHeader):
     owner: str | None = None
     video: str = Field(default="", description="The video's path on the server.")
 
+    @classmethod
+    def of(cls, document: SessionDocument, frames: int | None = None) -> SessionListing:
+        """The listing of ``document``; ``frames`` counts its frames unless given (a running
+        session's are in its batch files)."""
+        return cls(
+            session_id=document.session_id,
+            status=document.status,
+            created_at=document.created_at,
+            updated_at=document.updated_at,
+            owner=document.owner,
+            filename=document.filename,
+            video=document.video.path or "",
+            duration_s=document.video.duration_s,
+            frames=len(document.frames) if frames is None else frames,
+            error=document.error,
+        )
+
 
 def _as_json(value: object) -> object:
     """A field's JSON: models dumped as they were built or loaded, lists of them item by item."""
@@ -146,22 +163,10 @@ class SessionStore(IdFolders):
         return sorted(summaries, key=lambda s: s.created_at, reverse=True)
 
     def _summary(self, document: SessionDocument) -> SessionListing:
-        frames = len(document.frames)
         if document.status == SessionStatus.RUNNING.value:
             # Sessions are few and batch files small, so reading them here stays cheap.
-            frames = len(self.moments(document.session_id))
-        return SessionListing(
-            session_id=document.session_id,
-            status=document.status,
-            created_at=document.created_at,
-            updated_at=document.updated_at,
-            owner=document.owner,
-            filename=document.filename,
-            video=document.video.path or "",
-            duration_s=document.video.duration_s,
-            frames=frames,
-            error=document.error,
-        )
+            return SessionListing.of(document, len(self.moments(document.session_id)))
+        return SessionListing.of(document)
 
     def update(self, session_id: str, **fields: object) -> SessionDocument:
         """Set top-level ``fields`` of the stored document (typed values or their JSON).
