@@ -14,7 +14,11 @@ from rich.text import Text
 from videolens.cli.errors import stderr
 from videolens.config import Settings
 from videolens.errors import ConfigurationError
-from videolens.metrics.worker_metrics import WorkerMetrics, serve_worker_metrics
+from videolens.metrics.worker_metrics import (
+    WorkerMetrics,
+    check_metrics_port_free,
+    serve_worker_metrics,
+)
 from videolens.pipeline.temporal_server import client_address, temporal_client
 from videolens.pipeline.worker import Queue, running_workers
 
@@ -24,6 +28,10 @@ async def serve_worker(settings: Settings, queue: Queue, concurrency: int | None
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    if settings.worker_metrics_port and "worker_metrics_port" in settings.model_fields_set:
+        # A port chosen explicitly that is taken is a configuration error: say so before
+        # connecting, not after the workers have started polling.
+        check_metrics_port_free(settings.worker_metrics_port)
     metrics = WorkerMetrics()
     async with (
         temporal_client(settings) as client,

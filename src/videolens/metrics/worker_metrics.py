@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import socket
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -174,11 +175,7 @@ def serve_worker_metrics(metrics: WorkerMetrics, port: int, host: str = "") -> I
     except OSError as err:
         if err.errno != errno.EADDRINUSE:
             raise
-        raise ConfigurationError(
-            f"the worker metrics port {port} is in use (another worker on this host?); pass "
-            "`--metrics-port` with a free port, or 0 to serve no metrics "
-            "(VIDEOLENS_WORKER_METRICS_PORT)"
-        ) from err
+        raise _port_in_use(port) from err
     try:
         yield int(server.server_port)
     finally:
@@ -186,3 +183,30 @@ def serve_worker_metrics(metrics: WorkerMetrics, port: int, host: str = "") -> I
         server.server_close()
         with contextlib.suppress(RuntimeError):
             thread.join(timeout=5)
+
+
+def check_metrics_port_free(port: int, host: str = "") -> None:
+    """Raise ``ConfigurationError`` now if ``port`` cannot be listened on.
+
+    The worker serves its metrics only once its workers poll; checked only then, a taken port
+    would stop a worker that has already connected to Temporal and started polling, which is
+    slow to say a one-line error and (with the Temporal core's threads still winding down at
+    exit) not always a clean exit. The check binds as the server will (address reuse on), so a
+    port in TIME_WAIT is not called taken.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host or "0.0.0.0", port))
+        except OSError as err:
+            if err.errno != errno.EADDRINUSE:
+                raise
+            raise _port_in_use(port) from err
+
+
+def _port_in_use(port: int) -> ConfigurationError:
+    return ConfigurationError(
+        f"the worker metrics port {port} is in use (another worker on this host?); pass "
+        "`--metrics-port` with a free port, or 0 to serve no metrics "
+        "(VIDEOLENS_WORKER_METRICS_PORT)"
+    )

@@ -21,6 +21,9 @@ from videolens.timeline.model import (
     StreamSpeechSegment,
     StreamSpeechState,
     StreamWebhook,
+    Track,
+    Tracking,
+    TrackPoint,
     VideoInfo,
 )
 
@@ -47,6 +50,9 @@ __all__ = [
     "StreamSpeechSegment",
     "StreamSpeechState",
     "StreamWebhook",
+    "Track",
+    "TrackPoint",
+    "Tracking",
     "VideoInfo",
     "chat_answer_responses",
 ]

@@ -34,6 +34,52 @@ class Detection(Record):
         max_length=4,
         description="``[x0, y0, x1, y1]`` normalised to the frame: 0..1 from the top left.",
     )
+    colour: str | None = Field(
+        default=None, description="Its own colour, from a small vocabulary (``red``, ``white``…)."
+    )
+    track_id: int | None = Field(default=None, description="The track it belongs to, if any.")
+
+
+class TrackPoint(Record):
+    """Where a track was at one moment of the detection pass."""
+
+    t: float = Field(description="Seconds from the video's start (streams: wall clock, Unix s).")
+    box: list[float] = Field(min_length=4, max_length=4, description="As ``Detection.box``.")
+
+
+class Track(Record):
+    """One object followed across frames by the tracker: the same person, car or dog.
+
+    Times are seconds from the video's start for a session, wall-clock Unix seconds for a
+    stream. ``entered``/``exited`` name the frame edge it crossed (``left``, ``right``, ``top``,
+    ``bottom``), or ``inside`` when it was already there at the start (or still there at the
+    end) or appeared/vanished away from the edges.
+    """
+
+    track_id: int
+    label: str = Field(description="A COCO class name, e.g. ``person``.")
+    first_s: float = Field(description="First seen.")
+    last_s: float = Field(description="Last seen.")
+    colour: str | None = Field(default=None, description="Its most frequent colour.")
+    entered: str | None = None
+    exited: str | None = None
+    direction: str | None = Field(
+        default=None, description="Overall heading, e.g. ``left to right``; None if it stayed."
+    )
+    detections: int = Field(default=0, description="Detections the track confirmed.")
+    score: float | None = Field(default=None, description="Mean detector confidence.")
+    path: list[TrackPoint] = Field(default_factory=list, description="Sampled positions.")
+
+
+class Tracking(Record):
+    """How the detection pass that made the tracks ran."""
+
+    fps: float = Field(description="Frames per second the detector saw.")
+    frames: int = Field(description="Frames the detector saw.")
+    detector: str
+    tracker: str
+    tiled: bool | None = Field(default=None, description="Whether frames were tiled.")
+    seconds: float | None = Field(default=None, description="Wall time of the pass.")
 
 
 class FaceBox(Record):
@@ -217,6 +263,10 @@ class SessionDocument(Record):
     speech: Speech | None = None
     summary: str | None = None
     chapters: list[Chapter] = Field(default_factory=list)
+    tracks: list[Track] | None = Field(
+        default=None, description="Objects followed across frames; None: no tracking pass ran."
+    )
+    tracking: Tracking | None = None
     summary_mode: str | None = Field(default=None, description="``llm`` or ``shots``.")
     error: str | None = Field(default=None, description="Why the session failed.")
 
