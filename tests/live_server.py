@@ -17,6 +17,7 @@ from websockets.sync.client import connect
 
 from polling import poll
 from videolens.api import create_app
+from videolens.api.serving import server_options
 from videolens.config import Settings
 from videolens.pipeline.temporal_server import free_port
 
@@ -40,7 +41,14 @@ def serving(settings: Settings, *, run_workers: bool = True) -> Iterator[LiveSer
     settings = settings.model_copy(update={"api_host": "127.0.0.1", "api_port": port})
     app = create_app(settings, run_workers=run_workers)
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="on",
+            **server_options(settings),
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -6,6 +6,7 @@ Nothing else in videolens reads ``os.environ``.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 from enum import Enum
 from pathlib import Path
 from typing import Literal
@@ -41,6 +42,9 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Field(default_factory=_default_data_dir)
+    # The library index of every video's moments: unset, SQLite (FTS5) in the data dir; a
+    # postgresql://… URL shares one database between API replicas and workers.
+    database_url: SecretStr | None = None
 
     # Temporal. Without an address, the CLI starts an embedded dev server (SQLite in data_dir).
     temporal_address: str | None = None
@@ -146,6 +150,16 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=4 * 1024**3, ge=1)
     cors_origins: list[str] = Field(default_factory=list)
     rate_limit_per_minute: int = Field(default=120, ge=1)
+    # Idle keep-alive connections are held this long: longer than clients' pools keep them
+    # (httpx 5 s, browsers ~60 s), so a client never reuses one the server has just closed.
+    api_keep_alive_s: int = Field(default=75, ge=1)
+    # An upload whose body sends nothing for this long is dropped and its part removed.
+    upload_read_timeout_s: float = Field(default=30.0, gt=0)
+    # URLs users give (stream sources, webhooks, vision/chat endpoints) may not reach loopback,
+    # link-local or private addresses unless allowed: all of them, or these networks (CIDR,
+    # e.g. a LAN camera's 192.168.1.0/24).
+    allow_private_urls: bool = False
+    allowed_url_networks: list[str] = Field(default_factory=list)
     # HTTPS for `serve` and `up`: a PEM certificate (chain) and its unencrypted key, both or none.
     ssl_certfile: Path | None = None
     ssl_keyfile: Path | None = None
@@ -197,6 +211,16 @@ class Settings(BaseSettings):
                 raise ValueError(
                     f"unknown time zone {value!r}: use an IANA name such as Europe/Berlin, or UTC"
                 ) from err
+        return value
+
+    @field_validator("allowed_url_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError as err:
+                raise ValueError(f"{network!r} is not a network (write e.g. 10.0.0.0/8)") from err
         return value
 
     @field_validator("temporal_db_file")

@@ -8,9 +8,11 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError, WebSocketRequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
+from videolens.api.headers import security_headers
 from videolens.chat.answer import InvalidQuestionError
 from videolens.errors import (
     ConfigurationError,
@@ -30,12 +32,15 @@ from videolens.openai_compat import (
 
 logger = logging.getLogger(__name__)
 
+CLIENT_CLOSED_REQUEST = 499
+
 _CODES = {
     400: "bad_request",
     401: "unauthorized",
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    408: "request_timeout",
     409: "conflict",
     411: "length_required",
     413: "payload_too_large",
@@ -152,10 +157,23 @@ def install_error_handlers(app: FastAPI) -> None:
             logger.error("request failed: %s", type(exc).__name__)
         return _response(error)
 
-    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         logger.exception("unhandled error", exc_info=exc)
-        return _response(ApiError(500, "internal_error", "the server failed; see its log"))
+        response = _response(ApiError(500, "internal_error", "the server failed; see its log"))
+        # Starlette answers this one outside every middleware: the headers are added here.
+        for name, value in security_headers(request.url.path):
+            response.headers[name.decode()] = value.decode()
+        return response
 
+    async def client_gone(request: Request, _: Exception) -> Response:
+        # Not a server failure: nobody is left to answer. 499 (nginx's "client closed request")
+        # is what the access log and the request metrics record.
+        logger.info(
+            "%s %s: the client closed the connection mid-request", request.method, request.url.path
+        )
+        return Response(status_code=CLIENT_CLOSED_REQUEST)
+
+    app.add_exception_handler(ClientDisconnect, client_gone)
     app.add_exception_handler(ApiError, api_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)

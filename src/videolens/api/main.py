@@ -16,6 +16,7 @@ from temporalio.client import Client
 from videolens import __version__
 from videolens.api.deps import Services
 from videolens.api.errors import install_error_handlers
+from videolens.api.headers import SecurityHeaders
 from videolens.api.ratelimit import MEDIA_ALLOWANCE, RateLimiter
 from videolens.api.responses import publish_schemas
 from videolens.api.routes import chat, clips, events, health, sessions, stream_ws, streams, videos
@@ -85,6 +86,7 @@ def create_app(settings: Settings, *, run_workers: bool = False) -> FastAPI:
             allow_headers=["Authorization", "X-API-Key", "Content-Type", "Range"],
             expose_headers=["Content-Range", "Accept-Ranges", "Retry-After", "Location"],
         )
+    app.add_middleware(SecurityHeaders)  # outermost: error and CORS answers carry them too
     install_error_handlers(app)
     publish_schemas(app)  # the result document, stream document and chat answer, by name
     for router in (health.router, videos.router, sessions.router, events.router, chat.router):

@@ -16,6 +16,7 @@ import re
 import secrets
 import time
 import unicodedata
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -23,7 +24,7 @@ from typing import BinaryIO
 import anyio
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from videolens.api.errors import ApiError
 from videolens.errors import OutOfSpaceError
@@ -155,8 +156,14 @@ def _check_declared_length(request: Request, max_bytes: int) -> None:
         raise _too_large(max_bytes)
 
 
-async def receive_upload(request: Request, staging_dir: Path, max_bytes: int) -> StagedUpload:
-    """Stream the request's multipart body to a new file in ``staging_dir``."""
+async def receive_upload(
+    request: Request, staging_dir: Path, max_bytes: int, read_timeout_s: float
+) -> StagedUpload:
+    """Stream the request's multipart body to a new file in ``staging_dir``.
+
+    A client that hangs up raises :class:`ClientDisconnect`, one that stalls for
+    ``read_timeout_s`` a 408; either way the partial file is removed.
+    """
     boundary = _boundary(request)
     _check_declared_length(request, max_bytes)
     await anyio.to_thread.run_sync(_check_room, request, staging_dir)
@@ -168,7 +175,7 @@ async def receive_upload(request: Request, staging_dir: Path, max_bytes: int) ->
             handle: BinaryIO = await anyio.to_thread.run_sync(_open_locked, path)
             try:
                 parser = MultipartParser(boundary, collector.callbacks())  # type: ignore[arg-type]
-                await _parse_into(request, parser, collector, handle, max_bytes)
+                await _parse_into(request, parser, collector, handle, max_bytes, read_timeout_s)
             finally:
                 await anyio.to_thread.run_sync(handle.close)
         if collector.filename is None:
@@ -232,10 +239,11 @@ async def _parse_into(
     collector: _PartCollector,
     handle: BinaryIO,
     max_bytes: int,
+    read_timeout_s: float,
 ) -> None:
     body_bytes = 0
     try:
-        async for chunk in request.stream():
+        async for chunk in _body_chunks(request, read_timeout_s):
             body_bytes += len(chunk)
             if body_bytes > max_bytes + ENVELOPE_BYTES:
                 raise _too_large(max_bytes)
@@ -247,3 +255,26 @@ async def _parse_into(
         raise ApiError(400, "bad_request", "the multipart body is malformed") from err
     if collector.pending_bytes:
         await anyio.to_thread.run_sync(handle.write, collector.take_pending())
+
+
+async def _body_chunks(request: Request, read_timeout_s: float) -> AsyncIterator[bytes]:
+    """The request body as it arrives; :class:`ClientDisconnect` when the client hangs up, a
+    408 when it sends nothing for ``read_timeout_s`` (a declared body that never comes)."""
+    while True:
+        try:
+            with anyio.fail_after(read_timeout_s):
+                message = await request.receive()
+        except TimeoutError as err:
+            raise ApiError(
+                408,
+                "request_timeout",
+                f"the upload sent nothing for {read_timeout_s:g} s and was dropped",
+                headers={"Connection": "close"},
+            ) from err
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        chunk = message.get("body", b"")
+        if chunk:
+            yield chunk
+        if not message.get("more_body", False):
+            return

@@ -10,6 +10,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from videolens.api import create_app
+from videolens.api.serving import server_options
 from videolens.cli.errors import stderr
 from videolens.config import Settings
 from videolens.errors import ConfigurationError
@@ -40,6 +41,7 @@ def _run(app: FastAPI, settings: Settings) -> None:
         access_log=False,
         ssl_certfile=settings.ssl_certfile,
         ssl_keyfile=settings.ssl_keyfile,
+        **server_options(settings),
     )
     server = _Server(config)
     server.run()

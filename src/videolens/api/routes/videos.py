@@ -33,7 +33,12 @@ router = APIRouter(prefix="/v1/videos", tags=["videos"])
 async def upload_video(request: Request, found: ServicesDep, owner: Principal) -> JSONResponse:
     """Upload a video (multipart ``file`` part) with optional analysis options."""
     settings = found.settings
-    staged = await receive_upload(request, settings.data_dir / "uploads", settings.max_upload_bytes)
+    staged = await receive_upload(
+        request,
+        settings.data_dir / "uploads",
+        settings.max_upload_bytes,
+        settings.upload_read_timeout_s,
+    )
     try:
         run_settings = apply_options(settings, parse_options(staged.fields))
         info = await anyio.to_thread.run_sync(analysis.probe_upload, staged)
