@@ -21,6 +21,7 @@ from videolens.api.ratelimit import MEDIA_ALLOWANCE, RateLimiter
 from videolens.api.responses import publish_schemas
 from videolens.api.routes import chat, clips, events, health, sessions, stream_ws, streams, videos
 from videolens.api.routes import keys as keys_routes
+from videolens.api.routes import session_edit as session_edit_routes
 from videolens.api.routes import stream_chat as stream_chat_routes
 from videolens.api.routes.metrics import install_metrics
 from videolens.api.security import KeyStore, check_exposure, local_mode_allowed
@@ -96,6 +97,7 @@ def create_app(settings: Settings, *, run_workers: bool = False) -> FastAPI:
     app.include_router(streams.router)
     app.include_router(stream_ws.router)
     app.include_router(stream_chat_routes.router)
+    app.include_router(session_edit_routes.router)
     install_metrics(app, metrics)  # after the other middleware, before the web UI's catch-all
     mount_web_ui(app)
     return app

@@ -43,6 +43,7 @@ def public_listed(summary: SessionListing) -> SessionSummary:
         created_at=summary.created_at,
         updated_at=summary.updated_at,
         filename=summary.filename or _basename(summary.video),
+        title=summary.title,
         duration_s=summary.duration_s,
         frames=summary.frames,
         error=summary.error,

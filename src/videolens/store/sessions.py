@@ -66,6 +66,7 @@ class SessionListing(SessionHeader):
             updated_at=document.updated_at,
             owner=document.owner,
             filename=document.filename,
+            title=document.title,
             video=document.video.path or "",
             duration_s=document.video.duration_s,
             frames=len(document.frames) if frames is None else frames,

@@ -234,6 +234,7 @@ class SessionHeader(Record):
     created_at: str
     updated_at: str | None = None
     filename: str | None = None
+    title: str | None = Field(default=None, description="A name given to the session.")
     duration_s: float | None = None
     frames: int = Field(default=0, description="How many frames are described (so far).")
     error: str | None = None
@@ -253,6 +254,7 @@ class SessionDocument(Record):
     finished_at: str | None = None
     owner: str | None = None
     filename: str | None = None
+    title: str | None = Field(default=None, description="A name given to the session.")
     options: SessionOptions = Field(default_factory=SessionOptions)
     video: VideoInfo = Field(default_factory=VideoInfo)
     frames: list[Moment] = Field(default_factory=list, description="Described moments, by time.")
