@@ -35,7 +35,15 @@ AUDIO_RATES = (48000, 44100, 32000, 24000, 22050, 16000)
 
 
 class PlayableError(VideoLensError):
-    """No browser-playable copy can be made; the message says why, for the user."""
+    """No browser-playable copy can be made; the message says why, for the user.
+
+    ``lasting`` is false when the cause is the moment's, not the file's (a full disk, a read or
+    write the system refused): trying again later may work, so the reason must not be kept.
+    """
+
+    def __init__(self, message: str, *, lasting: bool = True) -> None:
+        super().__init__(message)
+        self.lasting = lasting
 
 
 @dataclass(frozen=True)
@@ -73,7 +81,9 @@ def media_codecs(path: Path) -> MediaCodecs:
             )
             return MediaCodecs(container.format.name, video, audio)
     except (av.FFmpegError, OSError) as err:
-        raise PlayableError(f"the video cannot be read: {err}") from err
+        raise PlayableError(
+            f"the video cannot be read: {err}", lasting=not isinstance(err, OSError)
+        ) from err
 
 
 def make_playable(source: Path, target: Path) -> Path:
@@ -86,8 +96,10 @@ def make_playable(source: Path, target: Path) -> Path:
         _convert(source, partial, codecs)
         os.replace(partial, target)
     except av.FFmpegError as err:
+        # PyAV's errors for a system call (ENOSPC, EIO, ...) are OSErrors: the moment's fault.
         raise PlayableError(
-            f"converting {codecs.video} video for the browser failed: {err}"
+            f"converting {codecs.video} video for the browser failed: {err}",
+            lasting=not isinstance(err, OSError),
         ) from err
     finally:
         partial.unlink(missing_ok=True)

@@ -22,12 +22,14 @@ from videolens.api.deps import (
 from videolens.api.errors import ApiError
 from videolens.api.security import LOCAL_OWNER
 from videolens.errors import InvalidVideoError
+from videolens.store.space import is_out_of_space, out_of_space, raising_out_of_space
 from videolens.timeline.model import SessionDocument
 from videolens.video.clips import (
     CLIPS_DIR,
     DEFAULT_AFTER_S,
     DEFAULT_BEFORE_S,
     MAX_CLIP_S,
+    Clip,
     ClipError,
     ClipRequestError,
     VideoGoneError,
@@ -127,7 +129,7 @@ async def clip(
         source = session.video()
         clips_dir = session.folder() / CLIPS_DIR
         made = await anyio.to_thread.run_sync(
-            partial(clip_of, source, clips_dir, at_s, before, after)
+            partial(_clip_or_full_disk, source, clips_dir, at_s, before, after)
         )
     except ClipRequestError as err:
         raise ApiError(422, "invalid_option", str(err), field=err.field) from err
@@ -146,6 +148,19 @@ async def clip(
             "X-Clip-Method": made.method,
         },
     )
+
+
+def _clip_or_full_disk(
+    source: Path, clips_dir: Path, at_s: float, before_s: float, after_s: float
+) -> Clip:
+    """:func:`clip_of`, with a cut that failed for a full disk told as such (507, not 422)."""
+    with raising_out_of_space(clips_dir):
+        try:
+            return clip_of(source, clips_dir, at_s, before_s, after_s)
+        except ClipError as err:
+            if is_out_of_space(err):
+                raise out_of_space(clips_dir) from err
+            raise
 
 
 @router.get(
