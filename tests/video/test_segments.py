@@ -57,9 +57,41 @@ def test_frame_quota_is_shared_by_duration() -> None:
     assert max(quotas) - min(quotas) <= 2  # 16 segments of 60 s and one of 40 s
 
 
-def test_every_segment_gets_a_frame_even_when_frames_are_scarce() -> None:
+def test_scarce_frames_make_longer_segments_never_more_frames() -> None:
+    """Each segment keeps at least one frame, so there are never more segments than frames."""
     plan = plan_segments(info(600.0), SamplingOptions(max_frames=3), 60.0)
-    assert len(plan) == 10 and all(s.max_frames == 1 for s in plan)
+    assert [(s.start_s, s.end_s, s.max_frames) for s in plan] == [
+        (0.0, 200.0, 1),
+        (200.0, 400.0, 1),
+        (400.0, 600.0, 1),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("duration", "max_frames"),
+    [(36_000.0, 300), (795_000.0, 300), (1e9, 300), (36_000.0, 1), (7_200.0, 10_000)],
+)
+def test_any_length_gets_a_bounded_plan_within_max_frames(duration: float, max_frames: int) -> None:
+    plan = plan_segments(info(duration), SamplingOptions(max_frames=max_frames), 60.0)
+    assert 1 <= len(plan) <= min(segments_module.MAX_SEGMENTS, max_frames)
+    assert sum(s.max_frames for s in plan) == max_frames
+    assert min(s.max_frames for s in plan) >= 1
+    assert plan[0].start_s == 0.0 and plan[-1].end_s == duration
+    assert all(a.end_s == b.start_s for a, b in itertools.pairwise(plan))
+
+
+def test_promised_floor_is_the_widest_the_quotas_allow() -> None:
+    options = SamplingOptions(floor_interval_s=150.0, max_frames=300)
+    plan = plan_segments(info(36_000.0), options, 60.0)
+    assert len(plan) == 100 and {s.max_frames for s in plan} == {3}
+    assert segments_module.promised_floor(plan, options, 1.0) == 150.0
+    # Frames further apart than the floor: the floor cannot be held closer than they lie.
+    assert segments_module.promised_floor(plan, options, 0.001) == 1000.0
+    # One frame for a long segment: its quota sets the floor (and the slack of two frames).
+    scarce = plan_segments(info(600.0), SamplingOptions(max_frames=3), 60.0)
+    assert segments_module.promised_floor(scarce, SamplingOptions(), 25.0) == pytest.approx(
+        200.0 + 2 / 25
+    )
 
 
 def test_plan_rejects_nonsense() -> None:

@@ -9,6 +9,7 @@ sampling from the start, range by range on the CPU queue; its failure never fail
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Coroutine
 from dataclasses import replace
 from datetime import timedelta
@@ -38,12 +39,22 @@ with workflow.unsafe.imports_passed_through():
         TranscribeRangeResult,
     )
     from videolens.speech.ranges import plan_speech_ranges
-    from videolens.video.segments import estimate_frames, floor_for_budget, plan_segments
+    from videolens.video.segments import (
+        estimate_frames,
+        floor_for_budget,
+        plan_segments,
+        promised_floor,
+    )
     from videolens.video.types import FrameRef, Segment, SegmentSample, VideoInfo
 
 BATCH_SCHEDULE_TO_CLOSE = timedelta(minutes=30)
 FLOOR_SHARE_OF_BUDGET = 0.8
 FINALIZE_TIMEOUT = timedelta(minutes=5)
+# Caps on the activities one run schedules, whatever the video's length or header (segments are
+# capped in ``plan_segments``): batches grow and speech ranges lengthen instead, so a run's
+# history stays a few thousand events, far below Temporal's limit of 51,200.
+MAX_BATCHES = 500
+MAX_SPEECH_RANGES = 200
 
 
 @workflow.defn(name=WORKFLOW_NAME)
@@ -57,6 +68,9 @@ class VideoAnalysisWorkflow:
         self._timings: dict[str, float] = {}
         self._local_in_flight = 0
         self._speech: SpeechOutcome | None = None
+        # The floor the plan promises (``promised_floor``); 0.0 (unknown) until planned.
+        self._floor_s = 0.0
+        self._batch_size = 1
 
     @workflow.run
     async def run(self, request: AnalyzeVideoInput) -> AnalysisSummary:
@@ -120,6 +134,10 @@ class VideoAnalysisWorkflow:
             floor = floor_for_budget(info.duration_s, budget, request.options.floor_interval_s)
             request.options = replace(request.options, floor_interval_s=floor)
         segments = plan_segments(info, request.options, request.segment_s)
+        self._floor_s = promised_floor(segments, request.options, info.fps)
+        # Batches: at most MAX_BATCHES beyond one per segment, however large max_frames is.
+        most_batches = math.ceil(request.options.max_frames / MAX_BATCHES)
+        self._batch_size = max(request.batch_size, most_batches)
         self._progress.stage = "analysing"
         self._progress.segments_total = len(segments)
         self._progress.frames_planned = estimate_frames(info, request.options)
@@ -149,7 +167,8 @@ class VideoAnalysisWorkflow:
             if audio.status != "ok":
                 self._set_speech(SpeechOutcome(status=audio.status, reason=audio.reason))
                 return
-            ranges = plan_speech_ranges(audio.duration_s, request.speech_range_s)
+            range_s = max(request.speech_range_s, audio.duration_s / MAX_SPEECH_RANGES)
+            ranges = plan_speech_ranges(audio.duration_s, range_s)
             self._progress.speech_ranges_total = len(ranges)
             results: list[TranscribeRangeResult] = []
             await _all_or_none(
@@ -223,7 +242,7 @@ class VideoAnalysisWorkflow:
         self._progress.frames_sampled += len(sample.frames)
         if self._progress.segments_done == self._progress.segments_total:
             self._progress.frames_planned = self._progress.frames_sampled
-        batches = _batches(sample.frames, request.batch_size)
+        batches = _batches(sample.frames, self._batch_size)
         self._progress.batches_total += len(batches)
         await _all_or_none(
             [
@@ -315,11 +334,7 @@ class VideoAnalysisWorkflow:
                 shot_starts_s=sorted(self._shot_starts),
                 summary=summary,
                 speech=self._speech,
-                floor_s=(
-                    self._request.options.floor_interval_s
-                    if self._request.options.strategy == "adaptive"
-                    else self._request.options.interval_s
-                ),
+                floor_s=self._floor_s,
                 expected_indexes=list(self._planned),
                 expected_timestamps_s=list(self._planned.values()),
                 routing={

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import replace
 
 from videolens.video.types import SamplingOptions, Segment, VideoInfo
 
@@ -21,38 +22,55 @@ BUDGET_SLACK_FRAMES = 2
 # a tiny segment of its own (a worker task for two seconds of video is mostly overhead).
 _MIN_TAIL_SHARE = 0.5
 
+# A plan never has more segments than this, whatever the video's length or its header claims:
+# each segment is an activity whose events (and its batches') fill the workflow's history, which
+# Temporal ends at 51,200 events. Longer videos get longer segments instead.
+MAX_SEGMENTS = 100
+
 
 def plan_segments(info: VideoInfo, options: SamplingOptions, segment_s: float) -> list[Segment]:
     """Split ``[0, info.duration_s)`` into consecutive segments of about ``segment_s`` seconds.
 
-    The last segment absorbs a remainder shorter than half a segment. ``options.max_frames`` is
-    shared out in proportion to each segment's duration: every segment gets at least one frame,
-    and the quotas add up to ``max_frames`` whenever there are at least as many frames as
-    segments.
+    Segments are longer where ``segment_s`` would make more than ``MAX_SEGMENTS`` of them or more
+    than ``options.max_frames`` (see ``segment_length``). The last segment absorbs a remainder
+    shorter than half a segment. ``options.max_frames`` is shared out in proportion to each
+    segment's duration, at least one frame each; the quotas add up to ``max_frames`` exactly, so
+    the sampler, which holds every segment to its quota, never keeps more in total.
     """
     if segment_s <= 0:
         raise ValueError(f"segment_s must be positive, got {segment_s}")
+    if options.max_frames < 1:
+        raise ValueError(f"max_frames must be at least 1, got {options.max_frames}")
     duration = info.duration_s
     if duration <= 0:
         raise ValueError(f"the video has no duration ({duration} s)")
-    count = int(duration // segment_s)
-    remainder = duration - count * segment_s
-    if count == 0 or remainder >= _MIN_TAIL_SHARE * segment_s:
+    length = segment_length(duration, options.max_frames, segment_s)
+    count = int(duration // length)
+    remainder = duration - count * length
+    if count == 0 or remainder >= _MIN_TAIL_SHARE * length:
         count += 1
-    bounds = [min(i * segment_s, duration) for i in range(count)] + [duration]
+    count = min(count, MAX_SEGMENTS, options.max_frames)  # float rounding never adds one
+    bounds = [i * length for i in range(count)] + [duration]
     durations = [end - start for start, end in itertools.pairwise(bounds)]
-    quotas = _share_frames(max(0, options.max_frames), durations)
+    quotas = _share_frames(options.max_frames, durations)
     return [
         Segment(index=i, start_s=bounds[i], end_s=bounds[i + 1], max_frames=quotas[i])
         for i in range(count)
     ]
 
 
+def segment_length(duration_s: float, max_frames: int, segment_s: float) -> float:
+    """The segment length a plan of ``duration_s`` uses: ``segment_s``, or longer where that
+    would give more than ``MAX_SEGMENTS`` segments (the workflow's history stays bounded) or more
+    segments than ``max_frames`` (each segment keeps at least one frame, so more segments than
+    frames would break the frame limit)."""
+    return max(segment_s, duration_s / MAX_SEGMENTS, duration_s / max(1, max_frames))
+
+
 def _share_frames(total: int, durations: list[float]) -> list[int]:
-    """``total`` frames shared by duration (largest remainder), at least one each."""
+    """``total`` frames shared by duration (largest remainder), at least one each; ``total`` is
+    at least ``len(durations)``."""
     count = len(durations)
-    if total <= count:
-        return [1] * count
     spare, length = total - count, sum(durations)
     exact = [spare * d / length for d in durations]
     quotas = [1 + math.floor(x) for x in exact]
@@ -103,3 +121,16 @@ def effective_floor(segment: Segment, options: SamplingOptions, fps: float) -> f
     if budget <= floor:
         return floor
     return budget + BUDGET_SLACK_FRAMES / (fps if fps > 0 else 25.0)
+
+
+def promised_floor(segments: list[Segment], options: SamplingOptions, fps: float) -> float:
+    """The floor coverage reports for a plan: no gap between kept frames should exceed it.
+
+    The floor interval (the interval, for that strategy) or the widest floor a segment's quota
+    forces (``effective_floor``), whichever is longer, and never less than one frame interval:
+    a video whose frames lie further apart than the floor has gaps that long whatever is kept.
+    """
+    base = options.interval_s if options.strategy == "interval" else options.floor_interval_s
+    as_floor = replace(options, floor_interval_s=base)
+    widest = max((effective_floor(segment, as_floor, fps) for segment in segments), default=base)
+    return max(widest, 1.0 / fps if fps > 0 else 0.0)
