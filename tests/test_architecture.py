@@ -28,13 +28,14 @@ ALLOWED: dict[str, set[str]] = {
     "store": {"timeline"},
     "streams": {"video", "speech", "backends", "store", "timeline"},
     "chat": {"timeline", "store", "streams", "openai_compat"},
+    "library": {"timeline", "store", "streams", "chat"},
     "exports": {"timeline", "chat"},
     # The two narrow exceptions the document names: worker counters below the pipeline, the
     # API's Temporal collectors above it.
     "metrics": {"pipeline", "store", "streams", "timeline"},
-    "pipeline": LIBRARIES | {"chat", "metrics"},
-    "api": LIBRARIES | {"pipeline", "chat", "exports", "metrics"},
-    "cli": LIBRARIES | {"api", "pipeline", "chat", "exports", "metrics"},
+    "pipeline": LIBRARIES | {"chat", "library", "metrics"},
+    "api": LIBRARIES | {"pipeline", "chat", "library", "exports", "metrics"},
+    "cli": LIBRARIES | {"api", "pipeline", "chat", "library", "exports", "metrics"},
 }
 
 

@@ -16,7 +16,7 @@ import shutil
 from collections.abc import Mapping, Sequence
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
@@ -83,8 +83,24 @@ def _as_json(value: object) -> object:
     return value
 
 
+class SessionHook(Protocol):
+    """Told of every write after it is made (the library index keeps itself in step this way)."""
+
+    def document_written(self, document: SessionDocument) -> None: ...
+    def batch_written(self, session_id: str, moments: Sequence[Moment]) -> None: ...
+    def speech_written(self, session_id: str, segments: Sequence[SpeechSegment]) -> None: ...
+    def removed(self, session_id: str) -> None: ...
+
+
 class SessionStore(IdFolders):
-    """Sessions on the local filesystem. Every public method takes a session id, never a path."""
+    """Sessions on the local filesystem. Every public method takes a session id, never a path.
+
+    A ``hook`` is told of each write and removal once it is on disk.
+    """
+
+    def __init__(self, root: Path, hook: SessionHook | None = None) -> None:
+        super().__init__(root)
+        self.hook = hook
 
     KIND = "session"
     NOT_FOUND = SessionNotFoundError
@@ -122,6 +138,8 @@ class SessionStore(IdFolders):
 
     def _write_document(self, session_id: str, document: SessionDocument) -> None:
         write_json_atomic(self._document_path(session_id), document.as_json())
+        if self.hook is not None:
+            self.hook.document_written(document)
 
     def _stored(self, session_id: str) -> SessionDocument:
         """The document as written (a running one's ``frames`` not filled in)."""
@@ -187,8 +205,13 @@ class SessionStore(IdFolders):
         if not _BATCH_ID.match(batch_id):
             raise ValueError(f"invalid batch id {batch_id!r}")
         # Validated again: a frame built with ``model_construct`` or as JSON is checked here.
-        checked = [Moment.model_validate(_as_json(frame)).as_json() for frame in frames]
-        write_json_atomic(self._folder_of(session_id, "batches") / f"{batch_id}.json", checked)
+        checked = [Moment.model_validate(_as_json(frame)) for frame in frames]
+        write_json_atomic(
+            self._folder_of(session_id, "batches") / f"{batch_id}.json",
+            [frame.as_json() for frame in checked],
+        )
+        if self.hook is not None:
+            self.hook.batch_written(session_id, checked)
 
     def _folder_of(self, session_id: str, name: str) -> Path:
         """A folder of an existing session; never recreates a session deleted meanwhile."""
@@ -206,8 +229,13 @@ class SessionStore(IdFolders):
         """Store one audio range's speech segments; writing a range again replaces it."""
         if not _BATCH_ID.match(range_id):
             raise ValueError(f"invalid range id {range_id!r}")
-        checked = [SpeechSegment.model_validate(_as_json(s)).as_json() for s in segments]
-        write_json_atomic(self._folder_of(session_id, "speech") / f"{range_id}.json", checked)
+        checked = [SpeechSegment.model_validate(_as_json(s)) for s in segments]
+        write_json_atomic(
+            self._folder_of(session_id, "speech") / f"{range_id}.json",
+            [segment.as_json() for segment in checked],
+        )
+        if self.hook is not None:
+            self.hook.speech_written(session_id, checked)
 
     def speech_segments(self, session_id: str) -> list[SpeechSegment]:
         """Every stored speech segment, ordered by time."""
@@ -246,3 +274,5 @@ class SessionStore(IdFolders):
         if not directory.is_dir():
             raise self.not_found(session_id)
         shutil.rmtree(directory)
+        if self.hook is not None:
+            self.hook.removed(session_id)

@@ -23,10 +23,10 @@ import bisect
 import os
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from videolens.store.atomic import read_json, write_json_atomic
 from videolens.store.folders import IdFolders, now_iso
@@ -54,6 +54,15 @@ def iso(at: float) -> str:
     return datetime.fromtimestamp(at, timezone.utc).isoformat(timespec="milliseconds")
 
 
+class StreamHook(Protocol):
+    """Told of every write after it is made (the library index keeps itself in step this way)."""
+
+    def document_written(self, document: StreamDocument) -> None: ...
+    def moments_written(self, stream_id: str, moments: Sequence[Moment]) -> None: ...
+    def speech_written(self, stream_id: str, segments: Sequence[StreamSpeechSegment]) -> None: ...
+    def removed(self, stream_id: str) -> None: ...
+
+
 class StreamStore(IdFolders):
     """Streams on the local filesystem; public methods take a stream id, never a path.
 
@@ -65,6 +74,10 @@ class StreamStore(IdFolders):
     KIND = "stream"
     NOT_FOUND = StreamNotFoundError
     DOCUMENT = "stream.json"
+
+    def __init__(self, root: Path, hook: StreamHook | None = None) -> None:
+        super().__init__(root)
+        self.hook = hook  # told of each write and removal once it is on disk
 
     # The generic name under this store's words.
     stream_dir = IdFolders.folder
@@ -119,6 +132,8 @@ class StreamStore(IdFolders):
         """Write ``document`` as the model reads it; one the model refuses is not written."""
         checked = StreamDocument.model_validate(document)
         write_json_atomic(self._document_path(stream_id), checked.as_json())
+        if self.hook is not None:
+            self.hook.document_written(checked)
         return checked
 
     def list_streams(self) -> list[StreamDocument]:
@@ -139,12 +154,16 @@ class StreamStore(IdFolders):
         if not directory.is_dir():
             raise self.not_found(stream_id)
         shutil.rmtree(directory)
+        if self.hook is not None:
+            self.hook.removed(stream_id)
 
     # -- frames ---------------------------------------------------------------------------------
 
     def write_moments(self, stream_id: str, name: str, moments: list[Moment]) -> None:
         """Store one window's described frames; writing the same window again replaces it."""
         self._write_named(stream_id, "windows", name, moments)
+        if self.hook is not None:
+            self.hook.moments_written(stream_id, moments)
 
     def moments(
         self,
@@ -252,6 +271,8 @@ class StreamStore(IdFolders):
         if events:
             self._write_named(stream_id, "speech_events", name, events)
         self._write_named(stream_id, "speech", name, segments)
+        if self.hook is not None:
+            self.hook.speech_written(stream_id, segments)
 
     def speech(
         self,

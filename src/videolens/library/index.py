@@ -1,0 +1,332 @@
+"""The library index: every moment of every session and stream, in one SQL database.
+
+``LibraryIndex`` holds what both databases share (rows, filters, listings, the writes); the
+embedded ``SqliteIndex`` (FTS5, bm25) and ``PostgresIndex`` (tsvector, GIN, ts_rank) say how
+text is matched and ranked and how a transaction is opened. Every statement is written with
+``?`` placeholders; PostgreSQL's driver gets them as ``%s``.
+"""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from importlib import resources
+from typing import Any
+
+from videolens.library.query_words import query_words
+from videolens.library.records import (
+    LibraryFilter,
+    LibraryHit,
+    LibraryMoment,
+    LibraryVideo,
+    Page,
+    VideoMatches,
+)
+
+VIDEO_COLUMNS = ("video_id", "kind", "title", "owner", "status", "created_at", "source",
+                 "duration_s")  # fmt: skip
+MOMENT_COLUMNS = ("video_id", "kind", "position", "at_s", "happened_at", "description",
+                  "labels", "text", "speech", "end_s", "image")  # fmt: skip
+_V = ", ".join(f"v.{c}" for c in VIDEO_COLUMNS)
+_M = ", ".join(f"m.{c}" for c in MOMENT_COLUMNS)
+# "until" takes in the whole of a day or instant it names: "~" sorts after every ISO character.
+_UNTIL_END = "~"
+
+
+class Cursor:
+    """What a transaction hands out: ``execute`` and ``executemany`` with ``?`` placeholders."""
+
+    def __init__(self, raw: Any, placeholder: str) -> None:
+        self._raw = raw
+        self._placeholder = placeholder
+
+    def _sql(self, sql: str) -> str:
+        return sql if self._placeholder == "?" else sql.replace("?", self._placeholder)
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        cursor = self._raw.execute(self._sql(sql), tuple(params))
+        return list(cursor.fetchall()) if cursor.description else []
+
+    def execute_script(self, sql: str) -> None:
+        """Several statements, no parameters (a migration)."""
+        self._raw.execute(sql)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self._raw.executemany(self._sql(sql), [tuple(r) for r in rows])
+
+
+class LibraryIndex(ABC):
+    """Videos and their moments, searchable as one library; safe to share between threads."""
+
+    DIALECT: str  # the migrations folder
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+
+    # -- what each database says ------------------------------------------------------------
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[Cursor]:
+        """A cursor inside one transaction, committed when the block ends without an error."""
+
+    @abstractmethod
+    def _matching(self, words: list[str], every_word: bool) -> tuple[str, str, list[Any]]:
+        """(FROM clause naming ``m`` and ``v``, WHERE condition, parameters) for the moments
+        that match ``words`` (all of them, or any)."""
+
+    RANK: str  # the score of a matching moment, higher is better, in the terms of ``_matching``
+
+    @abstractmethod
+    def close(self) -> None:
+        """Close the connection."""
+
+    # -- schema -----------------------------------------------------------------------------
+
+    def upgrade(self) -> int:
+        """Apply the migrations not applied yet, in order; returns the schema version."""
+        with self.transaction() as cursor:
+            cursor.execute("CREATE TABLE IF NOT EXISTS library_schema (version INTEGER NOT NULL)")
+        current = self.schema_version()
+        for version, sql in self.migrations():
+            if version > current:
+                with self.transaction() as cursor:
+                    self._run_script(cursor, sql)
+                    cursor.execute("DELETE FROM library_schema")
+                    cursor.execute("INSERT INTO library_schema (version) VALUES (?)", [version])
+                current = version
+        return current
+
+    def _run_script(self, cursor: Cursor, sql: str) -> None:
+        cursor.execute(sql)
+
+    @classmethod
+    def migrations(cls) -> list[tuple[int, str]]:
+        """The versioned SQL files of this database, ``NNN_name.sql``, by version."""
+        folder = resources.files("videolens.library").joinpath("migrations").joinpath(cls.DIALECT)
+        found = [
+            (int(item.name.split("_", 1)[0]), item.read_text(encoding="utf-8"))
+            for item in folder.iterdir()
+            if item.name.endswith(".sql")
+        ]
+        return sorted(found)
+
+    def schema_version(self) -> int:
+        with self.transaction() as cursor:
+            cursor.execute("CREATE TABLE IF NOT EXISTS library_schema (version INTEGER NOT NULL)")
+            rows = cursor.execute("SELECT version FROM library_schema")
+        return int(rows[0][0]) if rows else 0
+
+    def is_current(self) -> bool:
+        return self.schema_version() == self.migrations()[-1][0]
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def put_video(self, video: LibraryVideo, cursor: Cursor | None = None) -> None:
+        """Add or update a video's entry (its moments stay)."""
+        names = ", ".join(VIDEO_COLUMNS)
+        marks = ", ".join("?" for _ in VIDEO_COLUMNS)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in VIDEO_COLUMNS[1:])
+        sql = (f"INSERT INTO library_videos ({names}) VALUES ({marks}) "
+               f"ON CONFLICT (video_id) DO UPDATE SET {updates}")  # fmt: skip
+        values = [getattr(video, c) for c in VIDEO_COLUMNS]
+        if cursor is not None:
+            cursor.execute(sql, values)
+            return
+        with self.transaction() as own:
+            own.execute(sql, values)
+
+    def put_moments(self, video_id: str, moments: Sequence[LibraryMoment]) -> None:
+        """Add or replace moments of an indexed video (the same kind and position: replaced)."""
+        with self.transaction() as cursor:
+            self._insert_moments(cursor, moments)
+            self._merge_labels(cursor, video_id, moments)
+
+    def replace_video(self, video: LibraryVideo, moments: Sequence[LibraryMoment]) -> None:
+        """The video's entry and exactly ``moments``, in one transaction."""
+        with self.transaction() as cursor:
+            self.put_video(video, cursor)
+            cursor.execute("DELETE FROM library_moments WHERE video_id = ?", [video.video_id])
+            cursor.execute("UPDATE library_videos SET labels = '' WHERE video_id = ?",
+                           [video.video_id])  # fmt: skip
+            self._insert_moments(cursor, moments)
+            self._merge_labels(cursor, video.video_id, moments)
+
+    def remove_video(self, video_id: str) -> None:
+        """Forget a video and its moments (nothing happens for one not indexed)."""
+        with self.transaction() as cursor:
+            cursor.execute("DELETE FROM library_moments WHERE video_id = ?", [video_id])
+            cursor.execute("DELETE FROM library_videos WHERE video_id = ?", [video_id])
+
+    def clear(self) -> None:
+        """Forget everything (``videolens reindex`` starts here)."""
+        with self.transaction() as cursor:
+            cursor.execute("DELETE FROM library_moments")
+            cursor.execute("DELETE FROM library_videos")
+
+    def _insert_moments(self, cursor: Cursor, moments: Sequence[LibraryMoment]) -> None:
+        names = ", ".join(MOMENT_COLUMNS)
+        marks = ", ".join("?" for _ in MOMENT_COLUMNS)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in MOMENT_COLUMNS[3:])
+        cursor.executemany(
+            f"INSERT INTO library_moments ({names}) VALUES ({marks}) "
+            f"ON CONFLICT (video_id, kind, position) DO UPDATE SET {updates}",
+            [[getattr(m, c) for c in MOMENT_COLUMNS] for m in moments],
+        )
+
+    def _merge_labels(
+        self, cursor: Cursor, video_id: str, moments: Sequence[LibraryMoment]
+    ) -> None:
+        """Keep the video's label words (the listing's label filter) the union of its moments'."""
+        rows = cursor.execute("SELECT labels FROM library_videos WHERE video_id = ?", [video_id])
+        if not rows:
+            return
+        words = dict.fromkeys(str(rows[0][0]).split())
+        words.update(dict.fromkeys(w for m in moments for w in m.labels.lower().split()))
+        cursor.execute("UPDATE library_videos SET labels = ? WHERE video_id = ?",
+                       [" ".join(words), video_id])  # fmt: skip
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self.transaction() as cursor:
+            return cursor.execute(sql, params)
+
+    def video(self, video_id: str) -> LibraryVideo | None:
+        rows = self._read(f"SELECT {_V} FROM library_videos v WHERE v.video_id = ?", [video_id])
+        return _video(rows[0]) if rows else None
+
+    def videos(self, chosen: LibraryFilter, *, limit: int = 50, offset: int = 0) -> Page:
+        """One page of the chosen videos, newest first, and how many there are."""
+        where, params = _video_filter(chosen)
+        total = self._read(f"SELECT COUNT(*) FROM library_videos v WHERE {where}", params)
+        rows = self._read(
+            f"SELECT {_V} FROM library_videos v WHERE {where} "
+            "ORDER BY v.created_at DESC, v.video_id LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        )
+        return Page([_video(r) for r in rows], int(total[0][0]))
+
+    def search(self, query: str, chosen: LibraryFilter, limit: int = 20) -> list[LibraryHit]:
+        """The best moments for ``query`` over the whole chosen library, best first; one
+        scoring for all of them (not per video)."""
+        words = query_words(query)
+        if not words or limit <= 0:
+            return []
+        source, condition, params = self._matching(words, every_word=False)
+        where, filters = _moment_filter(chosen)
+        rows = self._read(
+            f"SELECT {_V}, {_M}, {self.RANK} AS rank FROM {source}"
+            f" WHERE {condition} AND {where} "
+            "ORDER BY rank DESC, v.created_at DESC, m.at_s LIMIT ?",
+            [*params, *filters, limit],
+        )
+        return [_hit(r) for r in rows]
+
+    def matches(self, query: str, chosen: LibraryFilter) -> list[VideoMatches]:
+        """Per video, the moments that match every word of ``query``: how many, the first and
+        the last; videos with most matches first."""
+        words = query_words(query)
+        if not words:
+            return []
+        source, condition, params = self._matching(words, every_word=True)
+        where, filters = _moment_filter(chosen)
+        counted = self._read(
+            f"SELECT m.video_id, COUNT(*), MIN(m.at_s), MAX(m.at_s) FROM {source} "
+            f"WHERE {condition} AND {where} GROUP BY m.video_id",
+            [*params, *filters],
+        )
+        found = []
+        for video_id, count, first_at, last_at in counted:
+            video = self.video(video_id)
+            first, last = self.moment_at(video_id, first_at), self.moment_at(video_id, last_at)
+            if video is not None and first is not None and last is not None:
+                found.append(VideoMatches(video, int(count), first, last))
+        return sorted(found, key=lambda f: (-f.count, f.video.created_at, f.video.video_id))
+
+    def moment_at(self, video_id: str, at_s: float, within_s: float = 0.0) -> LibraryMoment | None:
+        """The moment of ``video_id`` nearest ``at_s``, if one lies within ``within_s``."""
+        rows = self._read(
+            f"SELECT {_M} FROM library_moments m WHERE m.video_id = ? "
+            "AND m.at_s BETWEEN ? AND ? ORDER BY ABS(m.at_s - ?), m.kind LIMIT 1",
+            [video_id, at_s - within_s - 1e-6, at_s + within_s + 1e-6, at_s],
+        )
+        return _moment(rows[0]) if rows else None
+
+    def moment_between(self, video_id: str, start_s: float, end_s: float) -> LibraryMoment | None:
+        """The first moment of ``video_id`` with ``start_s <= at_s < end_s``, if any."""
+        rows = self._read(
+            f"SELECT {_M} FROM library_moments m WHERE m.video_id = ? "
+            "AND m.at_s >= ? AND m.at_s < ? ORDER BY m.at_s, m.kind LIMIT 1",
+            [video_id, start_s, end_s],
+        )
+        return _moment(rows[0]) if rows else None
+
+    def dump(self) -> list[tuple[Any, ...]]:
+        """Every video and moment row, sorted: what a rebuild must reproduce."""
+        videos = self._read(f"SELECT {_V}, v.labels FROM library_videos v ORDER BY v.video_id")
+        moments = self._read(
+            f"SELECT {_M} FROM library_moments m ORDER BY m.video_id, m.kind, m.position"
+        )
+        return [*videos, *moments]
+
+    def size(self) -> tuple[int, int]:
+        """(videos, moments) indexed."""
+        rows = self._read(
+            "SELECT (SELECT COUNT(*) FROM library_videos), (SELECT COUNT(*) FROM library_moments)"
+        )
+        return int(rows[0][0]), int(rows[0][1])
+
+    def __enter__(self) -> LibraryIndex:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _video_filter(
+    chosen: LibraryFilter, date_column: str = "v.created_at"
+) -> tuple[str, list[Any]]:
+    conditions, params = ["1 = 1"], []
+    if chosen.owner is not None:
+        conditions.append("v.owner = ?")
+        params.append(chosen.owner)
+    if chosen.video_ids:
+        conditions.append(f"v.video_id IN ({', '.join('?' for _ in chosen.video_ids)})")
+        params += chosen.video_ids
+    if chosen.titles:
+        conditions.append(f"v.title IN ({', '.join('?' for _ in chosen.titles)})")
+        params += chosen.titles
+    if chosen.source is not None:
+        conditions.append("v.kind = ?")
+        params.append(chosen.source)
+    if chosen.since:
+        conditions.append(f"{date_column} >= ?")
+        params.append(chosen.since)
+    if chosen.until:
+        conditions.append(f"{date_column} < ?")
+        params.append(chosen.until + _UNTIL_END)
+    for word in (chosen.label or "").lower().split():
+        conditions.append("(' ' || v.labels || ' ') LIKE ?")
+        params.append(f"% {word} %")
+    return " AND ".join(conditions), params
+
+
+def _moment_filter(chosen: LibraryFilter) -> tuple[str, list[Any]]:
+    return _video_filter(chosen, date_column="m.happened_at")
+
+
+def _video(row: Sequence[Any]) -> LibraryVideo:
+    return LibraryVideo(**dict(zip(VIDEO_COLUMNS, row, strict=True)))
+
+
+def _moment(row: Sequence[Any]) -> LibraryMoment:
+    return LibraryMoment(**dict(zip(MOMENT_COLUMNS, row, strict=True)))
+
+
+def _hit(row: Sequence[Any]) -> LibraryHit:
+    split = len(VIDEO_COLUMNS)
+    end = split + len(MOMENT_COLUMNS)
+    return LibraryHit(_video(row[:split]), _moment(row[split:end]), float(row[end]))

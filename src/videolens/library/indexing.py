@@ -1,0 +1,136 @@
+"""The store hooks that keep the library index in step with the session and stream stores.
+
+The stores stay the source of truth: a write the index misses (its database down) is logged,
+never fails the analysis, and ``videolens reindex`` repairs it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from videolens.config import Settings
+from videolens.library.errors import LibraryError
+from videolens.library.index import LibraryIndex
+from videolens.library.opening import open_index
+from videolens.library.rows import (
+    frame_row,
+    iso_of,
+    session_rows,
+    session_video,
+    speech_rows,
+    stream_speech_rows,
+    stream_video,
+)
+from videolens.store import SessionStore
+from videolens.streams.store import StreamStore
+from videolens.timeline.model import (
+    Moment,
+    SessionDocument,
+    SpeechSegment,
+    StreamDocument,
+    StreamSpeechSegment,
+)
+
+logger = logging.getLogger(__name__)
+FINAL = ("completed", "failed", "cancelled")
+
+
+def _database_errors() -> tuple[type[Exception], ...]:
+    errors: tuple[type[Exception], ...] = (LibraryError, sqlite3.Error)
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        return errors
+    return (*errors, psycopg.Error)
+
+
+class _Hook:
+    """Opens the index at its first write and turns a database failure into a warning."""
+
+    def __init__(self, settings: Settings, index: LibraryIndex | None = None) -> None:
+        self._settings = settings
+        self._index = index
+
+    @property
+    def index(self) -> LibraryIndex:
+        if self._index is None:
+            self._index = open_index(self._settings)
+        return self._index
+
+    def _apply(self, what: str, write: Callable[[LibraryIndex], None]) -> None:
+        try:
+            write(self.index)
+        except _database_errors() as err:
+            logger.warning("the library index missed %s (%s); `videolens reindex` repairs it",
+                           what, err)  # fmt: skip
+
+
+class SessionIndexing(_Hook):
+    """``SessionStore``'s hook: a session is indexed as its batches and speech land, and
+    whole (frames, speech, tracks) when it ends."""
+
+    def document_written(self, document: SessionDocument) -> None:
+        video = session_video(document)
+        if document.status in FINAL:
+            speech = document.speech.segments if document.speech else []
+            rows = session_rows(document, document.frames, speech)
+            self._apply(f"session {video.video_id}", lambda i: i.replace_video(video, rows))
+        else:
+            self._apply(f"session {video.video_id}", lambda i: i.put_video(video))
+
+    def batch_written(self, session_id: str, moments: Sequence[Moment]) -> None:
+        def write(index: LibraryIndex) -> None:
+            video = index.video(session_id)
+            if video is not None:
+                rows = [frame_row(session_id, m, video.created_at) for m in moments]
+                index.put_moments(session_id, rows)
+
+        self._apply(f"a batch of session {session_id}", write)
+
+    def speech_written(self, session_id: str, segments: Sequence[SpeechSegment]) -> None:
+        def write(index: LibraryIndex) -> None:
+            video = index.video(session_id)
+            if video is not None:
+                index.put_moments(session_id, speech_rows(session_id, segments, video.created_at))
+
+        self._apply(f"speech of session {session_id}", write)
+
+    def removed(self, session_id: str) -> None:
+        self._apply(f"the removal of session {session_id}", lambda i: i.remove_video(session_id))
+
+
+class StreamIndexing(_Hook):
+    """``StreamStore``'s hook: each window's frames and each transcription as they land."""
+
+    def document_written(self, document: StreamDocument) -> None:
+        video = stream_video(document)
+        self._apply(f"stream {video.video_id}", lambda i: i.put_video(video))
+
+    def moments_written(self, stream_id: str, moments: Sequence[Moment]) -> None:
+        rows = [frame_row(stream_id, m, iso_of(m.at or 0.0)) for m in moments]
+        self._apply(f"a window of stream {stream_id}", lambda i: i.put_moments(stream_id, rows))
+
+    def speech_written(self, stream_id: str, segments: Sequence[StreamSpeechSegment]) -> None:
+        rows = stream_speech_rows(stream_id, segments)
+        self._apply(f"speech of stream {stream_id}", lambda i: i.put_moments(stream_id, rows))
+
+    def removed(self, stream_id: str) -> None:
+        self._apply(f"the removal of stream {stream_id}", lambda i: i.remove_video(stream_id))
+
+
+def indexed_session_store(
+    settings: Settings, index: LibraryIndex | None = None, root: Path | None = None
+) -> SessionStore:
+    """The session store whose writes reach the library index (opened at the first write when
+    not given)."""
+    return SessionStore(root or settings.sessions_dir, hook=SessionIndexing(settings, index))
+
+
+def indexed_stream_store(
+    settings: Settings, index: LibraryIndex | None = None, root: Path | None = None
+) -> StreamStore:
+    """The stream store whose writes reach the library index."""
+    return StreamStore(root or settings.streams_dir, hook=StreamIndexing(settings, index))

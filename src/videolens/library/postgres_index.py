@@ -1,0 +1,49 @@
+"""The shared library index: PostgreSQL, full text in a ``tsvector`` column with a GIN index."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+
+from videolens.library.errors import LibraryError
+from videolens.library.index import Cursor, LibraryIndex
+
+CONNECT_TIMEOUT_S = 10
+
+
+class PostgresIndex(LibraryIndex):
+    """The library in PostgreSQL, shared by every API replica and worker; ranked with
+    ``ts_rank`` over the whole index. Its schema is made by ``videolens db upgrade``."""
+
+    DIALECT = "postgres"
+    RANK = "ts_rank(m.document, q)"
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        try:
+            self._db = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
+        except psycopg.OperationalError as err:
+            raise LibraryError(
+                f"cannot reach the library database (VIDEOLENS_DATABASE_URL): {err}".strip()
+            ) from err
+
+    @contextmanager
+    def transaction(self) -> Iterator[Cursor]:
+        with self._lock, self._db.transaction(), self._db.cursor() as raw:
+            yield Cursor(raw, "%s")
+
+    def _run_script(self, cursor: Cursor, sql: str) -> None:
+        cursor.execute_script(sql)
+
+    def _matching(self, words: list[str], every_word: bool) -> tuple[str, str, list[Any]]:
+        joined = (" & " if every_word else " | ").join(words)  # words are [a-z0-9]+ only
+        source = ("library_moments m JOIN library_videos v ON v.video_id = m.video_id, "
+                  "to_tsquery('english', ?) q")  # fmt: skip
+        return source, "m.document @@ q", [joined]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

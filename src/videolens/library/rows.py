@@ -1,0 +1,136 @@
+"""A session's or a stream's timeline as library rows: what of each moment is searched."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timezone
+
+from videolens.library.records import LOCAL_OWNER, LibraryMoment, LibraryVideo
+from videolens.timeline.model import (
+    Moment,
+    SessionDocument,
+    SpeechSegment,
+    StreamDocument,
+    StreamSpeechSegment,
+    Track,
+)
+
+
+def session_video(document: SessionDocument) -> LibraryVideo:
+    """The library's entry for a session: titled by its file name (else its id)."""
+    return LibraryVideo(
+        video_id=document.session_id,
+        kind="file",
+        title=document.filename or document.session_id,
+        owner=document.owner or LOCAL_OWNER,
+        status=document.status,
+        created_at=document.created_at,
+        source=document.filename or "",
+        duration_s=document.video.duration_s,
+    )
+
+
+def stream_video(document: StreamDocument) -> LibraryVideo:
+    """The library's entry for a live stream: titled by its name (else its id)."""
+    return LibraryVideo(
+        video_id=document.stream_id,
+        kind="stream",
+        title=document.name or document.stream_id,
+        owner=document.owner or LOCAL_OWNER,
+        status=document.status,
+        created_at=document.created_at,
+        source=document.url or "",
+    )
+
+
+def labels_of(moment: Moment) -> str:
+    """The detected labels, each also with its colour ("white car"), and the notable objects."""
+    words: list[str] = []
+    for detection in moment.detections or []:
+        words.append(
+            f"{detection.colour} {detection.label}" if detection.colour else detection.label
+        )
+    words += moment.objects
+    if moment.faces:
+        words.append("face")
+    return " ".join(dict.fromkeys(words))
+
+
+def _described(moment: Moment) -> str:
+    parts = [moment.description, *moment.actions, *moment.people]
+    parts += [colour.name for colour in moment.colours or []]
+    return " ".join(part for part in parts if part)
+
+
+def frame_row(video_id: str, moment: Moment, happened_at: str) -> LibraryMoment:
+    """A session's frame (``index``, ``timestamp_s``) or a stream's (``seq``, ``at``)."""
+    is_stream = moment.at is not None
+    return LibraryMoment(
+        video_id=video_id,
+        kind="frame",
+        position=(moment.seq if is_stream else moment.index) or 0,
+        at_s=(moment.at if is_stream else moment.timestamp_s) or 0.0,
+        happened_at=moment.at_iso or happened_at,
+        description=_described(moment),
+        labels=labels_of(moment),
+        text=" ".join(moment.text),
+        image=moment.image,
+    )
+
+
+def speech_rows(
+    video_id: str, segments: Sequence[SpeechSegment], happened_at: str
+) -> list[LibraryMoment]:
+    """A session's speech; a segment's position is its start in milliseconds (unique, stable)."""
+    return [
+        LibraryMoment(video_id=video_id, kind="speech", position=round(s.start_s * 1000),
+                      at_s=s.start_s, end_s=s.end_s, happened_at=happened_at, speech=s.text)
+        for s in segments
+    ]  # fmt: skip
+
+
+def stream_speech_rows(
+    video_id: str, segments: Sequence[StreamSpeechSegment]
+) -> list[LibraryMoment]:
+    """A stream's speech, on the wall clock."""
+    return [
+        LibraryMoment(video_id=video_id, kind="speech", position=round(s.start_at * 1000),
+                      at_s=s.start_at, end_s=s.end_at, happened_at=iso_of(s.start_at),
+                      speech=s.text)
+        for s in segments
+    ]  # fmt: skip
+
+
+def track_rows(video_id: str, tracks: Iterable[Track], happened_at: str) -> list[LibraryMoment]:
+    """One row per track: "white car, entered left, exited right, moving left to right"."""
+    rows = []
+    for track in tracks:
+        label = f"{track.colour} {track.label}" if track.colour else track.label
+        said = [label]
+        if track.entered:
+            said.append(f"entered {track.entered}")
+        if track.exited:
+            said.append(f"exited {track.exited}")
+        if track.direction:
+            said.append(f"moving {track.direction}")
+        rows.append(
+            LibraryMoment(video_id=video_id, kind="track", position=track.track_id,
+                          at_s=track.first_s, end_s=track.last_s, happened_at=happened_at,
+                          description=", ".join(said), labels=label)
+        )  # fmt: skip
+    return rows
+
+
+def session_rows(
+    document: SessionDocument, frames: Sequence[Moment], speech: Sequence[SpeechSegment]
+) -> list[LibraryMoment]:
+    """Every row of a session: its frames, its speech and its tracks."""
+    at = document.created_at
+    rows = [frame_row(document.session_id, m, at) for m in frames]
+    rows += speech_rows(document.session_id, speech, at)
+    rows += track_rows(document.session_id, document.tracks or [], at)
+    return rows
+
+
+def iso_of(at: float) -> str:
+    return datetime.fromtimestamp(at, timezone.utc).isoformat(timespec="seconds")
