@@ -83,9 +83,18 @@ def test_the_extractive_summary_says_what_is_in_the_video() -> None:
     assert '"EXIT" [00:50]' in summary
     assert "Speech: 4 transcribed segments" in summary and "Good morning" in summary
     assert "no faces" not in summary  # old negative clauses are not repeated
-    titles = [c["title"] for c in result["chapters"]]
-    assert titles == ["4 people and a car", "2 people and a bicycle", "EXIT SALE 50%",
-                      "5 people and a truck"]  # fmt: skip
+    # Chapters follow the shots (0:00, 0:20, 0:50, 1:00) and the changes between them, titled
+    # with what is in view at a cut and what changes, never the most seen at once.
+    chapters = [(c["start_s"], c["title"]) for c in result["chapters"]]
+    assert chapters == [
+        (0.0, "2 people in view; a car comes into view"),
+        (10.0, "The car is gone; fewer people (about 4 \u2192 2)"),
+        (20.0, "An empty paved street; a person comes into view"),
+        (36.0, "A dog comes and goes"),
+        (50.0, "EXIT SALE 50%"),
+        (60.0, "New shot: 3 people in view"),
+        (72.0, "Fewer people (about 4 \u2192 2)"),
+    ]
 
 
 def test_chapter_titles_fall_back_to_speech_and_say_when_speech_is_missing() -> None:
@@ -94,8 +103,9 @@ def test_chapter_titles_fall_back_to_speech_and_say_when_speech_is_missing() -> 
     document = make_street_document()
     for frame in document["frames"][30:]:
         frame.update(detections=[], people_count=0, objects=[], people=[], description="")
-    titles = [c["title"] for c in summarize_session(typed(document), None)["chapters"]]
-    assert titles[3] == "\u201cThe bus to the harbour leaves…\u201d"
+    chapters = summarize_session(typed(document), None)["chapters"]
+    titles = {c["start_s"]: c["title"] for c in chapters}
+    assert titles[60.0] == "\u201cThe bus to the harbour leaves…\u201d"
     silent = make_street_document(speech={"status": "none", "segments": []})
     assert "no audio track" in summarize_session(typed(silent), None)["summary"]
 

@@ -8,10 +8,12 @@ from typing import Any
 from videolens.chat.retrieval import Context
 
 # Bump whenever the wording changes: cached answers made with another prompt are not reused.
-PROMPT_VERSION = "chat-2"
+PROMPT_VERSION = "chat-3"
 
 SYSTEM_PROMPT = """You answer questions about one video using only its analysed timeline.
-The timeline lists moments as "[mm:ss] description | text: on-screen text | ...".
+The timeline lists moments as "[mm:ss] description | text: on-screen text | ...", and may \
+list tracks: each one object followed across frames ("#3 person 00:04\u201300:19, in at left, \
+out at right, left to right, red"); count different people or cars from the tracks.
 Rules:
 - Base every statement on the timeline; if it does not say, answer that the analysed moments \
 do not show it.

@@ -4,8 +4,8 @@ With a chat model it is built hierarchically so any length fits the budget: the 
 into groups that fit, each group is summarised, summaries are grouped and summarised again until
 they fit, then one last call writes the video summary and the chapters as JSON; the timeline it
 reads holds the frames (with their detections) and the transcribed speech. Without a model,
-chapters start at the shot boundaries, titled from their content (on-screen text, detections,
-speech, the description), and the summary is extractive (and says so).
+chapters follow the shots and the changes in what is in view (``chapters``), and the summary is
+extractive (and says so).
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from videolens.chat.extractive import chapter_title, extractive_summary
+from videolens.chat.chapters import make_chapters
+from videolens.chat.extractive import extractive_summary
 from videolens.chat.facts import ordered_frames, seconds, speech_absence, speech_track
 from videolens.chat.retrieval import estimate_tokens
 from videolens.chat.timeline_text import moment_line, speech_line
@@ -24,7 +25,7 @@ from videolens.chat.timeparse import format_timestamp, parse_time
 from videolens.openai_compat import OpenAICompatClient
 from videolens.timeline.model import Chapter, Moment, SessionDocument
 
-__all__ = ["Summary", "chapters_from_shots", "extractive_summary", "summarize", "summarize_session"]
+__all__ = ["Summary", "extractive_summary", "make_chapters", "summarize", "summarize_session"]
 
 MAX_LEVELS = 6
 GROUP_PROMPT = (
@@ -36,13 +37,6 @@ Reply with JSON only, in this shape:
 {"summary": "<3-6 sentences about the whole video>",
  "chapters": [{"start": "mm:ss", "title": "<2-6 words>"}]}
 Chapters follow the video's structure, in time order; the first starts at 00:00; at most %d."""
-
-
-MIN_CHAPTER_S = 2.5
-"""The shortest chapter made from shots."""
-TIME_TOLERANCE_S = 0.001
-"""A shot's first frame has the shot's start time exactly; a frame 40 ms earlier (the last of
-the previous shot) must not title the chapter."""
 
 
 @dataclass(frozen=True)
@@ -86,7 +80,7 @@ def summarize(
     """
     frames = ordered_frames(document)
     duration = _duration(document, frames)
-    shot_chapters = chapters_from_shots(document, max_chapters)
+    shot_chapters = make_chapters(document, max_chapters)
     if client is None or not frames:
         return Summary(extractive_summary(document, shot_chapters), shot_chapters, "shots")
     lines = _distinct_lines(frames, document)
@@ -200,49 +194,3 @@ def _clean_chapters(raw: Any, duration: float, max_chapters: int) -> list[Chapte
     if ordered and ordered[0][0] != 0.0:
         ordered[0] = (0.0, ordered[0][1])
     return [Chapter(start_s=start, title=title) for start, title in ordered]
-
-
-def chapters_from_shots(document: SessionDocument, max_chapters: int = 12) -> list[Chapter]:
-    """One chapter per shot, the first at 0; past ``max_chapters`` shots, those closer than
-    duration/max_chapters to the previous chapter are merged into it."""
-    frames = ordered_frames(document)
-    if not frames:
-        return []
-    starts = list(document.shots.starts_s) if document.shots is not None else []
-    starts += [seconds(f) for f in frames if f.shot_start]
-    starts = sorted({0.0, *starts})
-    duration = _duration(document, frames)
-    # A chapter lasts at least MIN_CHAPTER_S (a cut a moment after another, or a fade's two
-    # cuts, is no chapter); with too many shots, short ones merge into their neighbours.
-    spacing = max(MIN_CHAPTER_S, duration / max_chapters if len(starts) > max_chapters else 0.0)
-    chapters: list[Chapter] = []
-    times = [seconds(f) for f in frames]
-    for start in starts:
-        if chapters and start - chapters[-1].start_s < spacing:
-            continue
-        chapters.append(Chapter(start_s=round(start, 3), title=""))
-    if len(chapters) > 1 and duration - chapters[-1].start_s < MIN_CHAPTER_S:
-        chapters.pop()  # a last chapter too short to watch joins the one before
-    # A chapter shows at least one analysed moment (a shot whose frames were all dropped by the
-    # cap is part of the chapter before it), so there are never more chapters than moments.
-    chapters = [c for i, c in enumerate(chapters) if i == 0 or _frames_in(times, chapters, i)]
-    chapters = chapters[:max_chapters]
-    segments = speech_track(document).segments
-    for chapter, following in zip(chapters, [*chapters[1:], None], strict=True):
-        low = chapter.start_s - TIME_TOLERANCE_S
-        high = following.start_s - TIME_TOLERANCE_S if following else float("inf")
-        inside = [f for f in frames if low <= seconds(f) < high]
-        said = [s for s in segments if low <= s.start_s < high]
-        chapter.title = chapter_title(inside or [_frame_at(frames, low)], said)
-    # Neighbours with the same title are one chapter.
-    return [c for i, c in enumerate(chapters) if i == 0 or c.title != chapters[i - 1].title]
-
-
-def _frames_in(times: list[float], chapters: list[Chapter], i: int) -> bool:
-    low = chapters[i].start_s - TIME_TOLERANCE_S
-    following = chapters[i + 1].start_s if i + 1 < len(chapters) else float("inf")
-    return any(low <= t < following - TIME_TOLERANCE_S for t in times)
-
-
-def _frame_at(frames: list[Moment], at: float) -> Moment:
-    return next((f for f in frames if seconds(f) >= at), frames[-1])

@@ -28,7 +28,9 @@ from videolens.chat.vocabulary import (
     labels_of_token,
     strip_negations,
 )
-from videolens.timeline.model import Moment, SessionDocument
+from videolens.timeline.model import Moment, SessionDocument, Track
+
+MAX_TRACK_LINES = 25
 
 
 def as_list(value: Any) -> list[str]:
@@ -128,6 +130,8 @@ def overview(
         head += f"\nSpeech: {absence}"
     if document.summary:
         head += f"\nSummary: {document.summary}"
+    if document.tracks is not None:
+        head += "\n" + tracks_text(document)
     chapters = document.chapters
     if chapters:
         lines = [f"Chapter [{format_timestamp(c.start_s)}] {c.title}" for c in chapters]
@@ -141,3 +145,33 @@ def overview(
                 lines.append(body)
                 previous = body.split("] ", 1)[-1]
     return head + "\nShots (overview):", lines
+
+
+def track_line(track: Track) -> str:
+    """``#3 person 00:04–00:19, in at left, out at right, left to right, red``."""
+    span = f"{format_timestamp(track.first_s)}\u2013{format_timestamp(track.last_s)}"
+    parts = [f"#{track.track_id} {track.label} {span}"]
+    if track.entered:
+        parts.append(f"in at {track.entered}")
+    if track.exited:
+        parts.append(f"out at {track.exited}")
+    parts += [value for value in (track.direction, track.colour) if value]
+    return ", ".join(parts)
+
+
+def tracks_text(document: SessionDocument) -> str:
+    """The tracks for a prompt: how many of each label, then one line per track (the first
+    ``MAX_TRACK_LINES``, by first sight)."""
+    tracks = sorted(document.tracks or [], key=lambda t: (t.first_s, t.track_id))
+    totals: dict[str, int] = {}
+    for track in tracks:
+        totals[track.label] = totals.get(track.label, 0) + 1
+    how = f", {document.tracking.fps:g} fps" if document.tracking is not None else ""
+    if not tracks:
+        return f"Tracks (objects followed across frames{how}): none."
+    counts = ", ".join(counted(label, n) for label, n in totals.items())
+    lines = [f"Tracks (different objects followed across frames{how}): {counts}."]
+    lines += [track_line(track) for track in tracks[:MAX_TRACK_LINES]]
+    if len(tracks) > MAX_TRACK_LINES:
+        lines.append(f"… and {len(tracks) - MAX_TRACK_LINES} more tracks")
+    return "\n".join(lines)

@@ -8,7 +8,7 @@ are left, ``ChaptersUnavailableError`` says why instead of writing a list YouTub
 
 from __future__ import annotations
 
-from videolens.chat.summary import chapters_from_shots
+from videolens.chat.chapters import make_chapters
 from videolens.chat.timeparse import format_timestamp
 from videolens.errors import VideoLensError
 from videolens.exports.captions import moment_time
@@ -24,10 +24,10 @@ class ChaptersUnavailableError(VideoLensError):
 
 
 def session_chapters(document: SessionDocument) -> list[Chapter]:
-    """The stored chapters, or chapters from the shots when the session has none."""
+    """The stored chapters, or chapters made from the shots and changes when it has none."""
     if document.chapters:
         return list(document.chapters)
-    return chapters_from_shots(document)
+    return make_chapters(document)
 
 
 def _duration(document: SessionDocument) -> float:

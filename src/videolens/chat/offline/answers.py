@@ -1,20 +1,34 @@
-"""The offline answer: the question's intent (``intents.classify``) picks what to read, and
-each statement cites the frames it rests on; a question no intent covers gets the frames that
-match it best (a stream's, when no word matches, the newest frames or those nearest the moment
-named).
+"""The offline answer: the question's kind (``intents.classify``, the table in
+``question_kinds``) picks what to read, and each statement cites the frames it rests on. A kind
+the offline mode cannot answer gets one plain sentence saying so and what it can say instead;
+only a question that looks for moments ("where is the EXIT?") gets the moments that match it
+best (a stream's, when no word matches, the newest frames or those nearest the moment named).
 """
 
 from __future__ import annotations
 
 from videolens.chat.facts import label_count
-from videolens.chat.intents import classify
+from videolens.chat.intents import Intent, classify
+from videolens.chat.offline.colours import colour_answer
 from videolens.chat.offline.detections import count_answer, none_seen, presence_answer
 from videolens.chat.offline.evidence import PREFIX, Evidence
 from videolens.chat.offline.overviews import summary_answer
 from videolens.chat.offline.readings import speech_answer, text_answer
+from videolens.chat.offline.tracks import (
+    direction_answer,
+    distinct_answer,
+    first_answer,
+    leave_answer,
+    no_tracks,
+    track_labels,
+    tracks_of,
+)
+from videolens.chat.question_kinds import CAN_SAY, declined_sentence
 from videolens.chat.retrieval import Context
+from videolens.chat.vocabulary import plural
 
 MAX_MOMENTS = 5
+MAX_LABELS = 3
 RELEVANT_SHARE_OF_BEST = 0.5
 
 
@@ -29,17 +43,62 @@ def offline_answer(evidence: Evidence, question: str, context: Context) -> str:
         return text_answer(evidence)
     if intent.kind == "speech":
         return speech_answer(evidence, intent)
-    if intent.kind in ("count", "presence"):
-        # "vehicle" means car, truck, bus or motorcycle: answer for those that were seen.
-        seen = [x for x in intent.labels if any(label_count(f, x) for f in evidence.frames)]
-        if not seen:
-            return f"{PREFIX}. {none_seen(evidence, intent.labels)}"
-        if intent.kind == "count":
-            parts = [count_answer(evidence, label) for label in seen[:3]]
-        else:
-            parts = [presence_answer(evidence, label, intent, question) for label in seen[:3]]
-        return f"{PREFIX}. " + "\n\n".join(parts)
-    return moments_answer(evidence, context)
+    if intent.kind == "declined":
+        return f"{PREFIX}. {declined_sentence(intent.declined or 'other')}"
+    if intent.kind == "find":
+        return moments_answer(evidence, context)
+    return f"{PREFIX}. {_about_things(evidence, intent, question)}"
+
+
+def _about_things(evidence: Evidence, intent: Intent, question: str) -> str:
+    """The answer about the detected things the question names (or, for "which way do they
+    go?", those tracked)."""
+    labels = track_labels(evidence, intent)
+    if intent.kind == "direction" and evidence.tracks is None:
+        return f"{no_tracks('Which way things go')}; {CAN_SAY}."
+    if not labels:
+        if intent.kind == "distinct" and evidence.tracks is None:
+            return f"{no_tracks('How many different things pass')}; {CAN_SAY}."
+        return declined_sentence("other")
+    # "vehicle" means car, truck, bus or motorcycle: answer for those that were seen.
+    seen = [x for x in labels if _seen(evidence, x)]
+    if not seen:
+        return none_seen(evidence, tuple(labels))
+    return "\n\n".join(_about(evidence, label, intent, question) for label in seen[:MAX_LABELS])
+
+
+def _seen(evidence: Evidence, label: str) -> bool:
+    return bool(tracks_of(evidence, label)) or any(label_count(f, label) for f in evidence.frames)
+
+
+def _about(evidence: Evidence, label: str, intent: Intent, question: str) -> str:
+    kind, things = intent.kind, plural(label)
+    if kind == "distinct" and evidence.tracks is not None:
+        return distinct_answer(evidence, label)
+    if kind == "distinct":
+        return (f"{no_tracks(f'How many different {things} there are')}. What the analysed "
+                f"moments count is how many at once:\n{count_answer(evidence, label)}")  # fmt: skip
+    if kind == "count":
+        counted = count_answer(evidence, label)
+        tracks = tracks_of(evidence, label)
+        if tracks:
+            counted += f"\n(The tracker followed {len(tracks)} different {things} in all.)"
+        return counted
+    if kind == "direction":
+        return direction_answer(evidence, label)
+    if kind == "colour":
+        measured = colour_answer(evidence, label, question)
+        if measured is not None:
+            return measured[0].upper() + measured[1:]
+        return (
+            f"The colour of {things} was not measured in this analysis, so I can't tell it; "
+            f"ask \u201cwhen are {things} visible?\u201d for when they are in view."
+        )
+    if kind in ("first", "leave") and not evidence.live:
+        if kind == "first":
+            return first_answer(evidence, label)
+        return leave_answer(evidence, label, intent)
+    return presence_answer(evidence, label, intent, question)
 
 
 def moments_answer(evidence: Evidence, context: Context) -> str:

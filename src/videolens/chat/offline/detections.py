@@ -26,14 +26,23 @@ _STOPPED = re.compile(r"\b(stop\w*|park\w*|wait\w*|stand\w*|stay\w*)\b", re.I)
 
 
 def none_seen(evidence: Evidence, labels: tuple[str, ...]) -> str:
-    """None of ``labels`` was detected in the frames."""
+    """None of ``labels`` was seen, saying what was looked at: the tracker's frames, the
+    detector's analysed moments, or (no detector ran) only the descriptions."""
     names = [plural(label) for label in labels]
     things = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
-    count, unit = len(evidence.frames), evidence.unit
+    count, unit, where = len(evidence.frames), evidence.unit, evidence.where
+    tracking = evidence.document.tracking if evidence.document is not None else None
+    if evidence.tracks is not None and FACE not in labels:
+        looked = f" (the detector looked at {tracking.fps:g} frames a second)" if tracking else ""
+        one = " or ".join(labels)
+        return f"No {one} was detected in the {evidence.span_s:.0f} s analysed{where}{looked}."
+    if not evidence.detector_ran and FACE not in labels:
+        return (f"No analysed {unit}{where} mentions {things}; no object detector ran on them, so "
+                "this is not a certain no.")  # fmt: skip
     among = f"any of the {count} analysed {unit}s"
     if count == 1 and evidence.live:
         among = f"the one analysed {unit}"
-    return f"No {things} were detected in {among}{evidence.where}."
+    return f"No {things} were detected in {among}{where}."
 
 
 def count_answer(evidence: Evidence, label: str) -> str:

@@ -14,7 +14,7 @@ from videolens.chat.live_timeline import StreamTimeline
 from videolens.chat.retrieval import TimelineIndex
 from videolens.chat.timeparse import TimeAnchor
 from videolens.timeline.clock import Clock, VideoClock, format_timestamp
-from videolens.timeline.model import Moment, SessionDocument
+from videolens.timeline.model import Moment, SessionDocument, Track
 
 PREFIX = "Retrieval only (no chat model configured)"
 Window = tuple[float, float]
@@ -33,11 +33,17 @@ class Evidence:
     index: TimelineIndex | None = None
     stream: StreamTimeline | None = None
     window: Window | None = None
+    tracks: list[Track] | None = None
+    """The tracks alive in the stretch, by first sight; None: no tracking pass ran."""
 
     @classmethod
     def of_session(cls, document: SessionDocument, index: TimelineIndex) -> Evidence:
         """The whole session, in video time."""
-        return cls(ordered_frames(document), VideoClock(), document=document, index=index)
+        tracks = None
+        if document.tracks is not None:
+            tracks = sorted(document.tracks, key=lambda track: (track.first_s, track.track_id))
+        frames = ordered_frames(document)
+        return cls(frames, VideoClock(), document=document, index=index, tracks=tracks)
 
     @classmethod
     def of_stream(cls, timeline: StreamTimeline) -> Evidence:
@@ -54,6 +60,24 @@ class Evidence:
         """What one analysed frame is called: a session's ``moment``, a stream's ``frame``."""
         return "frame" if self.live else "moment"
 
+    @property
+    def detector_ran(self) -> bool:
+        """Whether an object detector looked at the stretch (so a thing it knows and did not
+        find was not there to be found)."""
+        return self.tracks is not None or any(f.detections is not None for f in self.frames)
+
+    @property
+    def span_s(self) -> float:
+        """How many seconds of video the stretch covers (its window, else the video)."""
+        duration = self.document.video.duration_s if self.document is not None else None
+        times = [seconds(f) for f in self.frames]
+        low, high = (min(times), max(times)) if times else (0.0, 0.0)
+        if self.window is not None:
+            low, high = max(self.window[0], 0.0), min(self.window[1], duration or high)
+        elif duration:
+            low, high = 0.0, duration
+        return max(high - low, 0.0)
+
     def stamp(self, at: float) -> str:
         """A citation of the frame at ``at``: ``[01:30]``, ``[14:05:12]``."""
         return self.clock.stamp(at)
@@ -68,7 +92,10 @@ class Evidence:
             return self
         low, high = window
         frames = [f for f in self.frames if low <= seconds(f) <= high]
-        return replace(self, frames=frames, where=_where(window), window=window)
+        tracks = self.tracks
+        if tracks is not None:
+            tracks = [t for t in tracks if t.last_s >= low and t.first_s <= high]
+        return replace(self, frames=frames, where=_where(window), window=window, tracks=tracks)
 
 
 def _window(anchor: TimeAnchor | None, index: TimelineIndex) -> Window | None:

@@ -1,0 +1,152 @@
+"""What changes in what is in view: people arrive, a car leaves, the street empties.
+
+With tracks, each arrival and departure is a change at its own time. Without them, changes are
+read from the analysed moments' counts: a thing that appears or is gone (for more than one
+moment), or a count that moves to another level (about 3 people, then about 7). Chapters start
+at the biggest changes and are titled with them.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+from typing import Literal
+
+from videolens.chat.facts import seconds, structured_counts
+from videolens.chat.vocabulary import FACE, counted, plural
+from videolens.timeline.model import Moment, Track
+
+ChangeKind = Literal["arrives", "leaves", "appears", "gone", "more", "fewer"]
+
+EDGE_S = 1.0
+"""A track this close to the start (end) was already (still) in view: no arrival (departure)."""
+LEVEL_RUN = 3
+"""Moments on each side of a count change compared (their median)."""
+LEVEL_STEP = 2
+"""The least a count must move, and by at least ``LEVEL_SHARE`` of its level, to be a change."""
+LEVEL_SHARE = 0.4
+STRONG = 3
+"""Weight of a change that makes a thing appear or vanish altogether."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change at ``at`` seconds: ``label`` ``kind`` (``before``/``after``: the levels of a
+    count change); ``weight`` ranks it (``STRONG``: a thing appears or is gone)."""
+
+    at: float
+    label: str
+    kind: ChangeKind
+    weight: int = 1
+    before: int = 0
+    after: int = 0
+
+
+def changes_from_tracks(tracks: list[Track], end_s: float) -> list[Change]:
+    """Arrivals and departures; strong when the label was absent before (is absent after)."""
+    events: list[tuple[float, int, Track]] = []
+    for track in tracks:
+        if track.first_s > EDGE_S:
+            events.append((track.first_s, 1, track))
+        if track.last_s < end_s - EDGE_S:
+            events.append((track.last_s, -1, track))
+    alive = Counter(t.label for t in tracks if t.first_s <= EDGE_S)
+    changes = []
+    for at, step, track in sorted(events, key=lambda e: (e[0], e[1])):
+        before = alive[track.label]
+        alive[track.label] += step
+        strong = before == 0 or alive[track.label] == 0
+        kind: ChangeKind = "arrives" if step > 0 else "leaves"
+        changes.append(Change(at, track.label, kind, STRONG if strong else 1, before,
+                              alive[track.label]))  # fmt: skip
+    return changes
+
+
+def changes_from_moments(frames: list[Moment]) -> list[Change]:
+    """Changes in the moments' counts, each label's smoothed over three moments (one moment's
+    miss or false box is no change)."""
+    series: dict[str, list[int]] = {}
+    for i, frame in enumerate(frames):
+        for label, count in structured_counts(frame).items():
+            if label != FACE:
+                series.setdefault(label, [0] * len(frames))[i] = count
+    times = [seconds(f) for f in frames]
+    changes: list[Change] = []
+    for label, counts in series.items():
+        smooth = [statistics.median_low(counts[max(0, i - 1) : i + 2]) for i in range(len(counts))]
+        changes += _presence_changes(label, smooth, times) + _level_changes(label, smooth, times)
+    return sorted(changes, key=lambda c: c.at)
+
+
+def _presence_changes(label: str, smooth: list[int], times: list[float]) -> list[Change]:
+    changes = []
+    for i in range(1, len(smooth)):
+        was, now = smooth[i - 1], smooth[i]
+        if (was == 0) != (now == 0):
+            kind: ChangeKind = "appears" if now else "gone"
+            changes.append(Change(times[i], label, kind, STRONG, was, now))
+    return changes
+
+
+def _level_changes(label: str, smooth: list[int], times: list[float]) -> list[Change]:
+    """The biggest step of each run of moments where the count before and after differ."""
+    best: dict[int, Change] = {}
+    run = 0
+    for i in range(LEVEL_RUN, len(smooth) - LEVEL_RUN + 1):
+        before = statistics.median_low(smooth[i - LEVEL_RUN : i])
+        after = statistics.median_low(smooth[i : i + LEVEL_RUN])
+        step = abs(after - before)
+        if not before or not after or step < max(LEVEL_STEP, LEVEL_SHARE * before):
+            run += 1
+            continue
+        kind: ChangeKind = "more" if after > before else "fewer"
+        change = Change(times[i], label, kind, 1, before, after)
+        held = best.get(run)
+        if held is None or step > abs(held.after - held.before):
+            best[run] = change
+    return list(best.values())
+
+
+def change_title(changes: list[Change]) -> str:
+    """A chapter title from its changes: ``2 people arrive, 1 leaves; a car leaves``."""
+    by_label: dict[str, list[Change]] = {}
+    for change in changes:
+        by_label.setdefault(change.label, []).append(change)
+    order = sorted(by_label, key=lambda label: (-max(c.weight for c in by_label[label]),
+                                                label != "person", label))  # fmt: skip
+    parts = [_label_phrase(label, by_label[label]) for label in order[:2]]
+    title = "; ".join(p for p in parts if p)
+    return title[:1].upper() + title[1:]
+
+
+def _label_phrase(label: str, changes: list[Change]) -> str:
+    kinds = Counter(c.kind for c in changes)
+    said = []
+    arrive, leave = kinds["arrives"], kinds["leaves"]
+    if arrive:
+        said.append(f"{counted(label, arrive)} arrive{'s' if arrive == 1 else ''}")
+    if leave:
+        said.append(f"{leave} leave{'s' if leave == 1 else ''}" if arrive else
+                    f"{counted(label, leave)} leave{'s' if leave == 1 else ''}")  # fmt: skip
+    last = changes[-1]
+    shown = [c for c in changes if c.kind in ("appears", "gone")]
+    if len(shown) > 1 and shown[0].kind == "appears":
+        peak = max(c.after for c in shown)
+        verbs = "comes and goes" if peak == 1 else "come and go"
+        said.append(f"{counted(label, peak)} {verbs}")
+    elif shown:
+        said.append(_presence_phrase(label, shown[-1]))
+    elif kinds["more"] or kinds["fewer"]:
+        said.append(f"{'more' if last.kind == 'more' else 'fewer'} {plural(label)} "
+                    f"(about {last.before} \u2192 {last.after})")  # fmt: skip
+    return ", ".join(said)
+
+
+def _presence_phrase(label: str, change: Change) -> str:
+    """``a truck comes into view``, ``2 people come into view``, ``the dog is gone``."""
+    if change.kind == "appears":
+        return f"{counted(label, change.after)} come{'s' if change.after == 1 else ''} into view"
+    if change.before == 1:
+        return f"the {label} is gone"
+    return f"the {plural(label)} are gone"
