@@ -21,6 +21,7 @@ from videolens.api.ratelimit import MEDIA_ALLOWANCE, RateLimiter
 from videolens.api.responses import publish_schemas
 from videolens.api.routes import chat, clips, events, health, sessions, stream_ws, streams, videos
 from videolens.api.routes import keys as keys_routes
+from videolens.api.routes import library as library_routes
 from videolens.api.routes import session_edit as session_edit_routes
 from videolens.api.routes import stream_chat as stream_chat_routes
 from videolens.api.routes.metrics import install_metrics
@@ -30,6 +31,8 @@ from videolens.api.uploads import remove_stale_parts
 from videolens.chat.retrieval import Retriever
 from videolens.config import Settings
 from videolens.errors import VideoLensError
+from videolens.library import open_index
+from videolens.library.indexing import indexed_session_store
 from videolens.metrics.api_metrics import ApiMetrics
 from videolens.pipeline.embedded_server import restart_if_dead
 from videolens.pipeline.reconcile import Sweeper
@@ -59,7 +62,9 @@ def create_app(settings: Settings, *, run_workers: bool = False) -> FastAPI:
                 await stack.enter_async_context(
                     running_workers(client, settings, Queue.ALL, metrics=metrics.worker)
                 )
-            store = SessionStore(settings.sessions_dir)
+            app.state.library = library = open_index(settings)
+            stack.callback(library.close)
+            store = indexed_session_store(settings, library)
             await stack.enter_async_context(_housekeeping(settings, client, store))
             app.state.services = Services(
                 settings=settings,
@@ -93,6 +98,7 @@ def create_app(settings: Settings, *, run_workers: bool = False) -> FastAPI:
     for router in (health.router, videos.router, sessions.router, events.router, chat.router):
         app.include_router(router)
     app.include_router(keys_routes.router)
+    app.include_router(library_routes.router)
     app.include_router(clips.router)
     app.include_router(streams.router)
     app.include_router(stream_ws.router)

@@ -10,6 +10,7 @@ from videolens.api.deps import Services
 from videolens.api.errors import ApiError
 from videolens.api.public import links
 from videolens.api.security import LOCAL_OWNER
+from videolens.library.indexing import indexed_stream_store
 from videolens.pipeline.stream_shared import RUNNING_STATES, StreamProgress
 from videolens.streams.errors import StreamNotFoundError
 from videolens.streams.store import StreamStore
@@ -20,7 +21,7 @@ RUNNING = RUNNING_STATES
 
 
 def stream_store(found: Services) -> StreamStore:
-    return StreamStore(found.settings.streams_dir)
+    return indexed_stream_store(found.settings)
 
 
 def owned_stream(found: Services, owner: str, stream_id: str) -> StreamDocument:

@@ -5,8 +5,10 @@ Scores are the retrieval ranking (BM25 over descriptions, on-screen text, struct
 detections — "face" finds the frames with faces, "people" those with people — and over the
 transcribed speech, plus the query's time anchor). A speech hit (``kind`` "speech") carries the
 segment's words as its description and the analysed frame nearest its start as its frame.
-Across sessions the raw scores are merged: BM25 weighs a word by how rare it is within its
-session, which is close enough to compare matches between sessions.
+Across sessions (``search_sessions``) every document is loaded and indexed per query and the
+raw scores merged: fine for a few sessions. The API and ``videolens library search`` ask the
+library index instead (``videolens.library``: one scoring over every video, filters, paging);
+this scan stays as the baseline ``bench/bench_library.py`` measures the index against.
 
 A stream's query is read like a chat question: a time phrase in it ("car in the last 10
 minutes", "EXIT since 14:00") narrows the range (``sources.StreamSource``), as the caller's
@@ -111,7 +113,8 @@ def search_sessions(
     limit: int = 20,
     retriever: Retriever | None = None,
 ) -> list[SearchHit]:
-    """The best moments across ``documents`` (the caller picks the sessions a key may see)."""
+    """The best moments across ``documents`` (the caller picks the sessions a key may see),
+    scanning each per query; the library index answers the same across a whole library."""
     retriever = retriever or Retriever()
     merged: list[SearchHit] = []
     for document in documents:

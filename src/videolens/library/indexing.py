@@ -15,6 +15,7 @@ from videolens.config import Settings
 from videolens.library.errors import LibraryError
 from videolens.library.index import LibraryIndex
 from videolens.library.opening import open_index
+from videolens.library.records import LibraryVideo
 from videolens.library.rows import (
     frame_row,
     iso_of,
@@ -54,6 +55,12 @@ class _Hook:
         self._settings = settings
         self._index = index
 
+    def close(self) -> None:
+        """Close the index if this hook opened it."""
+        if self._index is not None:
+            self._index.close()
+            self._index = None
+
     @property
     def index(self) -> LibraryIndex:
         if self._index is None:
@@ -72,6 +79,20 @@ class SessionIndexing(_Hook):
     """``SessionStore``'s hook: a session is indexed as its batches and speech land, and
     whole (frames, speech, tracks) when it ends."""
 
+    def __init__(
+        self, settings: Settings, store: SessionStore, index: LibraryIndex | None = None
+    ) -> None:
+        super().__init__(settings, index)
+        self._store = store
+
+    def _video(self, index: LibraryIndex, session_id: str) -> LibraryVideo:
+        """The session's entry, added from its document if the index has none yet."""
+        found = index.video(session_id)
+        if found is None:
+            found = session_video(self._store.document(session_id))
+            index.put_video(found)
+        return found
+
     def document_written(self, document: SessionDocument) -> None:
         video = session_video(document)
         if document.status in FINAL:
@@ -83,18 +104,16 @@ class SessionIndexing(_Hook):
 
     def batch_written(self, session_id: str, moments: Sequence[Moment]) -> None:
         def write(index: LibraryIndex) -> None:
-            video = index.video(session_id)
-            if video is not None:
-                rows = [frame_row(session_id, m, video.created_at) for m in moments]
-                index.put_moments(session_id, rows)
+            video = self._video(index, session_id)
+            rows = [frame_row(session_id, m, video.created_at) for m in moments]
+            index.put_moments(session_id, rows)
 
         self._apply(f"a batch of session {session_id}", write)
 
     def speech_written(self, session_id: str, segments: Sequence[SpeechSegment]) -> None:
         def write(index: LibraryIndex) -> None:
-            video = index.video(session_id)
-            if video is not None:
-                index.put_moments(session_id, speech_rows(session_id, segments, video.created_at))
+            video = self._video(index, session_id)
+            index.put_moments(session_id, speech_rows(session_id, segments, video.created_at))
 
         self._apply(f"speech of session {session_id}", write)
 
@@ -105,17 +124,37 @@ class SessionIndexing(_Hook):
 class StreamIndexing(_Hook):
     """``StreamStore``'s hook: each window's frames and each transcription as they land."""
 
+    def __init__(
+        self, settings: Settings, store: StreamStore, index: LibraryIndex | None = None
+    ) -> None:
+        super().__init__(settings, index)
+        self._store = store
+
+    def _known(self, index: LibraryIndex, stream_id: str) -> None:
+        if index.video(stream_id) is None:
+            index.put_video(stream_video(self._store.document(stream_id)))
+
     def document_written(self, document: StreamDocument) -> None:
         video = stream_video(document)
         self._apply(f"stream {video.video_id}", lambda i: i.put_video(video))
 
     def moments_written(self, stream_id: str, moments: Sequence[Moment]) -> None:
         rows = [frame_row(stream_id, m, iso_of(m.at or 0.0)) for m in moments]
-        self._apply(f"a window of stream {stream_id}", lambda i: i.put_moments(stream_id, rows))
+
+        def write(index: LibraryIndex) -> None:
+            self._known(index, stream_id)
+            index.put_moments(stream_id, rows)
+
+        self._apply(f"a window of stream {stream_id}", write)
 
     def speech_written(self, stream_id: str, segments: Sequence[StreamSpeechSegment]) -> None:
         rows = stream_speech_rows(stream_id, segments)
-        self._apply(f"speech of stream {stream_id}", lambda i: i.put_moments(stream_id, rows))
+
+        def write(index: LibraryIndex) -> None:
+            self._known(index, stream_id)
+            index.put_moments(stream_id, rows)
+
+        self._apply(f"speech of stream {stream_id}", write)
 
     def removed(self, stream_id: str) -> None:
         self._apply(f"the removal of stream {stream_id}", lambda i: i.remove_video(stream_id))
@@ -126,11 +165,15 @@ def indexed_session_store(
 ) -> SessionStore:
     """The session store whose writes reach the library index (opened at the first write when
     not given)."""
-    return SessionStore(root or settings.sessions_dir, hook=SessionIndexing(settings, index))
+    store = SessionStore(root or settings.sessions_dir)
+    store.hook = SessionIndexing(settings, store, index)
+    return store
 
 
 def indexed_stream_store(
     settings: Settings, index: LibraryIndex | None = None, root: Path | None = None
 ) -> StreamStore:
     """The stream store whose writes reach the library index."""
-    return StreamStore(root or settings.streams_dir, hook=StreamIndexing(settings, index))
+    store = StreamStore(root or settings.streams_dir)
+    store.hook = StreamIndexing(settings, store, index)
+    return store

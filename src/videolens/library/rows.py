@@ -73,7 +73,7 @@ def frame_row(video_id: str, moment: Moment, happened_at: str) -> LibraryMoment:
         happened_at=moment.at_iso or happened_at,
         description=_described(moment),
         labels=labels_of(moment),
-        text=" ".join(moment.text),
+        text="\n".join(moment.text),  # one line each, as read
         image=moment.image,
     )
 

@@ -14,6 +14,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from videolens.config import Settings
+from videolens.library.indexing import indexed_session_store, indexed_stream_store
 from videolens.metrics.worker_metrics import WorkerMetrics
 from videolens.pipeline.activities import CpuActivities, VisionActivities
 from videolens.pipeline.speech_activities import SpeechActivities
@@ -22,8 +23,6 @@ from videolens.pipeline.stream_ingest import StreamIngestActivities
 from videolens.pipeline.stream_speech import StreamSpeechActivities
 from videolens.pipeline.stream_workflow import StreamWorkflow
 from videolens.pipeline.workflows import VideoAnalysisWorkflow
-from videolens.store import SessionStore
-from videolens.streams.store import StreamStore
 
 # Fast failover: a killed worker's sticky workflow tasks move on after 1 s, and heartbeats are
 # sent at least every second so the checkpoint a retry resumes from is fresh.
@@ -55,12 +54,12 @@ async def running_workers(
     On exit the workers stop polling and give running activities ``shutdown_grace`` to finish.
     ``metrics`` counts the vision batches (a private, unserved registry when None).
     """
-    store = SessionStore(settings.sessions_dir)
+    store = indexed_session_store(settings)  # batches reach the library index as they land
     cpu, vision = CpuActivities(store, settings), VisionActivities(store, settings, metrics)
     speech = SpeechActivities(store, settings)
     # Live streams: this process also answers on a queue of its own, where the workflow sends
     # the next window of a stream whose connection this process keeps open.
-    streams = StreamStore(settings.streams_dir)
+    streams = indexed_stream_store(settings)
     reader_queue = f"{settings.cpu_task_queue}-reader-{uuid.uuid4().hex[:12]}"
     ingest = StreamIngestActivities(streams, reader_queue, speech=settings.speech != "off")
     stream_speech = StreamSpeechActivities(streams, speech.transcriber)

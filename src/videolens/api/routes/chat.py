@@ -15,12 +15,13 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
-from videolens.api.deps import Principal, ServicesDep, owned_listings, owned_session
+from videolens.api.deps import Principal, ServicesDep, owned_session
 from videolens.api.errors import ApiError
 from videolens.api.public import shown_video
+from videolens.api.routes.library import LibraryDep, search_library
 from videolens.chat.answer import PreparedAnswer, arun_answer, prepare_answer
 from videolens.chat.citations import Citation
-from videolens.chat.search import SearchHit, search_session, search_sessions
+from videolens.chat.search import SearchHit, search_session
 from videolens.chat.sources import SessionSource
 from videolens.config import Settings
 from videolens.errors import VideoLensError
@@ -128,14 +129,12 @@ async def search_one(
 async def search_all(
     found: ServicesDep,
     owner: Principal,
+    library: LibraryDep,
     q: Annotated[str, Query(min_length=1, max_length=500)],
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> list[dict[str, Any]]:
-    def run() -> list[SearchHit]:
-        ids = [listing.session_id for listing in owned_listings(found, owner)]
-        return search_sessions((found.store.document(i) for i in ids), q, limit, found.retriever)
-
-    return [_hit(h) for h in await anyio.to_thread.run_sync(run)]
+    """The caller's sessions' best moments, ranked by the library index (one scoring)."""
+    return await search_library(found, owner, library, q, source="file", limit=limit)
 
 
 @router.get("/v1/sessions/{session_id}/export")

@@ -1,0 +1,125 @@
+"""The library: every video a key may see, as one index.
+
+``GET /v1/library/videos`` (sessions and streams, filtered and paged), ``GET /v1/library/search``
+(moments ranked with one scoring over the library), ``POST /v1/chat`` (a question across the
+library, answered as NDJSON like a session's chat). A key sees only its own videos; an admin all.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any, Literal
+
+import anyio
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from videolens.api.deps import Principal, Services, ServicesDep, is_admin
+from videolens.api.errors import ApiError
+from videolens.errors import VideoLensError
+from videolens.library import LibraryError, LibraryFilter, LibraryIndex
+from videolens.library.hits import shown_hit
+from videolens.library.questions import answer_question
+from videolens.timeline import chat_answer_responses
+
+router = APIRouter(tags=["library"])
+Source = Literal["file", "stream"]
+DateQuery = Annotated[
+    str | None,
+    Query(pattern=r"^\d{4}-\d{2}-\d{2}", description="ISO 8601 date or instant (UTC)"),
+]
+
+
+def library_index(request: Request) -> LibraryIndex:
+    found: LibraryIndex = request.app.state.library
+    return found
+
+
+LibraryDep = Annotated[LibraryIndex, Depends(library_index)]
+
+
+def visible(found: Services, caller: str, **chosen: Any) -> LibraryFilter:
+    """The caller's view of the library: its own videos (an admin: every video)."""
+    return LibraryFilter(owner=None if is_admin(found, caller) else caller, **chosen)
+
+
+async def _run(call: Any, *args: Any) -> Any:
+    try:
+        return await anyio.to_thread.run_sync(call, *args)
+    except LibraryError as err:
+        raise ApiError(503, "library_unavailable", str(err)) from err
+
+
+@router.get("/v1/library/videos")
+async def list_videos(
+    found: ServicesDep,
+    caller: Principal,
+    library: LibraryDep,
+    since: DateQuery = None,
+    until: DateQuery = None,
+    source: Source | None = None,
+    label: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """Sessions and streams, newest first: ``{"videos", "total", "limit", "offset"}``."""
+    chosen = visible(found, caller, since=since, until=until, source=source, label=label)
+    page = await _run(lambda: library.videos(chosen, limit=limit, offset=offset))
+    return {"videos": [v.as_dict() for v in page.videos], "total": page.total,
+            "limit": limit, "offset": offset}  # fmt: skip
+
+
+@router.get("/v1/library/search")
+async def search_library(
+    found: ServicesDep,
+    caller: Principal,
+    library: LibraryDep,
+    q: Annotated[str, Query(min_length=1, max_length=500)],
+    video_id: Annotated[list[str] | None, Query(max_length=100)] = None,
+    since: DateQuery = None,
+    until: DateQuery = None,
+    source: Source | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> list[dict[str, Any]]:
+    """The best moments for ``q`` over the caller's library, best first."""
+    chosen = visible(found, caller, video_ids=tuple(video_id or ()), since=since, until=until,
+                     source=source)  # fmt: skip
+    hits = await _run(library.search, q, chosen, limit)
+    return [shown_hit(h) for h in hits]
+
+
+class LibraryQuestion(BaseModel):
+    question: str = Field(min_length=1, max_length=2000)
+    video_ids: list[str] = Field(default_factory=list, max_length=100)
+    since: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}")
+    until: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}")
+    source: Source | None = None
+
+
+@router.post("/v1/chat", response_class=StreamingResponse, responses=chat_answer_responses())
+async def chat_library(
+    body: LibraryQuestion, found: ServicesDep, caller: Principal, library: LibraryDep
+) -> StreamingResponse:
+    """A question across the library, as NDJSON: ``{"type": "delta", "text"}`` then
+    ``{"type": "answer", "answer", "kind", "mode", "model", "citations"}`` (each citation
+    ``[title @ time]`` checked: ``valid``), or ``{"type": "error", "code", "message"}``."""
+    chosen = visible(found, caller, video_ids=tuple(body.video_ids), since=body.since,
+                     until=body.until, source=body.source)  # fmt: skip
+
+    async def lines() -> AsyncIterator[bytes]:
+        try:
+            answer = await anyio.to_thread.run_sync(
+                answer_question, found.settings, library, body.question, chosen
+            )
+            shown: list[dict[str, Any]] = [
+                {"type": "delta", "text": answer.answer},
+                {"type": "answer", **answer.as_dict()},
+            ]
+        except VideoLensError as err:  # the stream has begun: the error is a line
+            shown = [{"type": "error", "code": type(err).__name__, "message": str(err)}]
+        for line in shown:
+            yield (json.dumps(line, ensure_ascii=False) + "\n").encode()
+
+    return StreamingResponse(lines(), media_type="application/x-ndjson")

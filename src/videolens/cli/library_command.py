@@ -1,0 +1,187 @@
+"""Commands over the whole library: ``ask --all``, ``library list``/``search``, ``reindex`` and
+``db upgrade`` (registered on the main app in ``cli/app.py``)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+import typer
+
+from videolens.api.security import KeyStore, Role
+from videolens.cli import chat_command
+from videolens.cli.errors import EXIT_BAD_INPUT, fail, stderr, user_errors
+from videolens.config import Settings
+from videolens.library import LibraryFilter, connect_index, open_index
+from videolens.library.hits import shown_hit
+from videolens.library.questions import LibraryAnswer, answer_question
+from videolens.library.reindex import rebuild
+from videolens.store import SessionStore
+from videolens.streams.store import StreamStore
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
+KeyOption = Annotated[
+    str | None,
+    typer.Option("--key", help="Act as this API key (vl_…): only its videos (an admin's: all)."),
+]
+SinceOption = Annotated[
+    str | None, typer.Option("--since", help="From this date or instant (ISO 8601, UTC).")
+]
+UntilOption = Annotated[
+    str | None, typer.Option("--until", help="Up to this date or instant (inclusive).")
+]
+SourceOption = Annotated[
+    Literal["file", "stream"] | None, typer.Option("--source", help="file or stream.")
+]
+
+library_app = typer.Typer(
+    help="Every video's moments in one index: list the videos, search them.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(
+    help="The library database (SQLite in the data dir, or VIDEOLENS_DATABASE_URL).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+def _owner(settings: Settings, raw_key: str | None) -> str | None:
+    """Whose videos the command reads: the key's owner, None for an admin key or no key (the
+    operator of this machine, as the API treats the local user)."""
+    if raw_key is None:
+        return None
+    record = KeyStore(settings.data_dir / "keys.json").verify(raw_key)
+    if record is None or record.expired():
+        fail("unknown or expired key: `videolens keys list` shows the keys", EXIT_BAD_INPUT)
+    return None if record.role is Role.ADMIN else record.owner_id
+
+
+def _print_json(value: Any) -> None:
+    typer.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def ask(
+    target: Annotated[
+        str,
+        typer.Argument(
+            help="A session id (`videolens sessions`) or a live stream's id; with --all, the "
+            "question."
+        ),
+    ],
+    question: Annotated[str | None, typer.Argument(help="The question about the video.")] = None,
+    every_video: Annotated[
+        bool, typer.Option("--all", help="Ask the whole library: every video you may see.")
+    ] = False,
+    as_json: JsonOption = False,
+    tz: chat_command.TimeZoneOption = None,
+    key: KeyOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    source: SourceOption = None,
+) -> None:
+    """Ask one question about a session or a live stream, or with --all across the whole
+    library ("in which videos does a white van appear?"); answers cite [title @ mm:ss]."""
+    if not every_video:
+        if question is None:
+            fail("name the question after the session id, or ask the library with --all",
+                 EXIT_BAD_INPUT)  # fmt: skip
+        chat_command.ask(target, question, as_json=as_json, tz=tz)
+        return
+    if question is not None:
+        fail("with --all, give only the question", EXIT_BAD_INPUT)
+    with user_errors():
+        settings = Settings()
+        chosen = LibraryFilter(owner=_owner(settings, key), since=since, until=until,
+                               source=source)  # fmt: skip
+        with open_index(settings) as index:
+            answer = answer_question(settings, index, target, chosen)
+        _show_answer(answer, as_json)
+
+
+def _show_answer(answer: LibraryAnswer, as_json: bool) -> None:
+    if as_json:
+        _print_json(answer.as_dict())
+        return
+    typer.echo(answer.answer)
+    if answer.mode == "offline":
+        stderr.print("(from the library index; no chat model configured)", style="dim")
+    for citation in answer.citations:
+        if not citation.valid:
+            stderr.print(f"warning: [{citation.text}] matches no moment in the library",
+                         style="yellow", highlight=False, markup=False)  # fmt: skip
+
+
+@library_app.command("list")
+def list_videos(
+    since: SinceOption = None,
+    until: UntilOption = None,
+    source: SourceOption = None,
+    label: Annotated[str | None, typer.Option(help="Only videos where this was detected.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=500)] = 50,
+    offset: Annotated[int, typer.Option(min=0)] = 0,
+    key: KeyOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The sessions and streams in the library, newest first, from the index."""
+    with user_errors():
+        settings = Settings()
+        chosen = LibraryFilter(owner=_owner(settings, key), since=since, until=until,
+                               source=source, label=label)  # fmt: skip
+        with open_index(settings) as index:
+            page = index.videos(chosen, limit=limit, offset=offset)
+    if as_json:
+        _print_json({"videos": [v.as_dict() for v in page.videos], "total": page.total})
+        return
+    for video in page.videos:
+        typer.echo(f"{video.video_id}  {video.kind:6}  {video.status:9}  {video.created_at}  "
+                   f"{video.title}")  # fmt: skip
+    stderr.print(f"{len(page.videos)} of {page.total} (from {offset})", style="dim")
+
+
+@library_app.command("search")
+def search_library(
+    query: Annotated[str, typer.Argument(help="Words to look for: seen, read or said.")],
+    video: Annotated[list[str] | None, typer.Option("--video", help="Only this video id.")] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    source: SourceOption = None,
+    limit: Annotated[int, typer.Option(min=1, max=200)] = 20,
+    key: KeyOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The best-matching moments of the whole library, ranked with one scoring."""
+    with user_errors():
+        settings = Settings()
+        chosen = LibraryFilter(owner=_owner(settings, key), video_ids=tuple(video or ()),
+                               since=since, until=until, source=source)  # fmt: skip
+        with open_index(settings) as index:
+            hits = index.search(query, chosen, limit)
+    if as_json:
+        _print_json([shown_hit(h) for h in hits])
+        return
+    for hit in hits:
+        shown = shown_hit(hit)
+        typer.echo(f"[{shown['citation']}]  {hit.score:.3f}  {shown['description']}")
+
+
+def reindex() -> None:
+    """Rebuild the library index from the session and stream stores (the source of truth)."""
+    with user_errors():
+        settings = Settings()
+        with open_index(settings) as index:
+            rebuilt = rebuild(index, SessionStore(settings.sessions_dir),
+                              StreamStore(settings.streams_dir))  # fmt: skip
+    typer.echo(f"indexed {rebuilt.sessions} sessions and {rebuilt.streams} streams "
+               f"({rebuilt.moments} moments)")  # fmt: skip
+
+
+@db_app.command("upgrade")
+def upgrade() -> None:
+    """Apply the library database's migrations not applied yet (run once per deployment)."""
+    with user_errors():
+        settings = Settings()
+        with connect_index(settings) as index:
+            version = index.upgrade()
+    where = "PostgreSQL" if settings.database_url else "SQLite in the data dir"
+    typer.echo(f"library database ({where}) at schema version {version}")
