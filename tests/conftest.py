@@ -42,6 +42,9 @@ def settings(tmp_path: Path, temporal_address: str) -> Settings:
         cpu_task_queue=f"cpu-{suffix}",
         vision_task_queue=f"vision-{suffix}",
         heartbeat_timeout_s=3.0,
+        # Test sources and webhook receivers run on 127.0.0.1 (tests/api/test_api_outbound_urls.py
+        # checks the refusal with this off).
+        allow_private_urls=True,
     )
 
 

@@ -34,6 +34,7 @@ from videolens.pipeline.stream_shared import (
 )
 from videolens.store.folders import now_iso
 from videolens.streams import rules as stream_rules
+from videolens.streams.outbound import outbound_policy
 from videolens.streams.retention import prune
 from videolens.streams.speech import prune_speech
 from videolens.streams.store import MAX_GAPS_KEPT, StreamStore, iso
@@ -171,7 +172,12 @@ class StreamCpuActivities:
             return StreamDelivery(attempts=attempt, updated_at=now_iso(), status=status, **fields)
 
         try:
-            status = deliver(str(private["webhook_url"]), body, private.get("webhook_secret"))
+            status = deliver(
+                str(private["webhook_url"]),
+                body,
+                private.get("webhook_secret"),
+                outbound=outbound_policy(private),
+            )
         except WebhookRejectedError as err:
             self._store.write_delivery(stream_id, request.event_id, state("failed", error=str(err)))
             raise ApplicationError(str(err), type=WEBHOOK_REJECTED, non_retryable=True) from err

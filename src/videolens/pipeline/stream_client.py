@@ -21,6 +21,7 @@ from videolens.pipeline.stream_shared import (
     StreamSummary,
 )
 from videolens.streams.errors import InvalidRuleError
+from videolens.streams.outbound import OutboundPolicy
 from videolens.streams.rules import parse_rules
 from videolens.streams.source import check_url
 from videolens.streams.store import StreamStore
@@ -42,6 +43,8 @@ class StreamRequest:
     webhook_url: str | None = None
     webhook_secret: str | None = None
     owner: str | None = None
+    # URLs from API users: where they may connect (checked now and before each connection).
+    outbound: OutboundPolicy | None = None
 
 
 def stream_workflow_id(stream_id: str) -> str:
@@ -57,10 +60,10 @@ def create_stream(
     Raises ``UnknownSchemeError`` (URL), ``InvalidRuleError`` (rules) or ``ValueError``
     (webhook URL) before anything is written.
     """
-    source = check_url(request.url)
+    source = check_url(request.url, request.outbound)
     rules = [rule.spec for rule in parse_rules(request.rules)]
     if request.webhook_url:
-        check_webhook_url(request.webhook_url)
+        check_webhook_url(request.webhook_url, request.outbound)
     elif request.webhook_secret:
         raise InvalidRuleError("webhook_secret needs a webhook_url")
     retention_s = request.retention_s or settings.stream_retention_hours * 3600
@@ -107,6 +110,7 @@ def create_stream(
         "url": request.url,
         "webhook_url": request.webhook_url,
         "webhook_secret": request.webhook_secret,
+        "outbound": request.outbound.as_json() if request.outbound else None,
     }
     return store.create(document, private, stream_id=stream_id), config
 

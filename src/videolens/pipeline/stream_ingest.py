@@ -30,6 +30,7 @@ from videolens.pipeline.stream_shared import (
     IngestResult,
 )
 from videolens.streams.errors import SourceError
+from videolens.streams.outbound import outbound_policy
 from videolens.streams.reader import StreamReader, WindowOutcome
 from videolens.streams.retention import remove_numbered
 from videolens.streams.source import SourceLimits, check_url
@@ -121,7 +122,7 @@ class StreamIngestActivities:
                 return reader, False
             private = self._store.private(request.stream_id)
             try:
-                source = check_url(str(private["url"]))
+                source = check_url(str(private["url"]), outbound_policy(private))
             except SourceError as err:
                 raise ApplicationError(
                     str(err), err.kind, type=SOURCE_FAILED, non_retryable=True

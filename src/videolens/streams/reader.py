@@ -24,6 +24,7 @@ from videolens.streams.errors import (
     SourceError,
     UnknownSchemeError,
 )
+from videolens.streams.outbound import PrivateDestinationError
 from videolens.streams.recorder import SegmentRecorder
 from videolens.streams.source import Backoff, LiveConnection, LiveFrame, SourceLimits, SourceUrl
 from videolens.streams.speech import AudioCapture, StreamAudioRef
@@ -181,7 +182,7 @@ class StreamReader:
         every_stream = self.recordings_dir is not None or self.audio_dir is not None
         try:
             connection = LiveConnection(self.source, self.limits, record=every_stream)
-        except (CredentialsRefusedError, UnknownSchemeError):
+        except (CredentialsRefusedError, UnknownSchemeError, PrivateDestinationError):
             raise
         except SourceError as err:
             never = not self._ever_connected and self._last_at is None

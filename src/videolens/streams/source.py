@@ -26,6 +26,7 @@ from videolens.streams.errors import (
     SourceUnreachableError,
     UnknownSchemeError,
 )
+from videolens.streams.outbound import OutboundPolicy
 from videolens.video.decode import av_reason
 
 NETWORK_SCHEMES = ("rtsp", "rtsps", "rtmp", "rtmps", "http", "https", "srt", "udp", "rtp")
@@ -46,6 +47,8 @@ class SourceUrl:
     scheme: str
     display: str
     format: str | None = None
+    # Where a URL a user gave through the API may connect; None: anywhere (the local CLI).
+    outbound: OutboundPolicy | None = None
 
     @property
     def is_device(self) -> bool:
@@ -61,8 +64,9 @@ class SourceLimits:
     reconnect_max_s: float = 10.0
 
 
-def check_url(url: str) -> SourceUrl:
-    """Parse ``url``; raise ``UnknownSchemeError`` for anything videolens cannot read live."""
+def check_url(url: str, outbound: OutboundPolicy | None = None) -> SourceUrl:
+    """Parse ``url``; raise ``UnknownSchemeError`` for anything videolens cannot read live, and
+    :class:`PrivateDestinationError` for a host ``outbound`` does not allow."""
     url = url.strip()
     if url.startswith(DEVICE_PREFIX) or url.startswith("/dev/"):
         name = url.removeprefix(DEVICE_PREFIX)
@@ -80,7 +84,9 @@ def check_url(url: str) -> SourceUrl:
         )
     if not parts.hostname and scheme not in ("udp", "rtp"):
         raise UnknownSchemeError(f"{redact(url)} names no host")
-    return SourceUrl(url=url, scheme=scheme, display=redact(url))
+    if outbound is not None:
+        outbound.check(url, "url")
+    return SourceUrl(url=url, scheme=scheme, display=redact(url), outbound=outbound)
 
 
 def redact(url: str) -> str:
@@ -200,6 +206,8 @@ class LiveConnection:
 
     def __init__(self, source: SourceUrl, limits: SourceLimits, *, record: bool = False) -> None:
         self.source, self.limits = source, limits
+        if source.outbound is not None:
+            source.outbound.check(source.url, "url")  # again: DNS may have changed meanwhile
         try:
             self.container: Any = av.open(
                 source.url,

@@ -18,6 +18,7 @@ import httpx
 
 from videolens import __version__
 from videolens.streams.errors import StreamError
+from videolens.streams.outbound import OutboundPolicy, PrivateDestinationError
 
 SIGNATURE_HEADER = "X-Videolens-Signature"
 EVENT_HEADER = "X-Videolens-Event"
@@ -53,8 +54,18 @@ def deliver(
     *,
     timeout_s: float = TIMEOUT_S,
     transport: httpx.BaseTransport | None = None,
+    outbound: OutboundPolicy | None = None,
 ) -> int:
-    """POST ``event`` to ``url``; returns the 2xx status, or raises ``WebhookError``."""
+    """POST ``event`` to ``url``; returns the 2xx status, or raises ``WebhookError``.
+
+    With ``outbound``, a host that now resolves inside the server's network is refused for good
+    (``WebhookRejectedError``) before connecting.
+    """
+    if outbound is not None:
+        try:
+            outbound.check(url, "webhook_url")
+        except PrivateDestinationError as err:
+            raise WebhookRejectedError(str(err)) from err
     body = body_of(event)
     headers = {
         "Content-Type": "application/json",
@@ -83,12 +94,15 @@ def _host(url: str) -> str:
     return f"{parsed.scheme}://{parsed.host}" + (f":{parsed.port}" if parsed.port else "")
 
 
-def check_webhook_url(url: str) -> str:
-    """``url`` if it is an http(s) URL with a host; else ``ValueError`` with the reason."""
+def check_webhook_url(url: str, outbound: OutboundPolicy | None = None) -> str:
+    """``url`` if it is an http(s) URL with a host; else ``ValueError`` with the reason, or
+    :class:`PrivateDestinationError` for a host ``outbound`` does not allow."""
     try:
         parsed = httpx.URL(url)
     except httpx.InvalidURL as err:
         raise ValueError(f"webhook_url is not a URL ({err})") from err
     if parsed.scheme not in ("http", "https") or not parsed.host:
         raise ValueError("webhook_url must be an http:// or https:// URL with a host")
+    if outbound is not None:
+        outbound.check(url, "webhook_url")
     return url

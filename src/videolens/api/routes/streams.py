@@ -39,6 +39,7 @@ from videolens.pipeline.stream_client import (
     stream_progress,
 )
 from videolens.streams.errors import InvalidRuleError, SourceError
+from videolens.streams.outbound import OutboundPolicy, PrivateDestinationError
 from videolens.streams.store import StreamStore
 from videolens.timeline.model import Record, StreamDocument
 
@@ -165,9 +166,12 @@ async def start(body: StreamCreate, found: ServicesDep, owner: Principal) -> JSO
         webhook_url=body.webhook_url,
         webhook_secret=body.webhook_secret,
         owner=owner,
+        outbound=OutboundPolicy.from_settings(found.settings),
     )
     try:
         document, config = await anyio.to_thread.run_sync(create_stream, found.settings, request)
+    except PrivateDestinationError as err:
+        raise ApiError(422, err.kind, str(err), field=err.field) from err
     except SourceError as err:
         raise ApiError(422, err.kind, str(err), field="url") from err
     except InvalidRuleError as err:
