@@ -92,7 +92,7 @@ def test_the_extractive_summary_says_what_is_in_the_video() -> None:
         (20.0, "An empty paved street; a person comes into view"),
         (36.0, "A dog comes and goes"),
         (50.0, "EXIT SALE 50%"),
-        (60.0, "New shot: 3 people in view"),
+        (60.0, "Shot 4: 3 people in view"),
         (72.0, "Fewer people (about 4 \u2192 2)"),
     ]
 
@@ -169,3 +169,44 @@ def test_never_more_chapters_than_moments_and_none_too_short() -> None:
     assert chapters[3]["title"].startswith("CARS")
     ends = [c["start_s"] for c in chapters[1:]] + [21.0]
     assert all(end - c["start_s"] >= 2.5 for c, end in zip(chapters, ends, strict=True))
+
+
+def test_with_tracks_chapters_start_where_things_arrive_and_leave() -> None:
+    from timeline_factory import make_street_document
+    from track_factory import make_tracked_street_document
+
+    chapters = summarize_session(typed(make_tracked_street_document()), None)["chapters"]
+    assert [(c["start_s"], c["title"]) for c in chapters] == [
+        (0.0, "2 people in view; a car comes and goes"),  # the car: 0:05-0:10
+        (20.0, "An empty paved street; a person arrives"),  # a cut, then a person at 0:28
+        (35.5, "A dog comes and goes; a bicycle comes and goes"),  # the dog arrives at 0:35.5
+        (50.0, "EXIT SALE 50%"),
+        (60.0, "Shot 4: 3 people in view; a truck arrives"),
+        (71.5, "The last truck leaves"),
+    ]
+    untracked = summarize_session(typed(make_street_document()), None)["chapters"]
+    assert [c["start_s"] for c in untracked] != [c["start_s"] for c in chapters]
+    # Never the most seen at once over the whole video ("5 people and a truck").
+    assert not any("5 people" in c["title"] for c in chapters + untracked)
+
+
+def test_four_short_shots_are_four_chapters() -> None:
+    """Megamind.avi: shots at 0, 4.1, 6.5 (1.9 s long) and 8.4 s, one person in the last three;
+    the first frame is marked a shot start 83 ms after the stored one."""
+    times = [(0.083, True, 2), (2.044, False, 2), (4.129, True, 1), (6.089, False, 1),
+             (6.465, True, 1), (8.383, True, 1), (10.344, False, 1)]  # fmt: skip
+    frames = [
+        {"index": i, "timestamp_s": t, "shot_start": cut, "model": "basic",
+         "description": "A person", "people_count": n,
+         "detections": [{"label": "person", "score": 0.9, "box": [0.4, 0.1, 0.6, 0.9]}] * n}
+        for i, (t, cut, n) in enumerate(times)
+    ]  # fmt: skip
+    document = {"video": {"duration_s": 11.26}, "frames": frames,
+                "shots": {"starts_s": [0.0, 4.129, 6.465, 8.383]}}  # fmt: skip
+    chapters = summarize_session(typed(document), None)["chapters"]
+    assert [(c["start_s"], c["title"]) for c in chapters] == [
+        (0.0, "2 people in view"),
+        (4.129, "Shot 2: a person in view"),
+        (6.465, "Shot 3: a person in view"),
+        (8.383, "Shot 4: a person in view"),
+    ]

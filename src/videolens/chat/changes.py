@@ -108,38 +108,47 @@ def _level_changes(label: str, smooth: list[int], times: list[float]) -> list[Ch
     return list(best.values())
 
 
-def change_title(changes: list[Change]) -> str:
-    """A chapter title from its changes: ``2 people arrive, 1 leaves; a car leaves``."""
+def change_title(changes: list[Change], most: int = 2) -> str:
+    """A chapter title from its changes, the things that appear or vanish altogether first:
+    ``a dog comes and goes; 2 people arrive, 1 leaves`` (``most`` things named)."""
     by_label: dict[str, list[Change]] = {}
     for change in changes:
         by_label.setdefault(change.label, []).append(change)
-    order = sorted(by_label, key=lambda label: (-max(c.weight for c in by_label[label]),
-                                                label != "person", label))  # fmt: skip
-    parts = [_label_phrase(label, by_label[label]) for label in order[:2]]
+
+    def rank(label: str) -> tuple[int, float]:
+        top = max(c.weight for c in by_label[label])
+        return (-top, min(c.at for c in by_label[label] if c.weight == top))
+
+    parts = [_label_phrase(label, by_label[label]) for label in sorted(by_label, key=rank)[:most]]
     title = "; ".join(p for p in parts if p)
     return title[:1].upper() + title[1:]
 
 
 def _label_phrase(label: str, changes: list[Change]) -> str:
     kinds = Counter(c.kind for c in changes)
-    said = []
     arrive, leave = kinds["arrives"], kinds["leaves"]
+    if arrive == leave == 1 and changes[0].kind == "arrives" and changes[-1].after == 0:
+        return f"{counted(label, 1)} comes and goes"
+    if leave == 1 and not arrive and changes[-1].after == 0:
+        return f"the last {label} leaves"
+    said = []
     if arrive:
         said.append(f"{counted(label, arrive)} arrive{'s' if arrive == 1 else ''}")
     if leave:
-        said.append(f"{leave} leave{'s' if leave == 1 else ''}" if arrive else
-                    f"{counted(label, leave)} leave{'s' if leave == 1 else ''}")  # fmt: skip
-    last = changes[-1]
+        who = str(leave) if arrive else counted(label, leave)
+        said.append(f"{who} leave{'s' if leave == 1 else ''}")
+    if (arrive or leave) and changes[-1].after == 0:
+        said[-1] += " (none left)"
     shown = [c for c in changes if c.kind in ("appears", "gone")]
     if len(shown) > 1 and shown[0].kind == "appears":
         peak = max(c.after for c in shown)
-        verbs = "comes and goes" if peak == 1 else "come and go"
-        said.append(f"{counted(label, peak)} {verbs}")
+        said.append(f"{counted(label, peak)} {'comes and goes' if peak == 1 else 'come and go'}")
     elif shown:
         said.append(_presence_phrase(label, shown[-1]))
-    elif kinds["more"] or kinds["fewer"]:
-        said.append(f"{'more' if last.kind == 'more' else 'fewer'} {plural(label)} "
-                    f"(about {last.before} \u2192 {last.after})")  # fmt: skip
+    levels = [c for c in changes if c.kind in ("more", "fewer")]
+    if levels and not shown:
+        last = levels[-1]
+        said.append(f"{last.kind} {plural(label)} (about {last.before} \u2192 {last.after})")
     return ", ".join(said)
 
 

@@ -21,10 +21,13 @@ from videolens.chat.facts import SpokenSegment, ordered_frames, seconds, speech_
 from videolens.chat.timeline_text import detected_phrases
 from videolens.timeline.model import Chapter, Moment, SessionDocument
 
-MIN_CHAPTER_S = 2.5
-"""The shortest chapter made from shots."""
+MIN_CHAPTER_S = 1.5
+"""The shortest chapter made from shots (a cut a moment after another, or a fade's two cuts, is
+no chapter; Megamind.avi's 1.9 s shot is)."""
 MIN_CHANGE_CHAPTER_S = 10.0
 """The shortest chapter a change (not a cut) starts: a crowd changes all the time."""
+SAME_SHOT_S = 0.5
+"""Shot starts closer than this are one cut."""
 TIME_TOLERANCE_S = 0.001
 """A shot's first frame has the shot's start time exactly; a frame 40 ms earlier (the last of
 the previous shot) must not title the chapter."""
@@ -53,19 +56,17 @@ def make_chapters(document: SessionDocument, max_chapters: int = 12) -> list[Cha
         within = [c for c in changes if low <= c.at < high]
         if start in cuts:
             said = [s for s in segments if low <= s.start_s < high]
-            title = _cut_title(inside or [_frame_at(frames, low)], said, first=not chapters)
+            shot = 1 + sum(1 for s in _all_starts(document, frames) if s < low)
+            title = _cut_title(inside or [_frame_at(frames, low)], said, shot)
             strong = [c for c in within if c.weight >= STRONG and c.at > start + MIN_CHAPTER_S]
             if strong and not title.startswith("\u201c"):
-                title += "; " + change_title(strong)[:1].lower() + change_title(strong)[1:]
+                change = change_title(strong, most=1)
+                title += "; " + change[:1].lower() + change[1:]
         else:
             title = change_title(within)
         chapters.append(Chapter(start_s=round(start, 3), title=title))
-    # Neighbours with the same title are one chapter, unless a cut separates what is in view.
-    return [
-        c
-        for i, c in enumerate(chapters)
-        if i == 0 or c.title != chapters[i - 1].title or c.title.startswith("New shot")
-    ]
+    # Neighbours with the same title are one chapter (the same text over two shots).
+    return [c for i, c in enumerate(chapters) if i == 0 or c.title != chapters[i - 1].title]
 
 
 def _shot_starts(
@@ -73,9 +74,7 @@ def _shot_starts(
 ) -> set[float]:
     """The cuts that start chapters: 0 and each shot at least ``MIN_CHAPTER_S`` long (with too
     many shots, short ones merge into their neighbours), each showing an analysed moment."""
-    starts = list(document.shots.starts_s) if document.shots is not None else []
-    starts += [seconds(f) for f in frames if f.shot_start]
-    ordered = sorted({0.0, *starts})
+    ordered = _all_starts(document, frames)
     spacing = max(MIN_CHAPTER_S, duration / max_chapters if len(ordered) > max_chapters else 0.0)
     kept: list[float] = []
     for start in ordered:
@@ -92,6 +91,18 @@ def _shot_starts(
         if i == 0 or _any_between(times, s, kept[i + 1] if i + 1 < len(kept) else float("inf"))
     ]
     return {round(s, 3) for s in shown[:max_chapters]}
+
+
+def _all_starts(document: SessionDocument, frames: list[Moment]) -> list[float]:
+    """Every shot's start, 0 first (a frame marked as a shot's first a moment after the shot's
+    stored start is that shot)."""
+    starts = list(document.shots.starts_s) if document.shots is not None else []
+    starts += [seconds(f) for f in frames if f.shot_start]
+    distinct: list[float] = []
+    for start in sorted({0.0, *starts}):
+        if not distinct or start - distinct[-1] >= SAME_SHOT_S:
+            distinct.append(start)
+    return distinct
 
 
 def _any_between(times: list[float], low: float, high: float) -> bool:
@@ -120,9 +131,9 @@ def _change_starts(
     return taken
 
 
-def _cut_title(frames: list[Moment], said: list[SpokenSegment], *, first: bool) -> str:
-    """A chapter that starts at a cut: its text or a model's description, else what is in
-    view at its start, else its words, else the description."""
+def _cut_title(frames: list[Moment], said: list[SpokenSegment], shot: int) -> str:
+    """A chapter that starts at a cut (the ``shot``-th): its text or a model's description,
+    else what is in view at its start, else its words, else the description."""
     title = chapter_title(frames, said)
     start = frames[0]
     if any(f.text for f in frames) or (start.model not in ("", "basic") and start.description):
@@ -134,7 +145,7 @@ def _cut_title(frames: list[Moment], said: list[SpokenSegment], *, first: bool) 
     if not seen:
         return title
     view = _joined(seen[:3]) + " in view"
-    return view[:1].upper() + view[1:] if first else f"New shot: {view}"
+    return view[:1].upper() + view[1:] if shot == 1 else f"Shot {shot}: {view}"
 
 
 def _joined(phrases: list[str]) -> str:

@@ -57,28 +57,29 @@ QUESTION_KINDS: tuple[QuestionKind, ...] = (
 DeclineReason = Literal["why", "who", "speed", "age", "feeling", "garment", "other"]
 
 CAN_SAY = (
-    "it can count people and objects, say when they appear and leave (and, with tracks, how "
-    "many different ones and which way they go), name measured colours, list what is written "
-    "and said, summarise, or find moments by their words"
+    "count people and objects, say when they appear and leave (with tracks: how many different "
+    "ones and which way they go), name measured colours, list what is written and said, "
+    "summarise, or find moments by their words"
 )
 
 DECLINED: dict[DeclineReason, str] = {
-    "why": "The analysed moments record what was detected, read and said, not why it happened",
-    "who": "People are detected and counted, not recognised, so I can't tell who anyone is",
-    "speed": "Speed is not measured",
-    "age": "Ages are not estimated",
-    "feeling": "Moods and feelings are not measured",
-    "garment": "Clothes are not picked out one by one, so I can't tell the colour of one; "
+    "why": "I can't tell why something happens: the analysed moments record what was detected, "
+    "read and said, not reasons",
+    "who": "I can't tell who anyone is: people are detected and counted, not recognised",
+    "speed": "I can't tell how fast anything goes: speed is not measured",
+    "age": "I can't tell anyone's age: ages are not estimated",
+    "feeling": "I can't tell how anyone feels: moods are not measured",
+    "garment": "I can't tell the colour of a piece of clothing: clothes are not picked out, "
     "a colour is measured for each whole person or object (ask \u201cwhat colour are the "
     "people?\u201d)",
-    "other": "The offline answers can't answer this kind of question",
+    "other": "I can't answer this kind of question without a chat model",
 }
 """What each declined question gets, before ``CAN_SAY``."""
 
 
 def declined_sentence(reason: DeclineReason) -> str:
     """The whole answer to a declined question: what cannot be told, what can."""
-    return f"{DECLINED[reason]}; without a chat model, {CAN_SAY}."
+    return f"{DECLINED[reason]}; offline, I can {CAN_SAY}."
 
 
 def kinds_markdown() -> str:

@@ -55,10 +55,11 @@ def _about_things(evidence: Evidence, intent: Intent, question: str) -> str:
     go?", those tracked)."""
     labels = track_labels(evidence, intent)
     if intent.kind == "direction" and evidence.tracks is None:
-        return f"{no_tracks('Which way things go')}; {CAN_SAY}."
+        return (f"{no_tracks('Which way things go')}; ask \u201cwhen do people walk past?\u201d "
+                "for when they are in view.")  # fmt: skip
     if not labels:
         if intent.kind == "distinct" and evidence.tracks is None:
-            return f"{no_tracks('How many different things pass')}; {CAN_SAY}."
+            return f"{no_tracks('How many different things pass')}; offline, I can {CAN_SAY}."
         return declined_sentence("other")
     # "vehicle" means car, truck, bus or motorcycle: answer for those that were seen.
     seen = [x for x in labels if _seen(evidence, x)]

@@ -77,9 +77,14 @@ def distinct_answer(evidence: Evidence, label: str) -> str:
     things, where = plural(label), evidence.where
     if not tracks:
         return f"No {things} were tracked{where} (the tracker followed {_tracked(evidence)})."
+    if len(tracks) == 1:
+        only = tracks[0]
+        return (f"1 {label} was tracked{where}, in view from {_time(evidence, only.first_s)} to "
+                f"{_time(evidence, only.last_s)} "
+                f"{_middle(evidence, only)}.")  # fmt: skip
     arrivals = [t for t in tracks if t.first_s > EDGE_S]
-    head = f"{len(tracks)} different {things if len(tracks) > 1 else label}"
-    lines = [f"{head} {'were' if len(tracks) > 1 else 'was'} tracked{where}: the first seen at "
+    head = f"{len(tracks)} different {things}"
+    lines = [f"{head} were tracked{where}: the first seen at "
              f"{_time(evidence, tracks[0].first_s)} {cite(evidence, tracks[0].first_s, label)}, "
              f"the last to arrive at {_time(evidence, tracks[-1].first_s)} "
              f"{cite(evidence, tracks[-1].first_s, label)}."]  # fmt: skip
@@ -104,13 +109,7 @@ def first_answer(evidence: Evidence, label: str) -> str:
     things, where = plural(label), evidence.where
     tracks = tracks_of(evidence, label)
     if evidence.tracks is None:
-        stretches = presence_stretches(evidence.frames, label)
-        first = stretches[0].start_s
-        already = " (the first analysed moment: it may have been there from the start)"
-        note = already if seconds(evidence.frames[0]) == first else ""
-        return (f"{things.capitalize()} are first seen{where} at {evidence.stamp(first)}{note}; "
-                "this analysis has no tracks, so arrivals between analysed moments are not "
-                "timed.")  # fmt: skip
+        return _first_in_moments(evidence, label)
     if not tracks:
         return f"No {things} were tracked{where}."
     track = tracks[0]
@@ -129,11 +128,7 @@ def leave_answer(evidence: Evidence, label: str, intent: Intent) -> str:
     or where the analysed moments stop showing it."""
     things, where = plural(label), evidence.where
     if evidence.tracks is None:
-        stretches = presence_stretches(evidence.frames, label)
-        ends = [evidence.stamp(s.end_s) for s in stretches][-MAX_LISTED:]
-        return (f"{things.capitalize()} are last seen{where} at {ends[-1]}; the analysed moments"
-                f" stop showing them at {', '.join(ends)}. This analysis has no tracks, so who "
-                "leaves when is not known.")  # fmt: skip
+        return _last_in_moments(evidence, label)
     tracks = tracks_of(evidence, label)
     if not tracks:
         return f"No {things} were tracked{where}."
@@ -143,6 +138,11 @@ def leave_answer(evidence: Evidence, label: str, intent: Intent) -> str:
     still = f"; {staying} still in view at the end" if staying else ""
     if not gone:
         return f"No {label} leaves{where}: all {len(tracks)} tracked are in view at the end."
+    if len(tracks) == 1:
+        only = tracks[0]
+        cited = cite(evidence, only.last_s, label)
+        return (f"The {label} is last seen{where} at {_time(evidence, only.last_s)}, leaving "
+                f"{_exit(evidence, only, end_s)} {cited}.")  # fmt: skip
     if intent.latest:
         last = gone[-1]
         return (f"The last {label} to leave{where} goes at {_time(evidence, last.last_s)}, "
@@ -158,19 +158,48 @@ def leave_answer(evidence: Evidence, label: str, intent: Intent) -> str:
     return "\n".join(lines)
 
 
+def _first_in_moments(evidence: Evidence, label: str) -> str:
+    """Without tracks: the first analysed moment showing ``label``."""
+    first = presence_stretches(evidence.frames, label)[0].start_s
+    already = " (the first analysed moment: they may have been there from the start)"
+    note = already if seconds(evidence.frames[0]) == first else ""
+    return (f"{plural(label).capitalize()} are first seen{evidence.where} at "
+            f"{evidence.stamp(first)}{note}; this analysis has no tracks, so arrivals between "
+            "analysed moments are not timed.")  # fmt: skip
+
+
+def _last_in_moments(evidence: Evidence, label: str) -> str:
+    """Without tracks: where the analysed moments stop showing ``label``."""
+    stretches = presence_stretches(evidence.frames, label)
+    ends = [evidence.stamp(s.end_s) for s in stretches][-MAX_LISTED:]
+    to_the_end = stretches[-1].end_s == seconds(evidence.frames[-1])
+    note = " (the last analysed moment: they may still be there)" if to_the_end else ""
+    return (f"{plural(label).capitalize()} are last seen{evidence.where} at {ends[-1]}{note}; "
+            f"the analysed moments stop showing them at {', '.join(ends)}. This analysis has no "
+            "tracks, so who leaves when is not known.")  # fmt: skip
+
+
 def direction_answer(evidence: Evidence, label: str) -> str:
     """Which way the tracked ``label`` go: their headings, counted, each with an example."""
     tracks = tracks_of(evidence, label)
     things, where = plural(label), evidence.where
     if not tracks:
         return f"No {things} were tracked{where}."
+    if len(tracks) == 1:
+        only = tracks[0]
+        went = f"went {only.direction}" if only.direction else "stayed put"
+        return f"The {label} tracked{where} {went} {_middle(evidence, only)}."
     headings = Counter(t.direction or "stayed put" for t in tracks)
     parts = []
     for heading, n in headings.most_common():
         example = next(t for t in tracks if (t.direction or "stayed put") == heading)
-        middle = (example.first_s + example.last_s) / 2
-        parts.append(f"{n} {heading} (e.g. {cite(evidence, middle, label)})")
+        parts.append(f"{n} {heading} (e.g. {_middle(evidence, example)})")
     return f"Of {len(tracks)} {things} tracked{where}: " + "; ".join(parts) + "."
+
+
+def _middle(evidence: Evidence, track: Track) -> str:
+    """The citation of the analysed moment nearest the middle of ``track``."""
+    return cite(evidence, (track.first_s + track.last_s) / 2, track.label)
 
 
 def no_tracks(question_kind: str) -> str:
