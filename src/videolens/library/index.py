@@ -186,7 +186,7 @@ class LibraryIndex(ABC):
         words = dict.fromkeys(str(rows[0][0]).split())
         words.update(dict.fromkeys(w for m in moments for w in m.labels.lower().split()))
         cursor.execute("UPDATE library_videos SET labels = ? WHERE video_id = ?",
-                       [" ".join(words), video_id])  # fmt: skip
+                       [" ".join(sorted(words)), video_id])  # fmt: skip
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -224,6 +224,19 @@ class LibraryIndex(ABC):
             [*params, *filters, limit],
         )
         return [_hit(r) for r in rows]
+
+    def present_words(self, query: str, chosen: LibraryFilter) -> list[str]:
+        """The words of ``query`` that some chosen moment has ("came" in "when did a van come"
+        is how it is asked, not what is looked for, unless a moment says it)."""
+        where, filters = _moment_filter(chosen)
+        present = []
+        for word in query_words(query):
+            source, condition, params = self._matching([word], every_word=True)
+            rows = self._read(f"SELECT 1 FROM {source} WHERE {condition} AND {where} LIMIT 1",
+                              [*params, *filters])  # fmt: skip
+            if rows:
+                present.append(word)
+        return present
 
     def matches(self, query: str, chosen: LibraryFilter) -> list[VideoMatches]:
         """Per video, the moments that match every word of ``query``: how many, the first and

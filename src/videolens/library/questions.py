@@ -112,7 +112,9 @@ def offline_answer(
         return "The best-matching moments:\n" + "\n".join(
             f"- {cite(h.video, h.moment)} {_said(h)}" for h in hits
         )
-    matches = index.matches(question, chosen)
+    present = index.present_words(question, chosen)
+    matches = index.matches(" ".join(present), chosen) if present else []
+    topic = " ".join(present) or topic
     if not matches:
         return f'No video in the library shows "{topic}".'
     if kind == "last":
