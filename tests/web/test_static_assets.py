@@ -18,6 +18,8 @@ STATIC = Path(str(resources.files("videolens.web") / "static"))
 ENTRY = "main.js"
 MODULES = sorted(path.name for path in STATIC.glob("*.js"))
 ASSETS = ("index.html", ENTRY, "style.css")
+# Links to the server's own pages (not assets of the UI): each must be served by the app.
+SERVER_PAGES = {("a", "/docs")}
 IMPORT = re.compile(r"""^import\s[^;]*?\sfrom\s+["']([^"']+)["'];""", re.MULTILINE)
 
 
@@ -63,7 +65,11 @@ def test_the_package_ships_the_ui() -> None:
 
 
 def test_index_references_only_local_files_that_exist(page: _Page) -> None:
-    assets = [(tag, url) for tag, url in page.references if not url.startswith(("#", "data:"))]
+    assets = [
+        (tag, url)
+        for tag, url in page.references
+        if not url.startswith(("#", "data:")) and (tag, url) not in SERVER_PAGES
+    ]
     assert ("script", ENTRY) in assets and ("link", "style.css") in assets
     for tag, url in assets:
         assert not re.match(r"^([a-z]+:)?//", url, re.IGNORECASE), f"<{tag}> loads {url} remotely"
@@ -132,3 +138,6 @@ def test_the_api_serves_the_ui(tmp_path: Path) -> None:
     style = client.get("/style.css")
     assert style.status_code == 200 and style.headers["content-type"].startswith("text/css")
     assert client.get("/missing.js").status_code == 404
+    for _, url in SERVER_PAGES:
+        served = client.get(url)
+        assert served.status_code == 200 and "text/html" in served.headers["content-type"], url

@@ -3,20 +3,19 @@
 import { API, ApiError, apiError, authHeaders, readBody } from "./api.js";
 import { clipLink } from "./clips.js";
 import { h, toast, ui } from "./dom.js";
-import { parseTime } from "./format.js";
+import { formatTime, parseTime } from "./format.js";
 import { frameAt, seek } from "./player.js";
 import { state } from "./state.js";
 import { updateTabs } from "./tabs.js";
 
-/**
- * Text with ``[mm:ss]`` / ``[h:mm:ss]`` citations turned into buttons that seek the player,
- * each followed by a link that downloads a clip around it.
- */
+const CITATION = /\[(\d{1,2}(?::\d{2}){1,2})\]/g;
+const MAX_CLIPS = 4; // an answer citing many moments offers clips of its first few
+
+/** Text with ``[mm:ss]`` / ``[h:mm:ss]`` citations turned into buttons that seek the player. */
 export function withCitations(text) {
   const parts = [];
-  const pattern = /\[(\d{1,2}(?::\d{2}){1,2})\]/g;
   let last = 0;
-  for (const match of text.matchAll(pattern)) {
+  for (const match of text.matchAll(CITATION)) {
     const seconds = parseTime(match[1]);
     if (Number.isNaN(seconds)) continue;
     parts.push(text.slice(last, match.index));
@@ -24,11 +23,22 @@ export function withCitations(text) {
       type: "button", class: "cite", "aria-label": `Seek to ${match[1]}`,
       onclick: () => seek(seconds, frameAt(seconds)?.index ?? null),
     }, match[1]));
-    parts.push(clipLink(seconds, "cite-clip"));
     last = match.index + match[0].length;
   }
   parts.push(text.slice(last));
   return parts;
+}
+
+/** One line of clip links under a finished answer: each cited moment once, a few at most. */
+function citedClips(text) {
+  const times = [];
+  for (const match of text.matchAll(CITATION)) {
+    const seconds = parseTime(match[1]);
+    if (!Number.isNaN(seconds) && !times.includes(seconds)) times.push(seconds);
+  }
+  if (!times.length) return null;
+  return h("p", { class: "cite-clips" }, "Clips: ",
+    times.slice(0, MAX_CLIPS).map((seconds) => clipLink(seconds, "cite-clip", formatTime(seconds))));
 }
 
 function chatMessage(role, text) {
@@ -91,6 +101,8 @@ async function ask(question) {
     if (type.includes("application/json")) {
       take(chatChunk("", JSON.stringify(await response.json())));
       show();
+      const clips = citedClips(text);
+      if (clips) answer.append(clips);
       return;
     }
     const reader = response.body.getReader();
@@ -124,6 +136,8 @@ async function ask(question) {
     }
     if (ndjson && buffer.trim()) take(chatChunk("", buffer));
     show();
+    const clips = citedClips(text);
+    if (clips) answer.append(clips);
   } catch (error) {
     answer.dataset.role = "error";
     answer.replaceChildren(error.message || "The chat request failed.");

@@ -17,10 +17,10 @@ export function clipUrl(seconds) {
 }
 
 /** A link that downloads the clip around ``seconds`` as an MP4. */
-export function clipLink(seconds, className = "clip-link") {
+export function clipLink(seconds, className = "clip-link", text = "clip") {
   const label = `Download a clip around ${formatTime(seconds)}`;
   return h("a", {
     class: className, href: clipUrl(seconds), download: "", title: label, "aria-label": label,
     dataset: { t: seconds },
-  }, "clip");
+  }, text);
 }

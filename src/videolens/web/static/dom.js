@@ -25,6 +25,15 @@ export const ui = {
   moments: $("moments"), momentsEmpty: $("moments-empty"),
   chatLog: $("chat-log"), chatForm: $("chat-form"), chatInput: $("chat-input"),
   summaryText: $("summary-text"), chaptersTitle: $("chapters-title"), chapters: $("chapters"),
+  workspace: $("session-workspace"),
+  renameButton: $("rename-button"), renameForm: $("rename-form"), renameInput: $("rename-input"),
+  renameCancel: $("rename-cancel"),
+  exportMenu: $("export-menu"), exportLinks: $("export-links"),
+  rerunMenu: $("rerun-menu"), rerunForm: $("rerun-form"), rerunError: $("rerun-error"),
+  boxLayer: $("box-layer"), boxesToggle: $("boxes-toggle"), boxesNote: $("boxes-note"),
+  globalSearch: $("global-search"), globalSearchInput: $("global-search-input"),
+  searchView: $("search-view"), searchMeta: $("search-meta"), searchResults: $("search-results"),
+  keysButton: $("keys-button"), keysHelp: $("keys-help"),
   toast: $("toast"),
 };
 
@@ -37,6 +46,8 @@ export function h(tag, attrs = {}, ...children) {
     if (name.startsWith("on")) el.addEventListener(name.slice(2), value);
     else if (name === "class") el.className = value;
     else if (name === "dataset") Object.assign(el.dataset, value);
+    // Through the CSSOM: a strict Content-Security-Policy refuses style="" attributes.
+    else if (name === "style") el.style.cssText = value;
     else el.setAttribute(name, value === true ? "" : String(value));
   }
   for (const child of children.flat()) {

@@ -1,13 +1,17 @@
 // videolens web UI: upload, live analysis progress, player + timeline of moments, chat, summary;
-// live streams (latest frame, rolling timeline, events, gaps).
+// live streams (latest frame, rolling timeline, events, gaps); search across everything.
 // Plain ES modules, no framework, no bundler. Everything the server sends is inserted as text,
 // never as HTML.
 
 import { setupApiKey } from "./api.js";
+import { setupBoxes } from "./boxes.js";
 import { setupChat } from "./chat.js";
 import { ui } from "./dom.js";
-import { setupPlayer } from "./player.js";
+import { setupKeys } from "./keys.js";
+import { seek, setupPlayer } from "./player.js";
+import { runSearch, searchQuery, setupGlobalSearch } from "./search_all.js";
 import { openSession, resetSessionView, setupSessionActions } from "./session.js";
+import { setupSessionTools } from "./session_tools.js";
 import { loadSessions, markCurrentSession, setupSessionsList } from "./sessions.js";
 import { state } from "./state.js";
 import { closeStream, openStream, setupStreamView } from "./stream_view.js";
@@ -16,41 +20,55 @@ import { detectFeatures, setupTabs } from "./tabs.js";
 import { setupFilter } from "./timeline.js";
 import { setupUpload } from "./upload.js";
 
-/** The hash says what is open: ``#/sessions/<id>``, ``#/streams/<id>``, or the start page. */
-function route() {
-  const stream = location.hash.match(/^#\/streams\/([A-Za-z0-9_-]+)$/);
+/** Leave the open session (if any) for another view. */
+function leaveSession() {
+  resetSessionView();
+  state.sessionId = null;
+  markCurrentSession();
+  ui.sessionView.hidden = true;
+}
+
+/**
+ * The hash says what is open: ``#/sessions/<id>`` (``?t=<seconds>`` seeks there),
+ * ``#/streams/<id>``, ``#/search?q=<words>``, or the start page.
+ */
+async function route() {
+  const hash = location.hash;
+  ui.searchView.hidden = true;
+  const stream = hash.match(/^#\/streams\/([A-Za-z0-9_-]+)$/);
   if (stream) {
-    resetSessionView();
-    state.sessionId = null;
-    markCurrentSession();
-    ui.sessionView.hidden = true;
+    leaveSession();
     ui.welcome.hidden = true;
     openStream(stream[1]);
     return;
   }
   closeStream();
-  const match = location.hash.match(/^#\/sessions\/([A-Za-z0-9_-]+)$/);
+  const match = hash.match(/^#\/sessions\/([A-Za-z0-9_-]+)(?:\?t=(\d+(?:\.\d+)?))?$/);
   if (match) {
-    openSession(match[1]);
+    await openSession(match[1]);
+    if (match[2] !== undefined && state.sessionId === match[1]) seek(Number(match[2]));
     return;
   }
-  resetSessionView();
-  state.sessionId = null;
-  markCurrentSession();
-  ui.sessionView.hidden = true;
-  ui.welcome.hidden = false;
+  leaveSession();
+  const q = searchQuery(hash);
+  ui.welcome.hidden = Boolean(q);
+  if (q) runSearch(q);
 }
 
 function start() {
   setupUpload();
   setupPlayer();
+  setupBoxes();
   setupFilter();
   setupTabs();
   setupChat();
   setupSessionActions();
+  setupSessionTools();
   setupSessionsList();
   setupStreams();
   setupStreamView();
+  setupGlobalSearch();
+  setupKeys();
   setupApiKey(() => { loadSessions(); loadStreams(); route(); });
   window.addEventListener("hashchange", route);
   detectFeatures();

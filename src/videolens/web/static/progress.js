@@ -10,6 +10,42 @@ import { state } from "./state.js";
 import { addFrames, renderShots } from "./timeline.js";
 
 const POLL_MS = 2000; // fallback only; two requests a poll stay well inside the rate limit
+const TICK_MS = 1000; // the elapsed time counts on between the server's updates
+
+/** When the last elapsed time came from the server (``base`` s at ``at`` ms), so it can tick. */
+const clock = { base: null, at: 0, ticker: 0 };
+
+/** Seconds the analysis has run: the server's last figure plus the time since it came, or,
+ * before any, the time since the session was created. */
+function elapsedNow() {
+  const now = Date.now();
+  if (clock.base !== null) return clock.base + (now - clock.at) / 1000;
+  const created = Date.parse(state.doc?.created_at || "");
+  return Number.isFinite(created) ? Math.max(0, (now - created) / 1000) : 0;
+}
+
+function takeElapsed(progress) {
+  const base = progress?.elapsed_s;
+  if (typeof base !== "number") return;
+  // The server's figure moves only when its progress does: a stale one never sets the clock back.
+  if (clock.base !== null && base <= elapsedNow()) return;
+  clock.base = base;
+  clock.at = Date.now();
+}
+
+function startTicking() {
+  clearInterval(clock.ticker);
+  clock.base = null;
+  clock.ticker = setInterval(() => {
+    if (state.doc?.status === "running") renderProgress();
+  }, TICK_MS);
+}
+
+function stopTicking() {
+  clearInterval(clock.ticker);
+  clock.ticker = 0;
+  clock.base = null;
+}
 
 const STAGES = {
   starting: "Starting",
@@ -51,7 +87,13 @@ export function renderProgress() {
     ui.analysisDetail.textContent = "";
     return;
   }
-  if (planned) {
+  const decoding = progress?.segments_total && progress.segments_done < progress.segments_total && !described;
+  if (decoding) {
+    // Before the first frame is described the decoding is what moves: count segments.
+    ui.analysisProgress.max = progress.segments_total;
+    ui.analysisProgress.value = progress.segments_done;
+    ui.analysisNumbers.textContent = `${progress.segments_done} / ${progress.segments_total} segments decoded`;
+  } else if (planned) {
     ui.analysisProgress.max = planned;
     ui.analysisProgress.value = Math.min(described, planned);
     ui.analysisNumbers.textContent = `${described} / ${planned} frames`;
@@ -60,9 +102,9 @@ export function renderProgress() {
     ui.analysisNumbers.textContent = "";
   }
   const detail = [];
-  if (progress?.segments_total) detail.push(`segments ${progress.segments_done}/${progress.segments_total}`);
+  if (progress?.segments_total && !decoding) detail.push(`${progress.segments_done}/${progress.segments_total} segments decoded`);
   if (progress?.frames_sampled) detail.push(`${progress.frames_sampled} frames sampled`);
-  if (progress?.elapsed_s) detail.push(`${formatTime(progress.elapsed_s)} elapsed`);
+  detail.push(`${formatTime(elapsedNow())} elapsed`);
   const eta = formatEta(progress?.eta_s);
   if (eta) detail.push(eta);
   ui.analysisDetail.textContent = detail.join(" · ");
@@ -75,6 +117,7 @@ const SESSION_LIVE = {
     state: (message) => applyDocument(message.session),
     progress: (message) => {
       state.progress = message.progress;
+      takeElapsed(message.progress);
       renderProgress();
     },
     frames: (message) => {
@@ -91,6 +134,8 @@ const SESSION_LIVE = {
 
 export function startLive(id) {
   stopLive();
+  startTicking();
+  takeElapsed(state.progress);
   state.live = follow(SESSION_LIVE, id);
 }
 
@@ -121,6 +166,7 @@ async function poll(id, live) {
 }
 
 export function stopLive() {
+  stopTicking();
   unfollow(state.live);
   state.live = null;
 }

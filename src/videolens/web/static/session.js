@@ -7,6 +7,7 @@ import { formatTime, formatWhen, videoName } from "./format.js";
 import { renderProgress, startLive, stopLive } from "./progress.js";
 import { closeDrawer, loadSessions, markCurrentSession } from "./sessions.js";
 import { state } from "./state.js";
+import { renderSessionTools, resetSessionTools } from "./session_tools.js";
 import { renderSummary } from "./summary.js";
 import { updateTabs } from "./tabs.js";
 import { addFrames, renderFrames, renderShots } from "./timeline.js";
@@ -27,6 +28,17 @@ export function resetSessionView() {
   ui.analysis.hidden = true;
   ui.player.removeAttribute("src");
   ui.player.load();
+  ui.momentsCount.textContent = "";
+  showSessionParts(false);
+  resetSessionTools();
+}
+
+/** The player, moments, chat and session actions: shown only once a session has been read, so
+ * a session that cannot be read never shows the previous one's data or a working chat box. */
+function showSessionParts(shown) {
+  ui.workspace.hidden = !shown;
+  for (const el of [ui.deleteButton, ui.renameButton, ui.exportMenu, ui.rerunMenu]) el.hidden = !shown;
+  ui.chatInput.disabled = !shown;
 }
 
 export async function openSession(id) {
@@ -42,13 +54,15 @@ export async function openSession(id) {
   try {
     doc = await api(`/sessions/${encodeURIComponent(id)}`);
   } catch (error) {
+    if (state.sessionId !== id) return;
+    resetSessionView();
     renderUnavailable(head, "Session unavailable");
-    ui.deleteButton.hidden = true;
     ui.cancelButton.hidden = true;
     showSessionError(error.status === 404 ? "This session does not exist (any more)." : error.message);
     return;
   }
   if (state.sessionId !== id) return; // the user moved on meanwhile
+  showSessionParts(true);
   const src = withKey(`${API}/sessions/${encodeURIComponent(id)}/video`);
   if (ui.player.getAttribute("src") !== src) ui.player.src = src;
   applyDocument(doc);
@@ -101,10 +115,16 @@ export function renderHeader() {
   const meta = [];
   if (video.duration_s) meta.push(formatTime(video.duration_s));
   if (video.width && video.height) meta.push(`${video.width}×${video.height}`);
-  if (doc.created_at) meta.push(`analysed ${formatWhen(doc.created_at)}`);
-  renderHead(head, { title: videoName(doc), tooltip: videoName(doc), meta, status: doc.status });
+  // "analysed" only once it is: a running analysis says when it started.
+  if (doc.status === "running") {
+    if (doc.created_at) meta.push(`started ${formatWhen(doc.created_at)}`);
+  } else if (doc.finished_at || doc.created_at) {
+    meta.push(`${doc.status === "completed" ? "analysed" : doc.status} ${formatWhen(doc.finished_at || doc.created_at)}`);
+  }
+  if (doc.title) meta.push(videoName(doc));
+  renderHead(head, { title: doc.title || videoName(doc), tooltip: videoName(doc), meta, status: doc.status });
   ui.cancelButton.hidden = doc.status !== "running";
-  ui.deleteButton.hidden = false;
+  renderSessionTools();
   if (doc.status === "failed") {
     showSessionError(doc.error || "The analysis failed.");
   } else if (doc.status === "cancelled") {

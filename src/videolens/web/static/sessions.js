@@ -15,8 +15,8 @@ export async function loadSessions() {
 }
 
 function sessionItem(session) {
-  const name = videoName(session);
-  const bits = [formatWhen(session.created_at)];
+  const name = session.title || videoName(session);
+  const bits = [session.title ? videoName(session) : "", formatWhen(session.created_at)];
   if (session.duration_s) bits.push(formatTime(session.duration_s));
   if (session.frames) bits.push(`${session.frames} moments`);
   return listRow({

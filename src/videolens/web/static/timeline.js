@@ -4,6 +4,7 @@ import { API, api, withKey } from "./api.js";
 import { clipLink } from "./clips.js";
 import { h, ui } from "./dom.js";
 import { formatTime } from "./format.js";
+import { momentFacts } from "./moment_facts.js";
 import { duration, highlightCurrent, seek } from "./player.js";
 import { state } from "./state.js";
 
@@ -34,13 +35,14 @@ function imageUrl(frame) {
   return withKey(frame.image_url || `${API}/sessions/${encodeURIComponent(state.sessionId)}/frames/${frame.index}/image`);
 }
 
+const CHIP = {
+  text: { class: "chip chip-text", title: "On-screen text" },
+  shot: { class: "chip chip-shot" },
+  fact: { class: "chip" },
+};
+
 function momentCard(frame) {
-  const chips = [];
-  for (const text of frame.text || []) chips.push(h("span", { class: "chip chip-text", title: "On-screen text" }, text));
-  if (frame.shot_start || frame.reason === "shot") chips.push(h("span", { class: "chip chip-shot" }, "new shot"));
-  for (const item of [...(frame.people || []), ...(frame.objects || []), ...(frame.actions || [])]) {
-    chips.push(h("span", { class: "chip" }, item));
-  }
+  const chips = momentFacts(frame).map((fact) => h("span", CHIP[fact.kind], fact.text));
   const colours = (frame.colours || []).slice(0, 4).map((c) =>
     h("span", { class: "swatch", style: `background:${cssColour(c.hex)}`, title: c.name || c.hex }));
   const time = formatTime(frame.timestamp_s);
