@@ -211,6 +211,9 @@ class VideoInfo(Record):
     coded_width: int | None = None
     coded_height: int | None = None
     sample_aspect_ratio: float | None = None
+    header_note: str | None = Field(
+        default=None, description="Where the file's header was wrong and what was used instead."
+    )
 
 
 class SessionOptions(Record):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,14 @@ _TAIL_PACKETS = 600
 # Seeks of the bisection that finds how far a truncated file's data reaches (the answer is only
 # needed for the message: a GOP or so is precise enough).
 _BISECT_STEPS = 12
+# Where a seek "to the end" aims (about 3 years): past any real video, so it lands on the last
+# keyframe of a file whose header understates its length.
+_FAR_S = 1e8
+# An AVI states its frame rate twice: in the file header (microseconds a frame) and in the video
+# stream's header (rate / scale), which FFmpeg and every timestamp follow. Rates this many times
+# apart cannot both be right: one was rewritten.
+_RATE_DISAGREEMENT = 10.0
+_AVI_HEADER_BYTES = 4096
 
 
 def probe_video(path: str | os.PathLike[str]) -> VideoInfo:
@@ -85,13 +94,15 @@ def _describe(container: Any, path: str | os.PathLike[str], name: str, size: int
     stream = container.streams.video[0]
     codec = str(stream.codec_context.name)
     first = _first_frame(container, stream, name)
-    duration = _duration_s(container, stream)
+    fps = _fps(stream)
+    if format_name == "avi":
+        _check_avi_rates(path, name, fps, int(stream.frames or 0))
+    reach = _check_complete(container, stream, name, _claimed_s(container, stream, fps))
+    duration, note = _true_duration(container, stream, _duration_s(container, stream), reach)
     if duration <= 0:
         raise InvalidVideoError(
             f"{name} has no known duration; re-encode it (e.g. with ffmpeg) and try again."
         )
-    fps = _fps(stream)
-    _check_complete(container, stream, name, _claimed_s(container, stream, fps))
     frames = int(stream.frames or 0)
     if fps <= 0:
         fps = frames / duration if frames else 25.0
@@ -115,6 +126,7 @@ def _describe(container: Any, path: str | os.PathLike[str], name: str, size: int
         coded_width=coded_width,
         coded_height=coded_height,
         sample_aspect_ratio=round(aspect, 6),
+        header_note=note,
     )
 
 
@@ -144,21 +156,72 @@ def _claimed_s(container: Any, stream: Any, fps: float) -> float:
     return max(claims, default=0.0)
 
 
-def _check_complete(container: Any, stream: Any, name: str, claimed_s: float) -> None:
-    """Raise ``InvalidVideoError`` when the data ends far short of ``claimed_s``."""
+def _check_complete(container: Any, stream: Any, name: str, claimed_s: float) -> float | None:
+    """Raise ``InvalidVideoError`` when the data ends far short of ``claimed_s``; otherwise how
+    far the data reaches, where the seek to ``claimed_s`` found its end (else None)."""
     if claimed_s <= _TRUNCATED_MIN_S:
-        return
+        return None
     reach = _data_end(container, stream, claimed_s)
     if not isinstance(reach, float | None):
-        return  # the file cannot seek, or its data goes on: trust the header
+        return None  # the file cannot seek, or its data goes on: trust the header
     if reach is None:  # nothing past the last keyframe: find where the data stops
         reach = _bisect_end(container, stream, claimed_s)
     if claimed_s - reach <= _TRUNCATED_MIN_S or reach >= _TRUNCATED_SHARE * claimed_s:
-        return
+        return reach
     raise InvalidVideoError(
         f"{name} is truncated: its header says {_clock(claimed_s)} but only {_clock(reach)} "
         "can be decoded; upload or copy the complete file."
     )
+
+
+def _true_duration(
+    container: Any, stream: Any, header_s: float, reach: float | None
+) -> tuple[float, str]:
+    """The duration to plan with and, where the header's is wrong, a note saying so.
+
+    A header that says less than the frames run to (an MP4's ``mdhd`` rewritten short) would hide
+    the rest of the video from the plan: the frames' end is used instead. ``reach`` is the end
+    the completeness check found, if any; otherwise one seek to the far end finds it (a file
+    whose last stretch is longer than ``_TAIL_PACKETS`` packets keeps its header's duration).
+    """
+    if reach is None:
+        far = _data_end(container, stream, max(_FAR_S, header_s))
+        reach = far if isinstance(far, float) else None
+    if reach is None or reach - header_s <= _TRUNCATED_MIN_S:
+        return header_s, ""
+    if header_s <= 0:
+        return reach, ""
+    return reach, (
+        f"its header says {_clock(header_s)} but its frames run to {_clock(reach)}; "
+        "the frames' length is used"
+    )
+
+
+def _check_avi_rates(path: str | os.PathLike[str], name: str, fps: float, frames: int) -> None:
+    """Raise ``InvalidVideoError`` when an AVI's two statements of its frame rate disagree far
+    beyond rounding (a rewritten stream header: 1/1000 frames/s turns 80 s into 9 days)."""
+    file_fps = _avi_file_fps(path)
+    if fps <= 0 or file_fps <= 0 or max(fps / file_fps, file_fps / fps) < _RATE_DISAGREEMENT:
+        return
+    stated = f"{frames} frames over {_clock(frames / fps)}" if frames else "its frames"
+    rate = f"{file_fps:.4g}"
+    raise InvalidVideoError(
+        f"{name}'s header contradicts itself: its video stream says {fps:.4g} frames/s "
+        f"({stated}) but its file header says {rate} frames/s; re-encode it at the "
+        f"right rate (e.g. ffmpeg -i {name} -vf settb=1/{rate},setpts=N -r {rate} out.mp4) "
+        "and try again."
+    )
+
+
+def _avi_file_fps(path: str | os.PathLike[str]) -> float:
+    """Frames a second by the AVI file header (``avih``'s microseconds a frame); 0.0 unknown."""
+    with open(path, "rb") as file:
+        head = file.read(_AVI_HEADER_BYTES)
+    at = head.find(b"avih")
+    if at < 0 or len(head) < at + 12:
+        return 0.0
+    (microseconds,) = struct.unpack_from("<I", head, at + 8)
+    return 1e6 / microseconds if microseconds else 0.0
 
 
 _UNKNOWN = object()
@@ -205,9 +268,12 @@ def _data_end(container: Any, stream: Any, at_s: float) -> float | object | None
 
 
 def _clock(seconds: float) -> str:
-    """``m:ss.s`` (``1:19.5``, ``0:01.6``)."""
+    """``m:ss.s`` (``1:19.5``, ``0:01.6``); ``h:mm:ss.s`` from an hour on (``220:50:00.0``)."""
     minutes, rest = divmod(max(0.0, seconds), 60.0)
-    return f"{int(minutes)}:{rest:04.1f}"
+    if minutes < 60:
+        return f"{int(minutes)}:{rest:04.1f}"
+    hours, minutes = divmod(int(minutes), 60)
+    return f"{hours}:{minutes:02d}:{rest:04.1f}"
 
 
 def _duration_s(container: Any, stream: Any) -> float:

@@ -201,6 +201,8 @@ class FrameSelector:
             return Choice("floor", diff, False)
         if self.transitions.pending or self._duplicate(thumb):
             return None  # mid-transition every frame differs; the settled one is kept
+        if not self._room_for_extra(due):
+            return None
         if (
             diff >= MOTION_MIN_DIFF
             and diff >= MOTION_LEVEL_RATIO * max(level or 0.0, LEVEL_FLOOR)
@@ -217,6 +219,14 @@ class FrameSelector:
         ):
             return Choice("change", diff, False)
         return None
+
+    def _room_for_extra(self, due: float) -> bool:
+        """Whether the quota holds a motion or change frame besides the floor frames still due
+        in the segment. Where it is short (a long video's budget), an extra frame kept now would
+        later push out a floor frame and open a gap wider than the floor."""
+        end = self.segment.end_s
+        floor_due = 0 if due >= end - EPS else 1 + math.floor((end - EPS - due) / self.floor)
+        return len(self.frames) + floor_due < self.segment.max_frames
 
     def take_damaged(self) -> float | None:
         """The time of a kept "shot" frame just found to be decoding damage (once), or None."""
@@ -302,9 +312,11 @@ class FrameSelector:
         Shot starts (cuts, fades) go last. Among the rest, first a frame whose loss keeps the gap
         between its neighbours within the floor (so the cap never opens a hole while it can
         avoid one), then the lowest priority, then the smallest resulting gap (the survivors stay
-        evenly spread), earliest on a tie.
+        evenly spread), earliest on a tie. The frame before the first kept one lies in the
+        segment before, up to a floor before the start: taking the first frame away looks as if
+        it left a gap wider than the floor, so the floor holds across the boundary too.
         """
-        times = [self.segment.start_s] + [f.timestamp_s for f in self.frames]
+        times = [self.segment.start_s - self.floor] + [f.timestamp_s for f in self.frames]
         times.append(max(self.segment.end_s, times[-1]))
         best, best_key = 0, (math.inf, math.inf, math.inf, math.inf)
         for i, frame in enumerate(self.frames):

@@ -33,6 +33,8 @@ class VideoInfo:
     coded_height: int = 0
     # Width of one stored pixel relative to its height (16/11 for PAL 4:3 stored as 704x576).
     sample_aspect_ratio: float = 1.0
+    # Where the file's header was found wrong, and what the plan used instead; "" when it held.
+    header_note: str = ""
 
 
 @dataclass
