@@ -42,7 +42,8 @@ def none_seen(evidence: Evidence, labels: tuple[str, ...]) -> str:
     among = f"any of the {count} analysed {unit}s"
     if count == 1 and evidence.live:
         among = f"the one analysed {unit}"
-    return f"No {things} were detected in {among}{where}."
+    over = f" (over {evidence.span_s:.0f} s of video)" if not evidence.live else ""
+    return f"No {things} were detected in {among}{where}{over}."
 
 
 def count_answer(evidence: Evidence, label: str) -> str:

@@ -174,9 +174,11 @@ def _last_in_moments(evidence: Evidence, label: str) -> str:
     ends = [evidence.stamp(s.end_s) for s in stretches][-MAX_LISTED:]
     to_the_end = stretches[-1].end_s == seconds(evidence.frames[-1])
     note = " (the last analysed moment: they may still be there)" if to_the_end else ""
-    return (f"{plural(label).capitalize()} are last seen{evidence.where} at {ends[-1]}{note}; "
-            f"the analysed moments stop showing them at {', '.join(ends)}. This analysis has no "
-            "tracks, so who leaves when is not known.")  # fmt: skip
+    stops = (
+        f"; the analysed moments stop showing them at {', '.join(ends)}" if len(ends) > 1 else ""
+    )
+    return (f"{plural(label).capitalize()} are last seen{evidence.where} at {ends[-1]}{note}"
+            f"{stops}. This analysis has no tracks, so who leaves when is not known.")  # fmt: skip
 
 
 def direction_answer(evidence: Evidence, label: str) -> str:
