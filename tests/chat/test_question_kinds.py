@@ -127,6 +127,12 @@ CASES = [
     Case("is it raining?", "declined", ("I can't answer this kind of question",)),
     Case("What is the weather like?", "declined", (DECLINED,)),
     Case("Which way do they go?", "direction", ("only known from tracking",), on="city"),
+    Case("what is the man wearing?", "declined", ("clothes are not picked out",)),
+    Case("Where was this filmed?", "declined", (DECLINED,)),
+    Case("How many people are wearing red?", "colour", ("Yes:", "2 red")),
+    Case("Who is visible?", "presence", ("People are visible in 3 stretches",)),
+    Case("Are there any animals?", "presence", ("Dogs are visible in 1 stretch",), ("00:36",)),
+    Case("How long is the video?", "summary", ("a 01:30 video",)),
 ]
 # fmt: on
 

@@ -36,7 +36,9 @@ _SUMMARY = re.compile(
     r"what(?:'s| is| was)? (?:this|the) (?:video|clip|film|footage) about|"
     r"what (?:happens|happened|is happening|goes on|is going on)(?: in (?:this|the) "
     r"(?:video|clip|film|footage))?\s*[?.!]*\s*$|"
-    r"describe (?:this|the) (?:whole |entire )?(?:video|clip|film|footage))",
+    r"describe (?:this|the) (?:whole |entire )?(?:video|clip|film|footage)|"
+    r"what(?:'s| is) (?:in|on) (?:this|the) (?:video|clip|film|footage)|"
+    r"how long is (?:this|the) (?:video|clip|film|footage))",
     re.I,
 )
 _TEXT = re.compile(
@@ -67,6 +69,8 @@ _DECLINED: tuple[tuple[re.Pattern[str], DeclineReason], ...] = (
     (re.compile(r"\bhow old\b|\bage[sd]?\b", re.I), "age"),
     (re.compile(r"\b(?:feel\w*|mood|happy|sad|angry|emotion\w*|upset|scared|afraid)\b", re.I),
      "feeling"),
+    (re.compile(r"\bwhere (?:was|is|were) (?:this|it|the (?:video|clip|film|footage)) "
+                r"(?:filmed|shot|recorded|taken|made)\b", re.I), "other"),
 )  # fmt: skip
 _GARMENT = re.compile(
     r"\b(dress(?:es)?|shirts?|t-shirts?|jackets?|coats?|hats?|caps?|trousers|pants|jeans|"
@@ -74,9 +78,14 @@ _GARMENT = re.compile(
     r"wearing|clothes|clothing|outfits?|uniforms?)\b",
     re.I,
 )
+_WEARING_COLOUR = re.compile(
+    r"\b(?:wearing|dressed in|in)\s+(?:a\s+)?(?:black|white|gr[ae]y|red|orange|yellow|green|"
+    r"cyan|blue|purple|pink|brown)\b(?!\s+(?:car|truck|bus|van)s?\b)",
+    re.I,
+)
 _COLOUR = re.compile(r"\bcolou?r(?:s|ed)?\b|\bshade\b", re.I)
 _COLOUR_NAME = re.compile(
-    r"^\W*(?:is|are|was|were)\b.*\b(black|white|gr[ae]y|red|orange|yellow|green|cyan|blue|"
+    r"(?:^\W*(?:is|are|was|were|which|any)\b.*|\bwearing\s+)\b(black|white|gr[ae]y|red|orange|yellow|green|cyan|blue|"
     r"purple|pink|brown|silver)\b",
     re.I,
 )
@@ -111,7 +120,8 @@ _ABSENT = re.compile(r"\b(no|without|not any|none|nobody|(?:empty|free|devoid|cl
 # A question that looks for moments: where/when something is, show me, what happens at 1:00.
 _FIND = re.compile(
     r"\b(where|when|which (?:moments?|frames?|parts?|scenes?|shots?)|show|find|look for|"
-    r"search|moments?|scenes?|what (?:happens|happened|is happening|goes on)|doing|is there|"
+    r"search|moments?|scenes?|what (?:happens|happened|is happening|goes on|is going on)|"
+    r"doing|is there|"
     r"are there|was there|were there|any)\b",
     re.I,
 )
@@ -120,6 +130,7 @@ _ASKED = re.compile(
     r"should|which|has|have|had)\b",
     re.I,
 )
+_WHO = re.compile(r"^\W*who\b", re.I)
 _VAGUE_TOPIC = re.compile(
     r"^(?:it|that|this|them|there|here|in (?:the|this) (?:video|clip)|anything|something)$"
 )
@@ -148,11 +159,16 @@ def classify(question: str) -> Intent:
     # "what happens after the car appears": the car places the question in time, it is not
     # what is asked about.
     rest = anchor.rest if anchor is not None else question
-    labels = tuple(labels_in(rest))
+    labels = tuple(labels_in(rest)) or (("person",) if _WHO.search(rest) else ())
     # "first" and "last" put appearances in order; they name no stretch of the video.
     ordinal = anchor if anchor is None or anchor.kind not in ("start", "end") else None
-    if _COLOUR.search(question) or _COLOUR_NAME.search(question):
-        if _GARMENT.search(question):
+    # "how many are wearing red?" asks for the people's colour; "what is she wearing?" or "what
+    # colour is her dress?" for a piece of clothing, which is not measured.
+    if _WEARING_COLOUR.search(question):
+        return Intent("colour", labels or ("person",), anchor=anchor)
+    garment = _GARMENT.search(question)
+    if _COLOUR.search(question) or _COLOUR_NAME.search(question) or garment:
+        if garment:
             return Intent("declined", labels, declined="garment")
         return Intent("colour", labels, anchor=anchor)
     if _DIRECTION.search(rest):

@@ -60,6 +60,10 @@ _SHARED: dict[str, tuple[str, ...]] = {
     "vehicles": ("car", "truck", "bus", "motorcycle"),
     "van": ("car", "truck"),
     "vans": ("car", "truck"),
+    "animal": ("dog", "cat", "bird", "horse"),
+    "animals": ("dog", "cat", "bird", "horse"),
+    "pet": ("dog", "cat"),
+    "pets": ("dog", "cat"),
 }
 
 
