@@ -17,16 +17,20 @@ DOCUMENT = Path(__file__).resolve().parents[1] / "docs" / "architecture.md"
 # Imported by all, importing nothing of ours.
 FOUNDATION = {"config", "errors"}
 # Plain libraries: usable without Temporal, HTTP or a terminal.
-LIBRARIES = {"timeline", "tls", "openai_compat", "video", "speech", "backends", "store", "streams"}
+LIBRARIES = {
+    "timeline", "tls", "openai_compat", "video", "tracking", "speech", "backends", "store",
+    "streams",
+}  # fmt: skip
 ALLOWED: dict[str, set[str]] = {
     "timeline": set(),
     "tls": set(),
     "openai_compat": set(),
     "video": set(),
     "speech": {"video", "openai_compat"},
-    "backends": {"openai_compat"},
+    "tracking": {"video", "timeline"},
+    "backends": {"openai_compat", "tracking", "timeline"},
     "store": {"timeline"},
-    "streams": {"video", "speech", "backends", "store", "timeline"},
+    "streams": {"video", "speech", "backends", "store", "timeline", "tracking"},
     "chat": {"timeline", "store", "streams", "openai_compat"},
     "library": {"timeline", "store", "streams", "chat"},
     "exports": {"timeline", "chat"},
@@ -89,7 +93,7 @@ def test_every_package_is_in_the_table_and_the_document() -> None:
     assert missing == []
 
 
-@pytest.mark.parametrize("low", ["timeline", "video", "store", "backends", "speech"])
+@pytest.mark.parametrize("low", ["timeline", "video", "tracking", "store", "backends", "speech"])
 def test_the_plain_libraries_do_not_reach_up(low: str) -> None:
     """The sampler, the backends, the store and the model work without Temporal, HTTP or a
     terminal."""

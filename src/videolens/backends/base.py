@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from videolens.errors import VideoLensError
+from videolens.timeline.model import Detection
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -47,6 +48,9 @@ class FrameInput:
     path: str
     motion: float = 0.0
     shot_start: bool = False
+    # What the detection pass found (and tracked) at this frame's time, on the decoded frame;
+    # None: no pass ran here, a backend that detects objects looks for itself.
+    detections: list[Detection] | None = None
 
 
 @dataclass

@@ -2,36 +2,21 @@
 
 from __future__ import annotations
 
-import colorsys
 from dataclasses import asdict, dataclass
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from videolens.tracking.colour import COLOUR_NAMES, name_pixels
+
+__all__ = ["COLOUR_NAMES", "ColourShare", "colour_name", "dominant_colours"]
+
 CLUSTERS = 4
 THUMBNAIL_SIDE = 64
 """k-means runs on a copy with its long side this many pixels (~2.3k pixels for 16:9)."""
 MIN_SHARE = 0.03
 """Colours covering less of the frame than this are not reported."""
-
-COLOUR_NAMES = (
-    "black", "white", "grey", "red", "orange", "yellow",
-    "green", "cyan", "blue", "purple", "pink", "brown",
-)  # fmt: skip
-
-# Hue bands in degrees (start inclusive, end exclusive) for saturated colours.
-_HUE_BANDS: tuple[tuple[float, float, str], ...] = (
-    (0, 15, "red"),
-    (15, 45, "orange"),
-    (45, 70, "yellow"),
-    (70, 165, "green"),
-    (165, 195, "cyan"),
-    (195, 255, "blue"),
-    (255, 290, "purple"),
-    (290, 345, "pink"),
-    (345, 360, "red"),
-)
 
 
 @dataclass(frozen=True)
@@ -47,25 +32,9 @@ class ColourShare:
 
 
 def colour_name(rgb: tuple[int, int, int]) -> str:
-    """The nearest basic colour name for an RGB triple, by hue/saturation/value rules.
-
-    Rules rather than a nearest-prototype distance because distances put dark blues next to
-    black and pale colours next to white in ways people do not name them.
-    """
-    hue, sat, val = colorsys.rgb_to_hsv(*(channel / 255 for channel in rgb))
-    degrees = hue * 360
-    if val < 0.2:
-        return "black"
-    if sat < 0.2 or (sat < 0.3 and val < 0.4):
-        return "white" if val > 0.85 else "grey"
-    name = next(band for start, end, band in _HUE_BANDS if start <= degrees < end)
-    if name in ("orange", "yellow") and val < 0.6:
-        return "brown"
-    if name == "red" and sat < 0.5 and val > 0.7:
-        return "pink"
-    if name == "pink" and val < 0.55:
-        return "purple"
-    return name
+    """The basic colour name of an RGB triple (the vocabulary and rules of
+    ``videolens.tracking.colour``, which names detected objects too)."""
+    return str(name_pixels(np.array([[rgb]], dtype=np.uint8))[0, 0])
 
 
 def dominant_colours(image: NDArray[np.uint8], clusters: int = CLUSTERS) -> list[ColourShare]:

@@ -1,0 +1,137 @@
+"""The detection pass over a stretch of video: decode, detect at a steady rate, track.
+
+Frames are taken on one grid for the whole video (``k / fps`` seconds), so two chunks that
+overlap see the same instants, which is what stitching them together relies on.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from videolens.errors import InvalidVideoError
+from videolens.tracking.chunk import TrackedChunk
+from videolens.tracking.detect import FrameDetector, tile_regions
+from videolens.tracking.tracker import MultiTracker
+from videolens.video.decode import display_name, iter_frames, open_container, sample_aspect_ratio
+from videolens.video.seeking import seek, seek_targets
+
+DETECT_MAX_SIDE = 1920
+"""Frames larger than this (4K) are scaled down to it first: tiles then stay affordable."""
+PROBE_EVERY_S = 5.0
+"""How often the pass checks whether tiles find more than the whole frame does. Tiling costs a
+network pass per tile (4 for 768x576, 8 for 720p, 15 for 1080p), so it runs only where a probe
+found small things the whole-frame pass missed, until the next probe says otherwise."""
+
+
+@dataclass
+class ChunkRequest:
+    """Which stretch to run: ``[read_from_s, end_s)``, owned from ``start_s`` on."""
+
+    video_path: str
+    index: int
+    start_s: float
+    end_s: float
+    read_from_s: float
+    fps: float
+
+
+@dataclass
+class _Tiling:
+    """Whether frames are tiled now, and when to ask again."""
+
+    active: bool = False
+    next_probe_s: float = -math.inf
+    frames: int = 0
+    probes: list[float] = field(default_factory=list)
+
+
+def run_chunk(request: ChunkRequest, detector: FrameDetector) -> TrackedChunk:
+    """Detect and track over the request's stretch (track ids are the chunk's own)."""
+    started = time.monotonic()
+    tracker = MultiTracker(request.fps)
+    tiling = _Tiling()
+    chunk = TrackedChunk(
+        index=request.index,
+        start_s=request.start_s,
+        end_s=request.end_s,
+        read_from_s=request.read_from_s,
+        fps=request.fps,
+    )
+    for t, image in grid_frames(request):
+        detections = _detect(detector, image, t, tiling)
+        chunk.frames.append(tracker.update(t, detections))
+    chunk.tiled_frames = tiling.frames
+    chunk.seconds = round(time.monotonic() - started, 3)
+    return chunk
+
+
+def _detect(detector: FrameDetector, image: NDArray[np.uint8], t: float, tiling: _Tiling) -> Any:
+    height, width = image.shape[:2]
+    if t >= tiling.next_probe_s and tile_regions(width, height):
+        tiling.next_probe_s = t + PROBE_EVERY_S
+        whole = detector.detect(image)
+        tiled = detector.detect(image, tiled=True)
+        tiling.active = len(tiled) > len(whole)
+        tiling.frames += 1
+        return tiled if tiling.active else whole
+    if tiling.active:
+        tiling.frames += 1
+    return detector.detect(image, tiled=tiling.active)
+
+
+def grid_frames(request: ChunkRequest) -> Iterator[tuple[float, NDArray[np.uint8]]]:
+    """Upright BGR frames at their displayed size, one per grid instant in the stretch: the
+    first decoded frame at or after each ``k / fps``."""
+    step = 1.0 / request.fps
+    container = open_container(request.video_path)
+    try:
+        if not container.streams.video:
+            raise InvalidVideoError(f"{display_name(request.video_path)} has no video stream.")
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        aspect = sample_aspect_ratio(stream)
+        k = math.ceil(request.read_from_s * request.fps - 1e-6)
+        for t, frame in _frames_from(container, stream, request.read_from_s):
+            if t >= request.end_s - 1e-6:
+                break
+            if t + 1e-6 < k * step:
+                continue
+            yield t, _upright(frame, aspect)
+            k = math.floor(t * request.fps + 1e-6) + 1
+    finally:
+        container.close()
+
+
+def _frames_from(container: Any, stream: Any, at_s: float) -> Iterator[tuple[float, Any]]:
+    """Decoded frames from the keyframe at or before ``at_s`` (seeking further back where a
+    container without an index lands after it)."""
+    for target in seek_targets(at_s):
+        seek(container, stream, target)
+        frames = iter_frames(container, stream)
+        first = next(frames, None)
+        if first is None:
+            if target <= 0:
+                return
+            continue
+        if first[0] <= at_s + 1e-6 or target <= 0:
+            yield first
+            yield from frames
+            return
+
+
+def _upright(frame: Any, aspect: float) -> NDArray[np.uint8]:
+    width, height = round(frame.width * aspect), frame.height
+    scale = min(1.0, DETECT_MAX_SIDE / max(width, height))
+    size = {"width": max(2, round(width * scale)), "height": max(2, round(height * scale))}
+    pixels = frame.to_ndarray(format="bgr24", **size)
+    turns = (int(getattr(frame, "rotation", 0) or 0) // 90) % 4
+    if turns:
+        pixels = np.rot90(pixels, k=turns)
+    return np.ascontiguousarray(pixels, dtype=np.uint8)

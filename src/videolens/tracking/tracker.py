@@ -1,0 +1,70 @@
+"""Multi-object tracking with Roboflow's ByteTrack (the ``trackers`` package, Apache-2.0; the
+successor of ``supervision``'s ``ByteTrack``), one tracker per group of classes."""
+
+from __future__ import annotations
+
+import numpy as np
+import supervision as sv
+from trackers import ByteTrackTracker
+
+from videolens.timeline.model import Detection
+from videolens.tracking.chunk import TrackedFrame
+from videolens.tracking.detect import SCORE_THRESHOLD, class_group
+
+TRACKER_NAME = "ByteTrack (trackers 2.x)"
+LOST_S = 1.5
+"""A track missed for this long ends: a walker hidden behind another for a second keeps its id;
+one who left and came back later is counted again."""
+MIN_IOU = 0.1
+"""Boxes of the same thing in consecutive detection frames must overlap this much. At 2-4 fps a
+walker 40 px wide moves ~5-15 px between frames, well inside it."""
+
+
+class MultiTracker:
+    """Feeds each frame's detections to ByteTrack; ids are unique across classes."""
+
+    def __init__(self, fps: float) -> None:
+        self._fps = fps
+        self._trackers: dict[str, ByteTrackTracker] = {}
+        self._ids: dict[tuple[str, int], int] = {}
+
+    def update(self, t: float, detections: list[Detection]) -> TrackedFrame:
+        """The frame at ``t`` with its detections given track ids (None: not associated)."""
+        tracked: list[Detection] = []
+        for group in sorted({class_group(d.label) for d in detections} | set(self._trackers)):
+            members = [d for d in detections if class_group(d.label) == group]
+            tracked.extend(self._update_group(group, t, members))
+        tracked.sort(key=lambda d: (-d.score, d.box))
+        return TrackedFrame(t=t, detections=tracked)
+
+    def _update_group(self, group: str, t: float, members: list[Detection]) -> list[Detection]:
+        tracker = self._trackers.get(group)
+        if tracker is None:
+            tracker = self._trackers[group] = ByteTrackTracker(
+                lost_track_buffer=round(LOST_S * 30),  # counted in 30 fps frames
+                frame_rate=self._fps,
+                track_activation_threshold=SCORE_THRESHOLD,
+                minimum_consecutive_frames=1,  # noise is dropped afterwards, by track length
+                minimum_iou_threshold=MIN_IOU,
+                high_conf_det_threshold=SCORE_THRESHOLD,
+            )
+        boxes = np.array([d.box for d in members], dtype=np.float32).reshape(-1, 4)
+        found = sv.Detections(
+            xyxy=boxes,
+            confidence=np.array([d.score for d in members], dtype=np.float32),
+            class_id=np.arange(len(members), dtype=int),  # carries each box's index through
+        )
+        result = tracker.update(found, timestamp=t)
+        out = []
+        for index, local_id in zip(
+            result.class_id.tolist(), result.tracker_id.tolist(), strict=True
+        ):
+            track_id = None if local_id < 0 else self._global_id(group, int(local_id))
+            out.append(members[int(index)].model_copy(update={"track_id": track_id}))
+        return out
+
+    def _global_id(self, group: str, local_id: int) -> int:
+        key = (group, local_id)
+        if key not in self._ids:
+            self._ids[key] = len(self._ids) + 1
+        return self._ids[key]

@@ -1,0 +1,104 @@
+"""Tracks from tracked frames: who was there from when to when, where they came and went, which
+way they moved and what colour they were; tracks too short to trust are dropped as noise."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from statistics import fmean
+
+from videolens.timeline.model import Detection, Track, TrackPoint
+from videolens.tracking.chunk import TrackedFrame
+
+MIN_DETECTIONS = 3
+"""A track needs this many detections to count: a false box seen in one or two frames of the
+pass (a shadow, a tripod, a poster) is noise, a person walking through is seen in many."""
+EDGE_MARGIN = 0.02
+"""A box this close to a frame edge (share of the frame) touches it."""
+STAYED_SHARE = 0.1
+"""A track whose centre moved less than this share of the frame has no direction."""
+PATH_POINTS = 24
+"""The most positions a track's ``path`` keeps (spread evenly over its life)."""
+
+
+def build_tracks(
+    frames: list[TrackedFrame], *, start_s: float, end_s: float, step_s: float
+) -> tuple[list[Track], list[TrackedFrame]]:
+    """The confirmed tracks (numbered from 1 in order of appearance) and the frames with only
+    their detections, re-numbered to match. ``start_s``/``end_s`` bound the pass: a track seen
+    within a step of them was already there, or still there, rather than entering or leaving."""
+    seen: dict[int, list[tuple[float, Detection]]] = defaultdict(list)
+    for frame in frames:
+        for detection in frame.detections:
+            if detection.track_id is not None:
+                seen[detection.track_id].append((frame.t, detection))
+    confirmed = sorted(
+        (sightings for sightings in seen.values() if len(sightings) >= MIN_DETECTIONS),
+        key=lambda sightings: (sightings[0][0], sightings[0][1].box),
+    )
+    numbers = {sightings[0][1].track_id: n for n, sightings in enumerate(confirmed, start=1)}
+    tracks = [
+        _track(numbers[sightings[0][1].track_id], sightings, start_s, end_s, step_s)
+        for sightings in confirmed
+    ]
+    kept = [
+        TrackedFrame(
+            t=frame.t,
+            detections=[
+                d.model_copy(update={"track_id": numbers[d.track_id]})
+                for d in frame.detections
+                if d.track_id in numbers
+            ],
+        )
+        for frame in frames
+    ]
+    return tracks, kept
+
+
+def _track(
+    number: int,
+    sightings: list[tuple[float, Detection]],
+    start_s: float,
+    end_s: float,
+    step_s: float,
+) -> Track:
+    first_t, first = sightings[0]
+    last_t, last = sightings[-1]
+    colours = Counter(d.colour for _, d in sightings if d.colour)
+    return Track(
+        track_id=number,
+        label=Counter(d.label for _, d in sightings).most_common(1)[0][0],
+        first_s=round(first_t, 2),
+        last_s=round(last_t, 2),
+        colour=colours.most_common(1)[0][0] if colours else None,
+        entered="inside" if first_t <= start_s + 1.5 * step_s else _edge(first.box),
+        exited="inside" if last_t >= end_s - 1.5 * step_s else _edge(last.box),
+        direction=_direction(first.box, last.box),
+        detections=len(sightings),
+        score=round(fmean(d.score for _, d in sightings), 3),
+        path=[TrackPoint(t=round(t, 2), box=d.box) for t, d in _spread(sightings)],
+    )
+
+
+def _edge(box: list[float]) -> str:
+    """The frame edge the box touches (the nearest one when several), or ``inside``."""
+    x0, y0, x1, y1 = box
+    gaps = {"left": x0, "right": 1 - x1, "top": y0, "bottom": 1 - y1}
+    edge, gap = min(gaps.items(), key=lambda item: item[1])
+    return edge if gap <= EDGE_MARGIN else "inside"
+
+
+def _direction(first: list[float], last: list[float]) -> str | None:
+    dx = (last[0] + last[2] - first[0] - first[2]) / 2
+    dy = (last[1] + last[3] - first[1] - first[3]) / 2
+    if max(abs(dx), abs(dy)) < STAYED_SHARE:
+        return None
+    if abs(dx) >= abs(dy):
+        return "left to right" if dx > 0 else "right to left"
+    return "top to bottom" if dy > 0 else "bottom to top"
+
+
+def _spread(sightings: list[tuple[float, Detection]]) -> list[tuple[float, Detection]]:
+    if len(sightings) <= PATH_POINTS:
+        return sightings
+    step = (len(sightings) - 1) / (PATH_POINTS - 1)
+    return [sightings[round(i * step)] for i in range(PATH_POINTS)]
