@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from videolens.cli.app import app
-
 
 def main() -> None:
+    """Run the ``videolens`` command (the app is imported here: ``videolens.cli.*`` modules
+    stay cheap to import on their own)."""
+    from videolens.cli.app import app
+
     app()
 
 
-__all__ = ["app", "main"]
+__all__ = ["main"]

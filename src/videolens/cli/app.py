@@ -1,8 +1,8 @@
-"""Commands: analyze, demo, sessions, show, worker; chat, ask, search, export; models."""
+"""The ``videolens`` app: analyze, demo, sessions, show, serve and up are defined here; the
+other commands live in their own modules, imported when they run (``LAZY_COMMANDS``)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -12,31 +12,36 @@ import typer
 from rich.text import Text
 
 from videolens import __version__
-from videolens.cli.analyze import analyze_file
-from videolens.cli.chat_command import ask, chat, export, search
-from videolens.cli.clip_command import clip, sheet
-from videolens.cli.demo_footage import demo_video
+from videolens.cli.command_group import CommandGroup
+from videolens.cli.command_help import PlainCommand
 from videolens.cli.errors import stderr, user_errors
-from videolens.cli.keys_command import keys_app
-from videolens.cli.models_command import models_app
+from videolens.cli.options import JsonOption
+from videolens.cli.options import setting_default as _default
 from videolens.cli.progress import count_of, render_timeline
-from videolens.cli.schema_command import schema
-from videolens.cli.status_command import status
-from videolens.cli.watch_command import watch
 from videolens.config import SamplingStrategy, Settings
 from videolens.pipeline.embedded_server import server_running
-from videolens.pipeline.worker import Queue
 from videolens.store import SessionStore
 
+# The commands defined in other modules, in the order `videolens --help` lists them after the
+# ones defined here: each is imported only when it runs (or the help lists it).
+LAZY_COMMANDS = {
+    "worker": "videolens.cli.worker_command:worker",
+    "chat": "videolens.cli.chat_command:chat",
+    "ask": "videolens.cli.chat_command:ask",
+    "search": "videolens.cli.chat_command:search",
+    "export": "videolens.cli.chat_command:export",
+    "watch": "videolens.cli.watch_command:watch",
+    "status": "videolens.cli.status_command:status",
+    "clip": "videolens.cli.clip_command:clip",
+    "sheet": "videolens.cli.clip_command:sheet",
+    "schema": "videolens.cli.schema_command:schema",
+    "keys": "videolens.cli.keys_command:keys_app",
+    "models": "videolens.cli.models_command:models_app",
+}
 
-def _default(field: str) -> str:
-    """``[default: …; env VIDEOLENS_…]`` for a setting an option overrides (the option itself
-    defaults to None so that the environment and ``.env`` still apply)."""
-    info = Settings.model_fields[field]
-    value = info.default_factory() if info.default_factory else info.default  # type: ignore[call-arg]
-    value = getattr(value, "value", value)
-    shown = "none" if value is None else value
-    return f"  [default: {shown}; env VIDEOLENS_{field.upper()}]"
+
+class _Commands(CommandGroup):
+    lazy_commands = LAZY_COMMANDS
 
 
 def _sessions_epilog() -> str:
@@ -51,6 +56,7 @@ def _sessions_epilog() -> str:
 # eat text in brackets such as [mm:ss]. -h works as --help in every command.
 app = typer.Typer(
     name="videolens",
+    cls=_Commands,
     help="Analyse videos with vision models on Temporal workers, then explore the results.",
     epilog=_sessions_epilog(),
     no_args_is_help=True,
@@ -60,7 +66,6 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 STRATEGIES = "[" + "|".join(s.value for s in SamplingStrategy) + "]"
 # The built-in backends; a plugin's name (entry point) is accepted too.
 BACKENDS = "[auto|basic|qwen|openai]"
@@ -92,7 +97,7 @@ def _print_json(document: Any) -> None:
     typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
 
 
-@app.command()
+@app.command(cls=PlainCommand)
 def analyze(
     video: Annotated[Path, typer.Argument(help="The video file to analyse.")],
     strategy: Annotated[
@@ -121,6 +126,8 @@ def analyze(
     as_json: JsonOption = False,
 ) -> None:
     """Analyse VIDEO with a live progress bar, then print its timeline."""
+    from videolens.cli.analyze import analyze_file  # the pipeline: imported when it runs
+
     with user_errors():
         settings = _settings(
             strategy=strategy, interval_s=interval, max_frames=max_frames, backend=backend
@@ -132,10 +139,15 @@ def analyze(
         typer.echo(render_timeline(document))
 
 
-@app.command()
+@app.command(cls=PlainCommand)
 def demo(as_json: JsonOption = False) -> None:
-    """Analyse a sample: OpenCV's real footage with dialogue where Debian's opencv-doc is
-    installed, else a generated clip with known shots and on-screen text."""
+    """Analyse a sample video and print its timeline.
+
+    The sample is OpenCV's real footage with dialogue where Debian's opencv-doc is installed,
+    else a generated clip with known shots and on-screen text."""
+    from videolens.cli.analyze import analyze_file
+    from videolens.cli.demo_footage import demo_video
+
     with user_errors():
         settings = _settings()
         video = demo_video(settings.data_dir)
@@ -147,9 +159,11 @@ def demo(as_json: JsonOption = False) -> None:
         typer.echo(render_timeline(document))
 
 
-@app.command()
+@app.command(cls=PlainCommand)
 def sessions(as_json: JsonOption = False) -> None:
-    """List sessions, newest first (they are kept in DATA_DIR/sessions; see `videolens -h`)."""
+    """List the sessions, newest first.
+
+    They are kept in DATA_DIR/sessions (see `videolens -h`)."""
     with user_errors():
         settings = _settings()
         summaries = SessionStore(settings.sessions_dir).list_sessions()
@@ -170,12 +184,12 @@ def sessions(as_json: JsonOption = False) -> None:
         )
 
 
-@app.command()
+@app.command(cls=PlainCommand)
 def show(
     session_id: Annotated[str, typer.Argument(help="A session id from `videolens sessions`.")],
     as_json: JsonOption = False,
 ) -> None:
-    """Print one session's result."""
+    """Print one session's timeline."""
     with user_errors():
         settings = _settings()
         document = SessionStore(settings.sessions_dir).document(session_id)
@@ -198,39 +212,6 @@ def _paused(settings: Settings) -> bool:
     return not settings.temporal_address and not server_running(settings.data_dir)
 
 
-@app.command()
-def worker(
-    queue: Annotated[
-        Queue,
-        typer.Option(
-            metavar="[" + "|".join(q.value for q in Queue) + "]",
-            help="Which task queue(s) to serve.",
-        ),
-    ] = Queue.ALL,
-    concurrency: Annotated[
-        int | None,
-        typer.Option(
-            min=1, metavar="N", help="Most activities at once.  [default: 2 cpu, 1 vision]"
-        ),
-    ] = None,
-    metrics_port: Annotated[
-        int | None,
-        typer.Option(
-            min=0,
-            max=65535,
-            metavar="PORT",
-            help="Serve Prometheus metrics at :PORT/metrics; 0: none. Two workers on one host "
-            "need two ports." + _default("worker_metrics_port"),
-        ),
-    ] = None,
-) -> None:
-    """Run a worker until interrupted (needs VIDEOLENS_TEMPORAL_ADDRESS or an embedded server)."""
-    from videolens.cli.worker_command import serve_worker
-
-    with user_errors():
-        asyncio.run(serve_worker(_settings(worker_metrics_port=metrics_port), queue, concurrency))
-
-
 SslCertOption = Annotated[
     Path | None,
     typer.Option(
@@ -250,9 +231,11 @@ SslKeyOption = Annotated[
 # The commands that serve the API, each run by ``server_command``'s function of the same name
 # (imported when one runs: it pulls in the web stack).
 _SERVER_COMMANDS = {
-    "serve": "Serve the REST API and web UI against the Temporal cluster in "
-    "VIDEOLENS_TEMPORAL_ADDRESS.",
-    "up": "All in one: embedded Temporal, a worker, the REST API and the web UI; prints the URL.",
+    "serve": "Serve the REST API and web UI on a Temporal cluster.\n\n"
+    "The cluster is the one in VIDEOLENS_TEMPORAL_ADDRESS; its workers run apart "
+    "(`videolens worker`).",
+    "up": "Run it all: Temporal, a worker, the REST API and web UI.\n\n"
+    "Temporal is this data dir's embedded server; the URL to open is printed first.",
 }
 
 
@@ -274,8 +257,4 @@ def _server_command(name: str) -> Callable[..., None]:
 
 
 for _name, _help in _SERVER_COMMANDS.items():
-    app.command(name=_name, help=_help)(_server_command(_name))
-app.add_typer(keys_app, name="keys", help="Create, list, rotate and revoke API keys.")
-app.add_typer(models_app, name="models", help="Vision backends: which can run here; pull weights.")
-for _command in (chat, ask, search, export, watch, status, clip, sheet, schema):
-    app.command()(_command)
+    app.command(name=_name, help=_help, cls=PlainCommand)(_server_command(_name))

@@ -1,4 +1,5 @@
-"""Commands: chat, ask, search, export (registered on the main app in ``cli/app.py``)."""
+"""Commands: chat, ask, search, export (registered on the main app in ``cli/app.py``, imported
+when one runs)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from videolens.chat.search import search_session, search_sessions, search_stream
 from videolens.chat.sources import SessionSource, Source, StreamSource
 from videolens.chat.wall_clock import parse_instant
 from videolens.cli.errors import EXIT_BAD_INPUT, fail, stderr, user_errors
+from videolens.cli.options import JsonOption
 from videolens.config import Settings
 from videolens.errors import SessionNotFoundError, VideoLensError
 from videolens.exports import EXPORT_FORMATS, export_format, export_session
@@ -25,11 +27,14 @@ from videolens.streams.store import StreamStore
 from videolens.timeline.clock import InvalidTimeError, Zone, resolve_zone
 
 SessionArg = Annotated[str, typer.Argument(help="A session id from `videolens sessions`.")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
+TargetArg = Annotated[
+    str, typer.Argument(help="A session id (`videolens sessions`) or a live stream's id.")
+]
 TimeZoneOption = Annotated[
     str | None,
     typer.Option(
         "--tz",
+        metavar="ZONE",
         help="For a stream: the zone of times in the question and the answer (Europe/Berlin, "
         "+02:00); default: VIDEOLENS_TIME_ZONE, else this machine's.",
     ),
@@ -114,15 +119,15 @@ def _report_citations(answer: Answer) -> None:
 
 
 def ask(
-    session_id: Annotated[
-        str, typer.Argument(help="A session id (`videolens sessions`) or a live stream's id.")
-    ],
+    session_id: TargetArg,
     question: Annotated[str, typer.Argument(help="The question about the video.")],
     as_json: JsonOption = False,
     tz: TimeZoneOption = None,
 ) -> None:
-    """Ask one question about a session or a live stream; the answer streams, citing [mm:ss]
-    moments (a stream's: local wall-clock [14:05:12], and "in the last 10 minutes" works)."""
+    """Ask one question about a session or a live stream.
+
+    The answer streams, citing [mm:ss] moments (a stream's: local wall-clock [14:05:12], and
+    "in the last 10 minutes" works)."""
     with user_errors():
         settings = Settings()
         zone = _zone(settings, tz) if is_stream(settings, session_id) else None
@@ -133,14 +138,10 @@ def ask(
             fail(str(err), EXIT_BAD_INPUT)
 
 
-def chat(
-    session_id: Annotated[
-        str, typer.Argument(help="A session id (`videolens sessions`) or a live stream's id.")
-    ],
-    tz: TimeZoneOption = None,
-) -> None:
-    """Chat about a session or a live stream in the terminal (empty line, `exit` or Ctrl-D to
-    leave)."""
+def chat(session_id: TargetArg, tz: TimeZoneOption = None) -> None:
+    """Chat about a session or a live stream in the terminal.
+
+    An empty line, `exit` or Ctrl-D leaves."""
     with user_errors():
         settings = Settings()
         zone = _zone(settings, tz) if is_stream(settings, session_id) else None
@@ -173,23 +174,32 @@ def search(
     words: Annotated[
         list[str],
         typer.Argument(
-            help="[ID] QUERY: words to look for (descriptions, on-screen text), after a "
-            "session or stream id to search only that one.",
+            help="Words to look for (descriptions, on-screen text); a session or stream id "
+            "first searches only that one.",
             metavar="[ID] QUERY",
         ),
     ],
     session_id: Annotated[
-        str | None, typer.Option("--session", help="Search only this session (or stream).")
+        str | None,
+        typer.Option("--session", metavar="ID", help="Search only this session (or stream)."),
     ] = None,
-    limit: Annotated[int, typer.Option(min=1, max=500, help="Most moments shown.")] = 10,
+    limit: Annotated[
+        int, typer.Option(min=1, max=500, metavar="N", help="Most moments shown.")
+    ] = 10,
     as_json: JsonOption = False,
     since: Annotated[
-        str | None, typer.Option(help="For a stream: from this time (14:05, ISO 8601, Unix).")
+        str | None,
+        typer.Option(metavar="TIME", help="For a stream: from this time (14:05, ISO 8601, Unix)."),
     ] = None,
-    until: Annotated[str | None, typer.Option(help="For a stream: up to this time.")] = None,
+    until: Annotated[
+        str | None, typer.Option(metavar="TIME", help="For a stream: up to this time.")
+    ] = None,
     tz: TimeZoneOption = None,
 ) -> None:
-    """Find the moments that match QUERY, in one session or stream, or in all sessions."""
+    """Find the moments that match QUERY.
+
+    It searches all sessions, or only the session or stream whose ID comes first (or
+    --session)."""
     with user_errors():
         settings = Settings()
         store = SessionStore(settings.sessions_dir)
@@ -257,14 +267,20 @@ def _names_one(settings: Settings, word: str) -> bool:
 def export(
     session_id: SessionArg,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help=f"One of: {', '.join(EXPORT_FORMATS)}.")
+        str,
+        typer.Option(
+            "--format", "-f", metavar="FORMAT", help=f"One of: {', '.join(EXPORT_FORMATS)}."
+        ),
     ] = "markdown",
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Write here instead of stdout."),
     ] = None,
 ) -> None:
-    """Export a session: json, markdown, srt/vtt (subtitles of the speech), moments-srt/vtt
-    (the described moments), youtube (chapters) or csv."""
+    """Export a session as a document, subtitles or chapters.
+
+    FORMAT: json, markdown, srt/vtt (subtitles of the speech), moments-srt/vtt (the described
+    moments), youtube (chapters) or csv."""
     with user_errors():
         export_format(fmt)  # an unknown format fails before the session is read
         store = SessionStore(Settings().sessions_dir)

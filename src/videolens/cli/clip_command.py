@@ -62,9 +62,11 @@ def clip(
     output: OutputOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")] = False,
 ) -> None:
-    """Cut an MP4 around a moment (at most 120 s in all): a stream copy from the keyframe
-    before it when the video allows, else re-encoded. Prints where it wrote the clip, where the
-    clip really starts and how long it lasts. [default FILE: SESSION-TIME.mp4 here]"""
+    """Cut an MP4 around a moment (at most 120 s in all).
+
+    A stream copy from the keyframe before it when the video allows, else re-encoded. Prints
+    where it wrote the clip, where the clip really starts and how long it lasts.
+    [default FILE: SESSION-TIME.mp4 here]"""
     with user_errors():
         try:
             at_s = parse_clip_time(at)
@@ -114,9 +116,10 @@ def sheet(
     ] = DEFAULT_TILES,
     output: OutputOption = None,
 ) -> None:
-    """Write a contact sheet: one image of N thumbnails of the video with their times, from
-    the analysed moments (or the video). .jpg or .png by FILE's name.
-    [default FILE: SESSION-sheet.jpg here]"""
+    """Write a contact sheet: one image of N thumbnails.
+
+    The thumbnails show the analysed moments (or frames of the video) with their times; the
+    image is .jpg or .png by FILE's name. [default FILE: SESSION-sheet.jpg here]"""
     target = output or Path(f"{session_id}-sheet.jpg")
     with user_errors():
         try:

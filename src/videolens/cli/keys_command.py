@@ -8,10 +8,18 @@ from typing import Annotated
 import typer
 
 from videolens.api.security import ApiKey, KeyStore, Role, parse_duration
+from videolens.cli.command_group import CommandGroup
+from videolens.cli.command_help import PlainCommand
 from videolens.cli.errors import EXIT_BAD_INPUT, fail, stderr, user_errors
 from videolens.config import Settings
 
-keys_app = typer.Typer(help="Manage API keys (hashed at rest).", no_args_is_help=True)
+keys_app = typer.Typer(
+    cls=CommandGroup,
+    help="Create, list, rotate and revoke API keys.\n\nKeys are stored hashed and shown once.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
 
 DURATION = "DURATION"
 _DURATION_HELP = "e.g. 30d, 12h, 45m, 2w"
@@ -42,7 +50,7 @@ def _issued(record: ApiKey, raw_key: str, what: str) -> None:
     )
 
 
-@keys_app.command("create")
+@keys_app.command("create", cls=PlainCommand)
 def create(
     name: Annotated[str, typer.Argument(help="A label for the key, e.g. who uses it.")],
     role: Annotated[
@@ -64,7 +72,7 @@ def create(
     _issued(record, raw_key, "created")
 
 
-@keys_app.command("rotate")
+@keys_app.command("rotate", cls=PlainCommand)
 def rotate(
     key_id: Annotated[str, typer.Argument(help="The key id from `videolens keys list`.")],
     expires_old_in: Annotated[
@@ -81,7 +89,10 @@ def rotate(
         ),
     ] = None,
 ) -> None:
-    """Make a new key with the old one's name and role; revoke the old one once clients switched."""
+    """Replace a key with a new one of the same name and role.
+
+    The old key works until it is revoked (once clients have switched) or --expires-old-in
+    has passed."""
     old_lifetime = _duration("--expires-old-in", expires_old_in)
     lifetime = _duration("--expires-in", expires_in)
     with user_errors():
@@ -92,9 +103,11 @@ def rotate(
     _issued(record, raw_key, f"replaces {key_id}")
 
 
-@keys_app.command("list")
+@keys_app.command("list", cls=PlainCommand)
 def list_keys() -> None:
-    """List keys: id, role, creation time, expiry, name (never the keys themselves)."""
+    """List the keys: id, role, creation time, expiry and name.
+
+    The keys themselves are never shown again."""
     with user_errors():
         records = _keys().list()
     if not records:
@@ -111,7 +124,7 @@ def list_keys() -> None:
         )
 
 
-@keys_app.command("revoke")
+@keys_app.command("revoke", cls=PlainCommand)
 def revoke(
     key_id: Annotated[str, typer.Argument(help="The key id from `videolens keys list`.")],
 ) -> None:

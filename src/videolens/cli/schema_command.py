@@ -18,7 +18,9 @@ def schema(
         bool, typer.Option("--answer", help="The chat answer's schema (`ask --json`) instead.")
     ] = False,
 ) -> None:
-    """Print the JSON Schema of the result document (`analyze --json`, `show --json`)."""
+    """Print the JSON Schema of the result document.
+
+    The result document is what `analyze --json` and `show --json` print."""
     if stream and answer:
         raise typer.BadParameter("give --stream or --answer, not both")
     model = StreamDocument if stream else ChatAnswer if answer else SessionDocument

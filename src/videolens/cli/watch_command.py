@@ -50,8 +50,9 @@ def watch(
     url: Annotated[
         str,
         typer.Argument(
+            metavar="URL",
             help="rtsp://, rtmp://, http(s):// (HLS), srt://, udp:// or rtp:// (MPEG-TS), "
-            "or a capture device (/dev/video0, device:NAME)."
+            "or a capture device (/dev/video0, device:NAME).",
         ),
     ],
     rule: Annotated[
@@ -84,7 +85,9 @@ def watch(
         bool, typer.Option("--json", help="Print one JSON object a line (frame, event, gap).")
     ] = False,
 ) -> None:
-    """Watch a live stream: frames described and events raised, live, until Ctrl-C."""
+    """Watch a live stream until Ctrl-C (or --for).
+
+    The frames described, what is said and the events raised print as they come."""
     with user_errors():
         settings = Settings()
         request = StreamRequest(

@@ -1,4 +1,5 @@
-"""``videolens worker``: serve task queues until SIGINT/SIGTERM, with Prometheus metrics."""
+"""``videolens worker``: serve task queues until SIGINT/SIGTERM, with Prometheus metrics
+(registered on the main app in ``cli/app.py``, imported when it runs)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from typing import Annotated
 
+import typer
 from rich.text import Text
 
-from videolens.cli.errors import stderr
+from videolens.cli.errors import stderr, user_errors
+from videolens.cli.options import setting_default
 from videolens.config import Settings
 from videolens.errors import ConfigurationError
 from videolens.metrics.worker_metrics import (
@@ -21,6 +25,42 @@ from videolens.metrics.worker_metrics import (
 )
 from videolens.pipeline.temporal_server import client_address, temporal_client
 from videolens.pipeline.worker import Queue, running_workers
+
+
+def worker(
+    queue: Annotated[
+        Queue,
+        typer.Option(
+            metavar="[" + "|".join(q.value for q in Queue) + "]",
+            help="Which task queue(s) to serve.",
+        ),
+    ] = Queue.ALL,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(
+            min=1, metavar="N", help="Most activities at once.  [default: 2 cpu, 1 vision]"
+        ),
+    ] = None,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            max=65535,
+            metavar="PORT",
+            help="Serve Prometheus metrics at :PORT/metrics; 0: none. Two workers on one host "
+            "need two ports." + setting_default("worker_metrics_port"),
+        ),
+    ] = None,
+) -> None:
+    """Run a worker until interrupted.
+
+    It serves the cluster in VIDEOLENS_TEMPORAL_ADDRESS; without one, this data dir's embedded
+    Temporal server, started when none runs."""
+    with user_errors():
+        settings = (
+            Settings() if metrics_port is None else Settings(worker_metrics_port=metrics_port)
+        )
+        asyncio.run(serve_worker(settings, queue, concurrency))
 
 
 async def serve_worker(settings: Settings, queue: Queue, concurrency: int | None) -> None:

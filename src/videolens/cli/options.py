@@ -1,0 +1,21 @@
+"""Options several commands share, and how an option names the setting it overrides."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from videolens.config import Settings
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
+
+
+def setting_default(field: str) -> str:
+    """``[default: …; env VIDEOLENS_…]`` for a setting an option overrides (the option itself
+    defaults to None so that the environment and ``.env`` still apply)."""
+    info = Settings.model_fields[field]
+    value = info.default_factory() if info.default_factory else info.default  # type: ignore[call-arg]
+    value = getattr(value, "value", value)
+    shown = "none" if value is None else value
+    return f"  [default: {shown}; env VIDEOLENS_{field.upper()}]"
