@@ -167,7 +167,7 @@ def test_quantization_without_bitsandbytes_says_what_to_install(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(loading, "_installed", lambda module: module != "bitsandbytes")
-    with pytest.raises(BackendUnavailableError, match=r"pip install 'videolens\[gpu\]'"):
+    with pytest.raises(BackendUnavailableError, match=r'pip install -e "\.\[gpu\]"'):
         loading.quantization_config("4bit", cuda=True)
 
 

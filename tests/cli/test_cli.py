@@ -187,7 +187,8 @@ def test_models_prints_the_install_command_literally(tmp_path: Path) -> None:
     (blocker / "huggingface_hub" / "__init__.py").write_text("raise ImportError('no gpu extra')\n")
     result = run_on(["models", "pull", "qwen"], tmp_path, PYTHONPATH=str(blocker), COLUMNS="200")
     assert result.returncode == 1
-    assert "pip install 'videolens[gpu]'" in result.stderr, result.stderr
+    # The same words as the README's install line: `pip install -e ".[gpu]"`.
+    assert 'pip install -e ".[gpu]"' in result.stderr, result.stderr
 
 
 def test_up_banner_never_cuts_an_address(tmp_path: Path) -> None:

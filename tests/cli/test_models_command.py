@@ -103,7 +103,7 @@ def test_models_table_keeps_brackets_in_reasons(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("COLUMNS", "200")
     result = runner.invoke(models_command.models_app, [])
     assert result.exit_code == 0, result.output
-    assert "pip install 'videolens[gpu]'" in result.stdout
+    assert 'pip install -e ".[gpu]"' in result.stdout
 
 
 def test_models_says_what_transcribes_speech_and_why_not() -> None:

@@ -28,7 +28,7 @@ stderr = Console(stderr=True, highlight=False)
 def fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
     """Print ``error: message`` on stderr and exit with ``code``.
 
-    The message is plain text, never Rich markup: ``pip install 'videolens[gpu]'`` or a path
+    The message is plain text, never Rich markup: ``pip install -e ".[gpu]"`` or a path
     with brackets must print as it is.
     """
     stderr.print(Text.assemble(("error:", "red"), " ", message), soft_wrap=True)

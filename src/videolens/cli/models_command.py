@@ -15,18 +15,23 @@ from rich.table import Table
 from rich.text import Text
 
 from videolens.backends import available_backends
+from videolens.backends.qwen.loading import GPU_EXTRA
+from videolens.cli.command_group import CommandGroup
+from videolens.cli.command_help import PlainCommand
 from videolens.cli.errors import EXIT_BAD_INPUT, fail, user_errors
+from videolens.cli.options import JsonOption
 from videolens.config import Settings
 from videolens.speech import transcriber_status
 
 models_app = typer.Typer(
-    help="List the vision backends and whether each can run here; pull model weights.",
+    cls=CommandGroup,
+    help="Say which vision backends can run here, and pull weights.\n\n"
+    "Without a command: the list (`videolens models list`).",
     invoke_without_command=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
-
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 
 NOTHING_TO_PULL = {
     "basic": "the basic backend ships with videolens; there is nothing to pull",
@@ -50,7 +55,7 @@ def models(ctx: typer.Context, as_json: JsonOption = False) -> None:
         list_models(as_json)
 
 
-@models_app.command("list")
+@models_app.command("list", cls=PlainCommand)
 def list_models(as_json: JsonOption = False) -> None:
     """List the vision backends and whether each can run here."""
     with user_errors():
@@ -61,7 +66,7 @@ def list_models(as_json: JsonOption = False) -> None:
         return
     table = Table("backend", "available", "reason")
     for row in rows:
-        # Text, not markup: a reason such as "pip install 'videolens[gpu]'" keeps its brackets.
+        # Text, not markup: a reason such as 'pip install -e ".[gpu]"' keeps its brackets.
         table.add_row(Text(row["name"]), "yes" if row["available"] else "no", Text(row["reason"]))
     console = Console()
     console.print(table)
@@ -76,7 +81,7 @@ def _speech_line(settings: Settings) -> str:
     return f"speech: not available — {status.reason}"
 
 
-@models_app.command()
+@models_app.command(cls=PlainCommand)
 def pull(name: Annotated[str, typer.Argument(help="The backend whose model to download.")]) -> None:
     """Download the weights of NAME's model into the Hugging Face cache."""
     with user_errors():
@@ -89,7 +94,7 @@ def pull(name: Annotated[str, typer.Argument(help="The backend whose model to do
     try:
         import huggingface_hub
     except ImportError:
-        fail("pulling qwen needs the gpu extra: pip install 'videolens[gpu]'")
+        fail(f"pulling qwen needs the gpu extra: {GPU_EXTRA}")
     typer.echo(f"downloading {settings.qwen_model} (about 16 GB for the 7B model)…")
     try:
         path = huggingface_hub.snapshot_download(settings.qwen_model)

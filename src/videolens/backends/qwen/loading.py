@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 
     from videolens.config import Settings
 
-GPU_EXTRA = "pip install 'videolens[gpu]'"
+# As the README installs it, from the videolens checkout.
+GPU_EXTRA = 'pip install -e ".[gpu]" in the videolens checkout'
 PULL_COMMAND = "videolens models pull qwen"
 QUANTIZED_MODES = ("4bit", "8bit")
 
