@@ -56,9 +56,9 @@ class MultiTracker:
         )
         result = tracker.update(found, timestamp=t)
         out = []
-        for index, local_id in zip(
-            result.class_id.tolist(), result.tracker_id.tolist(), strict=True
-        ):
+        indexes = result.class_id if result.class_id is not None else np.zeros(0, dtype=int)
+        ids = result.tracker_id if result.tracker_id is not None else np.zeros(0, dtype=int)
+        for index, local_id in zip(indexes.tolist(), ids.tolist(), strict=True):
             track_id = None if local_id < 0 else self._global_id(group, int(local_id))
             out.append(members[int(index)].model_copy(update={"track_id": track_id}))
         return out
