@@ -12,6 +12,7 @@ from live_server import serving
 from polling import poll
 from videolens.api.security import KeyStore, Role
 from videolens.config import Settings
+from videolens.pipeline.temporal_server import free_port
 from videolens.video.synthetic import ClipSpec
 
 
@@ -104,6 +105,34 @@ def test_an_admin_sees_every_session_a_user_only_its_own(
         assert listed == {alices, bobs}
         assert ops.delete(url).status_code == 204
         assert a.get(url).status_code == 404
+
+
+def test_an_admin_sees_every_stream_a_user_only_its_own(settings: Settings) -> None:
+    keys, admin = _keys_with_admin(settings)
+    _, alice = keys.create("alice")
+    _, bob = keys.create("bob")
+    with (
+        serving(settings) as api,
+        api.client(admin) as ops,
+        api.client(alice) as a,
+        api.client(bob) as b,
+    ):
+        made = [
+            client.post("/v1/streams", json={"url": f"udp://@:{free_port()}"}) for client in (a, b)
+        ]
+        assert [m.status_code for m in made] == [201, 201], [m.text for m in made]
+        alices, bobs = (m.json()["stream_id"] for m in made)
+        url = f"/v1/streams/{alices}"
+        assert b.get(url).status_code == 404
+        assert [s["stream_id"] for s in b.get("/v1/streams").json()["streams"]] == [bobs]
+
+        assert ops.get(url).status_code == 200
+        assert ops.get(f"{url}/events").status_code == 200
+        listed = {s["stream_id"] for s in ops.get("/v1/streams").json()["streams"]}
+        assert listed == {alices, bobs}
+        assert ops.delete(url).status_code == 204
+        assert a.get(url).status_code == 404
+        assert b.delete(f"/v1/streams/{bobs}").status_code == 204
 
 
 def test_a_rotated_key_works_until_the_old_one_is_revoked(

@@ -15,6 +15,7 @@ from temporalio.client import Client
 
 from videolens import __version__
 from videolens.api.deps import Services
+from videolens.api.documented import document_errors
 from videolens.api.errors import install_error_handlers
 from videolens.api.headers import SecurityHeaders
 from videolens.api.ratelimit import MEDIA_ALLOWANCE, RateLimiter
@@ -104,6 +105,7 @@ def create_app(settings: Settings, *, run_workers: bool = False) -> FastAPI:
     app.include_router(stream_ws.router)
     app.include_router(stream_chat_routes.router)
     app.include_router(session_edit_routes.router)
+    document_errors(app)  # every route's 401/403/404/422/429 in /openapi.json
     install_metrics(app, metrics)  # after the other middleware, before the web UI's catch-all
     mount_web_ui(app)
     return app

@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from videolens.api.deps import Services
+from videolens.api.deps import Services, is_admin
 from videolens.api.errors import ApiError
 from videolens.api.public import links
 from videolens.api.security import LOCAL_OWNER
@@ -25,12 +25,13 @@ def stream_store(found: Services) -> StreamStore:
 
 
 def owned_stream(found: Services, owner: str, stream_id: str) -> StreamDocument:
-    """The stream's document if ``owner`` owns it; to anyone else it does not exist (404)."""
+    """The stream's document if ``owner`` owns it or is an admin (as for sessions); to anyone
+    else it does not exist (404)."""
     try:
         document = stream_store(found).document(stream_id)
     except StreamNotFoundError as err:
         raise ApiError(404, "not_found", "no such stream") from err
-    if not owns(document, owner):
+    if not owns(document, owner) and not is_admin(found, owner):
         raise ApiError(404, "not_found", "no such stream")
     return document
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import anyio
 from fastapi import APIRouter, Query
@@ -16,6 +16,7 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from videolens.api.deps import Principal, ServicesDep, owned_session
+from videolens.api.documented import error_response
 from videolens.api.errors import ApiError
 from videolens.api.public import shown_video
 from videolens.api.routes.library import LibraryDep, search_library
@@ -137,12 +138,25 @@ async def search_all(
     return await search_library(found, owner, library, q, source="file", limit=limit)
 
 
-@router.get("/v1/sessions/{session_id}/export")
+ExportName = Literal[
+    "json", "markdown", "srt", "vtt", "moments-srt", "moments-vtt", "youtube", "csv",
+    "md", "webvtt", "chapters",
+]  # fmt: skip
+"""The export formats (``EXPORT_FORMATS``) and their aliases, as the API names them."""
+
+
+@router.get(
+    "/v1/sessions/{session_id}/export",
+    responses={
+        200: {"description": "The session in the chosen format, as an attachment"},
+        409: error_response("No speech (srt, vtt) or no chapters (youtube) to export"),
+    },
+)
 async def export(
     session_id: str,
     found: ServicesDep,
     owner: Principal,
-    format: Annotated[str, Query(description="json, markdown, srt, vtt, youtube or csv")] = "json",
+    format: Annotated[ExportName, Query(description="The export format")] = "json",
 ) -> Response:
     try:
         chosen = export_format(format)

@@ -19,6 +19,7 @@ from videolens.api.deps import (
     owned_session,
     session_owner,
 )
+from videolens.api.documented import error_response
 from videolens.api.errors import ApiError
 from videolens.api.security import LOCAL_OWNER
 from videolens.errors import InvalidVideoError
@@ -51,6 +52,8 @@ router = APIRouter(prefix="/v1/sessions", tags=["clips"])
 SessionId = Annotated[str, "a 12-character session id"]
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 _MEDIA_TYPES: dict[str, str] = {"jpeg": "image/jpeg", "png": "image/png"}
+CLIP_TIME_PATTERN = r"^\s*\[?\s*(\d+(\.\d+)?s?|(\d+:)?\d+:\d{1,2}(\.\d+)?)\s*\]?\s*$"
+"""What ``t`` looks like: seconds, ``mm:ss`` or ``h:mm:ss``, optionally in brackets."""
 
 
 @dataclass
@@ -102,8 +105,9 @@ OwnedMedia = Annotated[MediaSession, Depends(media_session)]
             "it really starts in the video and how long it lasts, `X-Clip-Method` whether it is "
             "a stream `copy` (from the keyframe at or before the asked start) or a `transcode`",
         },
-        404: {"description": "No such session, or its video is gone (`video_unavailable`)"},
-        422: {"description": "A time outside the video, a negative or too long span"},
+        404: error_response("No such session, or its video is gone (`video_unavailable`)"),
+        422: error_response("A time outside the video, a negative or too long span"),
+        507: error_response("The disk is too full to cut the clip now"),
     },
 )
 async def clip(
@@ -113,6 +117,8 @@ async def clip(
         Query(
             max_length=32,
             description="The moment: seconds (`83.5`), `mm:ss` (`1:23`) or `h:mm:ss`",
+            # Documented, checked by parse_clip_time (whose messages say what is wrong).
+            json_schema_extra={"pattern": CLIP_TIME_PATTERN},
         ),
     ],
     before: Annotated[
@@ -168,8 +174,8 @@ def _clip_or_full_disk(
     response_class=Response,
     responses={
         200: {"content": {"image/jpeg": {}, "image/png": {}}},
-        404: {"description": "No such session"},
-        409: {"description": "No moments and no video to make a sheet from"},
+        404: error_response("No such session"),
+        409: error_response("No moments and no video to make a sheet from"),
     },
 )
 async def sheet(

@@ -18,6 +18,7 @@ from videolens.api.deps import (
     owned_session,
     session_owner,
 )
+from videolens.api.documented import error_response
 from videolens.api.errors import ApiError
 from videolens.api.public import public_listed, public_moment, public_session
 from videolens.api.responses import FramesPage, Session, SessionList
@@ -96,7 +97,9 @@ async def frame_image(
     responses={
         200: {"content": {"video/*": {}}},
         206: {"description": "Partial content"},
-        415: {"description": "No browser-playable copy can be made; the body says why"},
+        415: error_response("No browser-playable copy can be made; the body says why"),
+        416: error_response("A `Range` outside the video"),
+        507: error_response("The disk is too full to make the playable copy now"),
     },
 )
 async def video(session_id: SessionId, found: ServicesDep, owner: MediaPrincipal) -> FileResponse:
@@ -119,7 +122,11 @@ async def video(session_id: SessionId, found: ServicesDep, owner: MediaPrincipal
     return FileResponse(playable, media_type=analysis.video_media_type(playable))
 
 
-@router.post("/{session_id}/cancel", status_code=202)
+@router.post(
+    "/{session_id}/cancel",
+    status_code=202,
+    responses={409: error_response("The session is not running")},
+)
 async def cancel_session(
     session_id: SessionId, found: ServicesDep, owner: Principal
 ) -> JSONResponse:

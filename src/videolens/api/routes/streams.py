@@ -14,7 +14,8 @@ from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from videolens.api.deps import MediaPrincipal, Principal, Services, ServicesDep
+from videolens.api.deps import MediaPrincipal, Principal, Services, ServicesDep, is_admin
+from videolens.api.documented import error_response
 from videolens.api.errors import ApiError
 from videolens.api.responses import Stream, StreamFramesPage, StreamList
 from videolens.api.stream_views import (
@@ -143,7 +144,10 @@ class StreamCreate(BaseModel):
     "",
     status_code=201,
     response_model=Stream,
-    responses={422: {"description": "Bad URL, rule or option"}},
+    responses={
+        422: error_response("Bad URL (or one inside the server's network), rule or option"),
+        503: error_response("Temporal is unavailable: the stream could not start"),
+    },
 )
 async def start(body: StreamCreate, found: ServicesDep, owner: Principal) -> JSONResponse:
     """Start watching a live source; the stream runs until stopped."""
@@ -192,10 +196,11 @@ async def start(body: StreamCreate, found: ServicesDep, owner: Principal) -> JSO
 
 @router.get("", response_model=StreamList, response_model_exclude_unset=True)
 async def list_streams(found: ServicesDep, owner: Principal) -> dict[str, Any]:
-    """Your streams, newest first."""
+    """Your streams (an admin's: every stream), newest first."""
     documents = await anyio.to_thread.run_sync(stream_store(found).list_streams)
-    mine = [d for d in documents if owns(d, owner)]
-    return {"streams": [public_stream(d) for d in mine]}
+    if not is_admin(found, owner):
+        documents = [d for d in documents if owns(d, owner)]
+    return {"streams": [public_stream(d) for d in documents]}
 
 
 @router.get("/{stream_id}", response_model=Stream, response_model_exclude_unset=True)

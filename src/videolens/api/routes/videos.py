@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from videolens.api import analysis
 from videolens.api.deps import Principal, ServicesDep
+from videolens.api.documented import error_response
 from videolens.api.errors import ApiError
 from videolens.api.options import OPENAPI_UPLOAD_BODY, apply_options, parse_options
 from videolens.api.public import session_links
@@ -25,9 +26,13 @@ router = APIRouter(prefix="/v1/videos", tags=["videos"])
     openapi_extra=OPENAPI_UPLOAD_BODY,
     responses={
         202: {"description": "Accepted: the analysis runs in the workflow"},
-        413: {"description": "Over the upload limit"},
-        415: {"description": "Not a video"},
-        422: {"description": "Missing file, empty file or invalid option"},
+        400: error_response("A malformed multipart body, or too many parts"),
+        408: error_response("The body stopped arriving (`VIDEOLENS_UPLOAD_READ_TIMEOUT_S`)"),
+        413: error_response("Over the upload limit"),
+        415: error_response("Not multipart/form-data, or not a video"),
+        422: error_response("Missing file, empty file or invalid option"),
+        503: error_response("Temporal is unavailable: the analysis could not start"),
+        507: error_response("The server's disk is too full for this upload"),
     },
 )
 async def upload_video(request: Request, found: ServicesDep, owner: Principal) -> JSONResponse:
