@@ -13,6 +13,7 @@ from process_helpers import (
     EmbeddedRun,
     analyze_embedded,
     run_on,
+    run_videolens,
     running,
     stop,
     videolens_env,
@@ -226,3 +227,33 @@ def test_a_running_session_without_a_server_is_shown_as_paused(tmp_path: Path) -
     shown = run_on(["show", session_id], data_dir)
     assert shown.returncode == 0, shown.stderr
     assert "paused" in shown.stderr and "videolens up" in shown.stderr
+
+
+# Issue 20, CLI items: each through the real `videolens` process.
+
+
+def test_a_missing_video_is_named_by_the_path_given(tmp_path: Path) -> None:
+    """Not just "nonexistent.mp4 does not exist": the directory the user typed stays."""
+    data_dir = tmp_path / "data"
+    absolute = tmp_path / "no-such-folder" / "nonexistent.mp4"
+    result = run_on(["analyze", str(absolute)], data_dir)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == f"error: {absolute} does not exist; check the path."
+    relative = run_videolens(
+        ["analyze", "clips/nonexistent.mp4"],
+        videolens_env(VIDEOLENS_DATA_DIR=str(data_dir)),
+        cwd=tmp_path,
+    )
+    assert relative.returncode == 2, relative.stderr
+    assert "error: clips/nonexistent.mp4 does not exist" in relative.stderr
+    assert not (data_dir / "sessions").exists() or not any((data_dir / "sessions").iterdir())
+
+
+def test_the_gpu_extra_is_installed_as_the_readme_says() -> None:
+    from videolens.backends.qwen.loading import GPU_EXTRA
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    command = GPU_EXTRA.split(" in ")[0]
+    assert command == 'pip install -e ".[gpu]"'
+    assert command in readme
+    assert "videolens[gpu]" not in readme

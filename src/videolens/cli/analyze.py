@@ -27,7 +27,7 @@ from videolens.backends import backend_class
 from videolens.cli.errors import EXIT_INTERRUPTED, fail, stderr
 from videolens.cli.progress import AnalysisProgressBar
 from videolens.config import Settings
-from videolens.errors import TemporalUnavailableError
+from videolens.errors import InvalidVideoError, TemporalUnavailableError
 from videolens.pipeline.client import (
     analysis_input,
     follow,
@@ -70,6 +70,9 @@ class _Run:
 def analyze_file(settings: Settings, video: Path) -> SessionDocument:
     """Analyse ``video`` and return the session document; errors exit with a one-line message."""
     path = video.expanduser().resolve()
+    if not path.exists():
+        # The path as the user wrote it: the probe's messages name only the file.
+        raise InvalidVideoError(f"{video} does not exist; check the path.")
     # Checked here, before a session exists, so bad input leaves nothing behind.
     info = probe_video(path)
     backend_class(settings.backend)
