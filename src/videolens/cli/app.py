@@ -27,7 +27,7 @@ from videolens.store import SessionStore
 LAZY_COMMANDS = {
     "worker": "videolens.cli.worker_command:worker",
     "chat": "videolens.cli.chat_command:chat",
-    "ask": "videolens.cli.chat_command:ask",
+    "ask": "videolens.cli.library_command:ask",  # one video, or --all: the whole library
     "search": "videolens.cli.chat_command:search",
     "export": "videolens.cli.chat_command:export",
     "watch": "videolens.cli.watch_command:watch",
@@ -37,6 +37,9 @@ LAZY_COMMANDS = {
     "schema": "videolens.cli.schema_command:schema",
     "keys": "videolens.cli.keys_command:keys_app",
     "models": "videolens.cli.models_command:models_app",
+    "library": "videolens.cli.library_command:library_app",
+    "reindex": "videolens.cli.library_command:reindex",
+    "db": "videolens.cli.library_command:db_app",
 }
 
 

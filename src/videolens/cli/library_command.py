@@ -22,16 +22,23 @@ from videolens.streams.store import StreamStore
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 KeyOption = Annotated[
     str | None,
-    typer.Option("--key", help="Act as this API key (vl_…): only its videos (an admin's: all)."),
+    typer.Option(
+        "--key",
+        metavar="KEY",
+        help="Act as this API key (vl_…): only its videos (an admin's: all).",
+    ),
 ]
 SinceOption = Annotated[
-    str | None, typer.Option("--since", help="From this date or instant (ISO 8601, UTC).")
+    str | None,
+    typer.Option("--since", metavar="DATE", help="From this date or instant (ISO 8601, UTC)."),
 ]
 UntilOption = Annotated[
-    str | None, typer.Option("--until", help="Up to this date or instant (inclusive).")
+    str | None,
+    typer.Option("--until", metavar="DATE", help="Up to this date or instant (inclusive)."),
 ]
 SourceOption = Annotated[
-    Literal["file", "stream"] | None, typer.Option("--source", help="file or stream.")
+    Literal["file", "stream"] | None,
+    typer.Option("--source", metavar="SOURCE", help="file or stream."),
 ]
 
 library_app = typer.Typer(
@@ -44,6 +51,11 @@ db_app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+
+
+@db_app.callback()
+def _db() -> None:
+    """The library database (SQLite in the data dir, or VIDEOLENS_DATABASE_URL)."""
 
 
 def _owner(settings: Settings, raw_key: str | None) -> str | None:
@@ -80,8 +92,11 @@ def ask(
     until: UntilOption = None,
     source: SourceOption = None,
 ) -> None:
-    """Ask one question about a session or a live stream, or with --all across the whole
-    library ("in which videos does a white van appear?"); answers cite [title @ mm:ss]."""
+    """Ask one question about a session, a live stream, or (--all) the whole library.
+
+    A session's answer cites [mm:ss] moments, a stream's local wall-clock [14:05:12]; with --all
+    ("in which videos does a white van appear?", "how often …", "the last time …") the answer
+    cites [video title @ mm:ss] moments of the videos you may see."""
     if not every_video:
         if question is None:
             fail("name the question after the session id, or ask the library with --all",
@@ -123,7 +138,7 @@ def list_videos(
     key: KeyOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """The sessions and streams in the library, newest first, from the index."""
+    """List the sessions and streams in the library, newest first."""
     with user_errors():
         settings = Settings()
         chosen = LibraryFilter(owner=_owner(settings, key), since=since, until=until,
@@ -150,7 +165,7 @@ def search_library(
     key: KeyOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """The best-matching moments of the whole library, ranked with one scoring."""
+    """Search every video's moments at once, ranked with one scoring."""
     with user_errors():
         settings = Settings()
         chosen = LibraryFilter(owner=_owner(settings, key), video_ids=tuple(video or ()),
@@ -166,7 +181,7 @@ def search_library(
 
 
 def reindex() -> None:
-    """Rebuild the library index from the session and stream stores (the source of truth)."""
+    """Rebuild the library index from the stored sessions and streams."""
     with user_errors():
         settings = Settings()
         with open_index(settings) as index:
@@ -178,7 +193,7 @@ def reindex() -> None:
 
 @db_app.command("upgrade")
 def upgrade() -> None:
-    """Apply the library database's migrations not applied yet (run once per deployment)."""
+    """Apply the library database's new migrations (once per deployment and upgrade)."""
     with user_errors():
         settings = Settings()
         with connect_index(settings) as index:
