@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request, WebSocket
@@ -16,6 +16,7 @@ from temporalio.client import Client
 
 from videolens.api.errors import ApiError
 from videolens.api.ratelimit import RateLimiter, retry_after_header
+from videolens.api.readiness import TemporalHealth
 from videolens.api.security import LOCAL_OWNER, KeyStore, Role
 from videolens.chat.retrieval import Retriever
 from videolens.config import Settings
@@ -36,6 +37,7 @@ class Services:
     client: Client
     local_mode: bool
     retriever: Retriever
+    temporal_health: TemporalHealth = field(default_factory=TemporalHealth)
 
 
 def services(request: Request) -> Services:
