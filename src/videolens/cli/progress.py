@@ -1,7 +1,16 @@
-"""The live progress bar (stderr) and the plain-text timeline (stdout)."""
+"""The live progress bar (stderr) and the plain-text timeline (stdout).
+
+Times on the timeline are truncated, as players show them and as chat citations read them:
+``[00:15]`` is the second 15.0–15.99 s. Lines that fall in one second show the fraction too,
+truncated alike, to as many decimals as tell them apart (``[00:15.8]``, ``[00:15.9]``), so no
+two lines look doubled and each time still reads as its second. Durations are rounded to a
+tenth (``largest gap 2.0 s`` for 1.961 s).
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
 
@@ -9,15 +18,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from videolens.pipeline.shared import AnalysisProgress
+from videolens.timeline.clock import format_timestamp
 from videolens.timeline.model import SessionDocument, Speech
 
-
-def format_timestamp(seconds: float) -> str:
-    """``mm:ss`` (or ``h:mm:ss`` past an hour)."""
-    total = int(seconds)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+MOST_DECIMALS = 3
 
 
 def _eta_text(progress: AnalysisProgress) -> str:
@@ -108,16 +112,34 @@ def render_timeline(document: SessionDocument) -> str:
         lines.append(_speech_line(speech))
     lines.append("")
     # Moments and what is said, in time order; at equal times the moment comes first.
-    entries = [
-        (m.timestamp_s or 0.0, 0, f"[{format_timestamp(m.timestamp_s or 0.0)}] {m.description}")
-        for m in document.frames
-    ]
+    entries = [(m.timestamp_s or 0.0, 0, m.description) for m in document.frames]
     entries += [
-        (s.start_s, 1, f'[{format_timestamp(s.start_s)}] said: "{s.text}"')
-        for s in (speech.segments if speech is not None else [])
+        (s.start_s, 1, f'said: "{s.text}"') for s in (speech.segments if speech is not None else [])
     ]
-    lines += [line for _, _, line in sorted(entries, key=lambda e: (e[0], e[1]))]
+    entries.sort(key=lambda e: (e[0], e[1]))
+    stamps = timeline_stamps([at for at, _, _ in entries])
+    lines += [f"{stamp} {text}" for stamp, (_, _, text) in zip(stamps, entries, strict=True)]
     return "\n".join(lines)
+
+
+def timeline_stamps(times: Sequence[float]) -> list[str]:
+    """``[mm:ss]`` for each time; where different times share a second, each shows the fewest
+    decimals (up to ``MOST_DECIMALS``) that tell them apart, truncated like the second."""
+    in_second: dict[str, set[float]] = defaultdict(set)
+    for at in times:
+        in_second[format_timestamp(at)].add(at)
+    decimals = {second: _decimals_apart(shared) for second, shared in in_second.items()}
+    return [f"[{format_timestamp(at, decimals[format_timestamp(at)])}]" for at in times]
+
+
+def _decimals_apart(times: set[float]) -> int:
+    """0 for one time; else the fewest decimals at which every time reads differently."""
+    if len(times) == 1:
+        return 0
+    for decimals in range(1, MOST_DECIMALS):
+        if len({format_timestamp(at, decimals) for at in times}) == len(times):
+            return decimals
+    return MOST_DECIMALS
 
 
 def count_of(count: int, noun: str) -> str:

@@ -24,7 +24,7 @@ _OFFSET = re.compile(r"^(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$", re.I)
 ZONE_HINT = "use an IANA name such as Europe/Berlin, UTC, or an offset such as +02:00"
 # Citations: a bracket holding one or more times (``[01:30]``, ``[14:05:12–14:05:20]``).
 _VIDEO_BRACKET = re.compile(r"\[([0-9:.,;\s–-]+)\]")
-_VIDEO_TIME = re.compile(r"(?:\d{1,2}:)?\d{1,3}:\d{2}")
+_VIDEO_TIME = re.compile(r"(?:\d{1,2}:)?\d{1,3}:\d{2}(?:\.\d{1,3})?")
 _WALL_BRACKET = re.compile(r"\[([0-9:\-–\s,;T]+)\]")
 _WALL_TIME = re.compile(
     r"(?:(\d{4}-\d{2}-\d{2})[ T])?(?<![\d:])(\d{1,2}):(\d{2})(?::(\d{2}))?(?![\d:])"
@@ -39,12 +39,18 @@ class UnknownTimeZoneError(InvalidTimeError):
     """The time zone named is none this machine knows."""
 
 
-def format_timestamp(seconds: float) -> str:
-    """``mm:ss`` (or ``h:mm:ss`` past an hour), seconds truncated as players show them."""
-    total = max(0, int(seconds))
+def format_timestamp(seconds: float, decimals: int = 0) -> str:
+    """``mm:ss`` (or ``h:mm:ss`` past an hour), seconds truncated as players show them: the
+    stretch that holds the time, as citations read it (``01:30`` is 90.0–90.99 s). With
+    ``decimals`` the fraction is truncated alike (``01:30.9`` for 90.96 s)."""
+    scale = 10**decimals
+    # Rounded to a millionth first, so that 15.8 s is not 15.79999… and shown as 15.7.
+    ticks = max(0, int(round(seconds * scale, 6)))
+    total, fraction = divmod(ticks, scale)
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+    shown = f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+    return f"{shown}.{fraction:0{decimals}d}" if decimals else shown
 
 
 def clock_seconds(text: str) -> float | None:
