@@ -101,14 +101,14 @@ def test_upload_shows_progress_fills_the_timeline_and_seeks(
         target = cards.filter(has_text="SUNRISE").first
         seconds = float(target.get_attribute("data-t"))
         assert seconds > 0
-        page.wait_for_function("document.getElementById('player').readyState >= 1")
+        page.wait_for_function("() => document.getElementById('player').readyState >= 1")
         assert page.evaluate("document.getElementById('player').currentTime") == 0
         target.click()
         page.wait_for_function(
             "t => Math.abs(document.getElementById('player').currentTime - t) < 0.25", arg=seconds
         )
         expect(target).to_have_attribute("aria-current", "true")
-        page.wait_for_function("!document.getElementById('player').seeking")
+        page.wait_for_function("() => !document.getElementById('player').seeking")
 
         # The session list shows the new session, completed.
         item = page.locator(f'.session-item[data-session-id="{session_id}"]')
@@ -158,7 +158,7 @@ def test_chat_citations_and_chapters_seek_the_player(
 
         page.goto(f"{live.url}/#/sessions/{session_id}")
         expect(page.locator("#moments .moment")).not_to_have_count(0)
-        page.wait_for_function("document.getElementById('player').readyState >= 1")
+        page.wait_for_function("() => document.getElementById('player').readyState >= 1")
 
         page.get_by_role("tab", name="Chat").click()
         page.get_by_label("Ask about this video").fill("When is SUNRISE on screen?")
@@ -170,7 +170,7 @@ def test_chat_citations_and_chapters_seek_the_player(
         citation = answer.get_by_role("button", name="Seek to 00:12")
         citation.click()
         page.wait_for_function(
-            "Math.abs(document.getElementById('player').currentTime - 12) < 0.25"
+            "() => Math.abs(document.getElementById('player').currentTime - 12) < 0.25"
         )
 
         page.get_by_role("tab", name="Summary").click()
@@ -217,7 +217,7 @@ def test_what_is_said_shows_between_the_moments_and_seeks(
             "items => items.map(li => Number(li.querySelector('[data-t]').dataset.t))"
         )
         assert order == sorted(order)
-        page.wait_for_function("document.getElementById('player').readyState >= 1")
+        page.wait_for_function("() => document.getElementById('player').readyState >= 1")
         said.click()
         seconds = float(said.get_attribute("data-t"))
         page.wait_for_function(
@@ -266,13 +266,15 @@ def test_an_avi_upload_plays_in_the_browser(
 
         page.set_input_files("#file-input", str(avi))
         expect(page).to_have_url(re.compile(r"#/sessions/[a-z0-9]{12}$"))
-        page.wait_for_function("document.getElementById('player').readyState >= 2", timeout=120_000)
+        page.wait_for_function(
+            "() => document.getElementById('player').readyState >= 2", timeout=120_000
+        )
         player = page.locator("#player")
         assert player.evaluate("v => v.error") is None
         duration = player.evaluate("v => v.duration")
         assert duration == pytest.approx(clip.duration_s, abs=0.3)
         player.evaluate("v => { v.muted = true; return v.play(); }")
-        page.wait_for_function("document.getElementById('player').currentTime > 0.5")
+        page.wait_for_function("() => document.getElementById('player').currentTime > 0.5")
         expect(page.locator("#player-message")).to_be_hidden()
     assert page_errors == []
 

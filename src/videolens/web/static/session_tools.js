@@ -7,12 +7,15 @@ import { videoName } from "./format.js";
 import { loadSessions } from "./sessions.js";
 import { state } from "./state.js";
 
-/** The downloads: a label, the path under the session, and the file's extension. */
+/** The downloads: a label, the path under the session, the file's extension, and whether it
+ * needs the session's speech (subtitles of what is said exist only when speech was heard). */
 const EXPORTS = [
   { label: "JSON", path: "export?format=json", ext: "json" },
   { label: "Markdown", path: "export?format=markdown", ext: "md" },
-  { label: "SRT subtitles", path: "export?format=srt", ext: "srt" },
-  { label: "WebVTT subtitles", path: "export?format=vtt", ext: "vtt" },
+  { label: "Moments as subtitles (SRT)", path: "export?format=moments-srt", ext: "srt" },
+  { label: "Moments as subtitles (WebVTT)", path: "export?format=moments-vtt", ext: "vtt" },
+  { label: "Speech subtitles (SRT)", path: "export?format=srt", ext: "srt", speech: true },
+  { label: "Speech subtitles (WebVTT)", path: "export?format=vtt", ext: "vtt", speech: true },
   { label: "CSV", path: "export?format=csv", ext: "csv" },
   { label: "YouTube chapters", path: "export?format=youtube", ext: "txt" },
   { label: "Contact sheet (JPEG)", path: "sheet?format=jpeg", ext: "jpg" },
@@ -28,15 +31,14 @@ function fileStem() {
 
 /** Fetch with the key (a plain link cannot send it) and hand the browser the file to save. */
 async function download(item, button) {
+  ui.exportMenu.open = false;
   button.disabled = true;
   try {
     const response = await fetch(`${API}${sessionPath(`/${item.path}`)}`, { headers: authHeaders() });
     if (!response.ok) throw apiError(response.status, await readBody(response));
     const url = URL.createObjectURL(await response.blob());
-    const link = h("a", { href: url, download: `${fileStem()}.${item.ext}`, hidden: true });
-    document.body.append(link);
-    link.click();
-    link.remove();
+    // Not in the document: its click is no click on the page (which would close menus).
+    h("a", { href: url, download: `${fileStem()}.${item.ext}` }).click();
     setTimeout(() => URL.revokeObjectURL(url), 10_000); // after the browser has taken it
   } catch (error) {
     toast(`${item.label}: ${error.message}`);
@@ -60,6 +62,8 @@ export function renderSessionTools() {
   ui.rerunMenu.hidden = !doc || running;
   ui.renameButton.hidden = !doc;
   ui.deleteButton.hidden = !doc;
+  const spoken = doc?.speech?.status === "ok";
+  for (const item of ui.exportLinks.querySelectorAll("[data-speech]")) item.hidden = !spoken;
 }
 
 function openRename() {
@@ -131,9 +135,9 @@ async function rerun(event) {
 
 export function setupSessionTools() {
   ui.exportLinks.replaceChildren(...EXPORTS.map((item) => {
-    const button = h("button", { type: "button", class: "menu-item", dataset: { export: item.ext } }, item.label);
+    const button = h("button", { type: "button", class: "menu-item" }, item.label);
     button.addEventListener("click", () => download(item, button));
-    return h("li", {}, button);
+    return h("li", { dataset: item.speech ? { speech: "" } : {} }, button);
   }));
   ui.renameButton.addEventListener("click", openRename);
   ui.renameCancel.addEventListener("click", closeRename);
