@@ -1,32 +1,39 @@
 """``videolens status``: workers per task queue, backlog, running sessions and alerts, for a
-person (``--json`` for a program). It only reads: in embedded mode it never starts a server."""
+person (``--json`` for a program). It only reads: in embedded mode it never starts a server.
+
+It answers at once when nothing runs: Temporal is asked only when its port takes a connection,
+once, within ``CONNECT_TIMEOUT_S`` (no retries: a server that is down is what status reports),
+and the Temporal SDK is imported only then.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import socket
 from dataclasses import asdict
 from datetime import datetime
-from typing import Annotated
 
 import typer
-from temporalio.client import Client
 
 from videolens.cli.errors import user_errors
+from videolens.cli.options import JsonOption
 from videolens.cli.progress import count_of
 from videolens.config import Settings
-from videolens.errors import TemporalUnavailableError
 from videolens.metrics.collect import Alert, Figures, collect_metrics
 from videolens.pipeline.embedded_server import running_server_address
-from videolens.pipeline.temporal_server import temporal_client
 from videolens.store import SessionStore
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 GIB = 1024**3
+CONNECT_TIMEOUT_S = 3.0
+"""How long status waits for Temporal to take a connection, and then for the client."""
 
 
 def status(as_json: JsonOption = False) -> None:
-    """Workers (pollers) per task queue, backlog, running sessions and alerts."""
+    """Show workers, backlog, running sessions and alerts.
+
+    Workers are the pollers Temporal saw on each task queue in the last minutes; the backlog
+    is the tasks waiting for one."""
     with user_errors():
         figures = asyncio.run(gather_status(Settings()))
     if as_json:
@@ -39,44 +46,80 @@ async def gather_status(settings: Settings) -> Figures:
     """The figures of the configured cluster, or of this data dir's embedded server if it runs."""
     store = SessionStore(settings.sessions_dir)
     if settings.temporal_address:
-        where = settings.temporal_address
-        try:
-            async with temporal_client(settings) as client:
-                return await collect_metrics(settings, store, client, temporal=where, read_gpu=True)
-        except TemporalUnavailableError as err:
-            return await collect_metrics(
-                settings, store, None, temporal=where, read_gpu=True, connect_error=str(err)
-            )
+        return await _cluster_figures(settings, store, settings.temporal_address, embedded=False)
     address = running_server_address(settings.data_dir)
-    if address is None:
-        figures = await collect_metrics(
-            settings,
-            store,
-            None,
-            temporal=f"embedded, not running (no videolens up/analyze on {settings.data_dir})",
-            read_gpu=True,
-        )
-        if figures.running:
-            figures.alerts.append(
-                Alert(
-                    "VideolensSessionsPaused",
-                    "warning",
-                    f"{count_of(len(figures.running), 'running session')} "
-                    f"{'waits' if len(figures.running) == 1 else 'wait'}: no Temporal "
-                    "server runs for this data dir; they go on while `videolens up` or "
-                    "`videolens analyze` runs on it",
-                )
+    if address is not None:
+        # Straight to the recorded server: joining it as a user could stop it on leaving.
+        return await _cluster_figures(settings, store, address, embedded=True)
+    figures = await collect_metrics(
+        settings,
+        store,
+        None,
+        temporal=f"embedded, not running (no videolens up/analyze on {settings.data_dir})",
+        read_gpu=True,
+    )
+    if figures.running:
+        figures.alerts.append(
+            Alert(
+                "VideolensSessionsPaused",
+                "warning",
+                f"{count_of(len(figures.running), 'running session')} "
+                f"{'waits' if len(figures.running) == 1 else 'wait'}: no Temporal "
+                "server runs for this data dir; they go on while `videolens up` or "
+                "`videolens analyze` runs on it",
             )
-        return figures
-    # Straight to the recorded server: joining it as a user could stop it on leaving.
-    where = f"{address} (embedded)"
-    try:
-        client = await Client.connect(address, namespace=settings.temporal_namespace)
-    except RuntimeError as err:  # the SDK's connection error
+        )
+    return figures
+
+
+async def _cluster_figures(
+    settings: Settings, store: SessionStore, address: str, *, embedded: bool
+) -> Figures:
+    """Ask Temporal at ``address`` once; when it cannot be reached, say why in the figures."""
+    where = f"{address} (embedded)" if embedded else address
+    refused = await asyncio.to_thread(_connection_refused, address)
+    if refused:
         return await collect_metrics(
-            settings, store, None, temporal=where, read_gpu=True, connect_error=str(err)
+            settings, store, None, temporal=where, read_gpu=True, connect_error=refused
+        )
+    # Imported here: the SDK takes a third of a second to load, and is needed only now.
+    from temporalio.client import Client
+
+    from videolens.pipeline.temporal_tls import TemporalConnection, temporal_connection
+
+    security = TemporalConnection(tls=False, api_key=None)
+    if not embedded:
+        security = temporal_connection(settings)
+    try:
+        client = await asyncio.wait_for(
+            Client.connect(
+                address,
+                namespace=settings.temporal_namespace,
+                tls=security.tls,
+                api_key=security.api_key,
+            ),
+            CONNECT_TIMEOUT_S,
+        )
+    except (RuntimeError, asyncio.TimeoutError) as err:  # RuntimeError: the SDK's error
+        reason = str(err) or f"no answer within {CONNECT_TIMEOUT_S:.0f} s"
+        return await collect_metrics(
+            settings, store, None, temporal=where, read_gpu=True, connect_error=reason
         )
     return await collect_metrics(settings, store, client, temporal=where, read_gpu=True)
+
+
+def _connection_refused(address: str) -> str:
+    """Why nothing takes a TCP connection at ``host:port`` ("" when something does)."""
+    host, _, port = address.rpartition(":")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), CONNECT_TIMEOUT_S):
+            return ""
+    except ValueError:
+        return f"{address!r} is not host:port"
+    except TimeoutError:
+        return f"no connection within {CONNECT_TIMEOUT_S:.0f} s"
+    except OSError as err:
+        return err.strerror or str(err)
 
 
 def render_status(figures: Figures) -> str:

@@ -12,16 +12,19 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
-from temporalio.client import Client
 
 from videolens.config import Settings
 from videolens.metrics.gpu import GpuFigures, read_gpus
-from videolens.metrics.queues import QueueFigures, describe_queues
 from videolens.store import SessionStatus, SessionStore
 from videolens.streams.store import StreamStore
+
+if TYPE_CHECKING:  # the Temporal SDK is imported only when Temporal is asked (`videolens status`)
+    from temporalio.client import Client
+
+    from videolens.metrics.queues import QueueFigures
 
 # A backlog whose oldest task has waited this long is not being drained: the Prometheus rule
 # fires on a backlog growing for 10 minutes; a snapshot sees the age of the oldest task.
@@ -73,6 +76,8 @@ async def collect_metrics(
     queues: list[QueueFigures] = []
     error = connect_error
     if client is not None:
+        from videolens.metrics.queues import describe_queues
+
         try:
             queues = await describe_queues(client, settings)
         except Exception as err:  # any failure of the RPC means: not reachable now
