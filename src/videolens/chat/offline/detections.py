@@ -35,14 +35,14 @@ def none_seen(evidence: Evidence, labels: tuple[str, ...]) -> str:
     if evidence.tracks is not None and FACE not in labels:
         looked = f" (the detector looked at {tracking.fps:g} frames a second)" if tracking else ""
         one = " or ".join(labels)
-        return f"No {one} was detected in the {evidence.span_s:.0f} s analysed{where}{looked}."
+        return f"No {one} was detected in the {int(evidence.span_s)} s analysed{where}{looked}."
     if not evidence.detector_ran and FACE not in labels:
         return (f"No analysed {unit}{where} mentions {things}; no object detector ran on them, so "
                 "this is not a certain no.")  # fmt: skip
     among = f"any of the {count} analysed {unit}s"
     if count == 1 and evidence.live:
         among = f"the one analysed {unit}"
-    over = f" (over {evidence.span_s:.0f} s of video)" if not evidence.live else ""
+    over = f" (over {int(evidence.span_s)} s of video)" if not evidence.live else ""
     return f"No {things} were detected in {among}{where}{over}."
 
 
