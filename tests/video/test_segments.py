@@ -51,20 +51,23 @@ def test_plan_segments_bounds(
 def test_frame_quota_is_shared_by_duration() -> None:
     plan = plan_segments(info(150.0), SamplingOptions(max_frames=100), 60.0)
     assert [s.max_frames for s in plan] == [40, 40, 20]
-    uneven = plan_segments(info(1000.0), SamplingOptions(max_frames=37), 60.0)
+    uneven = plan_segments(info(1000.0), SamplingOptions(max_frames=137), 60.0)
     quotas = [s.max_frames for s in uneven]
-    assert sum(quotas) == 37 and min(quotas) >= 1
-    assert max(quotas) - min(quotas) <= 2  # 16 segments of 60 s and one of 40 s
+    assert sum(quotas) == 137 and min(quotas) >= 1
+    assert max(quotas) - min(quotas) <= 4  # 16 segments of 60 s and one of 40 s
 
 
 def test_scarce_frames_make_longer_segments_never_more_frames() -> None:
-    """Each segment keeps at least one frame, so there are never more segments than frames."""
-    plan = plan_segments(info(600.0), SamplingOptions(max_frames=3), 60.0)
+    """Each segment keeps at least MIN_SEGMENT_FRAMES (5) frames where max_frames allows, so its
+    floor fits its quota; never more segments than frames."""
+    plan = plan_segments(info(600.0), SamplingOptions(max_frames=15), 60.0)
     assert [(s.start_s, s.end_s, s.max_frames) for s in plan] == [
-        (0.0, 200.0, 1),
-        (200.0, 400.0, 1),
-        (400.0, 600.0, 1),
+        (0.0, 200.0, 5),
+        (200.0, 400.0, 5),
+        (400.0, 600.0, 5),
     ]
+    scarce = plan_segments(info(600.0), SamplingOptions(max_frames=3), 60.0)
+    assert [(s.start_s, s.end_s, s.max_frames) for s in scarce] == [(0.0, 600.0, 3)]
 
 
 @pytest.mark.parametrize(
@@ -73,7 +76,7 @@ def test_scarce_frames_make_longer_segments_never_more_frames() -> None:
 )
 def test_any_length_gets_a_bounded_plan_within_max_frames(duration: float, max_frames: int) -> None:
     plan = plan_segments(info(duration), SamplingOptions(max_frames=max_frames), 60.0)
-    assert 1 <= len(plan) <= min(segments_module.MAX_SEGMENTS, max_frames)
+    assert 1 <= len(plan) <= min(segments_module.MAX_SEGMENTS, max(1, max_frames // 5))
     assert sum(s.max_frames for s in plan) == max_frames
     assert min(s.max_frames for s in plan) >= 1
     assert plan[0].start_s == 0.0 and plan[-1].end_s == duration
@@ -83,11 +86,14 @@ def test_any_length_gets_a_bounded_plan_within_max_frames(duration: float, max_f
 def test_promised_floor_is_the_widest_the_quotas_allow() -> None:
     options = SamplingOptions(floor_interval_s=150.0, max_frames=300)
     plan = plan_segments(info(36_000.0), options, 60.0)
-    assert len(plan) == 100 and {s.max_frames for s in plan} == {3}
+    assert len(plan) == 60 and {s.max_frames for s in plan} == {5}
     assert segments_module.promised_floor(plan, options, 1.0) == 150.0
     # Frames further apart than the floor: the floor cannot be held closer than they lie.
     assert segments_module.promised_floor(plan, options, 0.001) == 1000.0
-    # One frame for a long segment: its quota sets the floor (and the slack of two frames).
+    # Ticks of the interval strategy take the first frame at or after them: one frame later.
+    ticks = SamplingOptions(strategy="interval", interval_s=150.0, max_frames=300)
+    assert segments_module.promised_floor(plan, ticks, 1.0) == 151.0
+    # Three frames for a long segment: its quota sets the floor (and the slack of two frames).
     scarce = plan_segments(info(600.0), SamplingOptions(max_frames=3), 60.0)
     assert segments_module.promised_floor(scarce, SamplingOptions(), 25.0) == pytest.approx(
         200.0 + 2 / 25

@@ -26,16 +26,21 @@ _MIN_TAIL_SHARE = 0.5
 # each segment is an activity whose events (and its batches') fill the workflow's history, which
 # Temporal ends at 51,200 events. Longer videos get longer segments instead.
 MAX_SEGMENTS = 100
+# Fewer frames than this for a segment, and the floor frames due in it (a fifth of the budget
+# spare, see ``floor_for_budget``) may not fit its quota: the cap would then drop one and open a
+# gap wider than the floor. Where max_frames is that scarce, segments get longer instead.
+MIN_SEGMENT_FRAMES = 5
 
 
 def plan_segments(info: VideoInfo, options: SamplingOptions, segment_s: float) -> list[Segment]:
     """Split ``[0, info.duration_s)`` into consecutive segments of about ``segment_s`` seconds.
 
-    Segments are longer where ``segment_s`` would make more than ``MAX_SEGMENTS`` of them or more
-    than ``options.max_frames`` (see ``segment_length``). The last segment absorbs a remainder
-    shorter than half a segment. ``options.max_frames`` is shared out in proportion to each
-    segment's duration, at least one frame each; the quotas add up to ``max_frames`` exactly, so
-    the sampler, which holds every segment to its quota, never keeps more in total.
+    Segments are longer where ``segment_s`` would make more than ``MAX_SEGMENTS`` of them or
+    leave one fewer than ``MIN_SEGMENT_FRAMES`` frames (see ``segment_length``). The last
+    segment absorbs a remainder shorter than half a segment. ``options.max_frames`` is shared
+    out in proportion to each segment's duration, at least one frame each; the quotas add up to
+    ``max_frames`` exactly, so the sampler, which holds every segment to its quota, never keeps
+    more in total.
     """
     if segment_s <= 0:
         raise ValueError(f"segment_s must be positive, got {segment_s}")
@@ -49,7 +54,8 @@ def plan_segments(info: VideoInfo, options: SamplingOptions, segment_s: float) -
     remainder = duration - count * length
     if count == 0 or remainder >= _MIN_TAIL_SHARE * length:
         count += 1
-    count = min(count, MAX_SEGMENTS, options.max_frames)  # float rounding never adds one
+    most = max(1, min(MAX_SEGMENTS, options.max_frames // MIN_SEGMENT_FRAMES))
+    count = min(count, most)  # float rounding never adds one
     bounds = [i * length for i in range(count)] + [duration]
     durations = [end - start for start, end in itertools.pairwise(bounds)]
     quotas = _share_frames(options.max_frames, durations)
@@ -61,10 +67,12 @@ def plan_segments(info: VideoInfo, options: SamplingOptions, segment_s: float) -
 
 def segment_length(duration_s: float, max_frames: int, segment_s: float) -> float:
     """The segment length a plan of ``duration_s`` uses: ``segment_s``, or longer where that
-    would give more than ``MAX_SEGMENTS`` segments (the workflow's history stays bounded) or more
-    segments than ``max_frames`` (each segment keeps at least one frame, so more segments than
-    frames would break the frame limit)."""
-    return max(segment_s, duration_s / MAX_SEGMENTS, duration_s / max(1, max_frames))
+    would give more than ``MAX_SEGMENTS`` segments (the workflow's history stays bounded) or
+    segments of fewer than ``MIN_SEGMENT_FRAMES`` frames (the floor would not fit their quota;
+    and since each segment keeps at least one frame, more segments than frames would break the
+    frame limit)."""
+    most = max(1, min(MAX_SEGMENTS, max_frames // MIN_SEGMENT_FRAMES))
+    return max(segment_s, duration_s / most)
 
 
 def _share_frames(total: int, durations: list[float]) -> list[int]:
@@ -129,8 +137,12 @@ def promised_floor(segments: list[Segment], options: SamplingOptions, fps: float
     The floor interval (the interval, for that strategy) or the widest floor a segment's quota
     forces (``effective_floor``), whichever is longer, and never less than one frame interval:
     a video whose frames lie further apart than the floor has gaps that long whatever is kept.
+    The interval strategy keeps the first frame at or after each tick, so a gap may run one
+    frame interval longer; the floor keeps the latest frame before it is due, so it holds.
     """
-    base = options.interval_s if options.strategy == "interval" else options.floor_interval_s
+    interval = options.strategy == "interval"
+    base = options.interval_s if interval else options.floor_interval_s
     as_floor = replace(options, floor_interval_s=base)
     widest = max((effective_floor(segment, as_floor, fps) for segment in segments), default=base)
-    return max(widest, 1.0 / fps if fps > 0 else 0.0)
+    frame_s = 1.0 / fps if fps > 0 else 0.0
+    return max(widest + (frame_s if interval else 0.0), frame_s)
