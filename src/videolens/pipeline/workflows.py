@@ -127,12 +127,15 @@ class VideoAnalysisWorkflow:
 
     async def _sample_and_describe(self, info: VideoInfo) -> None:
         request = self._request
+        # A long video's frame budget widens the floor (or the interval) evenly; a fifth of the
+        # budget stays for shots, fades and changes, and for segments whose quota rounds down.
+        budget = max(1, int(request.options.max_frames * FLOOR_SHARE_OF_BUDGET))
         if request.options.strategy == "adaptive":
-            # A long video's frame budget widens the floor evenly; a fifth of the budget stays
-            # for shots, fades and changes.
-            budget = max(1, int(request.options.max_frames * FLOOR_SHARE_OF_BUDGET))
             floor = floor_for_budget(info.duration_s, budget, request.options.floor_interval_s)
             request.options = replace(request.options, floor_interval_s=floor)
+        else:
+            interval = floor_for_budget(info.duration_s, budget, request.options.interval_s)
+            request.options = replace(request.options, interval_s=interval)
         segments = plan_segments(info, request.options, request.segment_s)
         self._floor_s = promised_floor(segments, request.options, info.fps)
         # Batches: at most MAX_BATCHES beyond one per segment, however large max_frames is.
