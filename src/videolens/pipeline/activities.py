@@ -28,6 +28,12 @@ from videolens.errors import ConfigurationError, InvalidVideoError, OutOfSpaceEr
 from videolens.metrics.worker_metrics import WorkerMetrics
 from videolens.openai_compat import EndpointAuthError
 from videolens.pipeline.heartbeat import heartbeating, previous_detail
+from videolens.pipeline.session_tracks import (
+    confirmed_detections,
+    stored_chunk,
+    stored_tracking,
+    with_tracks,
+)
 from videolens.pipeline.shared import (
     BACKEND_UNAVAILABLE,
     BAD_CONFIGURATION,
@@ -46,7 +52,15 @@ from videolens.pipeline.shared import (
 )
 from videolens.store import SessionStatus, SessionStore
 from videolens.store.space import is_out_of_space, out_of_space
-from videolens.timeline.model import Chapter, Coverage, Moment, Shots, Speech, SpeechSegment
+from videolens.timeline.model import (
+    Chapter,
+    Coverage,
+    Detection,
+    Moment,
+    Shots,
+    Speech,
+    SpeechSegment,
+)
 from videolens.timeline.model import VideoInfo as StoredVideo
 from videolens.video.probe import probe_video
 from videolens.video.sampling import sample_segment
@@ -111,6 +125,7 @@ class CpuActivities:
         if request.speech is not None:
             segments = self._store.speech_segments(request.session_id)
             known["speech"] = speech_document(request.speech, segments)
+        known.update(_tracking_fields(self._store, request.session_id, known["frames"]))
         document = self._store.document(request.session_id).model_copy(update=known)
         use_llm = request.use_llm and chat_model_configured(self._settings)
         client = chat_client(self._settings) if use_llm else None
@@ -158,6 +173,8 @@ class CpuActivities:
             "routing": request.routing,
             "shots": Shots(count=len(shot_starts), starts_s=shot_starts),
         }
+        if status is not SessionStatus.FAILED:
+            fields.update(_tracking_fields(self._store, session_id, frames))
         if request.video is not None:
             fields["video"] = StoredVideo.model_validate(asdict(request.video))
         if error:
@@ -223,6 +240,7 @@ class VisionActivities:
     def describe(self, request: DescribeBatchInput) -> DescribeBatchResult:
         """Describe a batch and store it; a retry resumes after the frames already described."""
         require_own_session(self._store, request.session_id)
+        chunk = stored_chunk(request.tracks_chunk)
         with out_of_space_fails_for_good(self._store, request.session_id):
             done = self.describe_frames(
                 request.backend,
@@ -230,6 +248,7 @@ class VisionActivities:
                 request.frames,
                 key="index",
                 record=_frame_record,
+                found=(lambda t: confirmed_detections(chunk, t)) if chunk is not None else None,
                 write=lambda records: self._store.write_batch(
                     request.session_id,
                     request.batch_id,
@@ -253,12 +272,14 @@ class VisionActivities:
         key: str,
         record: Callable[[FrameRef, backends.FrameDescription], dict[str, Any]],
         write: Callable[[list[dict[str, Any]]], None],
+        found: Callable[[float], list[Detection] | None] | None = None,
     ) -> list[dict[str, Any]]:
         """Describe ``frames`` in the backend's chunks, then ``write`` one record per frame.
 
         The body of a describe activity, for a file's batch and a stream's window alike: the
         records so far are heartbeated after each chunk, and a retry skips the frames whose
-        ``index`` is a heartbeated record's ``key``. Returns every record written.
+        ``index`` is a heartbeated record's ``key``. ``found`` gives the detection pass's
+        findings at a frame's time, if a pass ran. Returns every record written.
         """
         done: list[dict[str, Any]] = list(previous_detail(list[dict[str, Any]]) or [])
         done_indexes = {int(item[key]) for item in done}
@@ -274,7 +295,7 @@ class VisionActivities:
                 refs = todo[start : start + chunk]
                 with observed.backend_call(len(refs)):
                     descriptions = backend.describe(
-                        [frame_input(ref) for ref in refs], prompt or None
+                        [frame_input(ref, found) for ref in refs], prompt or None
                     )
                 # A model backend loads on its first describe, which may be a stream's.
                 self._record_model_load(backend_name, backend)
@@ -362,6 +383,20 @@ def require_own_session(store: SessionStore, session_id: str) -> None:
         )
 
 
+def _tracking_fields(store: SessionStore, session_id: str, frames: object) -> dict[str, object]:
+    """``tracks``, ``tracking`` and the moments with the pass's detections, track ids and
+    counts, when a detection pass ran; nothing otherwise."""
+    result = stored_tracking(store, session_id)
+    if result is None or not isinstance(frames, list):
+        return {}
+    step = 1.0 / result.tracking.fps if result.tracking.fps else 0.0
+    return {
+        "tracks": result.tracks,
+        "tracking": result.tracking,
+        "frames": [with_tracks(moment, result.frames, step) for moment in frames],
+    }
+
+
 def _missing_frames(stored: list[Moment], request: FinalizeInput) -> str:
     """Why the run is incomplete (the planned frames not in the store), or "" when none are."""
     have = {moment.index for moment in stored}
@@ -387,11 +422,16 @@ def _clock(seconds: float) -> str:
     return f"{int(minutes):02d}:{rest:05.2f}"
 
 
-def frame_input(ref: FrameRef) -> backends.FrameInput:
-    """What a backend is given of a sampled frame: the fields of ``ref`` that it names."""
-    return backends.FrameInput(
-        **{f.name: getattr(ref, f.name) for f in fields(backends.FrameInput)}
-    )
+def frame_input(
+    ref: FrameRef, found: Callable[[float], list[Detection] | None] | None = None
+) -> backends.FrameInput:
+    """What a backend is given of a sampled frame: the fields of ``ref`` that it names, and
+    what the detection pass found at its time (``found``), if a pass ran."""
+    named = {
+        f.name: getattr(ref, f.name) for f in fields(backends.FrameInput) if hasattr(ref, f.name)
+    }
+    detections = found(ref.timestamp_s) if found is not None else None
+    return backends.FrameInput(**named, detections=detections)
 
 
 def _frame_record(ref: FrameRef, description: backends.FrameDescription) -> dict[str, Any]:

@@ -59,6 +59,9 @@ class AnalyzeVideoInput:
     # Speech recognition beside sampling; the audio is transcribed in ranges of this length.
     speech: bool = True
     speech_range_s: float = 300.0
+    # The detection pass beside sampling: objects detected and tracked at this steady rate.
+    tracking: bool = True
+    tracking_fps: float = 2.0
 
 
 @dataclass
@@ -129,6 +132,9 @@ class DescribeBatchInput:
     backend: str
     frames: list[FrameRef]
     prompt: str = ""
+    # The detection pass's chunk over these frames' segment (a path in the session folder);
+    # empty: no pass ran there, and the backend detects for itself.
+    tracks_chunk: str = ""
 
 
 @dataclass
@@ -138,6 +144,39 @@ class DescribeBatchResult:
     models: list[str] = field(default_factory=list)
     # The backend's figures after the batch: frames/s, GPU memory and utilisation (NVML).
     worker_stats: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class TrackSegmentInput:
+    """The detection pass over one segment, read from ``overlap_s`` before its start."""
+
+    session_id: str
+    video_path: str
+    segment: Segment
+    fps: float
+    overlap_s: float
+
+
+@dataclass
+class TrackSegmentResult:
+    chunk: str
+    """Where the chunk's tracked frames are stored (a file in the session folder)."""
+    frames: int
+    tiled_frames: int
+    seconds: float
+
+
+@dataclass
+class StitchTracksInput:
+    session_id: str
+    chunks: list[str]
+
+
+@dataclass
+class StitchTracksResult:
+    tracks: int
+    people: int
+    seconds: float
 
 
 @dataclass

@@ -22,6 +22,7 @@ from videolens.pipeline.stream_activities import StreamCpuActivities, StreamVisi
 from videolens.pipeline.stream_ingest import StreamIngestActivities
 from videolens.pipeline.stream_speech import StreamSpeechActivities
 from videolens.pipeline.stream_workflow import StreamWorkflow
+from videolens.pipeline.tracking_activities import TrackingActivities
 from videolens.pipeline.workflows import VideoAnalysisWorkflow
 
 # Fast failover: a killed worker's sticky workflow tasks move on after 1 s, and heartbeats are
@@ -57,6 +58,7 @@ async def running_workers(
     store = indexed_session_store(settings)  # batches reach the library index as they land
     cpu, vision = CpuActivities(store, settings), VisionActivities(store, settings, metrics)
     speech = SpeechActivities(store, settings)
+    tracking = TrackingActivities(store)
     # Live streams: this process also answers on a queue of its own, where the workflow sends
     # the next window of a stream whose connection this process keeps open.
     streams = indexed_stream_store(settings)
@@ -73,6 +75,8 @@ async def running_workers(
             cpu.sample,
             cpu.summarize,
             cpu.finalize,
+            tracking.track_segment,
+            tracking.stitch_tracks,
             speech.check_audio,
             speech.transcribe,
             ingest.ingest,

@@ -34,7 +34,11 @@ with workflow.unsafe.imports_passed_through():
         SampleSegmentInput,
         SessionSummary,
         SpeechOutcome,
+        StitchTracksInput,
+        StitchTracksResult,
         SummarizeInput,
+        TrackSegmentInput,
+        TrackSegmentResult,
         TranscribeRangeInput,
         TranscribeRangeResult,
     )
@@ -50,6 +54,8 @@ with workflow.unsafe.imports_passed_through():
 BATCH_SCHEDULE_TO_CLOSE = timedelta(minutes=30)
 FLOOR_SHARE_OF_BUDGET = 0.8
 FINALIZE_TIMEOUT = timedelta(minutes=5)
+TRACK_OVERLAP_S = 2.0
+"""The detection pass of a segment reads this much before it, to stitch its tracks on."""
 # Caps on the activities one run schedules, whatever the video's length or header (segments are
 # capped in ``plan_segments``): batches grow and speech ranges lengthen instead, so a run's
 # history stays a few thousand events, far below Temporal's limit of 51,200.
@@ -68,6 +74,7 @@ class VideoAnalysisWorkflow:
         self._timings: dict[str, float] = {}
         self._local_in_flight = 0
         self._speech: SpeechOutcome | None = None
+        self._track_chunks: dict[int, str] = {}  # segment index → its detection pass chunk
         # The floor the plan promises (``promised_floor``); 0.0 (unknown) until planned.
         self._floor_s = 0.0
         self._batch_size = 1
@@ -80,6 +87,7 @@ class VideoAnalysisWorkflow:
         try:
             info = await self._probe()
             await _all_or_none([self._sample_and_describe(info), self._transcribe(info)])
+            await self._stitch_tracks()
         except ActivityError as err:
             reason = failure_reason(err)
             self._progress.stage, self._progress.error = "failed", reason
@@ -222,23 +230,10 @@ class VideoAnalysisWorkflow:
     async def _segment(
         self, segment: Segment, segment_slots: asyncio.Semaphore, batch_slots: asyncio.Semaphore
     ) -> None:
-        request = self._request
         async with segment_slots:
-            sample = await workflow.execute_activity(
-                "sample_segment",
-                SampleSegmentInput(
-                    request.session_id,
-                    request.video_path,
-                    request.frames_dir,
-                    segment,
-                    request.options,
-                ),
-                result_type=SegmentSample,
-                task_queue=request.cpu_task_queue,
-                schedule_to_close_timeout=BATCH_SCHEDULE_TO_CLOSE,
-                heartbeat_timeout=timedelta(seconds=request.heartbeat_timeout_s),
-                retry_policy=RETRY_POLICY,
-            )
+            # The detection pass runs beside sampling: the segment's batches are described
+            # with its detections (the basic backend then detects nothing again).
+            sample, chunk = await _sampled_and_tracked(self._sample(segment), self._track(segment))
         self._shot_starts.extend(sample.shot_starts_s)
         self._planned.update((frame.index, frame.timestamp_s) for frame in sample.frames)
         self._progress.segments_done += 1
@@ -249,13 +244,79 @@ class VideoAnalysisWorkflow:
         self._progress.batches_total += len(batches)
         await _all_or_none(
             [
-                self._describe(f"s{segment.index:04d}b{number:04d}", frames, batch_slots)
+                self._describe(f"s{segment.index:04d}b{number:04d}", frames, batch_slots, chunk)
                 for number, frames in enumerate(batches)
             ]
         )
 
+    async def _sample(self, segment: Segment) -> SegmentSample:
+        request = self._request
+        sample: SegmentSample = await workflow.execute_activity(
+            "sample_segment",
+            SampleSegmentInput(
+                request.session_id,
+                request.video_path,
+                request.frames_dir,
+                segment,
+                request.options,
+            ),
+            result_type=SegmentSample,
+            task_queue=request.cpu_task_queue,
+            schedule_to_close_timeout=BATCH_SCHEDULE_TO_CLOSE,
+            heartbeat_timeout=timedelta(seconds=request.heartbeat_timeout_s),
+            retry_policy=RETRY_POLICY,
+        )
+        return sample
+
+    async def _track(self, segment: Segment) -> str:
+        """The detection pass over the segment (beside its sampling); the chunk's path, or ""
+        when tracking is off or no detector could run."""
+        request = self._request
+        if not request.tracking:
+            return ""
+        result: TrackSegmentResult = await workflow.execute_activity(
+            "track_segment",
+            TrackSegmentInput(
+                request.session_id,
+                request.video_path,
+                segment,
+                request.tracking_fps,
+                TRACK_OVERLAP_S,
+            ),
+            result_type=TrackSegmentResult,
+            task_queue=request.cpu_task_queue,
+            schedule_to_close_timeout=BATCH_SCHEDULE_TO_CLOSE,
+            heartbeat_timeout=timedelta(seconds=request.heartbeat_timeout_s),
+            retry_policy=RETRY_POLICY,
+        )
+        if result.chunk:
+            self._track_chunks[segment.index] = result.chunk
+        return result.chunk
+
+    async def _stitch_tracks(self) -> None:
+        """Whole tracks from the segments' chunks, stored beside the session."""
+        if not self._track_chunks:
+            return
+        started = self._elapsed()
+        await workflow.execute_activity(
+            "stitch_tracks",
+            StitchTracksInput(
+                self._request.session_id,
+                [self._track_chunks[index] for index in sorted(self._track_chunks)],
+            ),
+            result_type=StitchTracksResult,
+            task_queue=self._request.cpu_task_queue,
+            start_to_close_timeout=timedelta(minutes=5),
+            retry_policy=RETRY_POLICY,
+        )
+        self._timings["stitch_tracks_s"] = round(self._elapsed() - started, 3)
+
     async def _describe(
-        self, batch_id: str, frames: list[FrameRef], batch_slots: asyncio.Semaphore
+        self,
+        batch_id: str,
+        frames: list[FrameRef],
+        batch_slots: asyncio.Semaphore,
+        tracks_chunk: str = "",
     ) -> None:
         request = self._request
         async with batch_slots:
@@ -267,7 +328,7 @@ class VideoAnalysisWorkflow:
                 result = await workflow.execute_activity(
                     "describe_batch",
                     DescribeBatchInput(
-                        request.session_id, batch_id, backend, frames, request.prompt
+                        request.session_id, batch_id, backend, frames, request.prompt, tracks_chunk
                     ),
                     result_type=DescribeBatchResult,
                     task_queue=queue,
@@ -363,6 +424,23 @@ class VideoAnalysisWorkflow:
         remaining = max(0, progress.frames_planned - progress.frames_described)
         rate = progress.frames_described / max(progress.elapsed_s, 1e-3)
         return round(remaining / rate, 1)
+
+
+async def _sampled_and_tracked(
+    sampling: Coroutine[Any, Any, SegmentSample], tracking: Coroutine[Any, Any, str]
+) -> tuple[SegmentSample, str]:
+    """A segment's sample and its detection pass's chunk, run side by side (both CPU)."""
+    sampled: list[SegmentSample] = []
+    tracked: list[str] = []
+
+    async def sample() -> None:
+        sampled.append(await sampling)
+
+    async def track() -> None:
+        tracked.append(await tracking)
+
+    await _all_or_none([sample(), track()])
+    return sampled[0], tracked[0]
 
 
 async def _all_or_none(jobs: list[Coroutine[Any, Any, None]]) -> None:

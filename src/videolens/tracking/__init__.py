@@ -5,7 +5,7 @@ A plain library (``video``, ``timeline``, numpy and OpenCV): the pipeline runs i
 and stitches the chunks into whole tracks.
 """
 
-from videolens.tracking.chunk import TrackedChunk, TrackedFrame
+from videolens.tracking.chunk import TrackedChunk, TrackedFrame, TrackingResult
 from videolens.tracking.detect import FrameDetector
 from videolens.tracking.detection_pass import ChunkRequest, run_chunk
 from videolens.tracking.lookup import frame_near
@@ -27,6 +27,7 @@ __all__ = [
     "SsdNetwork",
     "TrackedChunk",
     "TrackedFrame",
+    "TrackingResult",
     "detector_missing_reason",
     "frame_near",
     "run_chunk",

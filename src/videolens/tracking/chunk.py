@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from videolens.timeline.model import Detection, Record
+from videolens.timeline.model import Detection, Record, Track, Tracking
 
 
 class TrackedFrame(Record):
@@ -28,3 +28,11 @@ class TrackedChunk(Record):
     frames: list[TrackedFrame] = Field(default_factory=list)
     tiled_frames: int = Field(default=0, description="Frames the detector saw tiled.")
     seconds: float = Field(default=0.0, description="Wall time of this chunk's pass.")
+
+
+class TrackingResult(Record):
+    """The whole pass, stitched: how it ran, the tracks, and every frame with global ids."""
+
+    tracking: Tracking
+    tracks: list[Track] = Field(default_factory=list)
+    frames: list[TrackedFrame] = Field(default_factory=list)

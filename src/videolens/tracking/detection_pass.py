@@ -9,13 +9,14 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from videolens.errors import InvalidVideoError
+from videolens.timeline.model import Detection
 from videolens.tracking.chunk import TrackedChunk
 from videolens.tracking.detect import FrameDetector, tile_regions
 from videolens.tracking.tracker import MultiTracker
@@ -49,7 +50,6 @@ class _Tiling:
     active: bool = False
     next_probe_s: float = -math.inf
     frames: int = 0
-    probes: list[float] = field(default_factory=list)
 
 
 def run_chunk(request: ChunkRequest, detector: FrameDetector) -> TrackedChunk:
@@ -57,22 +57,24 @@ def run_chunk(request: ChunkRequest, detector: FrameDetector) -> TrackedChunk:
     started = time.monotonic()
     tracker = MultiTracker(request.fps)
     tiling = _Tiling()
-    chunk = TrackedChunk(
+    frames = [
+        tracker.update(t, _detect(detector, image, t, tiling)) for t, image in grid_frames(request)
+    ]
+    return TrackedChunk(
         index=request.index,
         start_s=request.start_s,
         end_s=request.end_s,
         read_from_s=request.read_from_s,
         fps=request.fps,
+        frames=frames,
+        tiled_frames=tiling.frames,
+        seconds=round(time.monotonic() - started, 3),
     )
-    for t, image in grid_frames(request):
-        detections = _detect(detector, image, t, tiling)
-        chunk.frames.append(tracker.update(t, detections))
-    chunk.tiled_frames = tiling.frames
-    chunk.seconds = round(time.monotonic() - started, 3)
-    return chunk
 
 
-def _detect(detector: FrameDetector, image: NDArray[np.uint8], t: float, tiling: _Tiling) -> Any:
+def _detect(
+    detector: FrameDetector, image: NDArray[np.uint8], t: float, tiling: _Tiling
+) -> list[Detection]:
     height, width = image.shape[:2]
     if t >= tiling.next_probe_s and tile_regions(width, height):
         tiling.next_probe_s = t + PROBE_EVERY_S

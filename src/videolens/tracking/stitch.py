@@ -17,8 +17,9 @@ from videolens.tracking.chunk import TrackedChunk, TrackedFrame
 from videolens.tracking.detect import box_iou, class_group
 from videolens.tracking.tracks import build_tracks
 
-SAME_TRACK_IOU = 0.3
-"""Mean overlap in the shared instants for two chunks' tracks to be one."""
+SAME_TRACK_IOU = 0.5
+"""Mean overlap where both boxed it, for two chunks' tracks to be one (the same frame decoded
+twice gives the same detections, so the same thing overlaps itself almost wholly)."""
 
 
 def stitch(chunks: list[TrackedChunk]) -> tuple[list[Track], list[TrackedFrame]]:
@@ -66,9 +67,9 @@ def _links(
                     overlaps[(earlier.track_id, later.track_id)].append(
                         box_iou(earlier.box, later.box)
                     )
-    scored = sorted(
-        ((sum(v) / len(shared), pair) for pair, v in overlaps.items()), key=lambda x: -x[0]
-    )
+    # The mean over the instants where both were boxed: a thing that came into view at the
+    # end of the overlap is linked on its one or two shared frames.
+    scored = sorted(((sum(v) / len(v), pair) for pair, v in overlaps.items()), key=lambda x: -x[0])
     links: dict[int, int] = {}
     used: set[int] = set()
     for score, (earlier_id, later_id) in scored:

@@ -8,14 +8,19 @@ from statistics import fmean
 
 from videolens.timeline.model import Detection, Track, TrackPoint
 from videolens.tracking.chunk import TrackedFrame
+from videolens.tracking.detect import class_group
 
 MIN_DETECTIONS = 3
 """A track needs this many detections to count: a false box seen in one or two frames of the
 pass (a shadow, a tripod, a poster) is noise, a person walking through is seen in many."""
-EDGE_MARGIN = 0.02
-"""A box this close to a frame edge (share of the frame) touches it."""
+EDGE_MARGIN = 0.08
+"""A track's first (last) box this close to a frame edge (share of the frame) came in (went out)
+over it: at 2 fps a walker is often first boxed a step after it came fully into view, half a
+body width or more from the edge."""
 STAYED_SHARE = 0.1
 """A track whose centre moved less than this share of the frame has no direction."""
+EARLIEST_LOOKBACK = 3
+"""How many frames before a track's first detection its first sightings are looked for."""
 PATH_POINTS = 24
 """The most positions a track's ``path`` keeps (spread evenly over its life)."""
 
@@ -31,6 +36,7 @@ def build_tracks(
         for detection in frame.detections:
             if detection.track_id is not None:
                 seen[detection.track_id].append((frame.t, detection))
+    _claim_first_sightings(frames, seen, step_s)
     confirmed = sorted(
         (sightings for sightings in seen.values() if len(sightings) >= MIN_DETECTIONS),
         key=lambda sightings: (sightings[0][0], sightings[0][1].box),
@@ -52,6 +58,39 @@ def build_tracks(
         for frame in frames
     ]
     return tracks, kept
+
+
+def _claim_first_sightings(
+    frames: list[TrackedFrame], seen: dict[int, list[tuple[float, Detection]]], step_s: float
+) -> None:
+    """Give each track the unassociated detections just before its first one, where they box
+    the same thing. ByteTrack forgets a new detection that the very next frame misses (common at
+    the frame's edge, where a walker is half in view), so a track often begins a second after
+    the thing was first seen; those first sightings are still in the frames, without an id."""
+    for track_id, sightings in seen.items():
+        earlier = [f for f in frames if f.t < sightings[0][0]]
+        for frame in reversed(earlier[-EARLIEST_LOOKBACK:]):
+            first_t, first = sightings[0]
+            if first_t - frame.t > EARLIEST_LOOKBACK * step_s + 1e-6:
+                break
+            steps = max(1, round((first_t - frame.t) / step_s))
+            match = next((d for d in frame.detections if _continues(d, first, steps)), None)
+            if match is None:
+                continue
+            claimed = match.model_copy(update={"track_id": track_id})
+            frame.detections[frame.detections.index(match)] = claimed
+            sightings.insert(0, (frame.t, claimed))
+
+
+def _continues(candidate: Detection, first: Detection, steps: int) -> bool:
+    """``candidate``, ``steps`` frames before ``first``, is near enough to be the same thing
+    (a walker moves up to ~1.5 of its widths a frame at 2 fps)."""
+    if candidate.track_id is not None or class_group(candidate.label) != class_group(first.label):
+        return False
+    width = first.box[2] - first.box[0]
+    dx = (candidate.box[0] + candidate.box[2] - first.box[0] - first.box[2]) / 2
+    dy = (candidate.box[1] + candidate.box[3] - first.box[1] - first.box[3]) / 2
+    return abs(dx) <= 1.5 * width * steps and abs(dy) <= width * steps
 
 
 def _track(
