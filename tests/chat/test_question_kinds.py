@@ -133,6 +133,8 @@ CASES = [
     Case("Who is visible?", "presence", ("People are visible in 3 stretches",)),
     Case("Are there any animals?", "presence", ("Dogs are visible in 1 stretch",), ("00:36",)),
     Case("How long is the video?", "summary", ("a 01:30 video",)),
+    Case("Who came first?", "first", ("The first person is seen at 00:00",), lacks=NO_WINDOW),
+    Case("how many people come and go?", "distinct", ("8 different people were tracked",)),
 ]
 # fmt: on
 

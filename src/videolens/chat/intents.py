@@ -97,7 +97,8 @@ _DIRECTION = re.compile(
 _COUNT = re.compile(r"\b(how many|number of|count(?:ing)? (?:the|of)|how much)\b", re.I)
 _DISTINCT = re.compile(
     r"\b(different|distinct|unique|individual|separate|in total|altogether|all together|"
-    r"overall|(?:walk|walked|go|went|pass|passed|drive|drove|come|came|ride|rode)s? "
+    r"overall|come and go|came and went|"
+    r"(?:walk|walked|go|went|pass|passed|drive|drove|come|came|ride|rode)s? "
     r"(?:by|past)|pass(?:ed)?|go(?:es)? through|went through)\b",
     re.I,
 )
@@ -113,7 +114,8 @@ _PRESENCE = re.compile(
     r"\b(when|where|which (?:moments?|frames?|times?|parts?|scenes?)|what (?:time|point)|"
     r"is there|are there|was there|were there|do(?:es)? (?:a|an|any|the|some)|any|anyone|"
     r"anybody|someone|somebody|appears?|appearing|visible|seen|see|shows? up|walk\w*|"
-    r"pass\w*|cross\w*|enter\w*|leav\w*|arriv\w*|drive\w*|ride\w*|present)\b",
+    r"pass\w*|cross\w*|enter\w*|leav\w*|arriv\w*|drive\w*|ride\w*|present|com(?:e|es|ing)|"
+    r"came)\b",
     re.I,
 )
 _ABSENT = re.compile(r"\b(no|without|not any|none|nobody|(?:empty|free|devoid|clear) of)\b", re.I)
