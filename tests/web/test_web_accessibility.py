@@ -84,6 +84,8 @@ def test_the_main_views_have_no_serious_violations(
     page.locator("#rerun-menu > summary").click()
     expect(page.locator("#rerun-form")).to_be_visible()
     seen["rerun form"] = _violations(page)
+    page.keyboard.press("Escape")
+    expect(page.locator("#rerun-form")).to_be_hidden()
 
     page.get_by_role("tab", name="Chat").click()
     expect(page.locator("#chat-input")).to_be_visible()
@@ -94,8 +96,8 @@ def test_the_main_views_have_no_serious_violations(
     expect(page.locator("#search-results .search-hit")).not_to_have_count(0)
     seen["search"] = _violations(page)
 
-    page.locator("body").press("?")
-    expect(page.locator("#keys-help")).to_be_visible()
+    page.get_by_role("button", name="Keys").click()
+    expect(page.get_by_role("dialog", name="Keyboard")).to_be_visible()
     seen["keys help"] = _violations(page)
 
     assert {view: found for view, found in seen.items() if found} == {}

@@ -155,4 +155,12 @@ export function setupSessionTools() {
   document.addEventListener("click", (event) => {
     for (const menu of [ui.exportMenu, ui.rerunMenu]) if (menu.open && !menu.contains(event.target)) menu.open = false;
   });
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    for (const menu of [ui.exportMenu, ui.rerunMenu]) {
+      if (!menu.open) continue;
+      menu.open = false;
+      menu.querySelector("summary").focus();
+    }
+  });
 }

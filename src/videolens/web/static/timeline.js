@@ -48,9 +48,10 @@ function momentCard(frame) {
   const time = formatTime(frame.timestamp_s);
   const button = h("button", {
     type: "button", class: "moment", dataset: { index: frame.index, t: frame.timestamp_s },
-    "aria-label": `Seek to ${time}: ${frame.description || "moment"}`,
     onclick: () => seek(frame.timestamp_s, frame.index),
   },
+  // The name is what the card shows, after what clicking it does.
+  h("span", { class: "visually-hidden" }, "Seek to "),
   h("span", { class: "moment-thumb" },
     thumbnail(imageUrl(frame)),
     h("time", { class: "moment-time", datetime: `PT${frame.timestamp_s}S` }, time)),
