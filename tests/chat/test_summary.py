@@ -210,3 +210,16 @@ def test_four_short_shots_are_four_chapters() -> None:
         (6.465, "Shot 3: a person in view"),
         (8.383, "Shot 4: a person in view"),
     ]
+
+
+def test_with_a_model_the_chapters_are_asked_from_the_tracks(openai_fake: OpenAIFake) -> None:
+    from track_factory import make_tracked_street_document
+
+    openai_fake.script(reply_text=json.dumps({"summary": "A street.", "chapters": []}))
+    with OpenAICompatClient(openai_fake.base_url, "fake-model") as client:
+        summarize_session(typed(make_tracked_street_document()), client, budget_tokens=3000)
+    final = openai_fake.requests("chat")[-1]["json"]["messages"]
+    assert "never with a count over the whole video" in final[0]["content"]
+    sent = final[-1]["content"]
+    assert "Cuts and changes at: 00:00, 00:20, 00:35, 00:50, 01:00, 01:11." in sent
+    assert "#8 dog 00:35\u201300:39, in at left, out at right, left to right, brown" in sent

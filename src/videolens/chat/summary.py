@@ -20,7 +20,7 @@ from videolens.chat.chapters import make_chapters
 from videolens.chat.extractive import extractive_summary
 from videolens.chat.facts import ordered_frames, seconds, speech_absence, speech_track
 from videolens.chat.retrieval import estimate_tokens
-from videolens.chat.timeline_text import moment_line, speech_line
+from videolens.chat.timeline_text import moment_line, speech_line, tracks_text
 from videolens.chat.timeparse import format_timestamp, parse_time
 from videolens.openai_compat import OpenAICompatClient
 from videolens.timeline.model import Chapter, Moment, SessionDocument
@@ -36,7 +36,9 @@ FINAL_PROMPT = """You are given summaries of consecutive parts of one video, in 
 Reply with JSON only, in this shape:
 {"summary": "<3-6 sentences about the whole video>",
  "chapters": [{"start": "mm:ss", "title": "<2-6 words>"}]}
-Chapters follow the video's structure, in time order; the first starts at 00:00; at most %d."""
+Chapters follow the video's structure (its shots, and what changes: who or what arrives or \
+leaves), in time order, each titled with what is new in it, never with a count over the whole \
+video; the first starts at 00:00; at most %d."""
 
 
 @dataclass(frozen=True)
@@ -96,8 +98,10 @@ def summarize(
             {"role": "system", "content": FINAL_PROMPT % max_chapters},
             {
                 "role": "user",
-                "content": f"Video length {format_timestamp(duration)}. Shot starts: {shots}."
+                "content": f"Video length {format_timestamp(duration)}. "
+                f"Cuts and changes at: {shots}."
                 + _speech_note(document)
+                + (f"\n{tracks_text(document)}" if document.tracks is not None else "")
                 + "\n\n"
                 + "\n".join(lines),
             },
