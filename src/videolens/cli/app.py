@@ -27,7 +27,7 @@ from videolens.store import SessionStore
 LAZY_COMMANDS = {
     "worker": "videolens.cli.worker_command:worker",
     "chat": "videolens.cli.chat_command:chat",
-    "ask": "videolens.cli.library_command:ask",  # one video, or --all: the whole library
+    "ask": "videolens.cli.library_command:ask_app",  # one video, or --all: the whole library
     "search": "videolens.cli.chat_command:search",
     "export": "videolens.cli.chat_command:export",
     "watch": "videolens.cli.watch_command:watch",

@@ -7,9 +7,12 @@ import json
 from typing import Annotated, Any, Literal
 
 import typer
+from typer import _click as click  # Typer (0.26 on) vendors Click: its classes, not click's
 
 from videolens.api.security import KeyStore, Role
 from videolens.cli import chat_command
+from videolens.cli.command_group import CommandGroup
+from videolens.cli.command_help import PlainCommand
 from videolens.cli.errors import EXIT_BAD_INPUT, fail, stderr, user_errors
 from videolens.config import Settings
 from videolens.library import LibraryFilter, connect_index, open_index
@@ -41,21 +44,41 @@ SourceOption = Annotated[
     typer.Option("--source", metavar="SOURCE", help="file or stream."),
 ]
 
+DB_HELP = (
+    "Manage the library database.\n\n"
+    "It is SQLite in the data dir, or the PostgreSQL of VIDEOLENS_DATABASE_URL."
+)
 library_app = typer.Typer(
-    help="Every video's moments in one index: list the videos, search them.",
+    cls=CommandGroup,
+    help="List and search every video's moments in one index.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,
 )
 db_app = typer.Typer(
-    help="The library database (SQLite in the data dir, or VIDEOLENS_DATABASE_URL).",
+    cls=CommandGroup,
+    help=DB_HELP,
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,
 )
+# `ask` alone (registered as this app): its usage has two lines, one per form.
+ask_app = typer.Typer(add_completion=False, rich_markup_mode=None)
+
+
+class _AskCommand(PlainCommand):
+    """``ask SESSION_ID QUESTION`` or ``ask --all QUESTION``: one usage line for each."""
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_usage(ctx.command_path, "[OPTIONS] SESSION_ID QUESTION")
+        formatter.write_usage(ctx.command_path, "[OPTIONS] --all QUESTION", prefix="   or: ")
 
 
 @db_app.callback()
 def _db() -> None:
-    """The library database (SQLite in the data dir, or VIDEOLENS_DATABASE_URL)."""
+    """Manage the library database.
+
+    It is SQLite in the data dir, or the PostgreSQL of VIDEOLENS_DATABASE_URL."""
 
 
 def _owner(settings: Settings, raw_key: str | None) -> str | None:
@@ -73,15 +96,20 @@ def _print_json(value: Any) -> None:
     typer.echo(json.dumps(value, indent=2, ensure_ascii=False))
 
 
+@ask_app.command("ask", cls=_AskCommand)
 def ask(
     target: Annotated[
         str,
         typer.Argument(
+            metavar="SESSION_ID",
             help="A session id (`videolens sessions`) or a live stream's id; with --all, the "
-            "question."
+            "question.",
         ),
     ],
-    question: Annotated[str | None, typer.Argument(help="The question about the video.")] = None,
+    question: Annotated[
+        str | None,
+        typer.Argument(metavar="QUESTION", help="The question about the video (not with --all)."),
+    ] = None,
     every_video: Annotated[
         bool, typer.Option("--all", help="Ask the whole library: every video you may see.")
     ] = False,
@@ -92,7 +120,7 @@ def ask(
     until: UntilOption = None,
     source: SourceOption = None,
 ) -> None:
-    """Ask one question about a session, a live stream, or (--all) the whole library.
+    """Ask one question about a video, or (--all) the whole library.
 
     A session's answer cites [mm:ss] moments, a stream's local wall-clock [14:05:12]; with --all
     ("in which videos does a white van appear?", "how often …", "the last time …") the answer
@@ -127,14 +155,21 @@ def _show_answer(answer: LibraryAnswer, as_json: bool) -> None:
                          style="yellow", highlight=False, markup=False)  # fmt: skip
 
 
-@library_app.command("list")
+@library_app.command("list", cls=PlainCommand)
 def list_videos(
     since: SinceOption = None,
     until: UntilOption = None,
     source: SourceOption = None,
-    label: Annotated[str | None, typer.Option(help="Only videos where this was detected.")] = None,
-    limit: Annotated[int, typer.Option(min=1, max=500)] = 50,
-    offset: Annotated[int, typer.Option(min=0)] = 0,
+    label: Annotated[
+        str | None,
+        typer.Option(metavar="LABEL", help="Only videos where this was detected (person, car)."),
+    ] = None,
+    limit: Annotated[
+        int, typer.Option(min=1, max=500, metavar="N", help="Most videos listed.")
+    ] = 50,
+    offset: Annotated[
+        int, typer.Option(min=0, metavar="N", help="Videos skipped first (for paging).")
+    ] = 0,
     key: KeyOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -154,14 +189,19 @@ def list_videos(
     stderr.print(f"{len(page.videos)} of {page.total} (from {offset})", style="dim")
 
 
-@library_app.command("search")
+@library_app.command("search", cls=PlainCommand)
 def search_library(
     query: Annotated[str, typer.Argument(help="Words to look for: seen, read or said.")],
-    video: Annotated[list[str] | None, typer.Option("--video", help="Only this video id.")] = None,
+    video: Annotated[
+        list[str] | None,
+        typer.Option("--video", metavar="ID", help="Only this video id (repeatable)."),
+    ] = None,
     since: SinceOption = None,
     until: UntilOption = None,
     source: SourceOption = None,
-    limit: Annotated[int, typer.Option(min=1, max=200)] = 20,
+    limit: Annotated[
+        int, typer.Option(min=1, max=200, metavar="N", help="Most moments shown.")
+    ] = 20,
     key: KeyOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -191,9 +231,11 @@ def reindex() -> None:
                f"({rebuilt.moments} moments)")  # fmt: skip
 
 
-@db_app.command("upgrade")
+@db_app.command("upgrade", cls=PlainCommand)
 def upgrade() -> None:
-    """Apply the library database's new migrations (once per deployment and upgrade)."""
+    """Apply the library database's new migrations.
+
+    Run it once per deployment, and after each upgrade of videolens."""
     with user_errors():
         settings = Settings()
         with connect_index(settings) as index:
