@@ -227,3 +227,18 @@ def test_an_unreachable_database_is_a_clear_error(tmp_path: object) -> None:
     settings = Settings(_env_file=None, data_dir=tmp_path, database_url=url)  # type: ignore[call-arg]
     with pytest.raises(LibraryError, match="cannot reach the library database"):
         open_index(settings)
+
+
+def test_a_new_owner_carries_the_moments_already_indexed(
+    library_settings: Settings, index: LibraryIndex
+) -> None:
+    store = indexed_session_store(library_settings, index)
+    session_id = store.create("/videos/cam9.mp4", {}).session_id
+    store.write_batch(session_id, "b0", [frame(0, 1.0, ("van",))])
+    assert _found(index, "van", LibraryFilter(owner="local")) == [(session_id, "frame", 1.0)]
+    store.update(session_id, owner="carol")
+    assert _found(index, "van", LibraryFilter(owner="local")) == []
+    assert _found(index, "van", LibraryFilter(owner="carol", source="file")) == [
+        (session_id, "frame", 1.0)
+    ]
+    assert _found(index, "van", LibraryFilter(owner="carol", source="stream")) == []

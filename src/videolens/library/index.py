@@ -15,6 +15,7 @@ from contextlib import AbstractContextManager
 from importlib import resources
 from typing import Any
 
+from videolens.library.errors import LibraryError
 from videolens.library.query_words import query_words
 from videolens.library.records import (
     LibraryFilter,
@@ -24,13 +25,17 @@ from videolens.library.records import (
     Page,
     VideoMatches,
 )
+from videolens.library.scope import scope_of
 
 VIDEO_COLUMNS = ("video_id", "kind", "title", "owner", "status", "created_at", "source",
                  "duration_s")  # fmt: skip
 MOMENT_COLUMNS = ("video_id", "kind", "position", "at_s", "happened_at", "description",
                   "labels", "text", "speech", "end_s", "image")  # fmt: skip
+_WRITTEN = (*MOMENT_COLUMNS, "scope")
 _V = ", ".join(f"v.{c}" for c in VIDEO_COLUMNS)
 _M = ", ".join(f"m.{c}" for c in MOMENT_COLUMNS)
+# The most moments one search scores (see ``LibraryIndex.search``).
+POOL = 2000
 # "until" takes in the whole of a day or instant it names: "~" sorts after every ISO character.
 _UNTIL_END = "~"
 
@@ -73,11 +78,15 @@ class LibraryIndex(ABC):
         """A cursor inside one transaction, committed when the block ends without an error."""
 
     @abstractmethod
-    def _matching(self, words: list[str], every_word: bool) -> tuple[str, str, list[Any]]:
+    def _matching(
+        self, words: list[str], every_word: bool, chosen: LibraryFilter
+    ) -> tuple[str, str, list[Any]]:
         """(FROM clause naming ``m`` and ``v``, WHERE condition, parameters) for the moments
-        that match ``words`` (all of them, or any)."""
+        that match ``words`` (all of them, or any) within ``chosen``'s scope
+        (``scope.scope_terms``)."""
 
     RANK: str  # the score of a matching moment, higher is better, in the terms of ``_matching``
+    ROW_ID: str  # a matching moment's row id (newer moments have higher ones)
 
     @abstractmethod
     def close(self) -> None:
@@ -125,23 +134,33 @@ class LibraryIndex(ABC):
     # -- writes -----------------------------------------------------------------------------
 
     def put_video(self, video: LibraryVideo, cursor: Cursor | None = None) -> None:
-        """Add or update a video's entry (its moments stay)."""
+        """Add or update a video's entry (its moments stay, their scope updated)."""
+        if cursor is None:
+            with self.transaction() as own:
+                self.put_video(video, own)
+            return
+        before = cursor.execute(
+            "SELECT owner, kind FROM library_videos WHERE video_id = ?", [video.video_id]
+        )
         names = ", ".join(VIDEO_COLUMNS)
         marks = ", ".join("?" for _ in VIDEO_COLUMNS)
         updates = ", ".join(f"{c} = excluded.{c}" for c in VIDEO_COLUMNS[1:])
         sql = (f"INSERT INTO library_videos ({names}) VALUES ({marks}) "
                f"ON CONFLICT (video_id) DO UPDATE SET {updates}")  # fmt: skip
-        values = [getattr(video, c) for c in VIDEO_COLUMNS]
-        if cursor is not None:
-            cursor.execute(sql, values)
-            return
-        with self.transaction() as own:
-            own.execute(sql, values)
+        cursor.execute(sql, [getattr(video, c) for c in VIDEO_COLUMNS])
+        if before and tuple(before[0]) != (video.owner, video.kind):
+            cursor.execute("UPDATE library_moments SET scope = ? WHERE video_id = ?",
+                           [scope_of(video), video.video_id])  # fmt: skip
 
     def put_moments(self, video_id: str, moments: Sequence[LibraryMoment]) -> None:
         """Add or replace moments of an indexed video (the same kind and position: replaced)."""
         with self.transaction() as cursor:
-            self._insert_moments(cursor, moments)
+            found = cursor.execute(
+                f"SELECT {_V} FROM library_videos v WHERE v.video_id = ?", [video_id]
+            )
+            if not found:
+                raise LibraryError(f"video {video_id} is not in the library index")
+            self._insert_moments(cursor, _video(found[0]), moments)
             self._merge_labels(cursor, video_id, moments)
 
     def replace_video(self, video: LibraryVideo, moments: Sequence[LibraryMoment]) -> None:
@@ -151,7 +170,7 @@ class LibraryIndex(ABC):
             cursor.execute("DELETE FROM library_moments WHERE video_id = ?", [video.video_id])
             cursor.execute("UPDATE library_videos SET labels = '' WHERE video_id = ?",
                            [video.video_id])  # fmt: skip
-            self._insert_moments(cursor, moments)
+            self._insert_moments(cursor, video, moments)
             self._merge_labels(cursor, video.video_id, moments)
 
     def remove_video(self, video_id: str) -> None:
@@ -166,14 +185,17 @@ class LibraryIndex(ABC):
             cursor.execute("DELETE FROM library_moments")
             cursor.execute("DELETE FROM library_videos")
 
-    def _insert_moments(self, cursor: Cursor, moments: Sequence[LibraryMoment]) -> None:
-        names = ", ".join(MOMENT_COLUMNS)
-        marks = ", ".join("?" for _ in MOMENT_COLUMNS)
-        updates = ", ".join(f"{c} = excluded.{c}" for c in MOMENT_COLUMNS[3:])
+    def _insert_moments(
+        self, cursor: Cursor, video: LibraryVideo, moments: Sequence[LibraryMoment]
+    ) -> None:
+        names = ", ".join(_WRITTEN)
+        marks = ", ".join("?" for _ in _WRITTEN)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in _WRITTEN[3:])
+        scope = scope_of(video)
         cursor.executemany(
             f"INSERT INTO library_moments ({names}) VALUES ({marks}) "
             f"ON CONFLICT (video_id, kind, position) DO UPDATE SET {updates}",
-            [[getattr(m, c) for c in MOMENT_COLUMNS] for m in moments],
+            [[*(getattr(m, c) for c in MOMENT_COLUMNS), scope] for m in moments],
         )
 
     def _merge_labels(
@@ -210,18 +232,30 @@ class LibraryIndex(ABC):
         return Page([_video(r) for r in rows], int(total[0][0]))
 
     def search(self, query: str, chosen: LibraryFilter, limit: int = 20) -> list[LibraryHit]:
-        """The best moments for ``query`` over the whole chosen library, best first; one
-        scoring for all of them (not per video)."""
+        """The best moments for ``query`` over the chosen library, best first: one scoring for
+        every video (the database's, with whole-index statistics), not per video.
+
+        Scoring costs the same for every moment it scores, so it scores at most ``POOL``: a
+        query matching more moments (a word in every frame) ranks the ``POOL`` newest of them.
+        """
         words = query_words(query)
         if not words or limit <= 0:
             return []
-        source, condition, params = self._matching(words, every_word=False)
+        source, condition, params = self._matching(words, every_word=False, chosen=chosen)
         where, filters = _moment_filter(chosen)
+        matching = [*params, *filters]
+        pool = self._read(
+            f"SELECT MIN(id) FROM (SELECT {self.ROW_ID} AS id FROM {source} "
+            f"WHERE {condition} AND {where} ORDER BY {self.ROW_ID} DESC LIMIT ?) AS pool",
+            [*matching, POOL],
+        )
+        if not pool or pool[0][0] is None:
+            return []
         rows = self._read(
             f"SELECT {_V}, {_M}, {self.RANK} AS rank FROM {source}"
-            f" WHERE {condition} AND {where} "
+            f" WHERE {condition} AND {where} AND {self.ROW_ID} >= ? "
             "ORDER BY rank DESC, v.created_at DESC, m.at_s LIMIT ?",
-            [*params, *filters, limit],
+            [*matching, pool[0][0], limit],
         )
         return [_hit(r) for r in rows]
 
@@ -231,7 +265,7 @@ class LibraryIndex(ABC):
         where, filters = _moment_filter(chosen)
         present = []
         for word in query_words(query):
-            source, condition, params = self._matching([word], every_word=True)
+            source, condition, params = self._matching([word], every_word=True, chosen=chosen)
             rows = self._read(f"SELECT 1 FROM {source} WHERE {condition} AND {where} LIMIT 1",
                               [*params, *filters])  # fmt: skip
             if rows:
@@ -244,7 +278,7 @@ class LibraryIndex(ABC):
         words = query_words(query)
         if not words:
             return []
-        source, condition, params = self._matching(words, every_word=True)
+        source, condition, params = self._matching(words, every_word=True, chosen=chosen)
         where, filters = _moment_filter(chosen)
         counted = self._read(
             f"SELECT m.video_id, COUNT(*), MIN(m.at_s), MAX(m.at_s) FROM {source} "

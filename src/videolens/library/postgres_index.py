@@ -10,6 +10,8 @@ import psycopg
 
 from videolens.library.errors import LibraryError
 from videolens.library.index import Cursor, LibraryIndex
+from videolens.library.records import LibraryFilter
+from videolens.library.scope import scope_terms
 
 CONNECT_TIMEOUT_S = 10
 
@@ -19,7 +21,9 @@ class PostgresIndex(LibraryIndex):
     ``ts_rank`` over the whole index. Its schema is made by ``videolens db upgrade``."""
 
     DIALECT = "postgres"
-    RANK = "ts_rank(m.document, q)"
+    # Weights of D (the scope words: not scored), C, B, A.
+    RANK = "ts_rank('{0, 0.2, 0.4, 1.0}', m.document, q)"
+    ROW_ID = "m.id"
 
     def __init__(self, url: str) -> None:
         super().__init__()
@@ -38,11 +42,19 @@ class PostgresIndex(LibraryIndex):
     def _run_script(self, cursor: Cursor, sql: str) -> None:
         cursor.execute_script(sql)
 
-    def _matching(self, words: list[str], every_word: bool) -> tuple[str, str, list[Any]]:
+    def _matching(
+        self, words: list[str], every_word: bool, chosen: LibraryFilter
+    ) -> tuple[str, str, list[Any]]:
         joined = (" & " if every_word else " | ").join(words)  # words are [a-z0-9]+ only
+        scope = " & ".join("(" + " | ".join(group) + ")" for group in scope_terms(chosen))
+        query = "to_tsquery('english', ?)"
+        params: list[Any] = [joined]
+        if scope:
+            query += " && to_tsquery('simple', ?)"
+            params.append(scope)
         source = ("library_moments m JOIN library_videos v ON v.video_id = m.video_id, "
-                  "to_tsquery('english', ?) q")  # fmt: skip
-        return source, "m.document @@ q", [joined]
+                  f"(SELECT {query} AS q) AS asked")  # fmt: skip
+        return source, "m.document @@ q", params
 
     def close(self) -> None:
         with self._lock:

@@ -10,6 +10,8 @@ from typing import Any
 
 from videolens.library.errors import LibraryError
 from videolens.library.index import Cursor, LibraryIndex
+from videolens.library.records import LibraryFilter
+from videolens.library.scope import scope_terms
 
 # Another process (a worker beside the API) may be writing: wait for it this long.
 BUSY_TIMEOUT_MS = 10_000
@@ -24,8 +26,10 @@ class SqliteIndex(LibraryIndex):
     """The library in one SQLite file; ranked with FTS5's bm25 over the whole index."""
 
     DIALECT = "sqlite"
-    # bm25 weights per column (labels, description, text, speech); bm25 is lower-is-better.
-    RANK = "-bm25(library_moments_fts, 4.0, 2.0, 1.0, 1.0)"
+    # bm25 weights per column (labels, description, text, speech, scope: not scored); bm25 is
+    # lower-is-better.
+    RANK = "-bm25(library_moments_fts, 4.0, 2.0, 1.0, 1.0, 0.0)"
+    ROW_ID = "library_moments_fts.rowid"
 
     def __init__(self, path: Path) -> None:
         super().__init__()
@@ -66,11 +70,16 @@ class SqliteIndex(LibraryIndex):
                 cursor.execute(statement)
                 statement = ""
 
-    def _matching(self, words: list[str], every_word: bool) -> tuple[str, str, list[Any]]:
+    def _matching(
+        self, words: list[str], every_word: bool, chosen: LibraryFilter
+    ) -> tuple[str, str, list[Any]]:
         joined = (" AND " if every_word else " OR ").join(f'"{w}"' for w in words)
+        expression = f"({joined})"
+        for group in scope_terms(chosen):
+            expression += " AND (" + " OR ".join(f'scope : "{w}"' for w in group) + ")"
         source = ("library_moments_fts JOIN library_moments m ON m.id = library_moments_fts.rowid "
                   "JOIN library_videos v ON v.video_id = m.video_id")  # fmt: skip
-        return source, "library_moments_fts MATCH ?", [joined]
+        return source, "library_moments_fts MATCH ?", [expression]
 
     def close(self) -> None:
         with self._lock:

@@ -26,10 +26,14 @@ CREATE TABLE library_moments (
     text TEXT NOT NULL DEFAULT '',
     speech TEXT NOT NULL DEFAULT '',
     image TEXT,
+    -- Words naming the owner, source and video (``library.scope``): filters the index answers;
+    -- weight D, which the ranking weighs 0.
+    scope TEXT NOT NULL DEFAULT '',
     document TSVECTOR GENERATED ALWAYS AS (
         setweight(to_tsvector('english', labels), 'A')
         || setweight(to_tsvector('english', description), 'B')
         || setweight(to_tsvector('english', text || ' ' || speech), 'C')
+        || setweight(to_tsvector('simple', scope), 'D')
     ) STORED,
     UNIQUE (video_id, kind, position)
 );

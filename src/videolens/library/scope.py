@@ -1,0 +1,34 @@
+"""Words that say whose a moment is, where it comes from and which video it is in.
+
+They are indexed with the moment's text, so the full-text index itself narrows a search to one
+key's videos (or a source, or some videos) before anything is scored, instead of scoring every
+match and dropping the others' afterwards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from videolens.library.records import LibraryFilter, LibraryVideo
+
+
+def owner_word(owner: str) -> str:
+    # Key ids may hold characters a tokenizer splits on: a hash is one plain word.
+    return "o" + hashlib.sha256(owner.encode()).hexdigest()[:16]
+
+
+def scope_of(video: LibraryVideo) -> str:
+    """The scope words of every moment of ``video``."""
+    return f"{owner_word(video.owner)} s{video.kind} v{video.video_id}"
+
+
+def scope_terms(chosen: LibraryFilter) -> list[list[str]]:
+    """What ``chosen`` asks of the scope: every group must match one of its words."""
+    groups = []
+    if chosen.owner is not None:
+        groups.append([owner_word(chosen.owner)])
+    if chosen.source is not None:
+        groups.append([f"s{chosen.source}"])
+    if chosen.video_ids:
+        groups.append([f"v{video_id}" for video_id in chosen.video_ids])
+    return groups
