@@ -164,6 +164,11 @@ class Settings(BaseSettings):
     ssl_certfile: Path | None = None
     ssl_keyfile: Path | None = None
 
+    # The detection pass: people and objects detected on the decoded frames at this steady rate
+    # and followed across them (tracks); off: the basic backend detects on each stored frame.
+    tracking: bool = True
+    tracking_fps: float = Field(default=2.0, gt=0, le=10)
+
     # Speech. "auto": transcribe the audio of every video (local Whisper, or the endpoint below
     # when speech_base_url is set); "off": skip it.
     speech: Literal["auto", "off"] = "auto"

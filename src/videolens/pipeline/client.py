@@ -95,6 +95,8 @@ def analysis_input(
         prompt=settings.vision_prompt or "",
         speech=settings.speech != "off",
         speech_range_s=settings.speech_range_s,
+        tracking=settings.tracking,
+        tracking_fps=settings.tracking_fps,
     )
 
 

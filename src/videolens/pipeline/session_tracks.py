@@ -29,37 +29,68 @@ def stored_chunk(path: str) -> TrackedChunk | None:
 
 
 def confirmed_detections(chunk: TrackedChunk, t: float) -> list[Detection] | None:
-    """What the chunk saw nearest ``t`` (within one step of the pass) that a track of the chunk
-    confirms, or None when the pass has no frame there."""
-    frame = frame_near(chunk.frames, t, 1.0 / chunk.fps)
-    if frame is None:
-        return None
+    """What the chunk's tracks (those it confirms) show nearest ``t``, or None when the pass has
+    no frame within a step of it. Ids are the chunk's own, so they are left out."""
     counts: dict[int, int] = {}
     for seen in chunk.frames:
         for detection in seen.detections:
             if detection.track_id is not None:
                 counts[detection.track_id] = counts.get(detection.track_id, 0) + 1
-    return [
-        d.model_copy(update={"track_id": None})
-        for d in frame.detections
-        if d.track_id is not None and counts[d.track_id] >= MIN_DETECTIONS
+    confirmed = [
+        TrackedFrame(
+            t=frame.t,
+            detections=[
+                d
+                for d in frame.detections
+                if d.track_id is not None and counts[d.track_id] >= MIN_DETECTIONS
+            ],
+        )
+        for frame in chunk.frames
     ]
+    found = alive_detections(confirmed, t, 1.0 / chunk.fps)
+    if found is None:
+        return None
+    return [d.model_copy(update={"track_id": None}) for d in found]
+
+
+def alive_detections(frames: list[TrackedFrame], t: float, step_s: float) -> list[Detection] | None:
+    """Every tracked thing there at the pass's frame nearest ``t``: that frame's detections,
+    and for a track seen before and after it but missed there (hidden, or the detector's
+    miss), its box from the nearest frame it was seen in. None without a frame near ``t``."""
+    frame = frame_near(frames, t, step_s)
+    if frame is None:
+        return None
+    shown = {d.track_id for d in frame.detections}
+    before: dict[int, tuple[float, Detection]] = {}
+    after: dict[int, tuple[float, Detection]] = {}
+    for other in frames:
+        for d in other.detections:
+            if d.track_id is None or d.track_id in shown:
+                continue
+            side = before if other.t < frame.t else after
+            gap = abs(other.t - frame.t)
+            if d.track_id not in side or gap < abs(side[d.track_id][0] - frame.t):
+                side[d.track_id] = (other.t, d)
+    missed = [
+        min(before[i], after[i], key=lambda seen: abs(seen[0] - frame.t))[1]
+        for i in sorted(set(before) & set(after))
+    ]
+    return [*frame.detections, *missed]
 
 
 def with_tracks(moment: Moment, frames: list[TrackedFrame], step_s: float) -> Moment:
-    """``moment`` with the detections of the stitched pass at its time (each with its track
-    id and colour) and the people a person would count there; unchanged where the pass has no
-    frame near it."""
+    """``moment`` with what the stitched pass's tracks show at its time (each detection with its
+    track id and colour) and the people a person would count there; unchanged where the pass has
+    no frame near it."""
     if moment.timestamp_s is None:
         return moment
-    frame = frame_near(frames, moment.timestamp_s, step_s)
-    if frame is None:
+    found = alive_detections(frames, moment.timestamp_s, step_s)
+    if found is None:
         return moment
-    people = sum(d.label == "person" for d in frame.detections)
     return moment.model_copy(
         update={
-            "detections": frame.detections,
-            "people_count": people,
+            "detections": found,
+            "people_count": sum(d.label == "person" for d in found),
             "objects_detected": True,
         }
     )

@@ -9,6 +9,7 @@ needs ``pkg_resources``.
 from __future__ import annotations
 
 import importlib.util
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,13 +92,18 @@ def detector_missing_reason() -> str:
 
 
 class SsdNetwork:
-    """The loaded network; built once per process (loading takes ~0.3 s)."""
+    """The loaded network; built once per process (loading takes ~0.3 s) and shared by threads.
+
+    One pass at a time: OpenCV's ``dnn.Net`` is not thread-safe. Two chunks of the detection
+    pass run side by side in one worker gave boxes of every class at score 1.0 without the lock.
+    """
 
     def __init__(self) -> None:
         files = model_files()
         if files is None:
             raise DetectorUnavailableError(detector_missing_reason())
         graph, config = files
+        self._lock = threading.Lock()
         try:
             self._net = cv2.dnn.readNetFromTensorflow(str(graph), str(config))
         except cv2.error as exc:
@@ -115,9 +121,10 @@ class SsdNetwork:
         x0, y0, x1, y1 = region or (0, 0, width, height)
         crop = image[y0:y1, x0:x1]
         blob = cv2.dnn.blobFromImage(crop, size=(INPUT_SIDE, INPUT_SIDE), swapRB=True)
-        self._net.setInput(blob)
-        # Rows of [batch, class id, score, x0, y0, x1, y1], coordinates 0..1 of the crop.
-        rows = np.asarray(self._net.forward(), dtype=np.float32).reshape(-1, 7)
+        with self._lock:
+            self._net.setInput(blob)
+            # Rows of [batch, class id, score, x0, y0, x1, y1], coordinates 0..1 of the crop.
+            rows = np.asarray(self._net.forward(), dtype=np.float32).reshape(-1, 7)
         found = []
         span_x, span_y = x1 - x0, y1 - y0
         for _, class_id, score, bx0, by0, bx1, by1 in rows.tolist():
