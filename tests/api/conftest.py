@@ -13,7 +13,9 @@ from videolens.video.synthetic import ClipSpec, Shot, write_clip
 
 @pytest.fixture
 def api(settings: Settings) -> Iterator[LiveServer]:
-    with serving(settings) as live:
+    # Tests poll sessions ten times a second until their analysis ends, which on a loaded
+    # machine is past the default 120 a minute; the limit itself is tested in test_api_auth.py.
+    with serving(settings.model_copy(update={"rate_limit_per_minute": 100_000})) as live:
         yield live
 
 
