@@ -80,7 +80,7 @@ def test_moments_and_citations_download_clips(
         _check_clip_around(numbers, seconds)
 
         page.get_by_role("tab", name="Chat").click()
-        page.get_by_label("Ask about this video").fill("What is on screen at 0:05?")
+        page.get_by_label("Ask about this video").fill("What happens at 0:05?")
         page.keyboard.press("Enter")
         answer = page.locator('.chat-msg[data-role="assistant"]')
         expect(answer.locator("button.cite")).not_to_have_count(0)
