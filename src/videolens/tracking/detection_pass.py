@@ -27,8 +27,9 @@ DETECT_MAX_SIDE = 1920
 """Frames larger than this (4K) are scaled down to it first: tiles then stay affordable."""
 PROBE_EVERY_S = 5.0
 """How often the pass checks whether tiles find more than the whole frame does. Tiling costs a
-network pass per tile (4 for 768x576, 8 for 720p, 15 for 1080p), so it runs only where a probe
-found small things the whole-frame pass missed, until the next probe says otherwise."""
+network pass per tile (15 for 1080p: 6-9 s for one tiled 1080p frame, measured on this loaded
+2-core machine, against 0.3-1 s whole), so it runs only where a probe found small things the
+whole-frame pass missed, until the next probe says otherwise."""
 
 
 @dataclass
