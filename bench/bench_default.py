@@ -13,7 +13,12 @@ Prints:
 - the CPU time of each stage run on its own (sampling, describing the sampled frames with the
   offline analyzer split into OCR / objects / faces, speech), which says what dominates;
 - whether speech overlapped sampling, from the workflow's own history (activity start and close
-  times of ``transcribe_range`` vs ``sample_segment``).
+  times of ``transcribe_range`` vs ``sample_segment``);
+- the detection pass (tracks, on by default): its tracks and its share of the run, wall
+  (the chunks' own timings and the ``track_segment`` span) and CPU (run alone over the clip).
+
+``--no-tracking`` runs the same analysis with ``VIDEOLENS_TRACKING=false`` (the basic backend
+then detects on each sampled JPEG, and looks for faces in every frame) to compare.
 """
 
 from __future__ import annotations
@@ -120,9 +125,10 @@ def ffmpeg_decode(video: Path) -> None:
     )
 
 
-def analyse(video: Path, data_dir: Path) -> dict[str, Any]:
+def analyse(video: Path, data_dir: Path, tracking: bool = True) -> dict[str, Any]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VIDEOLENS_")}
     env["VIDEOLENS_DATA_DIR"] = str(data_dir)
+    env["VIDEOLENS_TRACKING"] = "true" if tracking else "false"
     videolens = str(Path(sys.executable).parent / "videolens")
     done = subprocess.run(
         [videolens, "analyze", str(video), "--json"], env=env, capture_output=True, text=True,
@@ -154,14 +160,44 @@ def stage_costs(video: Path, document: dict[str, Any]) -> dict[str, float]:
         raise RuntimeError(f"{len(images) - len(frames)} sampled frames could not be read")
     reader, detector, faces = TextReader(), ObjectDetector(), FaceFinder()
     _, _, costs["ocr"] = measured(lambda: [reader.read(image) for image in frames])
-    _, _, costs["objects"] = measured(lambda: [detector.detect(image) for image in frames])
-    _, _, costs["faces"] = measured(lambda: [faces.find(image) for image in frames])
+    if document.get("tracking"):
+        costs["detection pass"] = detection_pass_cpu(video, float(document["tracking"]["fps"]))
+        # Faces are looked for only where the pass saw a person.
+        with_people = [
+            image
+            for image, frame in zip(frames, document["frames"], strict=True)
+            if frame.get("people_count")
+        ]
+        _, _, costs["faces"] = measured(lambda: [faces.find(image) for image in with_people])
+    else:
+        _, _, costs["objects"] = measured(lambda: [detector.detect(image) for image in frames])
+        _, _, costs["faces"] = measured(lambda: [faces.find(image) for image in frames])
     transcriber = transcriber_from_settings(Settings())
     duration = audio_track(video).duration_s
     _, _, costs["speech"] = measured(
         lambda: transcribe_range(video, 0.0, duration, transcriber, duration_s=duration)
     )
     return costs
+
+
+def detection_pass_cpu(video: Path, fps: float) -> float:
+    """CPU seconds of the detection pass over the whole clip in 60 s chunks, as the pipeline
+    runs it (decode, detect, track, stitch)."""
+    from videolens.tracking import ChunkRequest, FrameDetector, SsdNetwork, run_chunk, stitch
+
+    detector = FrameDetector(SsdNetwork())
+
+    def run() -> None:
+        chunks, start = [], 0.0
+        while start < DURATION_S:
+            end = min(DURATION_S, start + 60.0)
+            request = ChunkRequest(str(video), len(chunks), start, end, max(0.0, start - 2), fps)
+            chunks.append(run_chunk(request, detector))
+            start = end
+        stitch(chunks)
+
+    _, _, cpu = measured(run)
+    return cpu
 
 
 async def activity_spans(data_dir: Path, session_id: str) -> dict[str, tuple[float, float]]:
@@ -198,6 +234,7 @@ async def activity_spans(data_dir: Path, session_id: str) -> dict[str, tuple[flo
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--skip-stages", action="store_true", help="only the end-to-end run")
+    parser.add_argument("--no-tracking", action="store_true", help="without the detection pass")
     args = parser.parse_args()
     video = clip()
     _, decode_s, decode_cpu = measured(lambda: ffmpeg_decode(video))
@@ -205,7 +242,9 @@ def main() -> None:
     print(f"ffmpeg -f null decode: {decode_s:.1f} s wall, {decode_cpu:.1f} s CPU")
     with tempfile.TemporaryDirectory() as scratch:
         data_dir = Path(scratch) / "data"
-        document, wall, cpu = measured(lambda: analyse(video, data_dir))
+        document, wall, cpu = measured(
+            lambda: analyse(video, data_dir, tracking=not args.no_tracking)
+        )
         spans = asyncio.run(activity_spans(data_dir, document["session_id"]))
         report(document, wall, cpu, decode_s, spans)
         if not args.skip_stages:
@@ -230,6 +269,16 @@ def report(
         f" speech {speech.get('status')}: {len(speech.get('segments') or [])} segments;"
         f" people in {sum(1 for f in document['frames'] if f.get('people_count'))} frames"
     )
+    tracking = document.get("tracking")
+    if tracking:
+        tracks = document.get("tracks") or []
+        people = sum(1 for track in tracks if track["label"] == "person")
+        print(
+            f"  detection pass: {tracking['frames']} frames at {tracking['fps']} fps"
+            f" (tiled: {tracking['tiled']}), {len(tracks)} tracks ({people} people);"
+            f" {tracking['seconds']:.1f} s of chunk wall time in all"
+            f" ({tracking['seconds'] / wall:.0%} of the run's wall time, chunks overlap)"
+        )
     for name, (start, end) in sorted(spans.items(), key=lambda item: item[1][0]):
         print(f"  {name:<18} {start:7.1f} s -> {end:7.1f} s (since the workflow started)")
     if "transcribe_range" in spans and "sample_segment" in spans:
