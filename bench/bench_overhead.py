@@ -149,6 +149,7 @@ def main() -> None:
             interval_s=1.0,
             batch_size=args.batch_size,
             segment_s=args.seconds * 2,  # one segment: the two runs do the same work in order
+            tracking=False,  # the direct run calls no detection pass either
             cpu_task_queue=f"cpu-{uuid.uuid4().hex[:6]}",
             vision_task_queue=f"vision-{uuid.uuid4().hex[:6]}",
         )
