@@ -43,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
         TranscribeRangeResult,
     )
     from videolens.speech.ranges import plan_speech_ranges
+    from videolens.tracking import pass_rate
     from videolens.video.segments import (
         estimate_frames,
         floor_for_budget,
@@ -272,7 +273,8 @@ class VideoAnalysisWorkflow:
         """The detection pass over the segment (beside its sampling); the chunk's path, or ""
         when tracking is off or no detector could run."""
         request = self._request
-        if not request.tracking:
+        fps = pass_rate(self._progress.video_duration_s, request.tracking_fps)
+        if not request.tracking or not fps:
             return ""
         result: TrackSegmentResult = await workflow.execute_activity(
             "track_segment",
@@ -280,7 +282,7 @@ class VideoAnalysisWorkflow:
                 request.session_id,
                 request.video_path,
                 segment,
-                request.tracking_fps,
+                fps,
                 TRACK_OVERLAP_S,
             ),
             result_type=TrackSegmentResult,

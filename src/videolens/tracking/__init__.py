@@ -7,7 +7,7 @@ and stitches the chunks into whole tracks.
 
 from videolens.tracking.chunk import TrackedChunk, TrackedFrame, TrackingResult
 from videolens.tracking.detect import FrameDetector
-from videolens.tracking.detection_pass import ChunkRequest, run_chunk
+from videolens.tracking.detection_pass import ChunkRequest, pass_rate, run_chunk
 from videolens.tracking.lookup import frame_near
 from videolens.tracking.ssd import (
     MODEL_NAME,
@@ -30,6 +30,7 @@ __all__ = [
     "TrackingResult",
     "detector_missing_reason",
     "frame_near",
+    "pass_rate",
     "run_chunk",
     "stitch",
 ]

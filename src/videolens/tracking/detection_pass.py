@@ -32,6 +32,24 @@ network pass per tile (15 for 1080p: 6-9 s for one tiled 1080p frame, measured o
 whole-frame pass missed, until the next probe says otherwise."""
 
 
+MAX_PASS_FRAMES = 7200
+"""The most frames one video's pass detects (an hour at 2 fps: ~12-20 min of CPU on two cores).
+A longer video is passed at a lower rate, down to ``MIN_PASS_FPS``."""
+MIN_PASS_FPS = 1.0
+"""Below this rate a walker moves too far between frames to be followed (buffered IoU holds up
+to ~1.5 body widths a frame); a video that long (over two hours) gets no pass, and its frames
+are detected one by one as before."""
+
+
+def pass_rate(duration_s: float, wanted_fps: float) -> float:
+    """The rate a video of ``duration_s`` is passed at: ``wanted_fps``, lower for a long video
+    so it stays within ``MAX_PASS_FRAMES``; 0.0 when even ``MIN_PASS_FPS`` would not."""
+    if duration_s <= 0:
+        return wanted_fps
+    fps = min(wanted_fps, MAX_PASS_FRAMES / duration_s)
+    return round(fps, 3) if fps >= MIN_PASS_FPS else 0.0
+
+
 @dataclass
 class ChunkRequest:
     """Which stretch to run: ``[read_from_s, end_s)``, owned from ``start_s`` on."""
