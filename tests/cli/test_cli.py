@@ -148,7 +148,7 @@ def test_help_shows_flags_as_flags_choices_and_defaults(tmp_path: Path) -> None:
     assert "[default: 127.0.0.1]" in up and "[default: 8000]" in up
     # Brackets in help text are text, not markup.
     ask = " ".join(run_on(["ask", "--help"], tmp_path).stdout.split())
-    assert "citing [mm:ss] moments" in ask
+    assert "cites [mm:ss] moments" in ask
 
 
 def test_builtin_backends_are_the_listed_choices() -> None:

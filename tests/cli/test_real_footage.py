@@ -49,10 +49,18 @@ def _document(trailer: tuple[Path, str, str]) -> dict[str, Any]:
 
 def test_the_timeline_shows_people_and_what_is_said(trailer: tuple[Path, str, str]) -> None:
     _, _, timeline = trailer
-    assert re.search(r"^\[00:0\d\] said: \".*judge.*book", timeline, re.M | re.I), timeline
+    # A time shows a fraction where two moments (or two segments) share its second.
+    assert re.search(r"^\[00:0\d(\.\d+)?\] said: \".*judge.*book", timeline, re.M | re.I), timeline
     assert re.search(r"^speech: \d+ segments \(whisper-tiny\.en, en\)$", timeline, re.M)
-    assert re.search(r"^\[\d{2}:\d{2}\] (A person|Two people)", timeline, re.M), timeline
+    assert re.search(r"^\[\d{2}:\d{2}(\.\d+)?\] (A person|Two people)", timeline, re.M), timeline
     assert "no faces" not in timeline
+
+
+def test_no_two_moments_print_the_same_time(trailer: tuple[Path, str, str]) -> None:
+    """Issue 20: frames in one second printed as [00:06] twice; each moment's time differs."""
+    _, _, timeline = trailer
+    stamps = re.findall(r"^\[([0-9:.]+)\] (?!said:)", timeline, re.M)
+    assert len(stamps) > 4 and len(stamps) == len(set(stamps)), timeline
 
 
 def test_the_floor_holds_and_sizes_are_as_displayed(trailer: tuple[Path, str, str]) -> None:

@@ -78,17 +78,34 @@ def test_lines_in_one_second_show_as_many_decimals_as_tell_them_apart() -> None:
     assert timeline_stamps([3661.5, 3661.9]) == ["[1:01:01.5]", "[1:01:01.9]"]
 
 
-def test_speech_and_moments_in_one_second_and_rounded_durations() -> None:
+def test_speech_is_told_apart_among_speech_and_durations_are_rounded() -> None:
+    """A ``said:`` line never looks like a moment: it shows a fraction only beside another
+    segment of the same second."""
     document = SessionDocument(
         session_id="s1",
         status="completed",
         created_at="2026-01-01T00:00:00Z",
-        frames=[Moment(index=0, timestamp_s=15.8, description="a man waves")],
-        coverage=Coverage(frames=1, frames_per_min=3.8, max_gap_s=1.961),
-        speech=Speech(status="ok", segments=[SpeechSegment(start_s=15.2, end_s=16.0, text="hi")]),
+        frames=[
+            Moment(index=0, timestamp_s=15.8, description="a man waves"),
+            Moment(index=1, timestamp_s=15.96, description="he turns"),
+        ],
+        coverage=Coverage(frames=2, frames_per_min=3.8, max_gap_s=1.961),
+        speech=Speech(
+            status="ok",
+            segments=[
+                SpeechSegment(start_s=15.2, end_s=15.5, text="hi"),
+                SpeechSegment(start_s=20.1, end_s=20.4, text="so"),
+                SpeechSegment(start_s=20.6, end_s=21.0, text="long"),
+            ],
+        ),
     )
-    text = render_timeline(document)
-    assert '[00:15.2] said: "hi"' in text
-    assert "[00:15.8] a man waves" in text
-    assert text.index("[00:15.2]") < text.index("[00:15.8]")
-    assert "largest gap 2.0 s" in text  # 1.961 s, rounded to a tenth as the UI should
+    lines = render_timeline(document).splitlines()
+    timeline = lines[lines.index("") + 1 :]
+    assert timeline == [
+        '[00:15] said: "hi"',
+        "[00:15.8] a man waves",
+        "[00:15.9] he turns",
+        '[00:20.1] said: "so"',
+        '[00:20.6] said: "long"',
+    ]
+    assert "largest gap 2.0 s" in render_timeline(document)  # 1.961 s, to a tenth

@@ -1,10 +1,11 @@
 """The live progress bar (stderr) and the plain-text timeline (stdout).
 
 Times on the timeline are truncated, as players show them and as chat citations read them:
-``[00:15]`` is the second 15.0–15.99 s. Lines that fall in one second show the fraction too,
+``[00:15]`` is the second 15.0–15.99 s. Moments that fall in one second show the fraction too,
 truncated alike, to as many decimals as tell them apart (``[00:15.8]``, ``[00:15.9]``), so no
-two lines look doubled and each time still reads as its second. Durations are rounded to a
-tenth (``largest gap 2.0 s`` for 1.961 s).
+two lines look doubled and each time still reads as its second; so do speech segments among
+themselves (a ``said:`` line never looks like a moment). Durations are rounded to a tenth
+(``largest gap 2.0 s`` for 1.961 s).
 """
 
 from __future__ import annotations
@@ -112,13 +113,18 @@ def render_timeline(document: SessionDocument) -> str:
         lines.append(_speech_line(speech))
     lines.append("")
     # Moments and what is said, in time order; at equal times the moment comes first.
-    entries = [(m.timestamp_s or 0.0, 0, m.description) for m in document.frames]
-    entries += [
-        (s.start_s, 1, f'said: "{s.text}"') for s in (speech.segments if speech is not None else [])
+    moments = [(m.timestamp_s or 0.0, m.description) for m in document.frames]
+    said = [
+        (s.start_s, f'said: "{s.text}"') for s in (speech.segments if speech is not None else [])
     ]
-    entries.sort(key=lambda e: (e[0], e[1]))
-    stamps = timeline_stamps([at for at, _, _ in entries])
-    lines += [f"{stamp} {text}" for stamp, (_, _, text) in zip(stamps, entries, strict=True)]
+    entries = [
+        (at, kind, f"{stamp} {text}")
+        for kind, lines_of_kind in enumerate((moments, said))
+        for (at, text), stamp in zip(
+            lines_of_kind, timeline_stamps([at for at, _ in lines_of_kind]), strict=True
+        )
+    ]
+    lines += [line for _, _, line in sorted(entries, key=lambda e: (e[0], e[1]))]
     return "\n".join(lines)
 
 
