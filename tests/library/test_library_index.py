@@ -5,7 +5,7 @@ see only the asker's videos."""
 from __future__ import annotations
 
 import pytest
-from library_factory import finished_session, frame, live_stream
+from library_factory import finished_session, frame, live_stream, stream_frame
 
 from videolens.config import Settings
 from videolens.library import LibraryError, LibraryFilter, LibraryIndex, open_index
@@ -16,6 +16,7 @@ from videolens.library.records import LibraryMoment, LibraryVideo
 from videolens.library.reindex import rebuild
 from videolens.store import SessionStore
 from videolens.store.sessions import SessionStatus
+from videolens.streams.retention import prune
 from videolens.streams.store import StreamStore
 from videolens.timeline.model import Speech, SpeechSegment, Track
 
@@ -242,3 +243,24 @@ def test_a_new_owner_carries_the_moments_already_indexed(
         (session_id, "frame", 1.0)
     ]
     assert _found(index, "van", LibraryFilter(owner="carol", source="stream")) == []
+
+
+def test_stream_retention_drops_the_frames_it_removed(
+    library_settings: Settings, index: LibraryIndex
+) -> None:
+    streams = indexed_stream_store(library_settings, index)
+    start = 1_796_000_000.0
+    stream_id = live_stream(streams, "yard", "alice", start)
+    later = [stream_frame(3, start + 60, ("van",)), stream_frame(4, start + 62, ("dog",))]
+    streams.write_moments(stream_id, f"{int((start + 60) * 1000):013d}-{3:010d}", later)
+    assert sorted(at for _, kind, at in _found(index, "van") if kind == "frame") == [
+        start + 2,
+        start + 60,
+    ]
+
+    prune(streams, stream_id, before_at=start + 61)
+    assert sorted(at for _, kind, at in _found(index, "van") if kind == "frame") == [start + 60]
+    kept = index.dump()
+    rebuild(index, SessionStore(library_settings.sessions_dir),
+            StreamStore(library_settings.streams_dir))  # fmt: skip
+    assert index.dump() == kept

@@ -179,6 +179,20 @@ class LibraryIndex(ABC):
             cursor.execute("DELETE FROM library_moments WHERE video_id = ?", [video_id])
             cursor.execute("DELETE FROM library_videos WHERE video_id = ?", [video_id])
 
+    def remove_frames_before(self, video_id: str, at_s: float) -> None:
+        """Forget a video's frames before ``at_s`` (a stream's retention removed them)."""
+        with self.transaction() as cursor:
+            cursor.execute(
+                "DELETE FROM library_moments WHERE video_id = ? AND kind = 'frame' AND at_s < ?",
+                [video_id, at_s],
+            )
+            kept = cursor.execute(
+                "SELECT DISTINCT labels FROM library_moments WHERE video_id = ?", [video_id]
+            )
+            words = sorted({w for (labels,) in kept for w in str(labels).lower().split()})
+            cursor.execute("UPDATE library_videos SET labels = ? WHERE video_id = ?",
+                           [" ".join(words), video_id])  # fmt: skip
+
     def clear(self) -> None:
         """Forget everything (``videolens reindex`` starts here)."""
         with self.transaction() as cursor:

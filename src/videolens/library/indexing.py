@@ -156,6 +156,11 @@ class StreamIndexing(_Hook):
 
         self._apply(f"speech of stream {stream_id}", write)
 
+    def pruned(self, stream_id: str, kept_from_at: float) -> None:
+        """Retention removed the stream's frames before ``kept_from_at``."""
+        self._apply(f"retention of stream {stream_id}",
+                    lambda i: i.remove_frames_before(stream_id, kept_from_at))  # fmt: skip
+
     def removed(self, stream_id: str) -> None:
         self._apply(f"the removal of stream {stream_id}", lambda i: i.remove_video(stream_id))
 

@@ -43,6 +43,8 @@ def prune(store: StreamStore, stream_id: str, before_at: float) -> Pruned:
             (folder / "events" / f"{name}.json").unlink(missing_ok=True)
             pruned.events += 1
         oldest = first_seq(first_kept)
+        if store.hook is not None:
+            store.hook.pruned(stream_id, first_at(first_kept))
         pruned.frames = remove_numbered(store.frames_dir(stream_id), ".jpg", below=oldest)
         remove_numbered(folder / "deliveries", ".json", below=oldest)
     segments = store.recordings(stream_id)
