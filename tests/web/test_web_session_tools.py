@@ -260,3 +260,15 @@ def test_a_moment_card_says_each_fact_once(page: Page, shared_server: LiveServer
           people: ["person", "person"], objects: ["dog"]}).map((f) => f.text)"""
     )
     assert counted == ["2 people", "dog"]
+
+
+def test_a_box_names_its_track_when_it_has_one(page: Page, shared_server: LiveServer) -> None:
+    page.goto(shared_server.url)
+    labels = page.evaluate(
+        """async () => {
+          const { boxLabel } = await import("./boxes.js");
+          return [boxLabel({label: "person", score: 0.874, box: [0, 0, 1, 1], track_id: 3}),
+                  boxLabel({label: "car", score: 0.5, box: [0, 0, 1, 1], track_id: null})];
+        }"""
+    )
+    assert labels == ["person 87% #3", "car 50%"]

@@ -20,12 +20,17 @@ function pictureRect() {
 
 const percent = (value) => `${(100 * Math.min(1, Math.max(0, Number(value) || 0))).toFixed(3)}%`;
 
-function boxElement(detection) {
-  const [x0, y0, x1, y1] = detection.box;
+/** What a box says: ``person 87%``, and ``#3`` after it when the detection belongs to track 3. */
+export function boxLabel(detection) {
   const label = [detection.label, `${Math.round(100 * detection.score)}%`];
   if (detection.track_id !== null && detection.track_id !== undefined) label.push(`#${detection.track_id}`);
+  return label.join(" ");
+}
+
+function boxElement(detection) {
+  const [x0, y0, x1, y1] = detection.box;
   const box = h("div", { class: "box", dataset: { label: detection.label } },
-    h("span", { class: "box-label" }, label.join(" ")));
+    h("span", { class: "box-label" }, boxLabel(detection)));
   Object.assign(box.style, {
     left: percent(x0), top: percent(y0), width: percent(x1 - x0), height: percent(y1 - y0),
   });
