@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from library_factory import finished_session, frame, live_stream, stream_frame
 
+from openai_fake import OpenAIFake
 from videolens.config import Settings
 from videolens.library import LibraryError, LibraryFilter, LibraryIndex, open_index
 from videolens.library.citations import check_citations
@@ -264,3 +265,25 @@ def test_stream_retention_drops_the_frames_it_removed(
     rebuild(index, SessionStore(library_settings.sessions_dir),
             StreamStore(library_settings.streams_dir))  # fmt: skip
     assert index.dump() == kept
+
+
+def test_with_a_chat_model_the_facts_are_its_context_and_its_citations_are_checked(
+    library_settings: Settings, index: LibraryIndex, openai_fake: OpenAIFake
+) -> None:
+    sessions = indexed_session_store(library_settings, index)
+    yard = finished_session(sessions, "yard.mp4", "alice", [frame(0, 4.0, ("van",), "white")])
+    finished_session(sessions, "gate.mp4", "bob", [frame(0, 6.0, ("van",), "white")])
+    openai_fake.script(
+        reply_text="A white van: [yard.mp4 @ 00:04], [gate.mp4 @ 00:06] and [yard.mp4 @ 00:09]."
+    )
+    settings = library_settings.model_copy(update={"chat_base_url": openai_fake.base_url})
+    answer = answer_question(settings, index, "Which videos show a white van?",
+                             LibraryFilter(owner="alice"))  # fmt: skip
+    assert answer.mode == "llm" and answer.model == settings.chat_model
+    assert [(c.text, c.valid, c.video_id) for c in answer.citations] == [
+        ("yard.mp4 @ 00:04", True, yard.session_id),
+        ("gate.mp4 @ 00:06", False, None),  # bob's: not a moment alice may see
+        ("yard.mp4 @ 00:09", False, None),  # no such moment
+    ]
+    sent = openai_fake.requests("chat")[0]["json"]["messages"][1]["content"]
+    assert "[yard.mp4 @ 00:04]" in sent and "gate.mp4" not in sent
