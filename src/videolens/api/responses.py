@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from fastapi import FastAPI
+import anyio
+from fastapi import FastAPI, Response
 from pydantic import BaseModel, Field
 from pydantic.json_schema import models_json_schema
 
@@ -140,3 +141,17 @@ def publish_schemas(app: FastAPI, models: Sequence[type[BaseModel]] = DOCUMENT_S
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+async def json_off_the_loop(build: Callable[[], BaseModel]) -> Response:
+    """``build()``'s model as a JSON response, built and serialized in a worker thread.
+
+    For bodies that cost CPU (a session's frames, long lists): the event loop only sends the
+    bytes, so other requests are not kept waiting. Routes keep their ``response_model`` for the
+    OpenAPI document; fields left unset are left out, as ``response_model_exclude_unset`` does.
+    """
+
+    def render() -> bytes:
+        return build().model_dump_json(exclude_unset=True, by_alias=True).encode()
+
+    return Response(await anyio.to_thread.run_sync(render), media_type="application/json")

@@ -10,7 +10,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from videolens.api import create_app
-from videolens.api.serving import server_options
+from videolens.api.serving import server_options, share_the_interpreter_with_the_api
 from videolens.cli.errors import stderr
 from videolens.config import Settings
 from videolens.errors import ConfigurationError
@@ -87,6 +87,7 @@ def up(
     """Everything in one process: Temporal (embedded unless configured), the workers, the API."""
     settings = (settings or Settings()).model_copy(update={"api_host": host, "api_port": port})
     scheme = _checked(settings)
+    share_the_interpreter_with_the_api()
     app = create_app(settings, run_workers=True)
     where = settings.temporal_address or f"embedded, serving {settings.data_dir}"
     _banner(f"videolens is up: {scheme}://{host}:{port}", f"API docs: /docs · Temporal: {where}")

@@ -21,7 +21,7 @@ from videolens.api.deps import (
 from videolens.api.documented import error_response
 from videolens.api.errors import ApiError
 from videolens.api.public import public_listed, public_moment, public_session
-from videolens.api.responses import FramesPage, Session, SessionList
+from videolens.api.responses import FramesPage, Session, SessionList, json_off_the_loop
 from videolens.api.security import LOCAL_OWNER
 from videolens.pipeline.reconcile import reconcile_session
 from videolens.video.playable import PlayableError
@@ -32,21 +32,23 @@ SessionId = Annotated[str, "a 12-character session id"]
 
 
 @router.get("", response_model=SessionList, response_model_exclude_unset=True)
-async def list_sessions(found: ServicesDep, owner: Principal) -> SessionList:
+async def list_sessions(found: ServicesDep, owner: Principal) -> Response:
     """Your sessions, newest first."""
     summaries = await anyio.to_thread.run_sync(owned_listings, found, owner)
-    return SessionList(sessions=[public_listed(s) for s in summaries])
+    return await json_off_the_loop(
+        lambda: SessionList(sessions=[public_listed(s) for s in summaries])
+    )
 
 
 @router.get("/{session_id}", response_model=Session, response_model_exclude_unset=True)
-async def get_session(session_id: SessionId, found: ServicesDep, owner: Principal) -> Session:
+async def get_session(session_id: SessionId, found: ServicesDep, owner: Principal) -> Response:
     """Status, live progress while running, video info and coverage."""
     document = await anyio.to_thread.run_sync(owned_session, found, owner, session_id)
     document = await reconcile_session(found.client, found.store, document)
     progress = None
     if document.status == "running":
         progress = await analysis.live_progress(found.client, session_id)
-    return public_session(document, progress)
+    return await json_off_the_loop(lambda: public_session(document, progress))
 
 
 @router.get("/{session_id}/frames", response_model=FramesPage, response_model_exclude_unset=True)
@@ -56,17 +58,19 @@ async def list_frames(
     owner: Principal,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> FramesPage:
+) -> Response:
     """The analysed frames in time order, a page at a time."""
     document = await anyio.to_thread.run_sync(owned_session, found, owner, session_id)
     page = document.frames[offset : offset + limit]
-    return FramesPage(
-        session_id=session_id,
-        status=document.status,
-        total=len(document.frames),
-        offset=offset,
-        limit=limit,
-        frames=[public_moment(session_id, moment) for moment in page],
+    return await json_off_the_loop(
+        lambda: FramesPage(
+            session_id=session_id,
+            status=document.status,
+            total=len(document.frames),
+            offset=offset,
+            limit=limit,
+            frames=[public_moment(session_id, moment) for moment in page],
+        )
     )
 
 
