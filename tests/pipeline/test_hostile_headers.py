@@ -24,9 +24,9 @@ from videolens.pipeline.worker import running_workers
 from videolens.video.segments import MAX_SEGMENTS
 
 DEADLINE_S = 60.0
-# The ten-hour runs turn the detection pass off: it reads the video at ``tracking_fps`` whatever
-# max_frames says (about 0.35 s a frame here: hours for 36,000 frames), which is that pass's own
-# budget, not the plan's. The header-lie videos keep it on: they hold 100 frames or fewer.
+# The ten-hour runs turn the detection pass off so they measure the plan alone: that pass has a
+# budget of its own (its frames are not max_frames; at about 0.35 s a frame on this shared CPU,
+# 36,000 frames would take hours), tested with it. The header-lie runs keep it on.
 # A run of at most MAX_SEGMENTS segments and max_frames / batch_size + MAX_SEGMENTS batches
 # stays far below this (Temporal ends a run at 51,200 events).
 HISTORY_EVENTS_BOUND = 3_000
