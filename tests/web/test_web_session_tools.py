@@ -19,7 +19,7 @@ from chromium_browser import needs_chromium
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
-from live_server import LiveServer, analysed_upload
+from live_server import LiveServer, analysed_upload, final_status
 from real_media import opencv_data_file
 from videolens.timeline import SessionDocument
 from videolens.video.synthetic import Shot, write_clip
@@ -133,8 +133,9 @@ def test_a_session_is_renamed_and_run_again_with_other_options(
     page.get_by_role("button", name="Start a new analysis").click()
     expect(page).not_to_have_url(re.compile(f"#/sessions/{harbour}$"))
     rerun = page.url.rsplit("/", 1)[-1]
+    assert final_status(f"{shared_server.ws_url}/v1/sessions/{rerun}/events") == "completed"
     expect(page.locator("#session-title")).to_have_text("Harbour at dawn")
-    expect(page.locator("#session-status")).to_have_text("completed", timeout=180_000)
+    expect(page.locator("#session-status")).to_have_text("completed")
     with httpx.Client(base_url=shared_server.url, timeout=30) as client:
         options = client.get(f"/v1/sessions/{rerun}").json()["options"]
     assert options["strategy"] == "interval" and options["interval_s"] == 5

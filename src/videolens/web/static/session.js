@@ -29,6 +29,9 @@ export function resetSessionView() {
   ui.player.removeAttribute("src");
   ui.player.load();
   ui.momentsCount.textContent = "";
+  // The header too: while the next session loads, nothing of this one may show.
+  for (const el of [ui.sessionTitle, ui.sessionMeta, ui.sessionStatus]) el.textContent = "";
+  ui.sessionStatus.hidden = true;
   showSessionParts(false);
   resetSessionTools();
 }
