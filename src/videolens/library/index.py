@@ -32,8 +32,8 @@ VIDEO_COLUMNS = ("video_id", "kind", "title", "owner", "status", "created_at", "
 MOMENT_COLUMNS = ("video_id", "kind", "position", "at_s", "happened_at", "description",
                   "labels", "text", "speech", "end_s", "image")  # fmt: skip
 _WRITTEN = (*MOMENT_COLUMNS, "scope")
-_V = ", ".join(f"v.{c}" for c in VIDEO_COLUMNS)
-_M = ", ".join(f"m.{c}" for c in MOMENT_COLUMNS)
+_V = VIDEO_SELECT = ", ".join(f"v.{c}" for c in VIDEO_COLUMNS)
+_M = MOMENT_SELECT = ", ".join(f"m.{c}" for c in MOMENT_COLUMNS)
 # The most moments one search scores (see ``LibraryIndex.search``).
 POOL = 2000
 # "until" takes in the whole of a day or instant it names: "~" sorts after every ISO character.
@@ -250,28 +250,34 @@ class LibraryIndex(ABC):
         every video (the database's, with whole-index statistics), not per video.
 
         Scoring costs the same for every moment it scores, so it scores at most ``POOL``: a
-        query matching more moments (a word in every frame) ranks the ``POOL`` newest of them.
+        query matching more moments (a word in every frame) ranks ``POOL`` of them
+        (``_best``).
         """
         words = query_words(query)
         if not words or limit <= 0:
             return []
         source, condition, params = self._matching(words, every_word=False, chosen=chosen)
         where, filters = _moment_filter(chosen)
-        matching = [*params, *filters]
+        rows = self._best(source, f"{condition} AND {where}", [*params, *filters], limit)
+        return [_hit(r) for r in rows]
+
+    def _best(
+        self, source: str, condition: str, params: list[Any], limit: int
+    ) -> list[tuple[Any, ...]]:
+        """The ``limit`` best rows (video, moment, rank) among the ``POOL`` newest matches."""
         pool = self._read(
             f"SELECT MIN(id) FROM (SELECT {self.ROW_ID} AS id FROM {source} "
-            f"WHERE {condition} AND {where} ORDER BY {self.ROW_ID} DESC LIMIT ?) AS pool",
-            [*matching, POOL],
+            f"WHERE {condition} ORDER BY {self.ROW_ID} DESC LIMIT ?) AS pool",
+            [*params, POOL],
         )
         if not pool or pool[0][0] is None:
             return []
-        rows = self._read(
+        return self._read(
             f"SELECT {_V}, {_M}, {self.RANK} AS rank FROM {source}"
-            f" WHERE {condition} AND {where} AND {self.ROW_ID} >= ? "
+            f" WHERE {condition} AND {self.ROW_ID} >= ? "
             "ORDER BY rank DESC, v.created_at DESC, m.at_s LIMIT ?",
-            [*matching, pool[0][0], limit],
+            [*params, pool[0][0], limit],
         )
-        return [_hit(r) for r in rows]
 
     def present_words(self, query: str, chosen: LibraryFilter) -> list[str]:
         """The words of ``query`` that some chosen moment has ("came" in "when did a van come"

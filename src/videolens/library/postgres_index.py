@@ -9,7 +9,7 @@ from typing import Any
 import psycopg
 
 from videolens.library.errors import LibraryError
-from videolens.library.index import Cursor, LibraryIndex
+from videolens.library.index import MOMENT_SELECT, POOL, VIDEO_SELECT, Cursor, LibraryIndex
 from videolens.library.records import LibraryFilter
 from videolens.library.scope import scope_terms
 
@@ -55,6 +55,19 @@ class PostgresIndex(LibraryIndex):
         source = ("library_moments m JOIN library_videos v ON v.video_id = m.video_id, "
                   f"(SELECT {query} AS q) AS asked")  # fmt: skip
         return source, "m.document @@ q", params
+
+    def _best(
+        self, source: str, condition: str, params: list[Any], limit: int
+    ) -> list[tuple[Any, ...]]:
+        """The ``limit`` best among the first ``POOL`` matches the database reads: a GIN
+        index yields matches in no useful order, and ordering them all (to take the newest, as
+        SQLite does) costs as much as ranking them all."""
+        return self._read(
+            f"SELECT * FROM (SELECT {VIDEO_SELECT}, {MOMENT_SELECT}, {self.RANK} AS rank "
+            f"FROM {source} WHERE {condition} LIMIT ?) AS found "
+            "ORDER BY rank DESC, created_at DESC, at_s LIMIT ?",
+            [*params, POOL, limit],
+        )
 
     def close(self) -> None:
         with self._lock:
