@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from videolens.api.deps import MediaPrincipal, Principal, Services, ServicesDep, is_admin
 from videolens.api.documented import error_response
 from videolens.api.errors import ApiError
-from videolens.api.responses import Stream, StreamFramesPage, StreamList
+from videolens.api.responses import Stream, StreamFramesPage, StreamList, json_off_the_loop
 from videolens.api.stream_views import (
     RUNNING,
     TIMELINE_FRAMES,
@@ -195,12 +195,14 @@ async def start(body: StreamCreate, found: ServicesDep, owner: Principal) -> JSO
 
 
 @router.get("", response_model=StreamList, response_model_exclude_unset=True)
-async def list_streams(found: ServicesDep, owner: Principal) -> dict[str, Any]:
+async def list_streams(found: ServicesDep, owner: Principal) -> Response:
     """Your streams (an admin's: every stream), newest first."""
     documents = await anyio.to_thread.run_sync(stream_store(found).list_streams)
     if not is_admin(found, owner):
         documents = [d for d in documents if owns(d, owner)]
-    return {"streams": [public_stream(d) for d in documents]}
+    return await json_off_the_loop(
+        lambda: StreamList.model_validate({"streams": [public_stream(d) for d in documents]})
+    )
 
 
 @router.get("/{stream_id}", response_model=Stream, response_model_exclude_unset=True)
@@ -211,7 +213,7 @@ async def get_stream(
     timeline: Annotated[
         int, Query(ge=0, le=500, description="newest frames to include")
     ] = TIMELINE_FRAMES,
-) -> dict[str, Any]:
+) -> Response:
     """Status (live progress while running), the latest frame and the rolling timeline (of
     frames, and ``speech_timeline`` of what was said)."""
     document = await anyio.to_thread.run_sync(owned_stream, found, owner, stream_id)
@@ -220,23 +222,31 @@ async def get_stream(
         progress = await stream_progress(found.client, stream_id)
         if progress is None:  # no answer: the workflow may have ended without saying so
             document = await settle(found.client, stream_store(found), document)
-    shown = public_stream(document, progress)
     store = stream_store(found)
     recent = await anyio.to_thread.run_sync(store.recent_moments, stream_id, timeline)
-    shown["timeline"] = [public_stream_frame(stream_id, f) for f in recent]
     speech = await anyio.to_thread.run_sync(store.recent_speech, stream_id, timeline)
-    shown["speech_timeline"] = [s.as_json() for s in speech]
-    return shown
+
+    def shown() -> Stream:
+        body = public_stream(document, progress)
+        body["timeline"] = [public_stream_frame(stream_id, f) for f in recent]
+        body["speech_timeline"] = [s.as_json() for s in speech]
+        return Stream.model_validate(body)
+
+    return await json_off_the_loop(shown)
 
 
 @router.get(
     "/{stream_id}/frames", response_model=StreamFramesPage, response_model_exclude_unset=True
 )
-async def list_frames(query: Ranged) -> dict[str, Any]:
+async def list_frames(query: Ranged) -> Response:
     """Described frames in a wall-clock range, oldest first."""
     frames = await query.read(StreamStore.moments)
     stream_id = query.stream_id
-    return {"stream_id": stream_id, "frames": [public_stream_frame(stream_id, f) for f in frames]}
+    return await json_off_the_loop(
+        lambda: StreamFramesPage.model_validate(
+            {"stream_id": stream_id, "frames": [public_stream_frame(stream_id, f) for f in frames]}
+        )
+    )
 
 
 @_file_route("/{stream_id}/frames/{seq}/image", "image/jpeg")
