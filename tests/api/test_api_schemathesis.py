@@ -68,7 +68,7 @@ def _run_generated(url: str, key: str, session_id: str) -> Counter[str]:
             except FailureGroup as group:  # one per distinct failed check
                 for failure in group.exceptions:
                     failures[f"{case.operation.label}: {_title(failure)}"] += 1
-            except AssertionError as failure:
+            except (AssertionError, OSError) as failure:  # OSError: a response cut short
                 failures[f"{case.operation.label}: {_title(failure)}"] += 1
 
         check()
