@@ -287,3 +287,12 @@ def test_with_a_chat_model_the_facts_are_its_context_and_its_citations_are_check
     ]
     sent = openai_fake.requests("chat")[0]["json"]["messages"][1]["content"]
     assert "[yard.mp4 @ 00:04]" in sent and "gate.mp4" not in sent
+
+
+def test_a_video_id_that_names_no_video_finds_nothing(
+    library_settings: Settings, index: LibraryIndex
+) -> None:
+    sessions = indexed_session_store(library_settings, index)
+    finished_session(sessions, "yard.mp4", "alice", [frame(0, 4.0, ("van",))])
+    for odd in ('ab"c', "x OR y", "*", "UPPER"):
+        assert index.search("van", LibraryFilter(video_ids=(odd,))) == []

@@ -8,8 +8,18 @@ match and dropping the others' afterwards.
 from __future__ import annotations
 
 import hashlib
+import re
 
 from videolens.library.records import LibraryFilter, LibraryVideo
+
+# Video ids are generated (12 lowercase letters or digits): anything else names no video, and
+# must never reach a full-text query's syntax (a quote would end its phrase).
+_VIDEO_ID = re.compile(r"[a-z0-9]{1,64}")
+_NO_VIDEO = "vnovideo"  # shorter than every id: matches nothing
+
+
+def video_word(video_id: str) -> str:
+    return f"v{video_id}" if _VIDEO_ID.fullmatch(video_id) else _NO_VIDEO
 
 
 def owner_word(owner: str) -> str:
@@ -19,7 +29,7 @@ def owner_word(owner: str) -> str:
 
 def scope_of(video: LibraryVideo) -> str:
     """The scope words of every moment of ``video``."""
-    return f"{owner_word(video.owner)} s{video.kind} v{video.video_id}"
+    return f"{owner_word(video.owner)} s{video.kind} {video_word(video.video_id)}"
 
 
 def scope_terms(chosen: LibraryFilter) -> list[list[str]]:
@@ -30,5 +40,5 @@ def scope_terms(chosen: LibraryFilter) -> list[list[str]]:
     if chosen.source is not None:
         groups.append([f"s{chosen.source}"])
     if chosen.video_ids:
-        groups.append([f"v{video_id}" for video_id in chosen.video_ids])
+        groups.append([video_word(video_id) for video_id in chosen.video_ids])
     return groups

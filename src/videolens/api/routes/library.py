@@ -92,7 +92,9 @@ async def search_library(
 
 class LibraryQuestion(BaseModel):
     question: str = Field(min_length=1, max_length=2000)
-    video_ids: list[str] = Field(default_factory=list, max_length=100)
+    video_ids: list[Annotated[str, Field(pattern=r"^[a-z0-9]{1,64}$")]] = Field(
+        default_factory=list, max_length=100
+    )
     since: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}")
     until: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}")
     source: Source | None = None
