@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from videolens.backends.basic.redescribe import redescribe
 from videolens.store import SessionStore
 from videolens.store.atomic import read_json
 from videolens.timeline.model import Detection, Moment
@@ -80,17 +81,20 @@ def alive_detections(frames: list[TrackedFrame], t: float, step_s: float) -> lis
 
 def with_tracks(moment: Moment, frames: list[TrackedFrame], step_s: float) -> Moment:
     """``moment`` with what the stitched pass's tracks show at its time (each detection with its
-    track id and colour) and the people a person would count there; unchanged where the pass has
-    no frame near it."""
+    track id and colour) and the people a person would count there, told again in words for a
+    basic-analyzer moment; unchanged where the pass has no frame near it."""
     if moment.timestamp_s is None:
         return moment
     found = alive_detections(frames, moment.timestamp_s, step_s)
     if found is None:
         return moment
-    return moment.model_copy(
+    tracked = moment.model_copy(
         update={
             "detections": found,
             "people_count": sum(d.label == "person" for d in found),
             "objects_detected": True,
         }
     )
+    # The sentence, labels and count say what the detections finally say (a basic moment was
+    # described before the tracks were stitched).
+    return redescribe(tracked)
