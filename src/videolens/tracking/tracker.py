@@ -3,14 +3,16 @@ successor of ``supervision``'s ``ByteTrack``), one tracker per group of classes.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import supervision as sv
-from trackers import ByteTrackTracker
-from trackers.utils.iou import BIoU
 
 from videolens.timeline.model import Detection
 from videolens.tracking.chunk import TrackedFrame
 from videolens.tracking.detect import SCORE_THRESHOLD, class_group
+
+if TYPE_CHECKING:
+    from trackers import ByteTrackTracker
 
 TRACKER_NAME = "ByteTrack (trackers 2.x)"
 LOST_S = 3.0
@@ -46,6 +48,12 @@ class MultiTracker:
         return TrackedFrame(t=t, detections=tracked)
 
     def _update_group(self, group: str, t: float, members: list[Detection]) -> list[Detection]:
+        # Imported when a pass runs: supervision pulls scipy and its annotators (2.7 s of import
+        # measured here), which every process that merely imports the pipeline would pay.
+        import supervision as sv
+        from trackers import ByteTrackTracker
+        from trackers.utils.iou import BIoU
+
         tracker = self._trackers.get(group)
         if tracker is None:
             tracker = self._trackers[group] = ByteTrackTracker(
