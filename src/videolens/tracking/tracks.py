@@ -46,11 +46,16 @@ def build_tracks(
         _track(numbers[sightings[0][1].track_id], sightings, start_s, end_s, step_s)
         for sightings in confirmed
     ]
+    # A detection takes its track's label: the parked van of vtest.avi, read "car" in one frame
+    # and "truck" in the next, would otherwise be a truck that "comes and goes" every few seconds.
+    labels = {track.track_id: track.label for track in tracks}
     kept = [
         TrackedFrame(
             t=frame.t,
             detections=[
-                d.model_copy(update={"track_id": numbers[d.track_id]})
+                d.model_copy(
+                    update={"track_id": numbers[d.track_id], "label": labels[numbers[d.track_id]]}
+                )
                 for d in frame.detections
                 if d.track_id in numbers
             ],
