@@ -290,6 +290,10 @@ class VideoAnalysisWorkflow:
             schedule_to_close_timeout=BATCH_SCHEDULE_TO_CLOSE,
             heartbeat_timeout=timedelta(seconds=request.heartbeat_timeout_s),
             retry_policy=RETRY_POLICY,
+            # Cancelled when its segment's sampling fails (a full disk): the run waits for the
+            # pass to stop, so it ends as cancelled on request instead of finding its run gone
+            # and logging a traceback, and writes nothing into a session being marked failed.
+            cancellation_type=workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
         )
         if result.chunk:
             self._track_chunks[segment.index] = result.chunk

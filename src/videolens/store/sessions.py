@@ -35,7 +35,7 @@ from videolens.timeline.model import (
 
 _BATCH_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # What a run writes besides its document and video; a failed run keeps none of it.
-_PARTIAL_DIRS = ("frames", "batches", "speech", "tmp")
+_PARTIAL_DIRS = ("frames", "batches", "speech", "tracks", "tmp")  # tracks: the detection pass
 
 
 class SessionStatus(str, Enum):
