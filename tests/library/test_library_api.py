@@ -107,6 +107,9 @@ def test_a_question_across_three_videos_cites_moments_in_the_right_videos(
             ids["harbor-gate.mp4"],
         }
         assert admin.get("/v1/library/videos").json()["total"] == 3
+        # A page beyond any library (and beyond SQLite's 64-bit integers) is a 422, not a 500.
+        huge = admin.get("/v1/library/videos", params={"offset": 2**70})
+        assert huge.status_code == 422, huge.text
         assert (
             admin.get("/v1/library/videos", params={"limit": 2, "offset": 2}).json()["videos"][0][
                 "video_id"

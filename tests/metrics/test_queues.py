@@ -9,7 +9,7 @@ from pathlib import Path
 from temporalio.client import Client
 
 from analysis_sessions import submit
-from polling import wait_async
+from polling import temporal_client, wait_async
 from videolens.config import Settings
 from videolens.metrics.collect import Figures, collect_metrics
 from videolens.metrics.queues import QueueFigures, describe_queues
@@ -80,7 +80,8 @@ def test_temporal_that_stops_answering_is_an_alert(tmp_path: Path, settings: Set
 
     async def scenario() -> Figures:
         wait_until_listening(port)
-        client = await Client.connect(f"127.0.0.1:{port}")
+        # Listening is not serving: under load the frontend said "not healthy yet" here.
+        client = await temporal_client(f"127.0.0.1:{port}")
         stop_dev_server(server)
         store = SessionStore(settings.sessions_dir)
         return await collect_metrics(settings, store, client, temporal=f"127.0.0.1:{port}")

@@ -62,7 +62,7 @@ async def list_videos(
     source: Source | None = None,
     label: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,  # SQLite integers are 64-bit
 ) -> dict[str, Any]:
     """Sessions and streams, newest first: ``{"videos", "total", "limit", "offset"}``."""
     chosen = visible(found, caller, since=since, until=until, source=source, label=label)
