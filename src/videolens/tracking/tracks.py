@@ -8,7 +8,7 @@ from statistics import fmean
 
 from videolens.timeline.model import Detection, Track, TrackPoint
 from videolens.tracking.chunk import TrackedFrame
-from videolens.tracking.detect import class_group
+from videolens.tracking.detect import box_iou, class_group
 
 MIN_DETECTIONS = 3
 """A track needs this many detections to count: a false box seen in one or two frames of the
@@ -23,6 +23,10 @@ EARLIEST_LOOKBACK = 3
 """How many frames before a track's first detection its first sightings are looked for."""
 PATH_POINTS = 24
 """The most positions a track's ``path`` keeps (spread evenly over its life)."""
+REFOUND_IOU = 0.5
+"""A track that begins after another of the same kind ended, its first box overlapping that
+one's last box this much, is the same thing found again: vtest.avi's parked van, lost by the
+detector for a few seconds at a time, was otherwise a truck that "arrives" and "leaves"."""
 
 
 def build_tracks(
@@ -37,6 +41,7 @@ def build_tracks(
             if detection.track_id is not None:
                 seen[detection.track_id].append((frame.t, detection))
     _claim_first_sightings(frames, seen, step_s)
+    same_as = _join_refound(seen)
     confirmed = sorted(
         (sightings for sightings in seen.values() if len(sightings) >= MIN_DETECTIONS),
         key=lambda sightings: (sightings[0][0], sightings[0][1].box),
@@ -53,16 +58,37 @@ def build_tracks(
         TrackedFrame(
             t=frame.t,
             detections=[
-                d.model_copy(
-                    update={"track_id": numbers[d.track_id], "label": labels[numbers[d.track_id]]}
-                )
+                d.model_copy(update={"track_id": number, "label": labels[number]})
                 for d in frame.detections
-                if d.track_id in numbers
+                if (number := numbers.get(same_as.get(d.track_id, d.track_id))) is not None
             ],
         )
         for frame in frames
     ]
     return tracks, kept
+
+
+def _join_refound(seen: dict[int, list[tuple[float, Detection]]]) -> dict[int | None, int]:
+    """Append to a track each later track that begins where it ended (see ``REFOUND_IOU``);
+    returns which track each appended one now is."""
+    same_as: dict[int | None, int] = {}
+    for later in sorted(seen, key=lambda track_id: seen[track_id][0][0]):
+        first_t, first = seen[later][0]
+        ended = [
+            earlier
+            for earlier, sightings in seen.items()
+            if earlier != later
+            and sightings[-1][0] < first_t
+            and class_group(sightings[-1][1].label) == class_group(first.label)
+            and box_iou(sightings[-1][1].box, first.box) >= REFOUND_IOU
+        ]
+        if ended:
+            earlier = max(ended, key=lambda track_id: seen[track_id][-1][0])  # the latest to end
+            # ``earlier`` is still in ``seen``: a track appended to another leaves it, so
+            # every id in ``same_as`` names a track that stays.
+            seen[earlier].extend(seen.pop(later))
+            same_as[later] = earlier
+    return same_as
 
 
 def _claim_first_sightings(
