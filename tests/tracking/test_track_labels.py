@@ -58,3 +58,14 @@ def test_someone_who_starts_elsewhere_is_someone_else() -> None:
     ]
     tracks, _ = build_tracks(frames, start_s=0.0, end_s=5.0, step_s=0.5)
     assert len(tracks) == 2
+
+
+def test_one_who_walked_out_at_an_edge_and_one_who_came_in_there_are_two() -> None:
+    frames = [
+        *_seen(1, "person", [0.3, 0.4, 0.35, 0.6], [0.0]),
+        *_seen(1, "person", [0.15, 0.4, 0.2, 0.6], [0.5]),
+        *_seen(1, "person", [0.0, 0.4, 0.05, 0.6], [1.0]),
+        *_seen(2, "person", [0.0, 0.4, 0.05, 0.6], [6.0, 6.5, 7.0]),
+    ]
+    tracks, _ = build_tracks(frames, start_s=0.0, end_s=9.0, step_s=0.5)
+    assert len(tracks) == 2

@@ -81,6 +81,9 @@ def _join_refound(seen: dict[int, list[tuple[float, Detection]]]) -> dict[int | 
             and sightings[-1][0] < first_t
             and class_group(sightings[-1][1].label) == class_group(first.label)
             and box_iou(sightings[-1][1].box, first.box) >= REFOUND_IOU
+            # One who walked out over an edge and one who came in there later are two people;
+            # a thing that stayed put at the edge (a parked van) is the same thing.
+            and (_edge(first.box) == "inside" or _stayed(sightings))
         ]
         if ended:
             earlier = max(ended, key=lambda track_id: seen[track_id][-1][0])  # the latest to end
@@ -89,6 +92,10 @@ def _join_refound(seen: dict[int, list[tuple[float, Detection]]]) -> dict[int | 
             seen[earlier].extend(seen.pop(later))
             same_as[later] = earlier
     return same_as
+
+
+def _stayed(sightings: list[tuple[float, Detection]]) -> bool:
+    return _direction(sightings[0][1].box, sightings[-1][1].box) is None
 
 
 def _claim_first_sightings(
