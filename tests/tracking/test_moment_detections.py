@@ -50,3 +50,14 @@ def test_a_parked_van_lost_for_long_is_there_all_along() -> None:
         _at(10.0, (4, "truck", van)),
     ]
     assert _counted(frames, 5.0) == {4}
+
+
+def test_a_broken_tracks_other_half_is_not_counted_beside_it() -> None:
+    """vtest.avi at 01:00: a man shown under a new track, and his old track carried over from
+    the step before, were counted as two people."""
+    frames = [
+        _at(0.0, (1, "person", [0.80, 0.4, 0.85, 0.6])),
+        _at(0.5, (2, "person", [0.81, 0.4, 0.86, 0.6])),
+        _at(1.0, (1, "person", [0.82, 0.4, 0.87, 0.6])),
+    ]
+    assert _counted(frames, 0.5) == {2}
