@@ -8,14 +8,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
+from chromium_browser import CHROMIUM, launched_chromium
 from live_server import LiveServer, analysed_upload, serving
 from videolens.config import Settings
 from videolens.video.synthetic import write_clip
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 # Every violation the page meets, as the browser reports it to the page itself.
 RECORD_VIOLATIONS = """
 window.__violations = [];
@@ -34,12 +33,8 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.is_file(), reason="needs chromium a
 
 @pytest.fixture
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with launched_chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

@@ -7,21 +7,17 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from chromium_browser import CHROMIUM, CHROMIUM_ARGS
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
+from chromium_browser import launched_chromium
 from live_server import LiveServer, serving
 from videolens.config import Settings
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with launched_chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
