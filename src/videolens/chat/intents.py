@@ -78,15 +78,16 @@ _GARMENT = re.compile(
     r"wearing|clothes|clothing|outfits?|uniforms?)\b",
     re.I,
 )
+_COLOUR_WORDS = r"black|white|gr[ae]y|red|orange|yellow|green|cyan|blue|purple|pink|brown"
+"""The colour names measured colours are given (``backends/basic/colours.py``)."""
 _WEARING_COLOUR = re.compile(
-    r"\b(?:wearing|dressed in|in)\s+(?:a\s+)?(?:black|white|gr[ae]y|red|orange|yellow|green|"
-    r"cyan|blue|purple|pink|brown)\b(?!\s+(?:car|truck|bus|van)s?\b)",
+    rf"\b(?:wearing|dressed in|in)\s+(?:a\s+)?(?:{_COLOUR_WORDS})\b"
+    r"(?!\s+(?:car|truck|bus|van)s?\b)",
     re.I,
 )
 _COLOUR = re.compile(r"\bcolou?r(?:s|ed)?\b|\bshade\b", re.I)
 _COLOUR_NAME = re.compile(
-    r"(?:^\W*(?:is|are|was|were|which|any)\b.*|\bwearing\s+)\b(black|white|gr[ae]y|red|orange|yellow|green|cyan|blue|"
-    r"purple|pink|brown|silver)\b",
+    rf"(?:^\W*(?:is|are|was|were|which|any)\b.*|\bwearing\s+)\b({_COLOUR_WORDS}|silver)\b",
     re.I,
 )
 _DIRECTION = re.compile(
