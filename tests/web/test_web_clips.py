@@ -9,9 +9,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from chromium_browser import ARTIFACTS, needs_chromium
 from playwright.sync_api import Browser, Locator, Page, expect
 
+from chromium_browser import ARTIFACTS, needs_chromium
 from clip_media import CounterClip, decoded_numbers, write_counter_clip
 from live_server import analysed_upload, serving
 from videolens.config import Settings

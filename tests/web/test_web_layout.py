@@ -11,9 +11,9 @@ from typing import Any
 
 import httpx
 import pytest
-from chromium_browser import needs_chromium
 from playwright.sync_api import Browser, Page, expect
 
+from chromium_browser import needs_chromium
 from live_server import LiveServer, analysed_upload
 from videolens.video.synthetic import Shot, write_clip
 

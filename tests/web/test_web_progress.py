@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from chromium_browser import needs_chromium
 from playwright.sync_api import Browser, Page, expect
 
+from chromium_browser import needs_chromium
 from live_server import serving
 from openai_fake import OpenAIFake
 from videolens.config import Settings

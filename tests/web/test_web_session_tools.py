@@ -15,10 +15,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from chromium_browser import needs_chromium
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
+from chromium_browser import needs_chromium
 from live_server import LiveServer, analysed_upload, final_status
 from real_media import opencv_data_file
 from videolens.timeline import SessionDocument

@@ -21,9 +21,9 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from chromium_browser import ARTIFACTS, needs_chromium
 from playwright.sync_api import Browser, Page, WebSocketRoute, expect
 
+from chromium_browser import ARTIFACTS, needs_chromium
 from live_server import serving
 from videolens.api.security import KeyStore
 from videolens.config import Settings

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from chromium_browser import ARTIFACTS, needs_chromium
 from playwright.sync_api import Browser, Page, expect
 
+from chromium_browser import ARTIFACTS, needs_chromium
 from live_server import analysed_upload, serving
 from videolens.config import Settings
 from videolens.video.synthetic import write_clip
