@@ -74,16 +74,16 @@ def _end_s(evidence: Evidence) -> float:
 def distinct_answer(evidence: Evidence, label: str) -> str:
     """How many different ``label`` the tracker followed, and when they came."""
     tracks = tracks_of(evidence, label)
-    things, where = plural(label), evidence.where
     if not tracks:
-        return f"No {things} were tracked{where} (the tracker followed {_tracked(evidence)})."
+        return _none_tracked(evidence, label, f" (the tracker followed {_tracked(evidence)})")
+    where = evidence.where
     if len(tracks) == 1:
         only = tracks[0]
         return (f"1 {label} was tracked{where}, in view from {_time(evidence, only.first_s)} to "
                 f"{_time(evidence, only.last_s)} "
                 f"{_middle(evidence, only)}.")  # fmt: skip
     arrivals = [t for t in tracks if t.first_s > EDGE_S]
-    head = f"{len(tracks)} different {things}"
+    head = f"{len(tracks)} different {plural(label)}"
     lines = [f"{head} were tracked{where}: the first seen at "
              f"{_time(evidence, tracks[0].first_s)} {cite(evidence, tracks[0].first_s, label)}, "
              f"the last to arrive at {_time(evidence, tracks[-1].first_s)} "
@@ -97,6 +97,11 @@ def distinct_answer(evidence: Evidence, label: str) -> str:
     return " ".join(lines)
 
 
+def _none_tracked(evidence: Evidence, label: str, note: str = "") -> str:
+    """The answer when the tracker followed no ``label`` in the stretch."""
+    return f"No {plural(label)} were tracked{evidence.where}{note}."
+
+
 def _tracked(evidence: Evidence) -> str:
     found = Counter(t.label for t in evidence.tracks or [])
     if not found:
@@ -106,14 +111,13 @@ def _tracked(evidence: Evidence) -> str:
 
 def first_answer(evidence: Evidence, label: str) -> str:
     """When the first ``label`` is seen: its track's start and edge, or the first moment."""
-    things, where = plural(label), evidence.where
-    tracks = tracks_of(evidence, label)
     if evidence.tracks is None:
         return _first_in_moments(evidence, label)
+    tracks = tracks_of(evidence, label)
     if not tracks:
-        return f"No {things} were tracked{where}."
+        return _none_tracked(evidence, label)
     track = tracks[0]
-    lines = [f"The first {label} is seen{where} at {_time(evidence, track.first_s)}, "
+    lines = [f"The first {label} is seen{evidence.where} at {_time(evidence, track.first_s)}, "
              f"{_entry(evidence, track)} {cite(evidence, track.first_s, label)}."]  # fmt: skip
     arrivals = [t for t in tracks[1:] if t.first_s > EDGE_S][:3]
     if track.first_s <= EDGE_S and arrivals:
@@ -126,12 +130,12 @@ def first_answer(evidence: Evidence, label: str) -> str:
 def leave_answer(evidence: Evidence, label: str, intent: Intent) -> str:
     """When ``label`` leaves: the tracks' exits (the last one first when ``intent.latest``),
     or where the analysed moments stop showing it."""
-    things, where = plural(label), evidence.where
     if evidence.tracks is None:
         return _last_in_moments(evidence, label)
     tracks = tracks_of(evidence, label)
     if not tracks:
-        return f"No {things} were tracked{where}."
+        return _none_tracked(evidence, label)
+    where = evidence.where
     end_s = _end_s(evidence)
     gone = sorted((t for t in tracks if t.last_s < end_s - EDGE_S), key=lambda t: t.last_s)
     staying = len(tracks) - len(gone)
@@ -184,9 +188,9 @@ def _last_in_moments(evidence: Evidence, label: str) -> str:
 def direction_answer(evidence: Evidence, label: str) -> str:
     """Which way the tracked ``label`` go: their headings, counted, each with an example."""
     tracks = tracks_of(evidence, label)
-    things, where = plural(label), evidence.where
     if not tracks:
-        return f"No {things} were tracked{where}."
+        return _none_tracked(evidence, label)
+    where = evidence.where
     if len(tracks) == 1:
         only = tracks[0]
         went = f"went {only.direction}" if only.direction else "stayed put"
@@ -196,7 +200,7 @@ def direction_answer(evidence: Evidence, label: str) -> str:
     for heading, n in headings.most_common():
         example = next(t for t in tracks if (t.direction or "stayed put") == heading)
         parts.append(f"{n} {heading} (e.g. {_middle(evidence, example)})")
-    return f"Of {len(tracks)} {things} tracked{where}: " + "; ".join(parts) + "."
+    return f"Of {len(tracks)} {plural(label)} tracked{where}: " + "; ".join(parts) + "."
 
 
 def _middle(evidence: Evidence, track: Track) -> str:
