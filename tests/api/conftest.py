@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from live_server import LiveServer, serving
+from live_server import LiveServer, analysed_upload, serving
 from videolens.config import Settings
 from videolens.video.synthetic import ClipSpec, Shot, write_clip
 
@@ -17,6 +17,13 @@ def api(settings: Settings) -> Iterator[LiveServer]:
     # machine is past the default 120 a minute; the limit itself is tested in test_api_auth.py.
     with serving(settings.model_copy(update={"rate_limit_per_minute": 100_000})) as live:
         yield live
+
+
+@pytest.fixture
+def analysed(api: LiveServer, text_clip: ClipSpec) -> str:
+    """The id of a session of ``text_clip`` uploaded as "harbour walk.mp4", analysed to the end."""
+    with api.client() as client:
+        return analysed_upload(api, client, text_clip.path, "harbour walk.mp4")
 
 
 @pytest.fixture(scope="session")

@@ -7,22 +7,8 @@ import csv
 import io
 import json
 
-import pytest
-from api_helpers import upload
-
-from live_server import LiveServer, final_status
+from live_server import LiveServer
 from videolens.timeline import SessionDocument
-from videolens.video.synthetic import ClipSpec
-
-
-@pytest.fixture
-def analysed(api: LiveServer, text_clip: ClipSpec) -> str:
-    with api.client() as client:
-        response = upload(client, text_clip.path, filename="harbour walk.mp4")
-        assert response.status_code == 202, response.text
-        session_id: str = response.json()["session_id"]
-    assert final_status(f"{api.ws_url}/v1/sessions/{session_id}/events") == "completed"
-    return session_id
 
 
 def test_the_json_export_is_the_result_document_without_server_paths(

@@ -27,6 +27,31 @@ def _keys_with_admin(settings: Settings) -> tuple[KeyStore, str]:
     return keys, admin
 
 
+def _assert_only_the_owner_and_an_admin_reach(
+    kind: str,
+    part: str,
+    alices: str,
+    bobs: str,
+    clients: tuple[httpx.Client, httpx.Client, httpx.Client],
+) -> None:
+    """Of ``kind`` ("sessions" or "streams"), with the clients of alice, bob and an admin: bob
+    neither reads, deletes nor lists alice's ``alices``, only his own ``bobs``; the admin reads it
+    and its ``part``, lists both, and deletes it, after which alice gets 404 too."""
+    a, b, ops = clients
+    id_field = f"{kind.removesuffix('s')}_id"
+    url = f"/v1/{kind}/{alices}"
+    assert b.get(url).status_code == 404
+    assert b.delete(url).status_code == 404
+    assert [item[id_field] for item in b.get(f"/v1/{kind}").json()[kind]] == [bobs]
+
+    assert ops.get(url).status_code == 200
+    assert ops.get(f"{url}/{part}").status_code == 200
+    listed = {item[id_field] for item in ops.get(f"/v1/{kind}").json()[kind]}
+    assert listed == {alices, bobs}
+    assert ops.delete(url).status_code == 204
+    assert a.get(url).status_code == 404
+
+
 def test_a_user_key_cannot_manage_keys_an_admin_key_can(settings: Settings) -> None:
     keys, admin = _keys_with_admin(settings)
     alice_record, alice = keys.create("alice")
@@ -94,17 +119,7 @@ def test_an_admin_sees_every_session_a_user_only_its_own(
     ):
         alices = upload(a, text_clip.path).json()["session_id"]
         bobs = upload(b, text_clip.path).json()["session_id"]
-        url = f"/v1/sessions/{alices}"
-        assert b.get(url).status_code == 404
-        assert b.delete(url).status_code == 404
-        assert [s["session_id"] for s in b.get("/v1/sessions").json()["sessions"]] == [bobs]
-
-        assert ops.get(url).status_code == 200
-        assert ops.get(f"{url}/frames").status_code == 200
-        listed = {s["session_id"] for s in ops.get("/v1/sessions").json()["sessions"]}
-        assert listed == {alices, bobs}
-        assert ops.delete(url).status_code == 204
-        assert a.get(url).status_code == 404
+        _assert_only_the_owner_and_an_admin_reach("sessions", "frames", alices, bobs, (a, b, ops))
 
 
 def test_an_admin_sees_every_stream_a_user_only_its_own(settings: Settings) -> None:
@@ -122,16 +137,7 @@ def test_an_admin_sees_every_stream_a_user_only_its_own(settings: Settings) -> N
         ]
         assert [m.status_code for m in made] == [201, 201], [m.text for m in made]
         alices, bobs = (m.json()["stream_id"] for m in made)
-        url = f"/v1/streams/{alices}"
-        assert b.get(url).status_code == 404
-        assert [s["stream_id"] for s in b.get("/v1/streams").json()["streams"]] == [bobs]
-
-        assert ops.get(url).status_code == 200
-        assert ops.get(f"{url}/events").status_code == 200
-        listed = {s["stream_id"] for s in ops.get("/v1/streams").json()["streams"]}
-        assert listed == {alices, bobs}
-        assert ops.delete(url).status_code == 204
-        assert a.get(url).status_code == 404
+        _assert_only_the_owner_and_an_admin_reach("streams", "events", alices, bobs, (a, b, ops))
         assert b.delete(f"/v1/streams/{bobs}").status_code == 204
 
 

@@ -3,47 +3,34 @@ video, other options, a new session) over real HTTP against real analyses."""
 
 from __future__ import annotations
 
-from api_helpers import upload
-
 from live_server import LiveServer, final_status
-from videolens.video.synthetic import ClipSpec
 
 
-def _analysed(api: LiveServer, clip: ClipSpec) -> str:
+def test_a_title_is_stored_listed_and_given_back(api: LiveServer, analysed: str) -> None:
     with api.client() as client:
-        response = upload(client, clip.path, filename="harbour walk.mp4")
-        assert response.status_code == 202, response.text
-        session_id: str = response.json()["session_id"]
-    assert final_status(f"{api.ws_url}/v1/sessions/{session_id}/events") == "completed"
-    return session_id
-
-
-def test_a_title_is_stored_listed_and_given_back(api: LiveServer, text_clip: ClipSpec) -> None:
-    session_id = _analysed(api, text_clip)
-    with api.client() as client:
-        renamed = client.patch(f"/v1/sessions/{session_id}", json={"title": "  Harbour, take 2 "})
+        renamed = client.patch(f"/v1/sessions/{analysed}", json={"title": "  Harbour, take 2 "})
         assert renamed.status_code == 200, renamed.text
         assert renamed.json()["title"] == "Harbour, take 2"
-        assert client.get(f"/v1/sessions/{session_id}").json()["title"] == "Harbour, take 2"
+        assert client.get(f"/v1/sessions/{analysed}").json()["title"] == "Harbour, take 2"
         listed = client.get("/v1/sessions").json()["sessions"]
-        assert [s["title"] for s in listed if s["session_id"] == session_id] == ["Harbour, take 2"]
+        assert [s["title"] for s in listed if s["session_id"] == analysed] == ["Harbour, take 2"]
 
-        cleared = client.patch(f"/v1/sessions/{session_id}", json={"title": ""})
+        cleared = client.patch(f"/v1/sessions/{analysed}", json={"title": ""})
         assert cleared.status_code == 200 and cleared.json().get("title") is None
         assert cleared.json()["filename"] == "harbour walk.mp4"
 
-        too_long = client.patch(f"/v1/sessions/{session_id}", json={"title": "x" * 201})
+        too_long = client.patch(f"/v1/sessions/{analysed}", json={"title": "x" * 201})
         assert too_long.status_code == 422
-        unknown = client.patch(f"/v1/sessions/{session_id}", json={"status": "completed"})
+        unknown = client.patch(f"/v1/sessions/{analysed}", json={"status": "completed"})
         assert unknown.status_code == 422
         missing = client.patch("/v1/sessions/000000000000", json={"title": "x"})
         assert missing.status_code == 404
 
 
 def test_a_rerun_is_a_new_session_of_the_same_video_with_its_options(
-    api: LiveServer, text_clip: ClipSpec
+    api: LiveServer, analysed: str
 ) -> None:
-    original = _analysed(api, text_clip)
+    original = analysed
     with api.client() as client:
         client.patch(f"/v1/sessions/{original}", json={"title": "Harbour"})
         response = client.post(
