@@ -24,6 +24,18 @@ from videolens.timeline.model import Speech, SpeechSegment, Track
 EVERYONE = LibraryFilter()
 
 
+@pytest.fixture
+def sessions(library_settings: Settings, index: LibraryIndex) -> SessionStore:
+    """The session store of ``library_settings``, keeping ``index`` up to date."""
+    return indexed_session_store(library_settings, index)
+
+
+@pytest.fixture
+def streams(library_settings: Settings, index: LibraryIndex) -> StreamStore:
+    """The stream store of ``library_settings``, keeping ``index`` up to date."""
+    return indexed_stream_store(library_settings, index)
+
+
 def _found(
     index: LibraryIndex, query: str, chosen: LibraryFilter = EVERYONE
 ) -> list[tuple[str, str, float]]:
@@ -31,12 +43,11 @@ def _found(
 
 
 def test_a_session_is_indexed_as_its_batches_land_and_removed_with_it(
-    library_settings: Settings, index: LibraryIndex
+    index: LibraryIndex, sessions: SessionStore
 ) -> None:
-    store = indexed_session_store(library_settings, index)
-    session_id = store.create("/videos/cam1.mp4", {}).session_id
-    store.update(session_id, owner="alice", filename="cam1.mp4")
-    store.write_batch(
+    session_id = sessions.create("/videos/cam1.mp4", {}).session_id
+    sessions.update(session_id, owner="alice", filename="cam1.mp4")
+    sessions.write_batch(
         session_id, "b0", [frame(0, 1.0, ("car",), "white"), frame(1, 3.0, ("person",))]
     )
 
@@ -47,46 +58,44 @@ def test_a_session_is_indexed_as_its_batches_land_and_removed_with_it(
         "alice",
     )
     assert _found(index, "white car") == [(session_id, "frame", 1.0)]
-    store.write_batch(session_id, "b1", [frame(2, 5.0, ("car",), "white")])
+    sessions.write_batch(session_id, "b1", [frame(2, 5.0, ("car",), "white")])
     assert sorted(_found(index, "white car")) == [
         (session_id, "frame", 1.0),
         (session_id, "frame", 5.0),
     ]
     said = [SpeechSegment(start_s=2.0, end_s=4.0, text="the delivery van is leaving")]
-    store.write_speech_range(session_id, "r0", said)
+    sessions.write_speech_range(session_id, "r0", said)
     assert _found(index, "delivery") == [(session_id, "speech", 2.0)]
 
     track = Track(track_id=7, label="car", colour="white", first_s=1.0, last_s=5.0,
                   entered="left", exited="right", direction="left to right")  # fmt: skip
-    store.finish(session_id, SessionStatus.COMPLETED, frames=store.moments(session_id),
-                 speech=Speech(status="ok", segments=said), tracks=[track])  # fmt: skip
+    sessions.finish(session_id, SessionStatus.COMPLETED, frames=sessions.moments(session_id),
+                    speech=Speech(status="ok", segments=said), tracks=[track])  # fmt: skip
     assert index.video(session_id).status == "completed"  # type: ignore[union-attr]
     assert _found(index, "exited right")[0] == (session_id, "track", 1.0)
     assert index.size() == (1, 5)  # three frames, one speech segment, one track
     assert index.videos(LibraryFilter(label="white")).total == 1
 
-    store.delete(session_id)
+    sessions.delete(session_id)
     assert index.video(session_id) is None
     assert index.size() == (0, 0)
     assert _found(index, "white car") == []
 
 
 def test_a_failed_session_keeps_no_moments_in_the_index(
-    library_settings: Settings, index: LibraryIndex
+    index: LibraryIndex, sessions: SessionStore
 ) -> None:
-    store = indexed_session_store(library_settings, index)
-    session_id = store.create("/videos/broken.mp4", {}).session_id
-    store.write_batch(session_id, "b0", [frame(0, 1.0, ("car",))])
+    session_id = sessions.create("/videos/broken.mp4", {}).session_id
+    sessions.write_batch(session_id, "b0", [frame(0, 1.0, ("car",))])
     assert index.size() == (1, 1)
-    store.fail(session_id, "the decoder gave up")
+    sessions.fail(session_id, "the decoder gave up")
     assert index.size() == (1, 0)
     assert index.video(session_id).status == "failed"  # type: ignore[union-attr]
 
 
 def test_stream_windows_are_indexed_as_they_land_and_removed_with_the_stream(
-    library_settings: Settings, index: LibraryIndex
+    index: LibraryIndex, streams: StreamStore
 ) -> None:
-    streams = indexed_stream_store(library_settings, index)
     stream_id = live_stream(streams, "shop door", "alice", 1_796_000_000.0)
     assert _found(index, "van") == [(stream_id, "frame", 1_796_000_002.0)]
     assert _found(index, "deliveries") == [(stream_id, "speech", 1_796_000_000.0)]
@@ -96,10 +105,8 @@ def test_stream_windows_are_indexed_as_they_land_and_removed_with_the_stream(
 
 
 def test_reindex_rebuilds_the_same_rows_from_the_stores(
-    library_settings: Settings, index: LibraryIndex
+    library_settings: Settings, index: LibraryIndex, sessions: SessionStore, streams: StreamStore
 ) -> None:
-    sessions = indexed_session_store(library_settings, index)
-    streams = indexed_stream_store(library_settings, index)
     finished_session(sessions, "cam1.mp4", "alice", [frame(0, 1.0, ("car",), "white")], "hello")
     finished_session(sessions, "cam2.mp4", "bob", [frame(0, 0.5, ("dog",)), frame(3, 2.5)])
     running = sessions.create("/videos/cam3.mp4", {}).session_id
@@ -169,9 +176,8 @@ def test_search_ranks_the_whole_library_with_one_scoring(index: LibraryIndex) ->
 
 
 def test_another_owners_moments_never_appear(
-    library_settings: Settings, index: LibraryIndex
+    library_settings: Settings, index: LibraryIndex, sessions: SessionStore
 ) -> None:
-    sessions = indexed_session_store(library_settings, index)
     mine = finished_session(sessions, "yard.mp4", "alice", [frame(0, 4.0, ("van",), "white")])
     theirs = finished_session(sessions, "gate.mp4", "bob", [frame(0, 6.0, ("van",), "white")])
     alice = LibraryFilter(owner="alice")
@@ -190,9 +196,8 @@ def test_another_owners_moments_never_appear(
 
 
 def test_questions_across_videos_count_and_find_the_last_time(
-    library_settings: Settings, index: LibraryIndex
+    library_settings: Settings, index: LibraryIndex, sessions: SessionStore
 ) -> None:
-    sessions = indexed_session_store(library_settings, index)
     vans = [frame(0, 1.0, ("van",), "white"), frame(1, 9.0, ("van",), "white")]
     first = finished_session(sessions, "monday.mp4", "alice", vans)
     finished_session(sessions, "tuesday.mp4", "alice", [frame(0, 2.0, ("dog",))])
@@ -232,13 +237,12 @@ def test_an_unreachable_database_is_a_clear_error(tmp_path: object) -> None:
 
 
 def test_a_new_owner_carries_the_moments_already_indexed(
-    library_settings: Settings, index: LibraryIndex
+    index: LibraryIndex, sessions: SessionStore
 ) -> None:
-    store = indexed_session_store(library_settings, index)
-    session_id = store.create("/videos/cam9.mp4", {}).session_id
-    store.write_batch(session_id, "b0", [frame(0, 1.0, ("van",))])
+    session_id = sessions.create("/videos/cam9.mp4", {}).session_id
+    sessions.write_batch(session_id, "b0", [frame(0, 1.0, ("van",))])
     assert _found(index, "van", LibraryFilter(owner="local")) == [(session_id, "frame", 1.0)]
-    store.update(session_id, owner="carol")
+    sessions.update(session_id, owner="carol")
     assert _found(index, "van", LibraryFilter(owner="local")) == []
     assert _found(index, "van", LibraryFilter(owner="carol", source="file")) == [
         (session_id, "frame", 1.0)
@@ -247,9 +251,8 @@ def test_a_new_owner_carries_the_moments_already_indexed(
 
 
 def test_stream_retention_drops_the_frames_it_removed(
-    library_settings: Settings, index: LibraryIndex
+    library_settings: Settings, index: LibraryIndex, streams: StreamStore
 ) -> None:
-    streams = indexed_stream_store(library_settings, index)
     start = 1_796_000_000.0
     stream_id = live_stream(streams, "yard", "alice", start)
     later = [stream_frame(3, start + 60, ("van",)), stream_frame(4, start + 62, ("dog",))]
@@ -268,9 +271,8 @@ def test_stream_retention_drops_the_frames_it_removed(
 
 
 def test_with_a_chat_model_the_facts_are_its_context_and_its_citations_are_checked(
-    library_settings: Settings, index: LibraryIndex, openai_fake: OpenAIFake
+    library_settings: Settings, index: LibraryIndex, sessions: SessionStore, openai_fake: OpenAIFake
 ) -> None:
-    sessions = indexed_session_store(library_settings, index)
     yard = finished_session(sessions, "yard.mp4", "alice", [frame(0, 4.0, ("van",), "white")])
     finished_session(sessions, "gate.mp4", "bob", [frame(0, 6.0, ("van",), "white")])
     openai_fake.script(
@@ -290,9 +292,8 @@ def test_with_a_chat_model_the_facts_are_its_context_and_its_citations_are_check
 
 
 def test_a_video_id_that_names_no_video_finds_nothing(
-    library_settings: Settings, index: LibraryIndex
+    index: LibraryIndex, sessions: SessionStore
 ) -> None:
-    sessions = indexed_session_store(library_settings, index)
     finished_session(sessions, "yard.mp4", "alice", [frame(0, 4.0, ("van",))])
     for odd in ('ab"c', "x OR y", "*", "UPPER"):
         assert index.search("van", LibraryFilter(video_ids=(odd,))) == []
