@@ -41,14 +41,12 @@ def parse_options(fields: dict[str, str]) -> AnalysisOptions:
 
 
 def apply_options(settings: Settings, options: AnalysisOptions) -> Settings:
-    updates: dict[str, Any] = {
-        "strategy": options.strategy,
-        "interval_s": options.interval_s,
-        "max_frames": options.max_frames,
-        "backend": options.backend,
-        "vision_prompt": options.prompt,
-    }
-    return settings.model_copy(update={k: v for k, v in updates.items() if v is not None})
+    """``settings`` with the options given: each is the setting of its name, ``prompt`` the
+    ``vision_prompt``."""
+    updates = options.model_dump(exclude_none=True)
+    if "prompt" in updates:
+        updates["vision_prompt"] = updates.pop("prompt")
+    return settings.model_copy(update=updates)
 
 
 OPENAPI_UPLOAD_BODY: dict[str, Any] = {
