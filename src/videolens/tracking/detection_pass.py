@@ -79,15 +79,13 @@ def run_chunk(request: ChunkRequest, detector: FrameDetector) -> TrackedChunk:
     frames = [
         tracker.update(t, _detect(detector, image, t, tiling)) for t, image in grid_frames(request)
     ]
-    return TrackedChunk(
-        index=request.index,
-        start_s=request.start_s,
-        end_s=request.end_s,
-        read_from_s=request.read_from_s,
-        fps=request.fps,
-        frames=frames,
-        tiled_frames=tiling.frames,
-        seconds=round(time.monotonic() - started, 3),
+    stretch = TrackedChunk.model_validate(request, from_attributes=True)  # its index and times
+    return stretch.model_copy(
+        update={
+            "frames": frames,
+            "tiled_frames": tiling.frames,
+            "seconds": round(time.monotonic() - started, 3),
+        }
     )
 
 
