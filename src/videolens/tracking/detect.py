@@ -8,8 +8,9 @@ whole-frame pass and ~37 px in a 480 px tile). Boxes from all passes are merged 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -49,6 +50,8 @@ TILE_MIN_SHORT_SIDE = 900
 (768x576) tiling four tiles found a few more far walkers at 5x the cost, which the analysis of a
 long video cannot pay on two cores. A 1080p frame is tiled where a probe finds small things."""
 EDGE_PX = 2
+
+_Boxed = TypeVar("_Boxed")
 
 
 @dataclass(frozen=True)
@@ -130,13 +133,28 @@ def class_group(label: str) -> str:
 def merge_boxes(boxes: list[RawBox]) -> list[RawBox]:
     """Non-maximum suppression within each group of classes: highest score first, a box that
     overlaps a kept one by more than ``OVERLAP_IOU``, or lies ``NESTED_SHARE`` inside it, goes."""
-    kept: list[RawBox] = []
-    for candidate in sorted(boxes, key=lambda b: (-b.score, b.label, b.x0, b.y0)):
-        same = [other for other in kept if class_group(other.label) == class_group(candidate.label)]
+    ranked = sorted(boxes, key=lambda b: (-b.score, b.label, b.x0, b.y0))
+    return non_max_suppression(ranked, lambda b: b.xyxy, group=lambda b: class_group(b.label))
+
+
+def non_max_suppression(
+    ranked: Iterable[_Boxed],
+    box: Callable[[_Boxed], Sequence[float]],
+    *,
+    group: Callable[[_Boxed], str] | None = None,
+    iou: float = OVERLAP_IOU,
+    nested: float = NESTED_SHARE,
+) -> list[_Boxed]:
+    """Greedy non-maximum suppression of ``ranked`` (best first): a candidate whose ``box``
+    overlaps a kept one of its ``group`` (None: any kept one) by more than ``iou``, or lies more
+    than ``nested`` inside it, is dropped."""
+    kept: list[_Boxed] = []
+    for candidate in ranked:
+        rivals = kept if group is None else [k for k in kept if group(k) == group(candidate)]
         if all(
-            box_iou(candidate.xyxy, other.xyxy) <= OVERLAP_IOU
-            and inside_share(candidate.xyxy, other.xyxy) <= NESTED_SHARE
-            for other in same
+            box_iou(box(candidate), box(other)) <= iou
+            and inside_share(box(candidate), box(other)) <= nested
+            for other in rivals
         ):
             kept.append(candidate)
     return kept

@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 from videolens.backends.base import BackendUnavailableError
 from videolens.timeline.model import Detection as TrackedDetection
 from videolens.tracking import DetectorUnavailableError, FrameDetector, SsdNetwork
-from videolens.tracking.detect import box_iou, inside_share
+from videolens.tracking.detect import non_max_suppression
 from videolens.tracking.ssd import COCO_LABELS, detector_missing_reason, model_files
 
 __all__ = [
@@ -92,15 +92,8 @@ def suppress_overlaps(
 ) -> list[Detection]:
     """Class-agnostic non-maximum suppression: highest score first, a box that overlaps a kept
     one by more than ``iou``, or lies more than ``nested`` inside it, is dropped."""
-    kept: list[Detection] = []
-    for candidate in sorted(detections, key=lambda d: (-d.score, d.label, d.box)):
-        if all(
-            box_iou(candidate.box, other.box) <= iou
-            and inside_share(candidate.box, other.box) <= nested
-            for other in kept
-        ):
-            kept.append(candidate)
-    return kept
+    ranked = sorted(detections, key=lambda d: (-d.score, d.label, d.box))
+    return non_max_suppression(ranked, lambda d: d.box, iou=iou, nested=nested)
 
 
 def plural(label: str) -> str:
