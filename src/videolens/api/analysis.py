@@ -9,9 +9,13 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import anyio
+from fastapi.responses import JSONResponse
 from temporalio.client import Client
 from temporalio.service import RPCError
 
+from videolens.api.errors import ApiError
+from videolens.api.public import session_links
 from videolens.api.uploads import StagedUpload
 from videolens.config import Settings
 from videolens.errors import InvalidVideoError
@@ -82,8 +86,27 @@ def adopt_upload(
 async def start_session(
     client: Client, settings: Settings, store: SessionStore, session_id: str, video_path: str
 ) -> None:
-    request = analysis_input(settings, session_id, video_path, str(store.frames_dir(session_id)))
-    await start_analysis(client, request)
+    """Start the analysis of a session just stored; where it cannot start (Temporal is away), the
+    session is deleted again and the request fails with a 503."""
+    try:
+        frames_dir = str(store.frames_dir(session_id))
+        await start_analysis(client, analysis_input(settings, session_id, video_path, frames_dir))
+    except Exception as err:
+        await anyio.to_thread.run_sync(store.delete, session_id)
+        raise ApiError(503, "temporal_unavailable", "could not start the analysis") from err
+
+
+def started_response(session_id: str, filename: str | None, **also: str) -> JSONResponse:
+    """The 202 answer to a request that started a session's analysis: the session, its status,
+    its file name, ``also`` (e.g. ``rerun_of``) and its links; ``Location`` names it."""
+    body: dict[str, Any] = {
+        "session_id": session_id,
+        "status": "running",
+        "filename": filename,
+        **also,
+        "links": session_links(session_id),
+    }
+    return JSONResponse(body, status_code=202, headers={"Location": body["links"]["self"]})
 
 
 async def live_progress(client: Client, session_id: str) -> AnalysisProgress | None:

@@ -17,7 +17,7 @@ from videolens.api import analysis
 from videolens.api.deps import Principal, ServicesDep, owned_session
 from videolens.api.errors import ApiError
 from videolens.api.options import AnalysisOptions, apply_options, parse_options
-from videolens.api.public import public_session, session_links
+from videolens.api.public import public_session
 from videolens.api.responses import Session
 from videolens.api.routes.clips import MediaSession
 from videolens.pipeline.client import recorded_options
@@ -82,19 +82,8 @@ async def rerun_session(
         )
     )
     video_path = found.store.document(new_id).video.path or str(source)
-    try:
-        await analysis.start_session(found.client, run_settings, found.store, new_id, video_path)
-    except Exception as err:
-        await anyio.to_thread.run_sync(found.store.delete, new_id)
-        raise ApiError(503, "temporal_unavailable", "could not start the analysis") from err
-    body_out: dict[str, Any] = {
-        "session_id": new_id,
-        "status": "running",
-        "filename": session.document.filename,
-        "rerun_of": session.session_id,
-        "links": session_links(new_id),
-    }
-    return JSONResponse(body_out, status_code=202, headers={"Location": body_out["links"]["self"]})
+    await analysis.start_session(found.client, run_settings, found.store, new_id, video_path)
+    return analysis.started_response(new_id, session.document.filename, rerun_of=session.session_id)
 
 
 def _as_fields(options: AnalysisOptions) -> dict[str, str]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -11,9 +9,7 @@ from fastapi.responses import JSONResponse
 from videolens.api import analysis
 from videolens.api.deps import Principal, ServicesDep
 from videolens.api.documented import error_response
-from videolens.api.errors import ApiError
 from videolens.api.options import OPENAPI_UPLOAD_BODY, apply_options, parse_options
-from videolens.api.public import session_links
 from videolens.api.uploads import receive_upload
 from videolens.pipeline.client import recorded_options
 
@@ -52,15 +48,5 @@ async def upload_video(request: Request, found: ServicesDep, owner: Principal) -
         )
     finally:
         await anyio.to_thread.run_sync(lambda: staged.path.unlink(missing_ok=True))
-    try:
-        await analysis.start_session(found.client, run_settings, found.store, session_id, info.path)
-    except Exception as err:
-        await anyio.to_thread.run_sync(found.store.delete, session_id)
-        raise ApiError(503, "temporal_unavailable", "could not start the analysis") from err
-    body: dict[str, Any] = {
-        "session_id": session_id,
-        "status": "running",
-        "filename": staged.filename,
-        "links": session_links(session_id),
-    }
-    return JSONResponse(body, status_code=202, headers={"Location": body["links"]["self"]})
+    await analysis.start_session(found.client, run_settings, found.store, session_id, info.path)
+    return analysis.started_response(session_id, staged.filename)
