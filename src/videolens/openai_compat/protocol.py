@@ -14,16 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from videolens.openai_compat.errors import (
-    EndpointAuthError,
-    EndpointError,
-    EndpointRateLimitError,
-    EndpointReplyError,
-    EndpointRequestError,
-    EndpointServerError,
-    EndpointTimeoutError,
-    EndpointUnreachableError,
-)
+from videolens.openai_compat import errors
 
 SERVER_MESSAGE_CHARS = 300
 """How much of a server's own error message is quoted in ours."""
@@ -128,7 +119,7 @@ def server_message(body: str, redact: Redactor) -> str:
 
 def error_for_status(
     response: httpx.Response, body: str, *, url: str, key_hint: str, redact: Redactor
-) -> EndpointError | None:
+) -> errors.EndpointError | None:
     """The error a non-2xx response means, or None for a success."""
     status = response.status_code
     if status < 400:
@@ -137,42 +128,48 @@ def error_for_status(
     said = server_message(body, redact)
     detail = f": {said}" if said else ""
     if status in (401, 403):
-        return EndpointAuthError(
+        return errors.EndpointAuthError(
             f"{where} refused the credentials (HTTP {status}); check {key_hint}", status=status
         )
     if status == 429:
         retry_after = parse_retry_after(response.headers)
         hint = f"; retry after {retry_after:g} s" if retry_after is not None else ""
-        return EndpointRateLimitError(
+        return errors.EndpointRateLimitError(
             f"{where} is rate limiting requests (HTTP 429){hint}{detail}",
             retry_after_s=retry_after,
         )
     if status >= 500:
-        return EndpointServerError(
+        return errors.EndpointServerError(
             f"{where} failed with HTTP {status}{detail}; try again later", status=status
         )
     hint = "check the base URL and the model name" if status == 404 else "check the request"
-    return EndpointRequestError(
+    return errors.EndpointRequestError(
         f"{where} rejected the request (HTTP {status}){detail}; {hint}", status=status
     )
 
 
-def error_for_transport(exc: httpx.RequestError, *, url: str, timeout_s: float) -> EndpointError:
+def error_for_transport(
+    exc: httpx.RequestError, *, url: str, timeout_s: float
+) -> errors.EndpointError:
     """The error an httpx transport failure means (never quotes headers, so no key)."""
     where = display_url(url)
     if isinstance(exc, httpx.ConnectTimeout | httpx.ConnectError):
-        return EndpointUnreachableError(
+        return errors.EndpointUnreachableError(
             f"cannot connect to {where} ({type(exc).__name__}); check the base URL and that the "
             "server is running"
         )
     if isinstance(exc, httpx.TimeoutException):
-        return EndpointTimeoutError(
+        return errors.EndpointTimeoutError(
             f"{where} did not answer within {timeout_s:g} s; raise the timeout setting or use a "
             "smaller request"
         )
     if isinstance(exc, httpx.TransportError):
-        return EndpointUnreachableError(f"the connection to {where} failed ({type(exc).__name__})")
-    return EndpointReplyError(f"{where} sent a reply that could not be read ({type(exc).__name__})")
+        return errors.EndpointUnreachableError(
+            f"the connection to {where} failed ({type(exc).__name__})"
+        )
+    return errors.EndpointReplyError(
+        f"{where} sent a reply that could not be read ({type(exc).__name__})"
+    )
 
 
 def reply_json(body: bytes, *, url: str, redact: Redactor) -> Any:
@@ -180,7 +177,7 @@ def reply_json(body: bytes, *, url: str, redact: Redactor) -> Any:
         return json.loads(body)
     except ValueError:
         start = redact(body[:4096].decode("utf-8", "replace"))[:40]
-        raise EndpointReplyError(
+        raise errors.EndpointReplyError(
             f"{display_url(url)} replied with something that is not JSON "
             f"({len(body)} bytes starting {start!r})"
         ) from None
@@ -191,10 +188,10 @@ def completion_text(data: Any, *, url: str) -> str:
     where = display_url(url)
     choices = data.get("choices") if isinstance(data, dict) else None
     if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
-        raise EndpointReplyError(f"{where} replied without any choices")
+        raise errors.EndpointReplyError(f"{where} replied without any choices")
     message = choices[0].get("message")
     if not isinstance(message, dict):
-        raise EndpointReplyError(f"{where} replied with a choice that has no message")
+        raise errors.EndpointReplyError(f"{where} replied with a choice that has no message")
     content = message.get("content")
     if isinstance(content, list):  # some servers return content parts
         content = (
@@ -204,13 +201,17 @@ def completion_text(data: Any, *, url: str) -> str:
         return content
     finish = choices[0].get("finish_reason")
     hint = "; raise max_tokens" if finish == "length" else ""
-    raise EndpointReplyError(f"{where} replied without text (finish_reason={finish!r}){hint}")
+    raise errors.EndpointReplyError(
+        f"{where} replied without text (finish_reason={finish!r}){hint}"
+    )
 
 
 def model_ids(data: Any, *, url: str) -> list[str]:
     entries = data.get("data") if isinstance(data, dict) else None
     if not isinstance(entries, list):
-        raise EndpointReplyError(f"{display_url(url)} replied to /models without a data list")
+        raise errors.EndpointReplyError(
+            f"{display_url(url)} replied to /models without a data list"
+        )
     return [e["id"] for e in entries if isinstance(e, dict) and isinstance(e.get("id"), str)]
 
 
@@ -235,20 +236,22 @@ class StreamReader:
         try:
             chunk = json.loads(data)
         except ValueError:
-            raise EndpointReplyError(
+            raise errors.EndpointReplyError(
                 f"{self._where} streamed an event that is not JSON: {self._redact(data)[:60]!r}"
             ) from None
         if not isinstance(chunk, dict):
-            raise EndpointReplyError(f"{self._where} streamed an event that is not an object")
+            raise errors.EndpointReplyError(
+                f"{self._where} streamed an event that is not an object"
+            )
         if "error" in chunk:
-            raise EndpointServerError(
+            raise errors.EndpointServerError(
                 f"{self._where} reported an error mid-stream: "
                 f"{server_message(json.dumps(chunk), self._redact)}",
                 status=500,
             )
         choices = chunk.get("choices")
         if not isinstance(choices, list):
-            raise EndpointReplyError(f"{self._where} streamed a chunk without choices")
+            raise errors.EndpointReplyError(f"{self._where} streamed a chunk without choices")
         text = ""
         for choice in choices:  # a final usage chunk has none
             if not isinstance(choice, dict) or choice.get("index", 0) != 0:
@@ -264,4 +267,6 @@ class StreamReader:
     def check_complete(self) -> None:
         """Raise if the stream ended without ``[DONE]`` or a finish reason (it was cut off)."""
         if not (self.done or self.finished):
-            raise EndpointReplyError(f"{self._where} ended the stream before it was complete")
+            raise errors.EndpointReplyError(
+                f"{self._where} ended the stream before it was complete"
+            )
