@@ -21,6 +21,7 @@ from videolens.api.deps import (
 )
 from videolens.api.documented import error_response
 from videolens.api.errors import ApiError
+from videolens.api.routes.sessions import SessionId
 from videolens.api.security import LOCAL_OWNER
 from videolens.errors import InvalidVideoError
 from videolens.store.space import is_out_of_space, out_of_space, raising_out_of_space
@@ -49,7 +50,6 @@ from videolens.video.contact_sheet import (
 
 router = APIRouter(prefix="/v1/sessions", tags=["clips"])
 
-SessionId = Annotated[str, "a 12-character session id"]
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 _MEDIA_TYPES: dict[str, str] = {"jpeg": "image/jpeg", "png": "image/png"}
 CLIP_TIME_PATTERN = r"^\s*\[?\s*(\d+(\.\d+)?s?|(\d+:)?\d+:\d{1,2}(\.\d+)?)\s*\]?\s*$"
