@@ -1,6 +1,7 @@
 // Chat about the video: streamed answers whose [mm:ss] citations seek the player.
 
-import { API, ApiError, apiError, authHeaders, readBody } from "./api.js";
+import { ANSWER_TYPES, readAnswer } from "./answer_stream.js";
+import { API, apiError, authHeaders, readBody } from "./api.js";
 import { clipLink } from "./clips.js";
 import { h, toast, ui } from "./dom.js";
 import { formatTime, parseTime } from "./format.js";
@@ -49,40 +50,17 @@ function chatMessage(role, text) {
   return el;
 }
 
-/**
- * One chunk of a chat answer (an NDJSON line or a server-sent event's data): ``{delta}`` to
- * append, ``{answer}`` (the checked, final text) to replace what streamed, or ``{error}``.
- * Data that is not JSON is a plain-text delta.
- */
-function chatChunk(name, data) {
-  if (data === "[DONE]") return {};
-  let value;
-  try { value = JSON.parse(data); } catch { return { delta: data }; }
-  if (typeof value === "string") return { delta: value };
-  if (name === "error" || value.type === "error" || value.error) {
-    return { error: apiError(0, value, "the chat failed").message };
-  }
-  if (typeof value.answer === "string") return { answer: value.answer };
-  return { delta: value.delta ?? value.text ?? value.content ?? value.token ?? "" };
-}
-
 async function ask(question) {
   const id = state.sessionId;
   chatMessage("user", question);
   const answer = chatMessage("assistant", "…");
   const button = ui.chatForm.querySelector("button");
   button.disabled = true;
-  let text = "";
-  const show = () => { answer.replaceChildren(...withCitations(text || "…")); };
-  const take = (chunk) => {
-    if (chunk.error) throw new ApiError(0, chunk.error);
-    if (chunk.answer !== undefined) text = chunk.answer;
-    else if (chunk.delta) text += chunk.delta;
-  };
+  const show = (text) => { answer.replaceChildren(...withCitations(text || "…")); };
   try {
     const response = await fetch(`${API}/sessions/${encodeURIComponent(id)}/chat`, {
       method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "text/event-stream, text/plain, application/json", ...authHeaders() },
+      headers: { "Content-Type": "application/json", Accept: ANSWER_TYPES, ...authHeaders() },
       body: JSON.stringify({ question }),
     });
     if (!response.ok) {
@@ -97,45 +75,7 @@ async function ask(question) {
       }
       throw error;
     }
-    const type = response.headers.get("content-type") || "";
-    if (type.includes("application/json")) {
-      take(chatChunk("", JSON.stringify(await response.json())));
-      show();
-      const clips = citedClips(text);
-      if (clips) answer.append(clips);
-      return;
-    }
-    const reader = response.body.getReader();
-    const decoder = new TextDecoder();
-    let buffer = "";
-    const sse = type.includes("text/event-stream");
-    const ndjson = /ndjson|jsonl|json-seq/.test(type);
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      const chunk = decoder.decode(value, { stream: true });
-      if (ndjson) {
-        buffer += chunk;
-        const lines = buffer.split("\n");
-        buffer = lines.pop();
-        for (const line of lines) if (line.trim()) take(chatChunk("", line));
-        show();
-        continue;
-      }
-      if (!sse) { text += chunk; show(); continue; }
-      buffer += chunk;
-      const events = buffer.split(/\r?\n\r?\n/);
-      buffer = events.pop();
-      for (const event of events) {
-        const lines = event.split(/\r?\n/);
-        const name = lines.find((l) => l.startsWith("event:"))?.slice(6).trim() || "";
-        const data = lines.filter((l) => l.startsWith("data:")).map((l) => l.slice(5).replace(/^ /, "")).join("\n");
-        if (data) take(chatChunk(name, data));
-      }
-      show();
-    }
-    if (ndjson && buffer.trim()) take(chatChunk("", buffer));
-    show();
+    const { text } = await readAnswer(response, show);
     const clips = citedClips(text);
     if (clips) answer.append(clips);
   } catch (error) {

@@ -1,5 +1,6 @@
 // videolens web UI: upload, live analysis progress, player + timeline of moments, chat, summary;
-// live streams (latest frame, rolling timeline, events, gaps); search across everything.
+// live streams (latest frame, rolling timeline, events, gaps); search across everything; the
+// library (every video, searched and asked as one).
 // Plain ES modules, no framework, no bundler. Everything the server sends is inserted as text,
 // never as HTML.
 
@@ -8,6 +9,8 @@ import { setupBoxes } from "./boxes.js";
 import { setupChat } from "./chat.js";
 import { ui } from "./dom.js";
 import { setupKeys } from "./keys.js";
+import { closeLibrary, openLibrary, setupLibrary } from "./library.js";
+import { libraryParams } from "./library_route.js";
 import { seek, setupPlayer } from "./player.js";
 import { runSearch, searchQuery, setupGlobalSearch } from "./search_all.js";
 import { openSession, resetSessionView, setupSessionActions } from "./session.js";
@@ -30,11 +33,14 @@ function leaveSession() {
 
 /**
  * The hash says what is open: ``#/sessions/<id>`` (``?t=<seconds>`` seeks there),
- * ``#/streams/<id>``, ``#/search?q=<words>``, or the start page.
+ * ``#/streams/<id>``, ``#/search?q=<words>``, ``#/library`` (``?`` its filters, page and
+ * search), or the start page.
  */
 async function route() {
   const hash = location.hash;
   ui.searchView.hidden = true;
+  const library = libraryParams(hash);
+  if (!library) closeLibrary();
   const stream = hash.match(/^#\/streams\/([A-Za-z0-9_-]+)$/);
   if (stream) {
     leaveSession();
@@ -43,6 +49,12 @@ async function route() {
     return;
   }
   closeStream();
+  if (library) {
+    leaveSession();
+    ui.welcome.hidden = true;
+    openLibrary(library);
+    return;
+  }
   const match = hash.match(/^#\/sessions\/([A-Za-z0-9_-]+)(?:\?t=(\d+(?:\.\d+)?))?$/);
   if (match) {
     await openSession(match[1]);
@@ -68,8 +80,9 @@ function start() {
   setupStreams();
   setupStreamView();
   setupGlobalSearch();
+  setupLibrary();
   setupKeys();
-  setupApiKey(() => { loadSessions(); loadStreams(); route(); });
+  setupApiKey(() => { loadSessions(); loadStreams(); closeLibrary(); route(); });
   window.addEventListener("hashchange", route);
   detectFeatures();
   loadSessions();

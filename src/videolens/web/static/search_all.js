@@ -15,7 +15,8 @@ export function searchQuery(hash) {
   return match ? decodeURIComponent(match[1].replace(/\+/g, " ")) : "";
 }
 
-function resultCard({ href, image, when, where, description, text }) {
+/** A found moment: a link to it with its picture, time, video and what it shows. */
+export function resultCard({ href, image, when, where, description, text }) {
   return h("li", { class: "moment-item search-hit" },
     h("a", { class: "moment", href },
       h("span", { class: "moment-thumb" },
