@@ -126,3 +126,28 @@ def test_one_copy_for_concurrent_requests_and_a_clear_reason_when_none(tmp_path:
     broken.write_bytes(b"RIFF\x00\x00\x00\x00AVI LIST" + bytes(200))
     with pytest.raises(PlayableError, match="cannot be read"):
         browser_video(broken, tmp_path / "other")
+
+
+def test_a_full_disk_kept_as_the_reason_by_an_earlier_version_is_tried_again(
+    tmp_path: Path,
+) -> None:
+    """Earlier versions kept "No space left on device" in playable.error, so the video never
+    played again once space was freed; such a record is dropped and the copy made."""
+    avi = opencv_data_file("tree.avi")  # Cinepak: needs a copy
+    session = tmp_path / "session"
+    session.mkdir()
+    kept = session / "playable.error"
+    kept.write_text(
+        "converting cinepak video for the browser failed: [Errno 28] No space left on device: "
+        "'/data/sessions/x/.playable.mp4.123.partial'",
+        encoding="utf-8",
+    )
+    assert browser_video(avi, session) == session / PLAYABLE_FILE
+    assert not kept.exists()
+    # A fault of the file stays kept: not retried on each request.
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "playable.error").write_text("its video stream is damaged", encoding="utf-8")
+    with pytest.raises(PlayableError, match="its video stream is damaged"):
+        browser_video(avi, other)
+    assert (other / "playable.error").is_file()

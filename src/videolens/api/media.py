@@ -5,12 +5,15 @@ The copy (``<session>/playable.mp4``) is made on the first request for the video
 on the same data dir) wait for the first one's copy instead of making its own. When the file
 itself cannot be made playable, the reason is kept in ``playable.error`` so each request does not
 retry a failing transcode; a failure of the moment (a full disk, a refused read) is never kept,
-so the video plays once the cause is gone.
+so the video plays once the cause is gone. Earlier versions kept a full disk's error too: such a
+record is dropped when read, and the copy is tried again.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
+import os
 from pathlib import Path
 
 from videolens.store.space import is_out_of_space, out_of_space, raising_out_of_space
@@ -19,6 +22,8 @@ from videolens.video.playable import PlayableError, make_playable, media_codecs
 PLAYABLE_FILE = "playable.mp4"
 LOCK_FILE = "playable.lock"
 ERROR_FILE = "playable.error"
+# What an ENOSPC or EDQUOT says in a kept message: the disk's fault, never the file's.
+_MOMENT_FAULTS = tuple(os.strerror(code) for code in (errno.ENOSPC, errno.EDQUOT))
 
 
 def browser_video(source: Path, session_dir: Path) -> Path:
@@ -42,8 +47,9 @@ def browser_video(source: Path, session_dir: Path) -> Path:
 
 
 def _make_or_recall(source: Path, copy: Path, failed: Path) -> Path:
-    if failed.is_file():
-        raise PlayableError(failed.read_text(encoding="utf-8"))
+    kept = _kept_reason(failed)
+    if kept is not None:
+        raise PlayableError(kept)
     try:
         return make_playable(source, copy)
     except PlayableError as err:
@@ -52,3 +58,16 @@ def _make_or_recall(source: Path, copy: Path, failed: Path) -> Path:
         if err.lasting:
             failed.write_text(str(err), encoding="utf-8")
         raise
+
+
+def _kept_reason(failed: Path) -> str | None:
+    """The kept reason no copy can be made; None when none is kept, or when the one kept (by an
+    earlier version) was a full disk's, which is removed so that the copy is tried again."""
+    try:
+        reason = failed.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    if any(fault in reason for fault in _MOMENT_FAULTS):
+        failed.unlink(missing_ok=True)
+        return None
+    return reason
