@@ -4,6 +4,8 @@ admin sees every session, a rotated key works until revoked, an expired key gets
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 from api_helpers import upload
@@ -25,6 +27,23 @@ def _keys_with_admin(settings: Settings) -> tuple[KeyStore, str]:
     keys = _keys(settings)
     _, admin = keys.create("ops", Role.ADMIN)
     return keys, admin
+
+
+@contextmanager
+def _alice_bob_and_an_admin(
+    settings: Settings,
+) -> Iterator[tuple[httpx.Client, httpx.Client, httpx.Client]]:
+    """Clients of the live API with the keys of two users, alice and bob, and of an admin."""
+    keys, admin = _keys_with_admin(settings)
+    _, alice = keys.create("alice")
+    _, bob = keys.create("bob")
+    with (
+        serving(settings) as api,
+        api.client(alice) as a,
+        api.client(bob) as b,
+        api.client(admin) as ops,
+    ):
+        yield a, b, ops
 
 
 def _assert_only_the_owner_and_an_admin_reach(
@@ -108,36 +127,22 @@ def test_a_user_key_cannot_manage_keys_an_admin_key_can(settings: Settings) -> N
 def test_an_admin_sees_every_session_a_user_only_its_own(
     settings: Settings, text_clip: ClipSpec
 ) -> None:
-    keys, admin = _keys_with_admin(settings)
-    _, alice = keys.create("alice")
-    _, bob = keys.create("bob")
-    with (
-        serving(settings) as api,
-        api.client(admin) as ops,
-        api.client(alice) as a,
-        api.client(bob) as b,
-    ):
+    with _alice_bob_and_an_admin(settings) as clients:
+        a, b, _ = clients
         alices = upload(a, text_clip.path).json()["session_id"]
         bobs = upload(b, text_clip.path).json()["session_id"]
-        _assert_only_the_owner_and_an_admin_reach("sessions", "frames", alices, bobs, (a, b, ops))
+        _assert_only_the_owner_and_an_admin_reach("sessions", "frames", alices, bobs, clients)
 
 
 def test_an_admin_sees_every_stream_a_user_only_its_own(settings: Settings) -> None:
-    keys, admin = _keys_with_admin(settings)
-    _, alice = keys.create("alice")
-    _, bob = keys.create("bob")
-    with (
-        serving(settings) as api,
-        api.client(admin) as ops,
-        api.client(alice) as a,
-        api.client(bob) as b,
-    ):
+    with _alice_bob_and_an_admin(settings) as clients:
+        a, b, _ = clients
         made = [
             client.post("/v1/streams", json={"url": f"udp://@:{free_port()}"}) for client in (a, b)
         ]
         assert [m.status_code for m in made] == [201, 201], [m.text for m in made]
         alices, bobs = (m.json()["stream_id"] for m in made)
-        _assert_only_the_owner_and_an_admin_reach("streams", "events", alices, bobs, (a, b, ops))
+        _assert_only_the_owner_and_an_admin_reach("streams", "events", alices, bobs, clients)
         assert b.delete(f"/v1/streams/{bobs}").status_code == 204
 
 
