@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from videolens.store.atomic import read_json
 
@@ -32,19 +32,30 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-class IdFolders:
+class FolderHook(Protocol):
+    """What every store's hook is told of: an item removed with its folder."""
+
+    def removed(self, item_id: str, /) -> None: ...
+
+
+H = TypeVar("H", bound=FolderHook)
+
+
+class IdFolders(Generic[H]):
     """Items on the local filesystem, one folder per id; public methods take an id, never a path.
 
     A subclass names its item (``KIND``, for messages), the error for an unknown id
-    (``NOT_FOUND``) and its document's file name (``DOCUMENT``).
+    (``NOT_FOUND``) and its document's file name (``DOCUMENT``). A ``hook`` is told of each
+    write and removal once it is on disk.
     """
 
     KIND: ClassVar[str]
     NOT_FOUND: ClassVar[type[Exception]]
     DOCUMENT: ClassVar[str]
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, hook: H | None = None) -> None:
         self.root = root
+        self.hook = hook
 
     def new_id(self) -> str:
         return fresh_id()
@@ -65,6 +76,15 @@ class IdFolders:
 
     def exists(self, item_id: str) -> bool:
         return is_valid_id(item_id) and self._document_path(item_id).is_file()
+
+    def delete(self, item_id: str) -> None:
+        """Remove an item and everything it owns."""
+        directory = self.folder(item_id)
+        if not directory.is_dir():
+            raise self.not_found(item_id)
+        shutil.rmtree(directory)
+        if self.hook is not None:
+            self.hook.removed(item_id)
 
     def _read_document(self, item_id: str) -> dict[str, Any]:
         """The stored document as written, or ``NOT_FOUND``."""

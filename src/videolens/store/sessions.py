@@ -16,7 +16,7 @@ import shutil
 from collections.abc import Mapping, Sequence
 from enum import Enum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -26,6 +26,7 @@ from videolens.store.folders import IdFolders, is_valid_id, now_iso
 from videolens.store.space import raising_out_of_space
 from videolens.timeline.model import (
     Moment,
+    Record,
     SessionDocument,
     SessionHeader,
     SessionOptions,
@@ -34,6 +35,7 @@ from videolens.timeline.model import (
 )
 
 _BATCH_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+R = TypeVar("R", bound=Record)
 # What a run writes besides its document and video; a failed run keeps none of it.
 _PARTIAL_DIRS = ("frames", "batches", "speech", "tracks", "tmp")  # tracks: the detection pass
 
@@ -92,15 +94,11 @@ class SessionHook(Protocol):
     def removed(self, session_id: str) -> None: ...
 
 
-class SessionStore(IdFolders):
+class SessionStore(IdFolders[SessionHook]):
     """Sessions on the local filesystem. Every public method takes a session id, never a path.
 
     A ``hook`` is told of each write and removal once it is on disk.
     """
-
-    def __init__(self, root: Path, hook: SessionHook | None = None) -> None:
-        super().__init__(root)
-        self.hook = hook
 
     KIND = "session"
     NOT_FOUND = SessionNotFoundError
@@ -202,16 +200,23 @@ class SessionStore(IdFolders):
 
     def write_batch(self, session_id: str, batch_id: str, frames: Sequence[Moment]) -> None:
         """Store one batch's described frames; writing the same batch again replaces it."""
-        if not _BATCH_ID.match(batch_id):
-            raise ValueError(f"invalid batch id {batch_id!r}")
-        # Validated again: a frame built with ``model_construct`` or as JSON is checked here.
-        checked = [Moment.model_validate(_as_json(frame)) for frame in frames]
-        write_json_atomic(
-            self._folder_of(session_id, "batches") / f"{batch_id}.json",
-            [frame.as_json() for frame in checked],
-        )
+        checked = self._write_items(session_id, "batches", batch_id, Moment, frames)
         if self.hook is not None:
             self.hook.batch_written(session_id, checked)
+
+    def _write_items(
+        self, session_id: str, folder: str, name: str, model: type[R], items: Sequence[R]
+    ) -> list[R]:
+        """Write ``items`` as ``<folder>/<name>.json`` of a session, atomically; returns them
+        validated again (one built with ``model_construct`` or as JSON is checked here)."""
+        if not _BATCH_ID.match(name):
+            raise ValueError(f"invalid file name {name!r} in {folder}/")
+        checked = [model.model_validate(_as_json(item)) for item in items]
+        write_json_atomic(
+            self._folder_of(session_id, folder) / f"{name}.json",
+            [item.as_json() for item in checked],
+        )
+        return checked
 
     def _folder_of(self, session_id: str, name: str) -> Path:
         """A folder of an existing session; never recreates a session deleted meanwhile."""
@@ -227,13 +232,7 @@ class SessionStore(IdFolders):
         self, session_id: str, range_id: str, segments: Sequence[SpeechSegment]
     ) -> None:
         """Store one audio range's speech segments; writing a range again replaces it."""
-        if not _BATCH_ID.match(range_id):
-            raise ValueError(f"invalid range id {range_id!r}")
-        checked = [SpeechSegment.model_validate(_as_json(s)) for s in segments]
-        write_json_atomic(
-            self._folder_of(session_id, "speech") / f"{range_id}.json",
-            [segment.as_json() for segment in checked],
-        )
+        checked = self._write_items(session_id, "speech", range_id, SpeechSegment, segments)
         if self.hook is not None:
             self.hook.speech_written(session_id, checked)
 
@@ -267,12 +266,3 @@ class SessionStore(IdFolders):
         """
         self.remove_partial_files(session_id)
         return self.finish(session_id, SessionStatus.FAILED, error=reason, frames=[])
-
-    def delete(self, session_id: str) -> None:
-        """Remove a session and everything it owns."""
-        directory = self.session_dir(session_id)
-        if not directory.is_dir():
-            raise self.not_found(session_id)
-        shutil.rmtree(directory)
-        if self.hook is not None:
-            self.hook.removed(session_id)

@@ -22,7 +22,6 @@ from __future__ import annotations
 import bisect
 import os
 import re
-import shutil
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -64,7 +63,7 @@ class StreamHook(Protocol):
     def removed(self, stream_id: str) -> None: ...
 
 
-class StreamStore(IdFolders):
+class StreamStore(IdFolders[StreamHook]):
     """Streams on the local filesystem; public methods take a stream id, never a path.
 
     Items are typed: the document is a ``StreamDocument``, described frames are ``Moment``s,
@@ -75,10 +74,6 @@ class StreamStore(IdFolders):
     KIND = "stream"
     NOT_FOUND = StreamNotFoundError
     DOCUMENT = "stream.json"
-
-    def __init__(self, root: Path, hook: StreamHook | None = None) -> None:
-        super().__init__(root)
-        self.hook = hook  # told of each write and removal once it is on disk
 
     # The generic name under this store's words.
     stream_dir = IdFolders.folder
@@ -148,15 +143,6 @@ class StreamStore(IdFolders):
             except FileNotFoundError:  # deleted meanwhile
                 continue
         return sorted(found, key=lambda d: d.created_at, reverse=True)
-
-    def delete(self, stream_id: str) -> None:
-        """Remove a stream and everything it owns."""
-        directory = self.stream_dir(stream_id)
-        if not directory.is_dir():
-            raise self.not_found(stream_id)
-        shutil.rmtree(directory)
-        if self.hook is not None:
-            self.hook.removed(stream_id)
 
     # -- frames ---------------------------------------------------------------------------------
 
