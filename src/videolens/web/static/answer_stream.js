@@ -1,10 +1,33 @@
-// Reading a chat answer as it streams: NDJSON lines, server-sent events, plain text or one JSON
-// body. The session chat and the library's "Ask" box both read their answers here.
+// Asking and reading a chat answer as it streams (NDJSON lines, server-sent events, plain text or
+// one JSON body): the session chat and the library's "Ask" box both ask and read here.
 
-import { ApiError, apiError } from "./api.js";
+import { API, ApiError, apiError, authHeaders } from "./api.js";
 
 /** What a chat request accepts back, best first. */
-export const ANSWER_TYPES = "text/event-stream, text/plain, application/json";
+const ANSWER_TYPES = "text/event-stream, text/plain, application/json";
+
+/** POST ``{question}`` (and what else ``body`` holds) to the API's ``path``; the response. */
+export function postQuestion(path, body) {
+  return fetch(`${API}${path}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: ANSWER_TYPES, ...authHeaders() },
+    body: JSON.stringify(body),
+  });
+}
+
+/** Run ``work()`` while ``button`` is disabled; a failure is said in the ``answer`` element
+ * (``fallback`` where the error has no message). */
+export async function answering(answer, button, fallback, work) {
+  button.disabled = true;
+  try {
+    await work();
+  } catch (error) {
+    answer.dataset.role = "error";
+    answer.replaceChildren(error.message || fallback);
+  } finally {
+    button.disabled = false;
+  }
+}
 
 /**
  * One chunk of a chat answer (an NDJSON line or a server-sent event's data): ``{delta}`` to
@@ -80,4 +103,22 @@ export async function readAnswer(response, onText = () => {}) {
   if (ndjson && buffer.trim()) take(answerChunk("", buffer));
   onText(text);
   return { text, final };
+}
+
+/** A question box: submitting ``form`` asks ``ask(question)`` (the box emptied); Enter in
+ * ``input`` submits, Shift+Enter starts a new line. */
+export function setupQuestionBox(form, input, ask) {
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const question = input.value.trim();
+    if (!question) return;
+    input.value = "";
+    ask(question);
+  });
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
 }

@@ -1,7 +1,7 @@
 // Chat about the video: streamed answers whose [mm:ss] citations seek the player.
 
-import { ANSWER_TYPES, readAnswer } from "./answer_stream.js";
-import { API, apiError, authHeaders, readBody } from "./api.js";
+import { answering, postQuestion, readAnswer, setupQuestionBox } from "./answer_stream.js";
+import { apiError, readBody } from "./api.js";
 import { clipLink } from "./clips.js";
 import { h, toast, ui } from "./dom.js";
 import { formatTime, parseTime } from "./format.js";
@@ -54,15 +54,9 @@ async function ask(question) {
   const id = state.sessionId;
   chatMessage("user", question);
   const answer = chatMessage("assistant", "…");
-  const button = ui.chatForm.querySelector("button");
-  button.disabled = true;
   const show = (text) => { answer.replaceChildren(...withCitations(text || "…")); };
-  try {
-    const response = await fetch(`${API}/sessions/${encodeURIComponent(id)}/chat`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Accept: ANSWER_TYPES, ...authHeaders() },
-      body: JSON.stringify({ question }),
-    });
+  await answering(answer, ui.chatForm.querySelector("button"), "The chat request failed.", async () => {
+    const response = await postQuestion(`/sessions/${encodeURIComponent(id)}/chat`, { question });
     if (!response.ok) {
       const error = apiError(response.status, await readBody(response));
       // A 404 from a server without the chat route (rather than for a missing session).
@@ -78,26 +72,9 @@ async function ask(question) {
     const { text } = await readAnswer(response, show);
     const clips = citedClips(text);
     if (clips) answer.append(clips);
-  } catch (error) {
-    answer.dataset.role = "error";
-    answer.replaceChildren(error.message || "The chat request failed.");
-  } finally {
-    button.disabled = false;
-  }
+  });
 }
 
 export function setupChat() {
-  ui.chatForm.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const question = ui.chatInput.value.trim();
-    if (!question) return;
-    ui.chatInput.value = "";
-    ask(question);
-  });
-  ui.chatInput.addEventListener("keydown", (event) => {
-    if (event.key === "Enter" && !event.shiftKey) {
-      event.preventDefault();
-      ui.chatForm.requestSubmit();
-    }
-  });
+  setupQuestionBox(ui.chatForm, ui.chatInput, ask);
 }

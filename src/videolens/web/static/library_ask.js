@@ -1,8 +1,8 @@
 // "Ask the library": a question across every video (POST /v1/chat), answered as it streams; each
 // checked ``[video title @ mm:ss]`` citation becomes a link that opens that video at that time.
 
-import { ANSWER_TYPES, readAnswer } from "./answer_stream.js";
-import { API, apiError, authHeaders, needApiKey, readBody } from "./api.js";
+import { answering, postQuestion, readAnswer, setupQuestionBox } from "./answer_stream.js";
+import { apiError, needApiKey, readBody } from "./api.js";
 import { $, h } from "./dom.js";
 
 // As the server writes them: a title, " @ ", then mm:ss / h:mm:ss (a stream: its UTC date and time).
@@ -57,14 +57,8 @@ function madeBy(final) {
 async function ask(question) {
   message("user", question);
   const answer = message("assistant", "…");
-  const button = aui.form.querySelector("button");
-  button.disabled = true;
-  try {
-    const response = await fetch(`${API}/chat`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Accept: ANSWER_TYPES, ...authHeaders() },
-      body: JSON.stringify({ question }),
-    });
+  await answering(answer, aui.form.querySelector("button"), "The question could not be asked.", async () => {
+    const response = await postQuestion("/chat", { question });
     if (response.status === 401) needApiKey();
     if (!response.ok) throw apiError(response.status, await readBody(response));
     const { text, final } = await readAnswer(response, (sofar) => {
@@ -73,26 +67,9 @@ async function ask(question) {
     answer.replaceChildren(...withLibraryCitations(text || "No answer.", final?.citations, true));
     const source = madeBy(final);
     if (source) answer.append(source);
-  } catch (error) {
-    answer.dataset.role = "error";
-    answer.replaceChildren(error.message || "The question could not be asked.");
-  } finally {
-    button.disabled = false;
-  }
+  });
 }
 
 export function setupLibraryAsk() {
-  aui.form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const question = aui.input.value.trim();
-    if (!question) return;
-    aui.input.value = "";
-    ask(question);
-  });
-  aui.input.addEventListener("keydown", (event) => {
-    if (event.key === "Enter" && !event.shiftKey) {
-      event.preventDefault();
-      aui.form.requestSubmit();
-    }
-  });
+  setupQuestionBox(aui.form, aui.input, ask);
 }
