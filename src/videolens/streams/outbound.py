@@ -3,7 +3,9 @@
 A stream URL or a webhook URL given through the API makes the server open a connection; without
 this check an API user could make it call inside its own network (a cloud metadata service at
 169.254.169.254, an admin port on 127.0.0.1). A host is checked by every address it resolves to,
-when the URL is submitted and again right before each connection (DNS can change in between).
+when the URL is submitted and again right before each connection (DNS can change in between);
+HTTP(S) sources and webhooks then connect through ``outbound_proxy.py``, which checks the
+address of every connection they make (redirects, HLS segments) as it makes it.
 A camera on the LAN is a real use: ``VIDEOLENS_ALLOWED_URL_NETWORKS`` names the networks that may
 be reached (``["192.168.1.0/24"]``), ``VIDEOLENS_ALLOW_PRIVATE_URLS=true`` allows them all.
 """
@@ -57,13 +59,18 @@ class OutboundPolicy:
     def check(self, url: str, field: str) -> None:
         """Raise :class:`PrivateDestinationError` when ``url``'s host resolves to an address
         this policy does not allow. A host that does not resolve passes: connecting fails."""
+        host = urlsplit(url).hostname
+        # Without a host (udp://@:1234 listens here) it connects nowhere.
+        if host and not self.allow_private:
+            self.addresses(host, field)
+
+    def addresses(self, host: str, field: str) -> list[Address]:
+        """Every address ``host`` resolves to, once each is known to be allowed (raises
+        :class:`PrivateDestinationError` otherwise); [] for a host that does not resolve."""
+        found = _addresses(host)
         if self.allow_private:
-            return
-        parts = urlsplit(url)
-        host = parts.hostname
-        if not host:
-            return  # udp://@:1234 listens here; it connects nowhere
-        for address in _addresses(host):
+            return found
+        for address in found:
             kind = _inside_kind(address)
             if kind and not self._allowed(address):
                 named = host if host == str(address) else f"{host} ({address})"
@@ -74,6 +81,7 @@ class OutboundPolicy:
                     "VIDEOLENS_ALLOW_PRIVATE_URLS=true",
                     field,
                 )
+        return found
 
     def _allowed(self, address: Address) -> bool:
         return any(

@@ -26,7 +26,8 @@ from videolens.streams.errors import (
     SourceUnreachableError,
     UnknownSchemeError,
 )
-from videolens.streams.outbound import OutboundPolicy
+from videolens.streams.outbound import OutboundPolicy, PrivateDestinationError
+from videolens.streams.outbound_proxy import OutboundProxy
 from videolens.video.decode import av_reason
 
 NETWORK_SCHEMES = ("rtsp", "rtsps", "rtmp", "rtmps", "http", "https", "srt", "udp", "rtp")
@@ -208,18 +209,25 @@ class LiveConnection:
         self.source, self.limits = source, limits
         if source.outbound is not None:
             source.outbound.check(source.url, "url")  # again: DNS may have changed meanwhile
+        options = open_options(source, limits)
+        self.proxy = guarding_proxy(source)
+        if self.proxy is not None:
+            # Every connection FFmpeg makes for this source (redirects, HLS segments on other
+            # hosts) goes through the proxy, which checks the address it connects to.
+            options.update(http_proxy=self.proxy.url, http_persistent="0")
         try:
             self.container: Any = av.open(
                 source.url,
                 mode="r",
                 format=source.format,
-                options=open_options(source, limits),
+                options=options,
                 timeout=(limits.connect_timeout_s, limits.read_timeout_s),
             )
         except Exception as err:  # PyAV raises many types here; every one is classified
-            raise classify(err, source, limits) from err
+            self._close_proxy()
+            raise self._refused() or classify(err, source, limits) from err
         if not self.container.streams.video:
-            self.container.close()
+            self.close()
             raise SourceUnreachableError(f"{source.display} carries no video stream")
         self.video = self.container.streams.video[0]
         self.video.thread_type = "AUTO"
@@ -249,8 +257,8 @@ class LiveConnection:
         except SourceDroppedError:
             raise
         except Exception as err:
-            raise SourceDroppedError(_drop_reason(err, self.limits)) from err
-        raise SourceDroppedError("the source ended the stream")
+            raise self._refused() or SourceDroppedError(_drop_reason(err, self.limits)) from err
+        raise self._refused() or SourceDroppedError("the source ended the stream")
 
     def _stamp(self, media_s: float, frame: Any) -> LiveFrame:
         now = time.time()
@@ -274,6 +282,26 @@ class LiveConnection:
 
     def close(self) -> None:
         self.container.close()
+        self._close_proxy()
+
+    def _close_proxy(self) -> None:
+        if self.proxy is not None:
+            self.proxy.close()
+
+    def _refused(self) -> PrivateDestinationError | None:
+        """What the proxy refused, as the error to raise: FFmpeg only saw a 403."""
+        if self.proxy is None or self.proxy.refusal is None:
+            return None
+        return PrivateDestinationError(self.proxy.refusal, "url")
+
+
+def guarding_proxy(source: SourceUrl) -> OutboundProxy | None:
+    """A proxy for an HTTP(S) source whose policy limits where it may connect; None otherwise
+    (a local CLI source, a policy allowing every address, or a protocol FFmpeg does not proxy)."""
+    policy = source.outbound
+    if policy is None or policy.allow_private or source.scheme not in ("http", "https"):
+        return None
+    return OutboundProxy(policy)
 
 
 def _decode(packet: Any) -> list[Any]:

@@ -19,6 +19,7 @@ import httpx
 from videolens import __version__
 from videolens.streams.errors import StreamError
 from videolens.streams.outbound import OutboundPolicy, PrivateDestinationError
+from videolens.streams.outbound_proxy import OutboundProxy
 
 SIGNATURE_HEADER = "X-Videolens-Signature"
 EVENT_HEADER = "X-Videolens-Event"
@@ -74,11 +75,27 @@ def deliver(
     }
     if secret:
         headers[SIGNATURE_HEADER] = sign(secret, body)
+    guard = None
+    if outbound is not None and not outbound.allow_private and transport is None:
+        # Connected through the proxy, which checks the address it connects to: the name is
+        # not resolved a second time, differently, between the check above and the connect.
+        guard = OutboundProxy(outbound, "webhook_url")
     try:
-        with httpx.Client(timeout=timeout_s, transport=transport, follow_redirects=False) as client:
+        with httpx.Client(
+            timeout=timeout_s,
+            transport=transport,
+            follow_redirects=False,
+            proxy=guard.url if guard else None,
+            trust_env=False,
+        ) as client:
             response = client.post(url, content=body, headers=headers)
     except httpx.HTTPError as err:
         raise WebhookError(f"webhook {_host(url)} unreachable ({type(err).__name__})") from err
+    finally:
+        if guard is not None:
+            guard.close()
+    if guard is not None and guard.refusal is not None:
+        raise WebhookRejectedError(guard.refusal)
     status = response.status_code
     if 200 <= status < 300:
         return status
