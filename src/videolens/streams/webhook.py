@@ -86,7 +86,7 @@ def deliver(
             transport=transport,
             follow_redirects=False,
             proxy=guard.url if guard else None,
-            trust_env=False,
+            trust_env=guard is None,  # no HTTP(S)_PROXY from the environment around the guard
         ) as client:
             response = client.post(url, content=body, headers=headers)
     except httpx.HTTPError as err:
