@@ -13,6 +13,9 @@ import pytest
 
 from videolens.config import Settings
 from videolens.library import LibraryIndex, connect_index
+from videolens.library.indexing import indexed_session_store, indexed_stream_store
+from videolens.store import SessionStore
+from videolens.streams.store import StreamStore
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -66,3 +69,15 @@ def index(library_settings: Settings) -> Iterator[LibraryIndex]:
     with connect_index(library_settings) as opened:
         opened.upgrade()
         yield opened
+
+
+@pytest.fixture
+def sessions(library_settings: Settings, index: LibraryIndex) -> SessionStore:
+    """The session store of ``library_settings``, keeping ``index`` up to date."""
+    return indexed_session_store(library_settings, index)
+
+
+@pytest.fixture
+def streams(library_settings: Settings, index: LibraryIndex) -> StreamStore:
+    """The stream store of ``library_settings``, keeping ``index`` up to date."""
+    return indexed_stream_store(library_settings, index)

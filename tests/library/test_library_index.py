@@ -11,7 +11,6 @@ from openai_fake import OpenAIFake
 from videolens.config import Settings
 from videolens.library import LibraryError, LibraryFilter, LibraryIndex, open_index
 from videolens.library.citations import check_citations
-from videolens.library.indexing import indexed_session_store, indexed_stream_store
 from videolens.library.questions import answer_question
 from videolens.library.records import LibraryMoment, LibraryVideo
 from videolens.library.reindex import rebuild
@@ -22,18 +21,6 @@ from videolens.streams.store import StreamStore
 from videolens.timeline.model import Speech, SpeechSegment, Track
 
 EVERYONE = LibraryFilter()
-
-
-@pytest.fixture
-def sessions(library_settings: Settings, index: LibraryIndex) -> SessionStore:
-    """The session store of ``library_settings``, keeping ``index`` up to date."""
-    return indexed_session_store(library_settings, index)
-
-
-@pytest.fixture
-def streams(library_settings: Settings, index: LibraryIndex) -> StreamStore:
-    """The stream store of ``library_settings``, keeping ``index`` up to date."""
-    return indexed_stream_store(library_settings, index)
 
 
 def _found(

@@ -169,11 +169,3 @@ def owned_session(found: Services, owner: str, session_id: str) -> SessionDocume
 def session_owner(document: SessionDocument | SessionListing) -> str:
     # Sessions made by `videolens analyze` have no owner: they belong to the local user.
     return document.owner or LOCAL_OWNER
-
-
-def owned_listings(found: Services, owner: str) -> list[SessionListing]:
-    """The store's summaries of the owner's sessions (an admin's: all), newest first."""
-    summaries = found.store.list_sessions()
-    if is_admin(found, owner):
-        return summaries
-    return [s for s in summaries if session_owner(s) == owner]

@@ -17,6 +17,7 @@ from videolens.cli.errors import EXIT_BAD_INPUT, fail, stderr, user_errors
 from videolens.config import Settings
 from videolens.library import LibraryFilter, connect_index, open_index
 from videolens.library.hits import shown_hit
+from videolens.library.opening import upgrade_index
 from videolens.library.questions import LibraryAnswer, answer_question
 from videolens.library.reindex import rebuild
 from videolens.store import SessionStore
@@ -239,6 +240,6 @@ def upgrade() -> None:
     with user_errors():
         settings = Settings()
         with connect_index(settings) as index:
-            version = index.upgrade()
+            version = upgrade_index(index, settings)
     where = "PostgreSQL" if settings.database_url else "SQLite in the data dir"
     typer.echo(f"library database ({where}) at schema version {version}")

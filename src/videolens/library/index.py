@@ -22,6 +22,7 @@ from videolens.library.records import (
     LibraryHit,
     LibraryMoment,
     LibraryVideo,
+    Listed,
     Page,
     VideoMatches,
 )
@@ -32,6 +33,7 @@ VIDEO_COLUMNS = ("video_id", "kind", "title", "owner", "status", "created_at", "
 MOMENT_COLUMNS = ("video_id", "kind", "position", "at_s", "happened_at", "description",
                   "labels", "text", "speech", "end_s", "image")  # fmt: skip
 _WRITTEN = (*MOMENT_COLUMNS, "scope")
+_VIDEO_WRITTEN = (*VIDEO_COLUMNS, "listing")
 _V = VIDEO_SELECT = ", ".join(f"v.{c}" for c in VIDEO_COLUMNS)
 _M = MOMENT_SELECT = ", ".join(f"m.{c}" for c in MOMENT_COLUMNS)
 # The most moments one search scores (see ``LibraryIndex.search``).
@@ -142,12 +144,12 @@ class LibraryIndex(ABC):
         before = cursor.execute(
             "SELECT owner, kind FROM library_videos WHERE video_id = ?", [video.video_id]
         )
-        names = ", ".join(VIDEO_COLUMNS)
-        marks = ", ".join("?" for _ in VIDEO_COLUMNS)
-        updates = ", ".join(f"{c} = excluded.{c}" for c in VIDEO_COLUMNS[1:])
+        names = ", ".join(_VIDEO_WRITTEN)
+        marks = ", ".join("?" for _ in _VIDEO_WRITTEN)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in _VIDEO_WRITTEN[1:])
         sql = (f"INSERT INTO library_videos ({names}) VALUES ({marks}) "
                f"ON CONFLICT (video_id) DO UPDATE SET {updates}")  # fmt: skip
-        cursor.execute(sql, [getattr(video, c) for c in VIDEO_COLUMNS])
+        cursor.execute(sql, [getattr(video, c) for c in _VIDEO_WRITTEN])
         if before and tuple(before[0]) != (video.owner, video.kind):
             cursor.execute("UPDATE library_moments SET scope = ? WHERE video_id = ?",
                            [scope_of(video), video.video_id])  # fmt: skip
@@ -244,6 +246,29 @@ class LibraryIndex(ABC):
             [*params, limit, offset],
         )
         return Page([_video(r) for r in rows], int(total[0][0]))
+
+    def listings(
+        self, chosen: LibraryFilter, *, limit: int | None = None, offset: int = 0
+    ) -> tuple[list[Listed], int]:
+        """One page (``limit`` None: all) of the chosen videos' listing entries, newest first,
+        and how many there are; a running video's frames are counted in the index."""
+        where, params = _video_filter(chosen)
+        total = self._read(f"SELECT COUNT(*) FROM library_videos v WHERE {where}", params)
+        so_far = ("SELECT COUNT(*) FROM library_moments m WHERE m.video_id = v.video_id "
+                  "AND m.kind = 'frame'")  # fmt: skip
+        # SQLite has no OFFSET without a LIMIT: all of them are skipped here instead.
+        paged, skipped = (" LIMIT ? OFFSET ?", 0) if limit is not None else ("", offset)
+        rows = self._read(
+            f"SELECT v.video_id, v.listing, CASE WHEN v.status = 'running' THEN ({so_far}) END "
+            f"FROM library_videos v WHERE {where} ORDER BY v.created_at DESC, v.video_id{paged}",
+            [*params, limit, offset] if limit is not None else params,
+        )
+        return [Listed(*row) for row in rows[skipped:]], int(total[0][0])
+
+    def listed_ids(self) -> set[str]:
+        """The videos whose listing entry the index holds."""
+        return {str(r[0]) for r in self._read("SELECT video_id FROM library_videos "
+                                              "WHERE listing <> ''")}  # fmt: skip
 
     def search(self, query: str, chosen: LibraryFilter, limit: int = 20) -> list[LibraryHit]:
         """The best moments for ``query`` over the chosen library, best first: one scoring for
@@ -369,6 +394,9 @@ def _video_filter(
     if chosen.source is not None:
         conditions.append("v.kind = ?")
         params.append(chosen.source)
+    if chosen.status is not None:
+        conditions.append("v.status = ?")
+        params.append(chosen.status)
     if chosen.since:
         conditions.append(f"{date_column} >= ?")
         params.append(chosen.since)

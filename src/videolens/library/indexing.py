@@ -7,12 +7,12 @@ never fails the analysis, and ``videolens reindex`` repairs it.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from videolens.config import Settings
-from videolens.library.errors import LibraryError
+from videolens.library.errors import index_errors
 from videolens.library.index import LibraryIndex
 from videolens.library.opening import open_index
 from videolens.library.records import LibraryVideo
@@ -36,23 +36,19 @@ from videolens.timeline.model import (
 )
 
 logger = logging.getLogger(__name__)
+_Store = TypeVar("_Store", SessionStore, StreamStore)
 FINAL = ("completed", "failed", "cancelled")
 
 
-def _database_errors() -> tuple[type[Exception], ...]:
-    errors: tuple[type[Exception], ...] = (LibraryError, sqlite3.Error)
-    try:
-        import psycopg
-    except ImportError:  # pragma: no cover - psycopg is a dependency
-        return errors
-    return (*errors, psycopg.Error)
+class _Hook(Generic[_Store]):
+    """A store's hook: opens the index at its first write and turns a database failure into a
+    warning."""
 
-
-class _Hook:
-    """Opens the index at its first write and turns a database failure into a warning."""
-
-    def __init__(self, settings: Settings, index: LibraryIndex | None = None) -> None:
+    def __init__(
+        self, settings: Settings, store: _Store, index: LibraryIndex | None = None
+    ) -> None:
         self._settings = settings
+        self._store: _Store = store
         self._index = index
 
     def close(self) -> None:
@@ -70,20 +66,14 @@ class _Hook:
     def _apply(self, what: str, write: Callable[[LibraryIndex], None]) -> None:
         try:
             write(self.index)
-        except _database_errors() as err:
+        except index_errors() as err:
             logger.warning("the library index missed %s (%s); `videolens reindex` repairs it",
                            what, err)  # fmt: skip
 
 
-class SessionIndexing(_Hook):
+class SessionIndexing(_Hook[SessionStore]):
     """``SessionStore``'s hook: a session is indexed as its batches and speech land, and
     whole (frames, speech, tracks) when it ends."""
-
-    def __init__(
-        self, settings: Settings, store: SessionStore, index: LibraryIndex | None = None
-    ) -> None:
-        super().__init__(settings, index)
-        self._store = store
 
     def _video(self, index: LibraryIndex, session_id: str) -> LibraryVideo:
         """The session's entry, added from its document if the index has none yet."""
@@ -121,14 +111,8 @@ class SessionIndexing(_Hook):
         self._apply(f"the removal of session {session_id}", lambda i: i.remove_video(session_id))
 
 
-class StreamIndexing(_Hook):
+class StreamIndexing(_Hook[StreamStore]):
     """``StreamStore``'s hook: each window's frames and each transcription as they land."""
-
-    def __init__(
-        self, settings: Settings, store: StreamStore, index: LibraryIndex | None = None
-    ) -> None:
-        super().__init__(settings, index)
-        self._store = store
 
     def _known(self, index: LibraryIndex, stream_id: str) -> None:
         if index.video(stream_id) is None:

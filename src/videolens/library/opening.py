@@ -3,14 +3,20 @@ else SQLite in the data dir."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from videolens.config import Settings
 from videolens.library.errors import LibraryError
 from videolens.library.index import LibraryIndex
+from videolens.library.reindex import backfill
 from videolens.library.sqlite_index import SqliteIndex
+from videolens.store import SessionStore
+from videolens.streams.store import StreamStore
 
 LIBRARY_FILE = "library.sqlite"
+LISTINGS_VERSION = 2  # the migration from which the index keeps each video's listing entry
+logger = logging.getLogger(__name__)
 
 
 def library_file(settings: Settings) -> Path:
@@ -34,10 +40,28 @@ def open_index(settings: Settings) -> LibraryIndex:
     """
     index = connect_index(settings)
     if settings.database_url is None:
-        index.upgrade()
+        upgrade_index(index, settings)
     elif not index.is_current():
         index.close()
         raise LibraryError(
             "the library database's schema is out of date: run `videolens db upgrade`"
         )
     return index
+
+
+def upgrade_index(index: LibraryIndex, settings: Settings) -> int:
+    """Apply ``index``'s new migrations; returns its schema version.
+
+    Listings are read from the index, so the upgrade that makes it keep them (a new index, or
+    one from before listings) also indexes what the stores hold and it lacks: sessions made
+    before the index existed are listed from the first start on, without a `videolens reindex`.
+    """
+    before = index.schema_version()
+    version = index.upgrade()
+    if before < LISTINGS_VERSION <= version:
+        added = backfill(index, SessionStore(settings.sessions_dir),
+                         StreamStore(settings.streams_dir))  # fmt: skip
+        if added.sessions or added.streams:
+            logger.info("the library index took in %d sessions and %d streams it lacked",
+                        added.sessions, added.streams)  # fmt: skip
+    return version

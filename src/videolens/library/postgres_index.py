@@ -27,8 +27,12 @@ class PostgresIndex(LibraryIndex):
 
     def __init__(self, url: str) -> None:
         super().__init__()
+        self._url = url
+        self._db = self._connect()
+
+    def _connect(self) -> psycopg.Connection[Any]:
         try:
-            self._db = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
+            return psycopg.connect(self._url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
         except psycopg.OperationalError as err:
             raise LibraryError(
                 f"cannot reach the library database (VIDEOLENS_DATABASE_URL): {err}".strip()
@@ -36,8 +40,13 @@ class PostgresIndex(LibraryIndex):
 
     @contextmanager
     def transaction(self) -> Iterator[Cursor]:
-        with self._lock, self._db.transaction(), self._db.cursor() as raw:
-            yield Cursor(raw, "%s")
+        with self._lock:
+            # The server restarted or the network dropped: the statement that found out failed
+            # (and was logged by its caller); the next one connects again.
+            if self._db.broken:
+                self._db = self._connect()
+            with self._db.transaction(), self._db.cursor() as raw:
+                yield Cursor(raw, "%s")
 
     def _run_script(self, cursor: Cursor, sql: str) -> None:
         cursor.execute_script(sql)

@@ -22,9 +22,14 @@ class LibraryVideo:
     created_at: str
     source: str = ""
     duration_s: float | None = None
+    # The store's own entry for a listing of it, as JSON (``library.listings``): written with
+    # the video, read back only by ``LibraryIndex.listings``.
+    listing: str = field(default="", repr=False, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        shown = asdict(self)
+        shown.pop("listing")
+        return shown
 
 
 @dataclass(frozen=True)
@@ -55,7 +60,8 @@ class LibraryFilter:
 
     ``owner`` None: every owner's (an admin). ``since``/``until`` are ISO 8601 (a date or an
     instant) on ``happened_at`` (listings: ``created_at``); ``source`` is ``file`` or
-    ``stream``; ``titles`` the videos' titles; ``label`` a detected label a video must have.
+    ``stream``; ``titles`` the videos' titles; ``label`` a detected label a video must have;
+    ``status`` the video's (``running``, ``completed``, ``live``…).
     """
 
     owner: str | None = None
@@ -65,6 +71,7 @@ class LibraryFilter:
     until: str | None = None
     source: VideoKind | None = None
     label: str | None = None
+    status: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +97,16 @@ class VideoMatches:
     count: int
     first: LibraryMoment
     last: LibraryMoment
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A video as a listing shows it: the store's entry (JSON) and, for a running video, how
+    many frames the index holds of it so far (else None)."""
+
+    video_id: str
+    listing: str
+    frames_so_far: int | None
 
 
 @dataclass(frozen=True)

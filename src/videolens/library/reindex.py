@@ -51,14 +51,31 @@ def index_stream(index: LibraryIndex, store: StreamStore, stream_id: str) -> int
 def rebuild(index: LibraryIndex, sessions: SessionStore, streams: StreamStore) -> Rebuilt:
     """Forget the index and fill it again from every session and stream."""
     index.clear()
+    return _index_stored(index, sessions, streams, known=set())
+
+
+def backfill(index: LibraryIndex, sessions: SessionStore, streams: StreamStore) -> Rebuilt:
+    """Index the stored sessions and streams the index has no listing of (made before the
+    index, or before it kept listings); never removes anything, so a process that sees no
+    stores (a migration job) leaves the index as it is."""
+    return _index_stored(index, sessions, streams, known=index.listed_ids())
+
+
+def _index_stored(
+    index: LibraryIndex, sessions: SessionStore, streams: StreamStore, known: set[str]
+) -> Rebuilt:
     counts = [0, 0, 0]
     for listing in sessions.list_sessions():
+        if listing.session_id in known:
+            continue
         try:
             counts[2] += index_session(index, sessions, listing.session_id)
             counts[0] += 1
         except SessionNotFoundError:  # deleted meanwhile
             continue
     for document in streams.list_streams():
+        if document.stream_id in known:
+            continue
         try:
             counts[2] += index_stream(index, streams, document.stream_id)
             counts[1] += 1

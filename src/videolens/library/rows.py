@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 
-from videolens.library.records import LOCAL_OWNER, LibraryMoment, LibraryVideo
+from videolens.library.records import LOCAL_OWNER, LibraryMoment, LibraryVideo, VideoKind
+from videolens.store import SessionListing
 from videolens.timeline.model import (
     Moment,
+    Record,
     SessionDocument,
     SpeechSegment,
     StreamDocument,
@@ -18,28 +20,38 @@ from videolens.timeline.model import (
 
 def session_video(document: SessionDocument) -> LibraryVideo:
     """The library's entry for a session: titled by its file name (else its id)."""
-    return LibraryVideo(
-        video_id=document.session_id,
-        kind="file",
-        title=document.filename or document.session_id,
-        owner=document.owner or LOCAL_OWNER,
-        status=document.status,
-        created_at=document.created_at,
-        source=document.filename or "",
-        duration_s=document.video.duration_s,
-    )
+    return _video(document, document.session_id, "file", document.filename,
+                  source=document.filename or "", listed=SessionListing.of(document),
+                  duration_s=document.video.duration_s)  # fmt: skip
 
 
 def stream_video(document: StreamDocument) -> LibraryVideo:
     """The library's entry for a live stream: titled by its name (else its id)."""
+    return _video(document, document.stream_id, "stream", document.name,
+                  source=document.url or "", listed=document)  # fmt: skip
+
+
+def _video(
+    document: SessionDocument | StreamDocument,
+    video_id: str,
+    kind: VideoKind,
+    name: str | None,
+    *,
+    source: str,
+    listed: Record,
+    duration_s: float | None = None,
+) -> LibraryVideo:
+    """``listed``: what a listing of sessions or streams shows of the video (its JSON is kept)."""
     return LibraryVideo(
-        video_id=document.stream_id,
-        kind="stream",
-        title=document.name or document.stream_id,
+        video_id=video_id,
+        kind=kind,
+        title=name or video_id,
         owner=document.owner or LOCAL_OWNER,
         status=document.status,
         created_at=document.created_at,
-        source=document.url or "",
+        source=source,
+        duration_s=duration_s,
+        listing=listed.model_dump_json(exclude_unset=True),
     )
 
 

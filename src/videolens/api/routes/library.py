@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Annotated, Any, Literal
 
 import anyio
@@ -45,6 +46,31 @@ def visible(found: Services, caller: str, **chosen: Any) -> LibraryFilter:
     return LibraryFilter(owner=None if is_admin(found, caller) else caller, **chosen)
 
 
+def listing_filter(
+    found: ServicesDep,
+    caller: Principal,
+    since: DateQuery = None,
+    until: DateQuery = None,
+    label: Annotated[
+        str | None, Query(max_length=100, description="a label detected in the video")
+    ] = None,
+    status: Annotated[
+        str | None, Query(max_length=20, description="running, completed, live…")
+    ] = None,
+) -> LibraryFilter:
+    """The videos a listing asks for, among those the caller may see (creation date in
+    ``since``..``until``, a detected label, a status)."""
+    return visible(found, caller, since=since, until=until, label=label, status=status)
+
+
+ListingFilter = Annotated[LibraryFilter, Depends(listing_filter)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]  # SQLite integers are 64-bit
+AllOrLimit = Annotated[
+    int | None, Query(ge=1, le=100_000, description="most listed (default: all)")
+]
+TOTAL_HEADER = "X-Total-Count"  # a listing's total, beside its unchanged body
+
+
 async def _run(call: Any, *args: Any) -> Any:
     try:
         return await anyio.to_thread.run_sync(call, *args)
@@ -54,18 +80,14 @@ async def _run(call: Any, *args: Any) -> Any:
 
 @router.get("/v1/library/videos")
 async def list_videos(
-    found: ServicesDep,
-    caller: Principal,
+    listed: ListingFilter,
     library: LibraryDep,
-    since: DateQuery = None,
-    until: DateQuery = None,
     source: Source | None = None,
-    label: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,  # SQLite integers are 64-bit
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     """Sessions and streams, newest first: ``{"videos", "total", "limit", "offset"}``."""
-    chosen = visible(found, caller, since=since, until=until, source=source, label=label)
+    chosen = replace(listed, source=source)
     page = await _run(lambda: library.videos(chosen, limit=limit, offset=offset))
     return {"videos": [v.as_dict() for v in page.videos], "total": page.total,
             "limit": limit, "offset": offset}  # fmt: skip

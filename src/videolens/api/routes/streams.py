@@ -14,15 +14,21 @@ from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from videolens.api.deps import MediaPrincipal, Principal, Services, ServicesDep, is_admin
+from videolens.api.deps import MediaPrincipal, Principal, Services, ServicesDep
 from videolens.api.documented import error_response
 from videolens.api.errors import ApiError
 from videolens.api.responses import Stream, StreamFramesPage, StreamList, json_off_the_loop
+from videolens.api.routes.library import (
+    TOTAL_HEADER,
+    AllOrLimit,
+    LibraryDep,
+    ListingFilter,
+    Offset,
+)
 from videolens.api.stream_views import (
     RUNNING,
     TIMELINE_FRAMES,
     owned_stream,
-    owns,
     parse_time,
     public_event,
     public_stream,
@@ -30,6 +36,8 @@ from videolens.api.stream_views import (
     stream_links,
     stream_store,
 )
+from videolens.library.indexing import StreamIndexing
+from videolens.library.listings import stream_listing
 from videolens.pipeline.stream_client import (
     StreamRequest,
     create_stream,
@@ -149,7 +157,9 @@ class StreamCreate(BaseModel):
         503: error_response("Temporal is unavailable: the stream could not start"),
     },
 )
-async def start(body: StreamCreate, found: ServicesDep, owner: Principal) -> JSONResponse:
+async def start(
+    body: StreamCreate, found: ServicesDep, owner: Principal, library: LibraryDep
+) -> JSONResponse:
     """Start watching a live source; the stream runs until stopped."""
     if body.retention_hours is not None and body.retention_s is not None:
         raise ApiError(
@@ -183,6 +193,9 @@ async def start(body: StreamCreate, found: ServicesDep, owner: Principal) -> JSO
     except ValueError as err:
         raise ApiError(422, "validation_error", str(err), field="webhook_url") from err
     stream_id = document.stream_id
+    # Listings read the index: the stream is listed before its workflow first writes.
+    indexing = StreamIndexing(found.settings, stream_store(found), library)
+    await anyio.to_thread.run_sync(indexing.document_written, document)
     try:
         await start_stream(found.client, config)
     except Exception as err:
@@ -195,14 +208,25 @@ async def start(body: StreamCreate, found: ServicesDep, owner: Principal) -> JSO
 
 
 @router.get("", response_model=StreamList, response_model_exclude_unset=True)
-async def list_streams(found: ServicesDep, owner: Principal) -> Response:
-    """Your streams (an admin's: every stream), newest first."""
-    documents = await anyio.to_thread.run_sync(stream_store(found).list_streams)
-    if not is_admin(found, owner):
-        documents = [d for d in documents if owns(d, owner)]
-    return await json_off_the_loop(
-        lambda: StreamList.model_validate({"streams": [public_stream(d) for d in documents]})
+async def list_streams(
+    found: ServicesDep,
+    chosen: ListingFilter,
+    library: LibraryDep,
+    limit: AllOrLimit = None,
+    offset: Offset = 0,
+) -> Response:
+    """Your streams (an admin's: every stream), newest first; ``X-Total-Count`` says how many
+    the filters chose."""
+    listing = await anyio.to_thread.run_sync(
+        lambda: stream_listing(library, stream_store(found), chosen, limit=limit, offset=offset)
     )
+    response = await json_off_the_loop(
+        lambda: StreamList.model_validate(
+            {"streams": [public_stream(d) for d in listing.entries]}
+        )
+    )
+    response.headers[TOTAL_HEADER] = str(listing.total)
+    return response
 
 
 @router.get("/{stream_id}", response_model=Stream, response_model_exclude_unset=True)

@@ -1,0 +1,158 @@
+"""Listings of sessions and of streams, read from the library index.
+
+Each video's entry is the store's own (a session's ``SessionListing``, a stream's document), kept
+in the index as it is written, so a listing reads no folder. The stores stay the source of
+truth: when the index cannot answer (its database down, or not upgraded), a listing walks the
+folders as it did before the index, with the same filters, and logs one warning; a video the
+index lists whose folder is gone (removed by a process whose store has no hook) is left out,
+and forgotten by the index.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from typing import Generic, TypeVar
+
+from videolens.config import Settings
+from videolens.library.errors import index_errors
+from videolens.library.index import LibraryIndex
+from videolens.library.opening import open_index
+from videolens.library.records import LOCAL_OWNER, LibraryFilter, Listed
+from videolens.library.rows import labels_of
+from videolens.store import SessionListing, SessionStore
+from videolens.streams.store import StreamStore
+from videolens.timeline.model import Moment, StreamDocument
+
+logger = logging.getLogger(__name__)
+_Entry = TypeVar("_Entry", SessionListing, StreamDocument)
+UNREACHABLE = ("the library index cannot list (%s): listing the folders instead; "
+               "`videolens reindex` repairs the index once it is back")  # fmt: skip
+# "until" takes in the whole of a day or instant it names, as the index's filter does.
+_UNTIL_END = "~"
+
+
+@dataclass(frozen=True)
+class Listing(Generic[_Entry]):
+    """One page of entries, newest first, and how many the filter chose in all."""
+
+    entries: list[_Entry]
+    total: int
+    from_index: bool = True
+
+
+def session_listing(
+    index: LibraryIndex | None,
+    store: SessionStore,
+    chosen: LibraryFilter,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+) -> Listing[SessionListing]:
+    """The chosen sessions (``chosen.source`` is ignored: a session is a file)."""
+    chosen = replace(chosen, source="file")
+
+    def entry(listed: Listed) -> SessionListing:
+        found = SessionListing.model_validate_json(listed.listing)
+        if listed.frames_so_far is None:
+            return found
+        return found.model_copy(update={"frames": listed.frames_so_far})
+
+    def labels(session_id: str) -> Iterable[Moment]:
+        return store.document(session_id).frames
+
+    return _listing(
+        index, chosen, limit, offset,
+        entry=entry,
+        exists=store.exists,
+        walk=lambda: [(s.session_id, s.owner, s) for s in store.list_sessions()],
+        moments=labels,
+    )  # fmt: skip
+
+
+def stored_session_listing(
+    settings: Settings, chosen: LibraryFilter, *, limit: int | None = None, offset: int = 0
+) -> Listing[SessionListing]:
+    """``session_listing`` for a process that holds no index (the CLI): the configured one,
+    opened for this listing; the folders when it cannot be opened."""
+    store = SessionStore(settings.sessions_dir)
+    try:
+        index = open_index(settings)
+    except index_errors() as err:
+        logger.warning(UNREACHABLE, err)
+        return session_listing(None, store, chosen, limit=limit, offset=offset)
+    with index:
+        return session_listing(index, store, chosen, limit=limit, offset=offset)
+
+
+def stream_listing(
+    index: LibraryIndex | None,
+    store: StreamStore,
+    chosen: LibraryFilter,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+) -> Listing[StreamDocument]:
+    """The chosen streams."""
+    chosen = replace(chosen, source="stream")
+    return _listing(
+        index, chosen, limit, offset,
+        entry=lambda listed: StreamDocument.model_validate_json(listed.listing),
+        exists=store.exists,
+        walk=lambda: [(d.stream_id, d.owner, d) for d in store.list_streams()],
+        moments=store.moments,
+    )  # fmt: skip
+
+
+def _listing(
+    index: LibraryIndex | None,
+    chosen: LibraryFilter,
+    limit: int | None,
+    offset: int,
+    *,
+    entry: Callable[[Listed], _Entry],
+    exists: Callable[[str], bool],
+    walk: Callable[[], list[tuple[str, str | None, _Entry]]],
+    moments: Callable[[str], Iterable[Moment]],
+) -> Listing[_Entry]:
+    if index is not None:
+        try:
+            listed, total = index.listings(chosen, limit=limit, offset=offset)
+            gone = [item.video_id for item in listed if not exists(item.video_id)]
+            for video_id in gone:
+                index.remove_video(video_id)
+            kept = [entry(item) for item in listed if item.video_id not in gone]
+            return Listing(kept, total - len(gone))
+        except index_errors() as err:
+            logger.warning(UNREACHABLE, err)
+    chosen_entries = [
+        found for video_id, owner, found in walk()
+        if _chosen(chosen, video_id, owner or LOCAL_OWNER, found, moments)
+    ]  # fmt: skip
+    end = None if limit is None else offset + limit
+    return Listing(chosen_entries[offset:end], len(chosen_entries), from_index=False)
+
+
+def _chosen(
+    chosen: LibraryFilter,
+    video_id: str,
+    owner: str,
+    found: SessionListing | StreamDocument,
+    moments: Callable[[str], Iterable[Moment]],
+) -> bool:
+    """What the index's filter (``index._video_filter``) says of one video, from its store."""
+    if chosen.owner is not None and owner != chosen.owner:
+        return False
+    if chosen.video_ids and video_id not in chosen.video_ids:
+        return False
+    if chosen.status is not None and found.status != chosen.status:
+        return False
+    if chosen.since and found.created_at < chosen.since:
+        return False
+    if chosen.until and found.created_at >= chosen.until + _UNTIL_END:
+        return False
+    if chosen.label:
+        seen = {word for m in moments(video_id) for word in labels_of(m).lower().split()}
+        return all(word in seen for word in chosen.label.lower().split())
+    return True
