@@ -14,6 +14,8 @@ import pytest
 
 LYING_RATE = (1, 1000)
 """The rate (dwRate, dwScale) the stream header is rewritten to: 1/1000 frames/s."""
+PLAUSIBLE_LIE = (250, 1)
+"""A rewritten rate that video could have (250 frames/s): nothing says which header is true."""
 
 
 def avi(path: Path, frames: int = 100, fps: int = 25) -> Path:
@@ -30,17 +32,19 @@ def avi(path: Path, frames: int = 100, fps: int = 25) -> Path:
     return path
 
 
-def lie_about_avi_rate(path: Path, *, file_header_too: bool = False) -> Path:
-    """Rewrite the video stream header's rate to 1/1000 frames/s (``strh`` dwScale, dwRate);
-    with ``file_header_too`` also the file header's microseconds a frame (``avih``), so the
-    file agrees with itself and only its length gives the lie away."""
+def lie_about_avi_rate(
+    path: Path, *, file_header_too: bool = False, rate: tuple[int, int] = LYING_RATE
+) -> Path:
+    """Rewrite the video stream header's rate to ``rate`` (``strh`` dwRate, dwScale: 1/1000
+    frames/s by default); with ``file_header_too`` also the file header's microseconds a frame
+    (``avih``), so the file agrees with itself and only its length gives the lie away."""
     data = bytearray(path.read_bytes())
     strh = data.index(b"strh")
-    rate, scale = LYING_RATE
-    struct.pack_into("<II", data, strh + 28, scale, rate)
+    per_second, scale = rate
+    struct.pack_into("<II", data, strh + 28, scale, per_second)
     if file_header_too:
         avih = data.index(b"avih")
-        struct.pack_into("<I", data, avih + 8, 1_000_000 * scale // rate)
+        struct.pack_into("<I", data, avih + 8, 1_000_000 * scale // per_second)
     path.write_bytes(bytes(data))
     return path
 

@@ -72,11 +72,28 @@ def assert_bounded(run: Run, settings: Settings, deadline_s: float = DEADLINE_S)
     assert run.history_events < HISTORY_EVENTS_BOUND
 
 
-def test_an_avi_whose_stream_rate_was_rewritten_fails_at_once_with_the_reason(
+def test_an_avi_whose_stream_rate_was_rewritten_is_analysed_at_its_true_rate(
     settings: Settings, tmp_path: Path
 ) -> None:
-    """The probe's case: a stream header of 1/1000 frames/s once planned 13,250 segments."""
+    """The probe's case: a stream header of 1/1000 frames/s once planned 13,250 segments; its
+    file header's 25 frames/s is certain (the frames agree), so it is 4 s long, at true times."""
     video = hostile_media.lie_about_avi_rate(hostile_media.avi(tmp_path / "slow.avi"))
+    run = run_analysis(settings, video)
+    assert run.failure is None
+    assert run.document["status"] == "completed"
+    assert run.document["video"]["duration_s"] == pytest.approx(4.0)
+    assert "timed at 25 frames/s" in run.document["video"]["header_note"]
+    times = [frame["timestamp_s"] for frame in run.document["frames"]]
+    assert times and max(times) < 4.0
+    assert_bounded(run, settings)
+
+
+def test_an_avi_whose_stream_rate_may_be_true_fails_at_once_with_the_reason(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """250 frames/s against the file header's 25: either could be true, so it is refused."""
+    video = hostile_media.avi(tmp_path / "slow.avi")
+    hostile_media.lie_about_avi_rate(video, rate=hostile_media.PLAUSIBLE_LIE)
     run = run_analysis(settings, video)
     assert isinstance(run.failure, ApplicationError)
     assert run.failure.message.startswith("slow.avi's header contradicts itself")

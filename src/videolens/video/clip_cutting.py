@@ -33,6 +33,7 @@ from typing import Any, Literal
 import av
 
 from videolens.errors import VideoLensError
+from videolens.video.avi_rate import is_retimed, packet_ticks, retime_lying_avi, true_frame_rate
 from videolens.video.clip_audio import audio_stream, write_audio
 from videolens.video.decode import av_reason, display_name, open_container, stream_origin
 from videolens.video.playable import VIDEO_ENCODER
@@ -108,6 +109,7 @@ def cut_clip(
             av.open(str(source)) as inp,
             av.open(str(partial), "w", format="mp4", options={"movflags": "+faststart"}) as out,
         ):
+            retime_lying_avi(inp, source)  # as open_container does: the true rate's times
             # Every stream is added before the first packet is written (the header goes first).
             in_video = inp.streams.video[0]
             video = (
@@ -183,6 +185,7 @@ def _copy_video(inp: Any, out: Any, stream: Any, keyframe: _Keyframe, end_s: flo
     origin, time_base = stream_origin(source), source.time_base
     pending: list[Any] = []  # packets after the last one shown before the end, in decode order
     last_end = keyframe.pts
+    retimed = is_retimed(source)
     for packet in _from_keyframe(inp, source, keyframe):
         # Leading pictures of an open GOP are shown before the keyframe and need the GOP before.
         if packet.pts < keyframe.pts:
@@ -192,6 +195,8 @@ def _copy_video(inp: Any, out: Any, stream: Any, keyframe: _Keyframe, end_s: flo
         pending.append(packet)
         if _seconds(packet.pts, origin, time_base) < end_s - _EPS:
             for kept in pending:
+                if retimed:  # FFmpeg's duration follows the header's false rate
+                    kept.duration = packet_ticks(kept, source)
                 last_end = max(last_end, kept.pts + (kept.duration or 0))
                 kept.pts -= keyframe.pts
                 kept.dts -= keyframe.pts
@@ -272,7 +277,7 @@ def _timed_frames(inp: Any, source: Any, frame_s: float) -> Iterator[tuple[float
 
 
 def _rate(source: Any) -> Fraction:
-    return Fraction(source.average_rate or source.guessed_rate or 25)
+    return true_frame_rate(source) or Fraction(25)
 
 
 def _video_encoder(out: Any, source: Any) -> Any:

@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from videolens.errors import InvalidVideoError
+from videolens.video.avi_rate import retime_lying_avi
 from videolens.video.types import SamplingOptions
 
 log = logging.getLogger(__name__)
@@ -46,10 +47,15 @@ def av_reason(exc: BaseException) -> str:
 
 
 def open_container(path: str | os.PathLike[str]) -> Any:
-    """Open ``path`` for reading with PyAV, or raise ``InvalidVideoError``."""
+    """Open ``path`` for reading with PyAV, or raise ``InvalidVideoError``.
+
+    An AVI whose stream header's rate is a certain lie is re-timed to its true rate here
+    (``avi_rate``), so that every reader of the video reads true times."""
     name = display_name(path)
     try:
-        return av.open(str(path), mode="r")
+        container = av.open(str(path), mode="r")
+        retime_lying_avi(container, path)
+        return container
     except FileNotFoundError as exc:
         raise InvalidVideoError(f"{name} does not exist; check the path.") from exc
     except IsADirectoryError as exc:

@@ -20,6 +20,7 @@ import av
 import av.container
 
 from videolens.errors import VideoLensError
+from videolens.video.avi_rate import retime_lying_avi, true_frame_rate
 
 # What browsers play, by container (PyAV's format names) and codec (FFmpeg's decoder names).
 _PLAYABLE_CONTAINERS = {"mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm"}
@@ -111,6 +112,7 @@ def _convert(source: Path, target: Path, codecs: MediaCodecs) -> None:
         av.open(str(source)) as inp,
         av.open(str(target), "w", format="mp4", options={"movflags": "+faststart"}) as out,
     ):
+        retime_lying_avi(inp, source)  # the copy plays at the true rate, not the header's lie
         in_video = inp.streams.video[0]
         in_audio = inp.streams.audio[0] if inp.streams.audio else None
         copy_video = codecs.remuxable
@@ -179,7 +181,7 @@ def _copy(
 def _video_encoder(
     out: av.container.OutputContainer, source: av.video.stream.VideoStream
 ) -> av.video.stream.VideoStream:
-    rate = source.average_rate or source.guessed_rate or Fraction(25)
+    rate = true_frame_rate(source) or Fraction(25)
     stream = out.add_stream(VIDEO_ENCODER, rate=rate)
     assert isinstance(stream, av.VideoStream)
     # yuv420p (what browsers decode) needs even sizes; the sample aspect ratio keeps the shape.

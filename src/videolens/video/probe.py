@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import os
-import struct
 from pathlib import Path
 from typing import Any
 
 import av
 
 from videolens.errors import InvalidVideoError
+from videolens.video.avi_rate import (
+    avi_file_header,
+    packet_ticks,
+    rates_disagree,
+    true_frame_rate,
+)
 from videolens.video.decode import (
     display_name,
     display_size,
@@ -41,11 +46,6 @@ _BISECT_STEPS = 12
 # Where a seek "to the end" aims (about 3 years): past any real video, so it lands on the last
 # keyframe of a file whose header understates its length.
 _FAR_S = 1e8
-# An AVI states its frame rate twice: in the file header (microseconds a frame) and in the video
-# stream's header (rate / scale), which FFmpeg and every timestamp follow. Rates this many times
-# apart cannot both be right: one was rewritten.
-_RATE_DISAGREEMENT = 10.0
-_AVI_HEADER_BYTES = 4096
 
 
 def probe_video(path: str | os.PathLike[str]) -> VideoInfo:
@@ -99,6 +99,7 @@ def _describe(container: Any, path: str | os.PathLike[str], name: str, size: int
         _check_avi_rates(path, name, fps, int(stream.frames or 0))
     reach = _check_complete(container, stream, name, _claimed_s(container, stream, fps))
     duration, note = _true_duration(container, stream, _duration_s(container, stream), reach)
+    note = "; ".join(filter(None, (_retimed_note(stream, fps), note)))
     if duration <= 0:
         raise InvalidVideoError(
             f"{name} has no known duration; re-encode it (e.g. with ffmpeg) and try again."
@@ -199,9 +200,10 @@ def _true_duration(
 
 def _check_avi_rates(path: str | os.PathLike[str], name: str, fps: float, frames: int) -> None:
     """Raise ``InvalidVideoError`` when an AVI's two statements of its frame rate disagree far
-    beyond rounding (a rewritten stream header: 1/1000 frames/s turns 80 s into 9 days)."""
-    file_fps = _avi_file_fps(path)
-    if fps <= 0 or file_fps <= 0 or max(fps / file_fps, file_fps / fps) < _RATE_DISAGREEMENT:
+    beyond rounding (a rewritten stream header: 1/1000 frames/s turns 80 s into 9 days) and
+    opening it could not tell which is true (``avi_rate``: where it could, it re-timed it)."""
+    file_fps = avi_file_header(path).fps
+    if not rates_disagree(fps, file_fps):
         return
     stated = f"{frames} frames over {_clock(frames / fps)}" if frames else "its frames"
     rate = f"{file_fps:.4g}"
@@ -211,17 +213,6 @@ def _check_avi_rates(path: str | os.PathLike[str], name: str, fps: float, frames
         f"right rate (e.g. ffmpeg -i {name} -vf settb=1/{rate},setpts=N -r {rate} out.mp4) "
         "and try again."
     )
-
-
-def _avi_file_fps(path: str | os.PathLike[str]) -> float:
-    """Frames a second by the AVI file header (``avih``'s microseconds a frame); 0.0 unknown."""
-    with open(path, "rb") as file:
-        head = file.read(_AVI_HEADER_BYTES)
-    at = head.find(b"avih")
-    if at < 0 or len(head) < at + 12:
-        return 0.0
-    (microseconds,) = struct.unpack_from("<I", head, at + 8)
-    return 1e6 / microseconds if microseconds else 0.0
 
 
 _UNKNOWN = object()
@@ -260,7 +251,7 @@ def _data_end(container: Any, stream: Any, at_s: float) -> float | object | None
             if count >= _TAIL_PACKETS:
                 return _UNKNOWN
             if packet.pts is not None:
-                stop = float((packet.pts + (packet.duration or 0) - origin) * time_base)
+                stop = float((packet.pts + packet_ticks(packet, stream) - origin) * time_base)
                 end = stop if end is None else max(end, stop)
     except (av.FFmpegError, OSError):
         pass  # the data ends in a damaged packet: what came before counts
@@ -285,10 +276,21 @@ def _duration_s(container: Any, stream: Any) -> float:
 
 
 def _fps(stream: Any) -> float:
-    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
+    for rate in (true_frame_rate(stream), stream.base_rate):
         if rate:
             return float(rate)
     return 0.0
+
+
+def _retimed_note(stream: Any, fps: float) -> str:
+    """A note for an AVI re-timed on opening (its stream header's rate a certain lie), else ""."""
+    stated = stream.average_rate or stream.guessed_rate
+    if not stated or not rates_disagree(float(stated), fps):
+        return ""
+    return (
+        f"its video stream's header says {float(stated):.4g} frames/s but its file header says "
+        f"{fps:.4g} and its frames agree; timed at {fps:.4g} frames/s"
+    )
 
 
 def _rotation(frame: Any, stream: Any) -> int:

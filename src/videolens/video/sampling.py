@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from videolens.errors import InvalidVideoError
+from videolens.video.avi_rate import true_frame_rate
 from videolens.video.decode import (
     Thumb,
     display_name,
@@ -112,7 +113,7 @@ class _SegmentRun:
         # The latest decoded frame not kept: (time, frame, thumbnail, difference), or None.
         self.held: tuple[float, Any, Thumb, float] | None = None
         self._open()
-        rate = self.stream.average_rate or self.stream.guessed_rate
+        rate = true_frame_rate(self.stream)
         self.fps = float(rate) if rate else 25.0
         self.selector = FrameSelector(segment, options, checkpoint, self.fps)
 
