@@ -21,7 +21,7 @@ const lui = {
   count: $("library-count"), pager: $("library-pager"), prev: $("library-prev"),
   next: $("library-next"), page: $("library-page"),
 };
-const shown = { query: null }; // the listing asked for last
+const shown = { query: null, turned: false }; // the listing asked for last; a page turned to it
 
 /** The listing's query string for the hash's ``params``, and its page size and offset. */
 function listing(params) {
@@ -89,6 +89,12 @@ async function loadVideos({ query, limit, page, filtered }) {
   lui.page.textContent = `${offset + 1}–${offset + videos.length} of ${total}`;
   lui.prev.disabled = page <= 1;
   lui.next.disabled = offset + videos.length >= total;
+  // The first or last page disables the button just pressed: the keyboard stays in the pager.
+  const focused = document.activeElement;
+  if (shown.turned && (focused === document.body || focused?.disabled)) {
+    (lui.next.disabled ? lui.prev : lui.next).focus();
+  }
+  shown.turned = false;
 }
 
 /** The labels seen in a video (words, as a list or one string); null when the listing has none. */
@@ -138,6 +144,7 @@ export function setupLibrary() {
     changeLibrary(Object.fromEntries([...FILTERS, "page"].map((name) => [name, null])));
   });
   const turn = (step) => {
+    shown.turned = true;
     const page = Math.max(1, (Number(libraryParams(location.hash)?.get("page")) || 1) + step);
     changeLibrary({ page: page > 1 ? String(page) : null });
   };
