@@ -3,7 +3,6 @@ other commands live in their own modules, imported when they run (``LAZY_COMMAND
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,12 +14,13 @@ from videolens import __version__
 from videolens.cli.command_group import CommandGroup
 from videolens.cli.command_help import PlainCommand
 from videolens.cli.errors import stderr, user_errors
-from videolens.cli.options import JsonOption
+from videolens.cli.options import JsonOption, print_json
 from videolens.cli.options import setting_default as _default
 from videolens.cli.progress import count_of, render_timeline
 from videolens.config import SamplingStrategy, Settings
 from videolens.pipeline.embedded_server import server_running
 from videolens.store import SessionStore
+from videolens.timeline.model import SessionDocument
 
 # The commands defined in other modules, in the order `videolens --help` lists them after the
 # ones defined here: each is imported only when it runs (or the help lists it).
@@ -96,8 +96,12 @@ def _settings(**overrides: Any) -> Settings:
     return Settings(**{key: value for key, value in overrides.items() if value is not None})
 
 
-def _print_json(document: Any) -> None:
-    typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+def _print_timeline(document: SessionDocument, as_json: bool) -> None:
+    """A session's timeline, as text or (``--json``) its whole document."""
+    if as_json:
+        print_json(document.as_json())
+    else:
+        typer.echo(render_timeline(document))
 
 
 @app.command(cls=PlainCommand)
@@ -136,10 +140,7 @@ def analyze(
             strategy=strategy, interval_s=interval, max_frames=max_frames, backend=backend
         )
         document = analyze_file(settings, video)
-    if as_json:
-        _print_json(document.as_json())
-    else:
-        typer.echo(render_timeline(document))
+    _print_timeline(document, as_json)
 
 
 @app.command(cls=PlainCommand)
@@ -156,10 +157,7 @@ def demo(as_json: JsonOption = False) -> None:
         video = demo_video(settings.data_dir)
         stderr.print(Text(f"demo: {video.about}"), soft_wrap=True)
         document = analyze_file(settings, video.path)
-    if as_json:
-        _print_json(document.as_json())
-    else:
-        typer.echo(render_timeline(document))
+    _print_timeline(document, as_json)
 
 
 @app.command(cls=PlainCommand)
@@ -171,7 +169,7 @@ def sessions(as_json: JsonOption = False) -> None:
         settings = _settings()
         summaries = SessionStore(settings.sessions_dir).list_sessions()
     if as_json:
-        _print_json([summary.as_json() for summary in summaries])
+        print_json([summary.as_json() for summary in summaries])
         return
     paused = _paused(settings)
     if not summaries:
@@ -196,11 +194,8 @@ def show(
     with user_errors():
         settings = _settings()
         document = SessionStore(settings.sessions_dir).document(session_id)
-    if as_json:
-        _print_json(document.as_json())
-        return
-    typer.echo(render_timeline(document))
-    if document.status == "running" and _paused(settings):
+    _print_timeline(document, as_json)
+    if not as_json and document.status == "running" and _paused(settings):
         stderr.print(Text(PAUSED_HINT), soft_wrap=True)
 
 

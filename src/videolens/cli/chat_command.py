@@ -3,10 +3,9 @@ when one runs)."""
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.text import Text
@@ -18,7 +17,7 @@ from videolens.chat.search import search_session, search_sessions, search_stream
 from videolens.chat.sources import SessionSource, Source, StreamSource
 from videolens.chat.wall_clock import parse_instant
 from videolens.cli.errors import EXIT_BAD_INPUT, fail, stderr, user_errors
-from videolens.cli.options import JsonOption
+from videolens.cli.options import JsonOption, print_json
 from videolens.config import Settings
 from videolens.errors import SessionNotFoundError, VideoLensError
 from videolens.exports import EXPORT_FORMATS, export_format, export_session
@@ -41,10 +40,6 @@ TimeZoneOption = Annotated[
 ]
 # Follow-up questions in `videolens chat` see this many earlier turns.
 CHAT_HISTORY_TURNS = 3
-
-
-def _print_json(document: Any) -> None:
-    typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
 
 
 def is_stream(settings: Settings, target_id: str) -> bool:
@@ -98,7 +93,7 @@ def _answer(
     if answer is None:  # pragma: no cover - run_answer always ends with an answer
         fail("the chat ended without an answer")
     if as_json:
-        _print_json(answer.as_dict())
+        print_json(answer.as_dict())
         return
     typer.echo("")
     if answer.cached:
@@ -215,7 +210,7 @@ def search(
             ids = [s.session_id for s in store.list_sessions()]
             hits = search_sessions((store.document(i) for i in ids), query, limit)
     if as_json:
-        _print_json([hit.as_dict() for hit in hits])
+        print_json([hit.as_dict() for hit in hits])
         return
     if not hits:
         typer.echo("no matching moments")
@@ -246,7 +241,7 @@ def _search_stream(
     except InvalidTimeError as err:
         fail(str(err), EXIT_BAD_INPUT)
     if as_json:
-        _print_json([hit.as_dict() for hit in found.hits])
+        print_json([hit.as_dict() for hit in found.hits])
         return
     if not found.hits:
         typer.echo(f"no matching frames{' ' + found.range_label if found.range_label else ''}")

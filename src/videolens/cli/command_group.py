@@ -35,6 +35,18 @@ def load_command(name: str, target: str) -> click.Command:
     return typer.main.get_command(single)
 
 
+def subcommands_app(help_text: str) -> typer.Typer:
+    """The app of a command made of subcommands (``videolens keys …``): without one it prints
+    its help, which lists them (``CommandGroup``)."""
+    return typer.Typer(
+        cls=CommandGroup,
+        help=help_text,
+        no_args_is_help=True,
+        add_completion=False,
+        rich_markup_mode=None,
+    )
+
+
 class CommandGroup(TyperGroup):
     """A Typer group whose commands in ``lazy_commands`` (name → ``"module:attribute"``) are
     imported on first use, listed after the commands defined with the app; its help lists

@@ -8,17 +8,13 @@ from typing import Annotated
 import typer
 
 from videolens.api.security import ApiKey, KeyStore, Role, parse_duration
-from videolens.cli.command_group import CommandGroup
+from videolens.cli.command_group import subcommands_app
 from videolens.cli.command_help import PlainCommand
 from videolens.cli.errors import EXIT_BAD_INPUT, fail, stderr, user_errors
 from videolens.config import Settings
 
-keys_app = typer.Typer(
-    cls=CommandGroup,
-    help="Create, list, rotate and revoke API keys.\n\nKeys are stored hashed and shown once.",
-    no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode=None,
+keys_app = subcommands_app(
+    "Create, list, rotate and revoke API keys.\n\nKeys are stored hashed and shown once."
 )
 
 DURATION = "DURATION"

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+from typing import Annotated, Any
 
 import typer
 
 from videolens.config import Settings
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
+
+
+def print_json(document: Any) -> None:
+    """What ``--json`` prints: ``document`` as indented JSON (not ASCII-escaped) on stdout."""
+    typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
 
 
 def setting_default(field: str) -> str:

@@ -9,7 +9,6 @@ and the Temporal SDK is imported only then.
 from __future__ import annotations
 
 import asyncio
-import json
 import socket
 from dataclasses import asdict
 from datetime import datetime
@@ -17,7 +16,7 @@ from datetime import datetime
 import typer
 
 from videolens.cli.errors import user_errors
-from videolens.cli.options import JsonOption
+from videolens.cli.options import JsonOption, print_json
 from videolens.cli.progress import count_of
 from videolens.config import Settings
 from videolens.metrics.collect import Alert, Figures, collect_metrics
@@ -37,7 +36,7 @@ def status(as_json: JsonOption = False) -> None:
     with user_errors():
         figures = asyncio.run(gather_status(Settings()))
     if as_json:
-        typer.echo(json.dumps(asdict(figures), indent=2, ensure_ascii=False))
+        print_json(asdict(figures))
     else:
         typer.echo(render_status(figures))
 
