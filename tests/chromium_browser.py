@@ -1,13 +1,15 @@
-"""Debian's Chromium for the web UI tests: where it is, how it is started, where screenshots go."""
+"""Debian's Chromium for the web UI tests: where it is, how it is started, where screenshots go,
+and a page of it that records its uncaught errors."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
@@ -34,3 +36,20 @@ def launched_chromium() -> Iterator[Browser]:
             yield launched
         finally:
             launched.close()
+
+
+@contextmanager
+def new_page(
+    browser: Browser, errors: list[str] | None = None, **context_options: Any
+) -> Iterator[Page]:
+    """A page in a context of its own (``context_options`` as ``Browser.new_context`` takes them),
+    closed with it when the block exits; the page's uncaught exceptions go into ``errors`` where
+    given."""
+    context = browser.new_context(**context_options)
+    try:
+        page = context.new_page()
+        if errors is not None:
+            page.on("pageerror", lambda error: errors.append(str(error)))
+        yield page
+    finally:
+        context.close()

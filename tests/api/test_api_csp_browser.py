@@ -10,8 +10,9 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
-from chromium_browser import CHROMIUM, launched_chromium
+from chromium_browser import CHROMIUM, launched_chromium, new_page
 from live_server import LiveServer, analysed_upload, serving
+from session_view import ask_in_chat, open_session
 from videolens.config import Settings
 from videolens.video.synthetic import write_clip
 
@@ -49,21 +50,14 @@ def test_the_web_ui_meets_no_policy_violation(
     clip = write_clip(tmp_path / "demo.mp4")
     with httpx.Client(base_url=live.url, timeout=60) as client:
         session_id = analysed_upload(live, client, clip.path, "demo.mp4")
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    try:
-        page = context.new_page()
+    errors: list[str] = []
+    with new_page(browser, errors, viewport={"width": 1366, "height": 900}) as page:
         page.add_init_script(RECORD_VIOLATIONS)
         console: list[str] = []
         page.on("console", lambda message: console.append(message.text))
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
 
-        page.goto(f"{live.url}/#/sessions/{session_id}")
-        expect(page.locator("#moments .moment")).not_to_have_count(0)
-        page.wait_for_function("() => document.getElementById('player').readyState >= 1")
-        page.get_by_role("tab", name="Chat").click()
-        page.get_by_label("Ask about this video").fill("What is on screen?")
-        page.keyboard.press("Enter")
+        open_session(page, live.url, session_id)
+        ask_in_chat(page, "What is on screen?")
         expect(page.locator('.chat-msg[data-role="assistant"]')).not_to_have_count(0)
         page.get_by_role("tab", name="Summary").click()
 
@@ -73,8 +67,6 @@ def test_the_web_ui_meets_no_policy_violation(
         page.evaluate(INLINE_SCRIPT)
         page.wait_for_function("() => window.__violations.length > 0")
         probe: list[str] = page.evaluate("window.__violations")
-    finally:
-        context.close()
     assert violations == []
     assert len(probe) == 1 and probe[0].startswith("script-src"), probe
     assert said == []

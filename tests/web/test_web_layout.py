@@ -13,7 +13,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from chromium_browser import needs_chromium
+from chromium_browser import needs_chromium, new_page
 from live_server import LiveServer, analysed_upload
 from videolens.video.synthetic import Shot, write_clip
 
@@ -78,24 +78,22 @@ def sessions(shared_server: LiveServer, tmp_path_factory: pytest.TempPathFactory
 
 
 @pytest.fixture(params=list(SIZES))
-def page(request: pytest.FixtureRequest, browser: Browser) -> Iterator[Page]:
+def page(
+    request: pytest.FixtureRequest, browser: Browser, page_errors: list[str]
+) -> Iterator[Page]:
     width, height = SIZES[request.param]
-    context = browser.new_context(viewport={"width": width, "height": height})
-    opened = context.new_page()
-    opened.size_name = request.param  # type: ignore[attr-defined]
-    errors: list[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    opened.on(
-        "console",
-        lambda message: (
-            errors.append(message.text) if "Content Security Policy" in message.text else None
-        ),
-    )
-    try:
+    with new_page(browser, page_errors, viewport={"width": width, "height": height}) as opened:
+        opened.size_name = request.param  # type: ignore[attr-defined]
+        opened.on(
+            "console",
+            lambda message: (
+                page_errors.append(message.text)
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
         yield opened
-        assert errors == []
-    finally:
-        context.close()
+        assert page_errors == []
 
 
 def _open_session(page: Page, live: LiveServer, session_id: str) -> None:

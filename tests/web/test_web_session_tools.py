@@ -18,7 +18,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
-from chromium_browser import needs_chromium
+from chromium_browser import needs_chromium, new_page
 from live_server import LiveServer, analysed_upload, final_status
 from real_media import opencv_data_file
 from videolens.timeline import SessionDocument
@@ -49,16 +49,11 @@ def harbour(shared_server: LiveServer, tmp_path_factory: pytest.TempPathFactory)
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=True)
-    opened = context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    try:
+def page(browser: Browser, page_errors: list[str]) -> Iterator[Page]:
+    size = {"width": 1366, "height": 900}
+    with new_page(browser, page_errors, viewport=size, accept_downloads=True) as opened:
         yield opened
-        assert errors == []
-    finally:
-        context.close()
+        assert page_errors == []
 
 
 def _open(page: Page, live: LiveServer, session_id: str) -> None:

@@ -14,8 +14,9 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from chromium_browser import ARTIFACTS, needs_chromium
+from chromium_browser import ARTIFACTS, needs_chromium, new_page
 from live_server import analysed_upload, serving
+from session_view import ask_in_chat, open_session
 from videolens.config import Settings
 from videolens.video.synthetic import write_clip
 
@@ -25,29 +26,25 @@ expect.set_options(timeout=30_000)
 
 pytestmark = [needs_chromium, pytest.mark.timeout(600)]
 
+# Every status the session badge shows, in order: proves progress was seen live.
+RECORD_STATUSES = """
+window.__statuses = [];
+document.addEventListener("DOMContentLoaded", () => {
+  const badge = document.getElementById("session-status");
+  new MutationObserver(() => {
+    const s = badge.textContent;
+    if (s && window.__statuses.at(-1) !== s) window.__statuses.push(s);
+  }).observe(badge, {childList: true, characterData: true, subtree: true});
+});
+"""
+
 
 @pytest.fixture
 def page(browser: Browser, page_errors: list[str]) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1440, "height": 1000}, color_scheme="light")
-    opened = context.new_page()
-    opened.on("pageerror", lambda error: page_errors.append(str(error)))
-    # Every status the session badge shows, in order: proves progress was seen live.
-    opened.add_init_script(
-        """
-        window.__statuses = [];
-        document.addEventListener("DOMContentLoaded", () => {
-          const badge = document.getElementById("session-status");
-          new MutationObserver(() => {
-            const s = badge.textContent;
-            if (s && window.__statuses.at(-1) !== s) window.__statuses.push(s);
-          }).observe(badge, {childList: true, characterData: true, subtree: true});
-        });
-        """
-    )
-    try:
+    size = {"width": 1440, "height": 1000}
+    with new_page(browser, page_errors, viewport=size, color_scheme="light") as opened:
+        opened.add_init_script(RECORD_STATUSES)
         yield opened
-    finally:
-        context.close()
 
 
 def test_upload_shows_progress_fills_the_timeline_and_seeks(
@@ -156,13 +153,8 @@ def test_chat_citations_and_chapters_seek_the_player(
     with serving(settings) as live, httpx.Client(base_url=live.url, timeout=60) as client:
         session_id = analysed_upload(live, client, clip.path, "demo.mp4")
 
-        page.goto(f"{live.url}/#/sessions/{session_id}")
-        expect(page.locator("#moments .moment")).not_to_have_count(0)
-        page.wait_for_function("() => document.getElementById('player').readyState >= 1")
-
-        page.get_by_role("tab", name="Chat").click()
-        page.get_by_label("Ask about this video").fill("When is SUNRISE on screen?")
-        page.keyboard.press("Enter")
+        open_session(page, live.url, session_id)
+        ask_in_chat(page, "When is SUNRISE on screen?")
         answer = page.locator('.chat-msg[data-role="assistant"]')
         expect(answer).to_contain_text("SUNRISE")
         expect(answer.locator("button.cite")).not_to_have_count(0)
