@@ -385,6 +385,12 @@ class OpenAIFake:
     def reset(self) -> None:
         _admin("POST", f"{self.admin_url}/reset", {})
 
+    def vision_settings(self, settings: Settings, **fields: Any) -> Settings:
+        """``settings`` with this fake as the vision model (the OpenAI-compatible backend at its
+        URL, ``MODEL_ID``), and ``fields``."""
+        vision = {"backend": "openai", "vision_base_url": self.base_url, "vision_model": MODEL_ID}
+        return settings.model_copy(update={**vision, **fields})
+
 
 def fake_settings(tmp_path: Path, **fields: Any) -> Settings:
     """Settings from ``fields`` alone (no .env file) on a data dir under ``tmp_path``: the

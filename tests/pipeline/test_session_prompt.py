@@ -18,13 +18,8 @@ def test_the_session_prompt_is_sent_with_every_batch(
     settings: Settings, text_clip: ClipSpec, openai_fake: OpenAIFake
 ) -> None:
     # The workers are configured with their own prompt; the session's one must win.
-    worker_settings = settings.model_copy(
-        update={
-            "backend": "openai",
-            "vision_base_url": openai_fake.base_url,
-            "vision_model": "fake-model",
-            "vision_prompt": "WORKER DEFAULT PROMPT for {count} frames",
-        }
+    worker_settings = openai_fake.vision_settings(
+        settings, vision_prompt="WORKER DEFAULT PROMPT for {count} frames"
     )
     session_settings = worker_settings.model_copy(
         update={"vision_prompt": "List every vehicle in these {count} frames"}

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from chromium_browser import needs_chromium
+from chromium_browser import needs_chromium, new_page
 from live_server import serving
 from openai_fake import OpenAIFake
 from videolens.config import Settings
@@ -27,30 +27,17 @@ pytestmark = [needs_chromium, pytest.mark.timeout(600)]
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    opened = context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    try:
+def page(browser: Browser, page_errors: list[str]) -> Iterator[Page]:
+    with new_page(browser, page_errors, viewport={"width": 1366, "height": 900}) as opened:
         yield opened
-        assert errors == []
-    finally:
-        context.close()
+        assert page_errors == []
 
 
 def test_progress_moves_before_the_first_frame_is_described(
     settings: Settings, openai_fake: OpenAIFake, tmp_path: Path, page: Page
 ) -> None:
     openai_fake.script(times=None, delay_s=SLOW_MODEL_S)
-    slow = settings.model_copy(
-        update={
-            "backend": "openai",
-            "vision_base_url": openai_fake.base_url,
-            "vision_model": "fake-model",
-            "speech": "off",
-        }
-    )
+    slow = openai_fake.vision_settings(settings, speech="off")
     clip = write_clip(
         tmp_path / "slow.mp4", [Shot(4.0, (200, 60, 40), "ONE"), Shot(4.0, (40, 90, 200), "TWO")]
     )
