@@ -23,7 +23,7 @@ from analysis_sessions import submit
 from videolens.config import SamplingStrategy, Settings
 from videolens.pipeline.activities import VisionActivities
 from videolens.pipeline.embedded_server import STATE_FILE
-from videolens.pipeline.shared import DescribeBatchInput, DescribeBatchResult
+from videolens.pipeline.shared import DescribeBatchInput, DescribeResult
 from videolens.pipeline.temporal_server import (
     free_port,
     listening,
@@ -192,7 +192,7 @@ def test_a_run_with_a_lost_batch_is_not_completed(settings: Settings, text_clip:
     lost: list[str] = []
 
     @activity.defn(name="describe_batch")
-    def describe_and_lose_one(request: DescribeBatchInput) -> DescribeBatchResult:
+    def describe_and_lose_one(request: DescribeBatchInput) -> DescribeResult:
         """The real activity, but the first batch's stored frames vanish afterwards."""
         result = real.describe(request)
         if not lost:

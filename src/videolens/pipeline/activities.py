@@ -41,7 +41,7 @@ from videolens.pipeline.shared import (
     INVALID_VIDEO,
     OUT_OF_SPACE,
     DescribeBatchInput,
-    DescribeBatchResult,
+    DescribeResult,
     FinalizeInput,
     FinalizeResult,
     ProbeInput,
@@ -237,12 +237,12 @@ class VisionActivities:
             self._backends.clear()
 
     @activity.defn(name="describe_batch")
-    def describe(self, request: DescribeBatchInput) -> DescribeBatchResult:
+    def describe(self, request: DescribeBatchInput) -> DescribeResult:
         """Describe a batch and store it; a retry resumes after the frames already described."""
         require_own_session(self._store, request.session_id)
         chunk = stored_chunk(request.tracks_chunk)
         with out_of_space_fails_for_good(self._store, request.session_id):
-            done = self.describe_frames(
+            return self.describe_frames(
                 request.backend,
                 request.prompt,
                 request.frames,
@@ -255,13 +255,6 @@ class VisionActivities:
                     [Moment.model_validate(record) for record in records],
                 ),
             )
-        models = sorted({str(frame["model"]) for frame in done})
-        return DescribeBatchResult(
-            batch_id=request.batch_id,
-            described=len(done),
-            models=models,
-            worker_stats=self.backend(request.backend).runtime_stats(),
-        )
 
     def describe_frames(
         self,
@@ -273,13 +266,14 @@ class VisionActivities:
         record: Callable[[FrameRef, backends.FrameDescription], dict[str, Any]],
         write: Callable[[list[dict[str, Any]]], None],
         found: Callable[[float], list[Detection] | None] | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> DescribeResult:
         """Describe ``frames`` in the backend's chunks, then ``write`` one record per frame.
 
         The body of a describe activity, for a file's batch and a stream's window alike: the
         records so far are heartbeated after each chunk, and a retry skips the frames whose
         ``index`` is a heartbeated record's ``key``. ``found`` gives the detection pass's
-        findings at a frame's time, if a pass ran. Returns every record written.
+        findings at a frame's time, if a pass ran. Returns how many were described, by which
+        models, and the backend's figures after them.
         """
         done: list[dict[str, Any]] = list(previous_detail(list[dict[str, Any]]) or [])
         done_indexes = {int(item[key]) for item in done}
@@ -307,7 +301,11 @@ class VisionActivities:
                 done.extend(record(ref, d) for ref, d in zip(refs, descriptions, strict=True))
                 beater.update(done)
             write(done)
-        return done
+        return DescribeResult(
+            described=len(done),
+            models=sorted({str(record["model"]) for record in done}),
+            worker_stats=backend.runtime_stats(),
+        )
 
     def _record_model_load(self, name: str, backend: backends.VisionBackend) -> None:
         # Model backends load lazily, on their first batch; those that time it say so.

@@ -75,6 +75,16 @@ class AnalysisSummary:
     error: str = ""
 
 
+@dataclass
+class DescribeResult:
+    """What a describe activity did, a video's batch or a live stream's window."""
+
+    described: int
+    models: list[str] = field(default_factory=list)
+    # The backend's figures after the frames: frames/s, GPU memory and utilisation (NVML).
+    worker_stats: dict[str, Any] = field(default_factory=dict)
+
+
 @dataclass(kw_only=True)
 class Progress:
     """What every ``progress`` query answer carries, a video's or a live stream's.
@@ -135,15 +145,6 @@ class DescribeBatchInput:
     # The detection pass's chunk over these frames' segment (a path in the session folder);
     # empty: no pass ran there, and the backend detects for itself.
     tracks_chunk: str = ""
-
-
-@dataclass
-class DescribeBatchResult:
-    batch_id: str
-    described: int
-    models: list[str] = field(default_factory=list)
-    # The backend's figures after the batch: frames/s, GPU memory and utilisation (NVML).
-    worker_stats: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

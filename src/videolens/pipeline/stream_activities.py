@@ -18,6 +18,7 @@ from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from videolens.backends import FrameDescription
 from videolens.pipeline.activities import VisionActivities
+from videolens.pipeline.shared import DescribeResult
 from videolens.pipeline.stream_shared import (
     RUNNING_STATES,
     STREAM_GONE,
@@ -25,7 +26,6 @@ from videolens.pipeline.stream_shared import (
     CommitWindowInput,
     CommitWindowResult,
     DescribeStreamInput,
-    DescribeStreamResult,
     FinishStreamInput,
     PruneInput,
     PruneResult,
@@ -70,7 +70,7 @@ class StreamVisionActivities:
         self._vision, self._store = vision, store
 
     @activity.defn(name="describe_stream_window")
-    def describe(self, request: DescribeStreamInput) -> DescribeStreamResult:
+    def describe(self, request: DescribeStreamInput) -> DescribeResult:
         """Describe a window's frames and store them; a retry resumes after those done."""
         require_stream(self._store, request.stream_id)
 
@@ -81,16 +81,13 @@ class StreamVisionActivities:
 
         # Counted like a file's batch (same task queue label), so a worker's metrics show
         # the frames it describes for streams too.
-        done = self._vision.describe_frames(
+        return self._vision.describe_frames(
             request.backend,
             request.prompt,
             [ref.as_frame_ref() for ref in request.frames],
             key="seq",
             record=lambda ref, description: _window_record(ref, description, request.window),
             write=write,
-        )
-        return DescribeStreamResult(
-            described=len(done), models=sorted({str(r.get("model", "")) for r in done})
         )
 
 

@@ -39,13 +39,13 @@ with workflow.unsafe.imports_passed_through():
         non_retryable,
         retry_policy,
     )
+    from videolens.pipeline.shared import DescribeResult
     from videolens.pipeline.stream_shared import (
         STREAM_WORKFLOW_NAME,
         CloseReaderInput,
         CommitWindowInput,
         CommitWindowResult,
         DescribeStreamInput,
-        DescribeStreamResult,
         FinishStreamInput,
         IngestInput,
         IngestResult,
@@ -209,7 +209,7 @@ class StreamWorkflow:
                 DescribeStreamInput(
                     config.stream_id, window, config.backend, result.frames, config.prompt
                 ),
-                result_type=DescribeStreamResult,
+                result_type=DescribeResult,
                 task_queue=config.vision_task_queue,
                 schedule_to_close_timeout=DESCRIBE_TIMEOUT,
                 heartbeat_timeout=timedelta(seconds=config.heartbeat_timeout_s),

@@ -27,7 +27,7 @@ with workflow.unsafe.imports_passed_through():
         AnalyzeVideoInput,
         AudioCheck,
         DescribeBatchInput,
-        DescribeBatchResult,
+        DescribeResult,
         FinalizeInput,
         FinalizeResult,
         ProbeInput,
@@ -336,7 +336,7 @@ class VideoAnalysisWorkflow:
                     DescribeBatchInput(
                         request.session_id, batch_id, backend, frames, request.prompt, tracks_chunk
                     ),
-                    result_type=DescribeBatchResult,
+                    result_type=DescribeResult,
                     task_queue=queue,
                     schedule_to_close_timeout=BATCH_SCHEDULE_TO_CLOSE,
                     heartbeat_timeout=timedelta(seconds=request.heartbeat_timeout_s),
