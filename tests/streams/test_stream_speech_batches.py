@@ -20,9 +20,10 @@ from videolens.pipeline.stream_shared import TranscribeStreamInput
 from videolens.pipeline.stream_speech import StreamSpeechActivities
 from videolens.speech import WhisperTranscriber
 from videolens.streams.rules import evaluate_speech, parse_rules
-from videolens.streams.speech import StreamAudioRef, prune_speech, write_wav
+from videolens.streams.speech import prune_speech, write_wav
 from videolens.streams.speech_batches import transcribe_batch
 from videolens.streams.store import StreamStore, iso
+from videolens.streams.types import StreamAudioRef
 from videolens.timeline.model import Moment, StreamDelivery, StreamEvent, StreamSpeechSegment
 
 SENTENCE = "please bring the red box to the kitchen table"

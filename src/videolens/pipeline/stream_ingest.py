@@ -31,7 +31,7 @@ from videolens.pipeline.stream_shared import (
 )
 from videolens.streams.errors import SourceError
 from videolens.streams.outbound import outbound_policy
-from videolens.streams.reader import StreamReader, WindowOutcome
+from videolens.streams.reader import StreamReader
 from videolens.streams.retention import remove_numbered
 from videolens.streams.source import SourceLimits, check_url
 from videolens.streams.store import StreamStore
@@ -73,7 +73,9 @@ class StreamIngestActivities:
         reader, fresh = self._reader(request)
         if not reader.lock.acquire(blocking=False):
             raise ApplicationError(f"stream {stream_id} is being read by another window here")
-        outcome = WindowOutcome(frames=list(done), gaps=list(checkpoint.gaps))
+        outcome = IngestResult(
+            frames=list(done), gaps=list(checkpoint.gaps), reader_queue=self.reader_queue
+        )
         speech = self._speech and request.speech
         reader.audio_dir = self._store.audio_dir(stream_id) if speech else None
         try:
@@ -97,16 +99,9 @@ class StreamIngestActivities:
             ) from err
         finally:
             reader.lock.release()
-        return IngestResult(
-            frames=outcome.frames,
-            gaps=outcome.gaps,
-            live=outcome.live,
-            source_error=outcome.source_error,
-            reader_queue=self.reader_queue,
-            audio=outcome.audio,
-            audio_status=outcome.audio_status if self._speech else "off",
-            audio_reason=outcome.audio_reason if self._speech else SPEECH_OFF,
-        )
+        if not self._speech:
+            outcome.audio_status, outcome.audio_reason = "off", SPEECH_OFF
+        return outcome
 
     @activity.defn(name="close_stream_reader")
     def close_reader(self, request: CloseReaderInput) -> None:

@@ -11,8 +11,7 @@ from typing import Any
 
 from videolens.pipeline.shared import Progress
 from videolens.streams.retention import Pruned
-from videolens.streams.speech import StreamAudioRef
-from videolens.streams.types import StreamFrameRef, StreamGap
+from videolens.streams.types import StreamAudioRef, StreamFrameRef, StreamGap, WindowOutcome
 from videolens.video.types import SamplingOptions
 
 STREAM_WORKFLOW_NAME = "StreamWorkflow"
@@ -157,18 +156,11 @@ class IngestCheckpoint:
 
 
 @dataclass
-class IngestResult:
-    frames: list[StreamFrameRef] = field(default_factory=list)
-    gaps: list[StreamGap] = field(default_factory=list)
-    live: bool = True
-    source_error: str = ""
-    # Where to send the next window: this worker keeps the connection open for it.
+class IngestResult(WindowOutcome):
+    """What the window read (``audio_status`` is ``off`` when the worker does not decode
+    audio), and where to send the next window: this worker keeps the connection open for it."""
+
     reader_queue: str = ""
-    # The window's audio as WAV files, and whether the source has audio ("ok", "none",
-    # "unavailable"; "off" when the worker does not decode it; "" before any connection).
-    audio: list[StreamAudioRef] = field(default_factory=list)
-    audio_status: str = ""
-    audio_reason: str = ""
 
 
 @dataclass
@@ -178,12 +170,6 @@ class DescribeStreamInput:
     backend: str
     frames: list[StreamFrameRef]
     prompt: str = ""
-
-
-@dataclass
-class DescribeStreamResult:
-    described: int
-    models: list[str] = field(default_factory=list)
 
 
 @dataclass

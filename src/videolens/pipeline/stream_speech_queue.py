@@ -26,7 +26,7 @@ with workflow.unsafe.imports_passed_through():
         TranscribeStreamInput,
         TranscribeStreamResult,
     )
-    from videolens.streams.speech import StreamAudioRef
+    from videolens.streams.types import StreamAudioRef
 
 TRANSCRIBE_TIMEOUT = timedelta(minutes=10)
 MAX_SPEECH_BATCH_S = 30.0

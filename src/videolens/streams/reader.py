@@ -14,7 +14,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
@@ -27,8 +26,8 @@ from videolens.streams.errors import (
 from videolens.streams.outbound import PrivateDestinationError
 from videolens.streams.recorder import SegmentRecorder
 from videolens.streams.source import Backoff, LiveConnection, LiveFrame, SourceLimits, SourceUrl
-from videolens.streams.speech import AudioCapture, StreamAudioRef
-from videolens.streams.types import StreamFrameRef, StreamGap
+from videolens.streams.speech import AudioCapture
+from videolens.streams.types import StreamFrameRef, StreamGap, WindowOutcome
 from videolens.streams.window import LiveSampler
 from videolens.video.selection import Choice
 from videolens.video.types import SamplingOptions
@@ -37,21 +36,6 @@ GAP_MIN_S = 1.0
 """A pause between two decoded frames longer than this is reported as a gap."""
 
 OnFrame = Callable[[StreamFrameRef], None]
-
-
-@dataclass
-class WindowOutcome:
-    """What one window read: frames kept, gaps seen, and the source's state at its end; with
-    audio, the WAV files heard and whether the source has audio (``ok``, ``none``,
-    ``unavailable``; ``""`` before any connection)."""
-
-    frames: list[StreamFrameRef] = field(default_factory=list)
-    gaps: list[StreamGap] = field(default_factory=list)
-    live: bool = True
-    source_error: str = ""
-    audio: list[StreamAudioRef] = field(default_factory=list)
-    audio_status: str = ""
-    audio_reason: str = ""
 
 
 class StreamReader:

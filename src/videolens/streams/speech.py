@@ -25,6 +25,7 @@ import numpy as np
 from videolens.speech.audio import SAMPLE_RATE, Samples
 from videolens.store.atomic import replacing
 from videolens.streams.store import StreamStore, first_at, first_seq
+from videolens.streams.types import StreamAudioRef
 from videolens.video.decode import av_reason
 
 log = logging.getLogger(__name__)
@@ -41,15 +42,6 @@ CLOCK_STEP_S = 2.0
 MAX_WAITING_S = 10.0
 # This many packets failing to decode, with none decoded, means the audio cannot be decoded.
 UNDECODABLE_AFTER = 20
-
-
-@dataclass
-class StreamAudioRef:
-    """A WAV file of a stream's audio (16 kHz mono) and the wall-clock span it covers."""
-
-    path: str
-    start_at: float
-    end_at: float
 
 
 @dataclass

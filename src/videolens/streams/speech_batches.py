@@ -25,8 +25,9 @@ import numpy as np
 from videolens.speech.audio import SAMPLE_RATE, Samples
 from videolens.speech.transcriber import Transcriber
 from videolens.speech.vad import speech_stretches
-from videolens.streams.speech import FILL_S, StreamAudioRef, read_wav
+from videolens.streams.speech import FILL_S, read_wav
 from videolens.streams.store import iso
+from videolens.streams.types import StreamAudioRef
 from videolens.timeline.model import StreamSpeechSegment
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ Times named ``at`` are wall-clock seconds since the Unix epoch (UTC).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 
 from videolens.video.types import FrameRef
 
@@ -57,6 +57,31 @@ class StreamGap:
     @property
     def seconds(self) -> float:
         return round(self.end_at - self.start_at, 3)
+
+
+@dataclass
+class StreamAudioRef:
+    """A WAV file of a stream's audio (16 kHz mono) and the wall-clock span it covers."""
+
+    path: str
+    start_at: float
+    end_at: float
+
+
+@dataclass
+class WindowOutcome:
+    """What one window read: frames kept, gaps seen, and the source's state at its end; with
+    audio, the WAV files heard and whether the source has audio (``ok``, ``none``,
+    ``unavailable``; ``""`` before any connection). The ingest activity returns it to the
+    workflow (as ``IngestResult``)."""
+
+    frames: list[StreamFrameRef] = field(default_factory=list)
+    gaps: list[StreamGap] = field(default_factory=list)
+    live: bool = True
+    source_error: str = ""
+    audio: list[StreamAudioRef] = field(default_factory=list)
+    audio_status: str = ""
+    audio_reason: str = ""
 
 
 def window_name(first_at: float, first_seq: int) -> str:
