@@ -16,7 +16,7 @@ from importlib import resources
 from typing import Any
 
 from videolens.library.errors import LibraryError
-from videolens.library.query_words import query_words
+from videolens.library.query_words import query_words, words_of
 from videolens.library.records import (
     LibraryFilter,
     LibraryHit,
@@ -191,7 +191,7 @@ class LibraryIndex(ABC):
             kept = cursor.execute(
                 "SELECT DISTINCT labels FROM library_moments WHERE video_id = ?", [video_id]
             )
-            words = sorted({w for (labels,) in kept for w in str(labels).lower().split()})
+            words = sorted({w for (labels,) in kept for w in words_of(str(labels))})
             cursor.execute("UPDATE library_videos SET labels = ? WHERE video_id = ?",
                            [" ".join(words), video_id])  # fmt: skip
 
@@ -222,7 +222,7 @@ class LibraryIndex(ABC):
         if not rows:
             return
         words = dict.fromkeys(str(rows[0][0]).split())
-        words.update(dict.fromkeys(w for m in moments for w in m.labels.lower().split()))
+        words.update(dict.fromkeys(w for m in moments for w in words_of(m.labels)))
         cursor.execute("UPDATE library_videos SET labels = ? WHERE video_id = ?",
                        [" ".join(sorted(words)), video_id])  # fmt: skip
 
@@ -338,6 +338,18 @@ class LibraryIndex(ABC):
                 found.append(VideoMatches(video, int(count), first, last))
         return sorted(found, key=lambda f: (-f.count, f.video.created_at, f.video.video_id))
 
+    def frames_seen(self, chosen: LibraryFilter) -> list[tuple[str, str, int, float]]:
+        """The chosen frames (``chosen``'s dates bound the moments), grouped by video and by
+        what they show: (video id, labels, how many frames, the first one's ``at_s``)."""
+        where, filters = _moment_filter(chosen)
+        rows = self._read(
+            "SELECT m.video_id, m.labels, COUNT(*), MIN(m.at_s) FROM library_moments m "
+            "JOIN library_videos v ON v.video_id = m.video_id "
+            f"WHERE m.kind = 'frame' AND {where} GROUP BY m.video_id, m.labels",
+            filters,
+        )
+        return [(str(v), str(labels), int(n), float(first)) for v, labels, n, first in rows]
+
     def moment_at(self, video_id: str, at_s: float, within_s: float = 0.0) -> LibraryMoment | None:
         """The moment of ``video_id`` nearest ``at_s``, if one lies within ``within_s``."""
         rows = self._read(
@@ -403,7 +415,7 @@ def _video_filter(
     if chosen.until:
         conditions.append(f"{date_column} < ?")
         params.append(chosen.until + _UNTIL_END)
-    for word in (chosen.label or "").lower().split():
+    for word in words_of(chosen.label or ""):
         conditions.append("(' ' || v.labels || ' ') LIKE ?")
         params.append(f"% {word} %")
     return " AND ".join(conditions), params

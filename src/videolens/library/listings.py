@@ -19,6 +19,7 @@ from videolens.config import Settings
 from videolens.library.errors import index_errors
 from videolens.library.index import LibraryIndex
 from videolens.library.opening import open_index
+from videolens.library.query_words import words_of
 from videolens.library.records import LOCAL_OWNER, LibraryFilter, Listed
 from videolens.library.rows import labels_of
 from videolens.store import SessionListing, SessionStore
@@ -153,6 +154,6 @@ def _chosen(
     if chosen.until and found.created_at >= chosen.until + _UNTIL_END:
         return False
     if chosen.label:
-        seen = {word for m in moments(video_id) for word in labels_of(m).lower().split()}
-        return all(word in seen for word in chosen.label.lower().split())
+        seen = {word for m in moments(video_id) for word in words_of(labels_of(m))}
+        return all(word in seen for word in words_of(chosen.label))
     return True

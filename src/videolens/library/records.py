@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 VideoKind = Literal["file", "stream"]
 MomentKind = Literal["frame", "speech", "track"]
+LABEL_SEPARATOR = ", "  # between a moment's labels; full-text search splits it as a space
 LOCAL_OWNER = "local"  # sessions made by `videolens analyze` have no owner: the local user's
 
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 
-from videolens.library.records import LOCAL_OWNER, LibraryMoment, LibraryVideo, VideoKind
+from videolens.library.records import (
+    LABEL_SEPARATOR,
+    LOCAL_OWNER,
+    LibraryMoment,
+    LibraryVideo,
+    VideoKind,
+)
 from videolens.store import SessionListing
 from videolens.timeline.model import (
     Moment,
@@ -56,7 +62,8 @@ def _video(
 
 
 def labels_of(moment: Moment) -> str:
-    """The detected labels, each also with its colour ("white car"), and the notable objects."""
+    """The detected labels, each also with its colour ("white car"), and the notable objects,
+    each once: "white car, person" (``LABEL_SEPARATOR`` keeps "white car" one label)."""
     words: list[str] = []
     for detection in moment.detections or []:
         words.append(
@@ -65,7 +72,12 @@ def labels_of(moment: Moment) -> str:
     words += moment.objects
     if moment.faces:
         words.append("face")
-    return " ".join(dict.fromkeys(words))
+    return LABEL_SEPARATOR.join(dict.fromkeys(words))
+
+
+def labels_in(labels: str) -> list[str]:
+    """The labels of a moment row's ``labels``."""
+    return [label for label in labels.split(LABEL_SEPARATOR) if label]
 
 
 def _described(moment: Moment) -> str:
