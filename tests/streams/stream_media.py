@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
+from local_http import local_http_server
 from videolens.pipeline.temporal_server import free_port
 from videolens.video.synthetic import ClipSpec, Shot, write_clip
 
@@ -94,15 +94,8 @@ class _Refusing(_QuietFiles):
 def http_server(folder: Path, *, refuse: bool = False) -> Iterator[str]:
     """A local HTTP server of ``folder`` (or one that answers 401); yields its base URL."""
     handler = _Refusing if refuse else _QuietFiles
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(folder)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(10)
+    with local_http_server(partial(handler, directory=str(folder))) as base_url:
+        yield base_url
 
 
 @contextmanager

@@ -4,14 +4,14 @@ right before connecting (DNS may have changed since the URL was submitted), with
 from __future__ import annotations
 
 import socket
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 
+from local_http import local_http_server
 from videolens.streams.outbound import OutboundPolicy, PrivateDestinationError, outbound_policy
 from videolens.streams.source import LiveConnection, SourceLimits, SourceUrl, check_url
 from videolens.streams.webhook import WebhookRejectedError, deliver
@@ -71,15 +71,8 @@ class _Receiver(BaseHTTPRequestHandler):
 @contextmanager
 def _receiver() -> Iterator[tuple[str, list[bytes]]]:
     received: list[bytes] = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), type("R", (_Receiver,), {"received": received}))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(10)
+    with local_http_server(type("R", (_Receiver,), {"received": received})) as base_url:
+        yield f"{base_url}/hook", received
 
 
 def test_a_webhook_is_checked_at_delivery() -> None:
