@@ -5,20 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
-from stream_helpers import frames_with_word, store_of, wait_for, watched_stream
+from stream_helpers import frames_with_word, wait_for, watched_stream
 from stream_media import WORD, hls_sender, udp_sender, word_shown_at
 
+from local_http import local_http_server
 from videolens.config import Settings
 from videolens.pipeline.stream_client import StreamRequest
+from videolens.streams.store import StreamStore
 from videolens.streams.webhook import EVENT_HEADER, SIGNATURE_HEADER, verify
 from videolens.timeline.model import Moment
 from videolens.video.synthetic import ClipSpec
@@ -28,15 +29,12 @@ SECRET = "a-shared-secret"
 
 @pytest.mark.timeout(120)
 def test_an_hls_stream_is_described_live(
-    stream_settings: Settings, clip: ClipSpec, tmp_path: Path
+    stream_settings: Settings, store: StreamStore, clip: ClipSpec, tmp_path: Path
 ) -> None:
-    settings = stream_settings
-    store = store_of(settings)
-
     async def scenario() -> tuple[str, Moment, float, float]:
         with hls_sender(clip, tmp_path / "hls") as (sender, url):
             async with watched_stream(
-                settings, StreamRequest(url=url, rules=[f"word:{WORD}"])
+                stream_settings, StreamRequest(url=url, rules=[f"word:{WORD}"])
             ) as stream:
                 stream_id = stream.stream_id
                 found = await wait_for(
@@ -76,28 +74,20 @@ class _Receiver(BaseHTTPRequestHandler):
 def _receiver() -> Iterator[tuple[str, list[tuple[bytes, dict[str, str], int]]]]:
     received: list[tuple[bytes, dict[str, str], int]] = []
     handler = type("Receiver", (_Receiver,), {"received": received})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/hook?token=t0k3n", received
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(10)
+    with local_http_server(handler) as base_url:
+        yield f"{base_url}/hook?token=t0k3n", received
 
 
 @pytest.mark.timeout(120)
-def test_events_are_posted_signed_and_retried(stream_settings: Settings, clip: ClipSpec) -> None:
-    settings = stream_settings
-    store = store_of(settings)
-
+def test_events_are_posted_signed_and_retried(
+    stream_settings: Settings, store: StreamStore, clip: ClipSpec
+) -> None:
     async def scenario() -> tuple[str, str, list[tuple[bytes, dict[str, str], int]]]:
         with udp_sender(clip) as (_, url), _receiver() as (hook, received):
             request = StreamRequest(
                 url=url, rules=[f"word:{WORD}"], webhook_url=hook, webhook_secret=SECRET
             )
-            async with watched_stream(settings, request) as stream:
+            async with watched_stream(stream_settings, request) as stream:
                 stream_id = stream.stream_id
                 delivered = await wait_for(
                     lambda: [

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from stream_helpers import frames_with_word, poll, store_of, wait_for, watched_stream
+from stream_helpers import frames_with_word, poll, wait_for, watched_stream
 from stream_media import WORD, WORD_SHOTS
 
 from process_helpers import stop
@@ -23,6 +23,7 @@ from videolens.pipeline.temporal_server import free_port, listening
 from videolens.streams.errors import CredentialsRefusedError
 from videolens.streams.reader import StreamReader
 from videolens.streams.source import SourceLimits, check_url
+from videolens.streams.store import StreamStore
 from videolens.timeline.model import Moment
 from videolens.video.synthetic import ClipSpec, write_clip
 from videolens.video.types import SamplingOptions
@@ -80,15 +81,12 @@ def rtsp_server(clip: ClipSpec) -> Iterator[int]:
 
 @pytest.mark.timeout(120)
 def test_an_rtsp_camera_with_credentials(
-    stream_settings: Settings, long_clip: ClipSpec, tmp_path: Path
+    stream_settings: Settings, store: StreamStore, long_clip: ClipSpec, tmp_path: Path
 ) -> None:
-    settings = stream_settings
-    store = store_of(settings)
-
     async def scenario(port: int) -> tuple[str, Moment, float, str]:
         url = f"rtsp://viewer:{PASSWORD}@127.0.0.1:{port}/live"
         async with watched_stream(
-            settings, StreamRequest(url=url, rules=[f"word:{WORD}"])
+            stream_settings, StreamRequest(url=url, rules=[f"word:{WORD}"])
         ) as stream:
             stream_id = stream.stream_id
             found = await wait_for(lambda: frames_with_word(store, stream_id, WORD), 60, "the word")

@@ -14,15 +14,15 @@ import re
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import websockets
-from stream_helpers import poll, sent_and_watched, serving, store_of, wait_for
+from stream_helpers import poll, sent_and_watched, serving, wait_for
 from stream_media import udp_sender
 
 from process_helpers import VIDEOLENS, running, stdout_lines, stop, videolens_env
@@ -44,9 +44,31 @@ def _said(store: StreamStore, stream_id: str, *range_at: float) -> list[dict[str
     return [s.as_json() for s in store.speech(stream_id, *range_at)]
 
 
-def _speech_status(store: StreamStore, stream_id: str) -> str | None:
-    speech = store.document(stream_id).speech
-    return speech.status if speech is not None else None
+async def _speech_reported(store: StreamStore, stream_id: str, status: str) -> None:
+    """Back once the stream's speech has the status ``status``."""
+
+    def reported() -> bool:
+        speech = store.document(stream_id).speech
+        return speech is not None and speech.status == status
+
+    await wait_for(reported, 60, f"speech reported as {status}")
+
+
+def _watched_until(
+    settings: Settings,
+    sending: AbstractContextManager[tuple[Any, str]],
+    until: Callable[[str], Awaitable[object]],
+) -> str:
+    """The id of the stream of what ``sending`` sends, watched until ``until`` (given the stream's
+    id) is done, then stopped."""
+
+    async def scenario() -> str:
+        async with sent_and_watched(settings, sending) as (_, stream):
+            await until(stream.stream_id)
+            await stream.stop()
+        return stream.stream_id
+
+    return asyncio.run(scenario())
 
 
 @pytest.fixture(scope="module")
@@ -93,13 +115,10 @@ def _kitchen(segments: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @pytest.mark.timeout(150)
 def test_spoken_words_are_stored_on_the_wall_clock_and_fire_word_rules(
-    speech_settings: Settings, speech_clip: SpeechClip
+    speech_settings: Settings, store: StreamStore, speech_clip: SpeechClip
 ) -> None:
-    settings = speech_settings
-    store = store_of(settings)
-
     async def scenario() -> dict[str, Any]:
-        watching = sent_and_watched(settings, speaking(speech_clip), rules=["word:kitchen"])
+        watching = sent_and_watched(speech_settings, speaking(speech_clip), rules=["word:kitchen"])
         async with watching as (started_at, stream):
             stream_id = stream.stream_id
             said = await wait_for(lambda: _kitchen(_said(store, stream_id)), 60, "speech")
@@ -212,24 +231,13 @@ def _with_box(messages: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 @pytest.mark.timeout(120)
 def test_a_source_without_audio_reports_speech_as_none(
-    speech_settings: Settings, clip: ClipSpec
+    speech_settings: Settings, store: StreamStore, clip: ClipSpec
 ) -> None:
-    settings = speech_settings
-    store = store_of(settings)
-
-    async def scenario() -> str:
-        # ffmpeg -an: video only
-        async with sent_and_watched(settings, udp_sender(clip)) as (_, stream):
-            stream_id = stream.stream_id
-            await wait_for(
-                lambda: _speech_status(store, stream_id) == "none",
-                60,
-                "speech reported as none",
-            )
-            await stream.stop()
-        return stream_id
-
-    stream_id = asyncio.run(scenario())
+    stream_id = _watched_until(
+        speech_settings,
+        udp_sender(clip),  # ffmpeg -an: video only
+        lambda stream_id: _speech_reported(store, stream_id, "none"),
+    )
     document = store.document(stream_id)
     assert document.speech is not None and document.speech.status == "none"
     assert document.speech.reason == "the source sends no audio"
@@ -239,21 +247,15 @@ def test_a_source_without_audio_reports_speech_as_none(
 
 @pytest.mark.timeout(120)
 def test_speech_off_in_the_settings_skips_it(
-    stream_settings: Settings, speech_clip: SpeechClip
+    stream_settings: Settings, store: StreamStore, speech_clip: SpeechClip
 ) -> None:
-    settings = stream_settings  # speech "off"
-    assert settings.speech == "off"
-    store = store_of(settings)
-
-    async def scenario() -> str:
-        async with sent_and_watched(settings, speaking(speech_clip)) as (_, stream):
-            stream_id = stream.stream_id
-            # Past the first sentence: it would have been transcribed by now.
-            await wait_for(lambda: len(store.moments(stream_id)) >= 4, 60, "frames")
-            await stream.stop()
-        return stream_id
-
-    stream_id = asyncio.run(scenario())
+    assert stream_settings.speech == "off"
+    stream_id = _watched_until(
+        stream_settings,
+        speaking(speech_clip),
+        # Past the first sentence: it would have been transcribed by now.
+        lambda stream_id: wait_for(lambda: len(store.moments(stream_id)) >= 4, 60, "frames"),
+    )
     speech = store.document(stream_id).speech
     assert speech is not None and speech.status == "off"
     assert "VIDEOLENS_SPEECH=off" in (speech.reason or "")
@@ -263,25 +265,16 @@ def test_speech_off_in_the_settings_skips_it(
 
 @pytest.mark.timeout(120)
 def test_a_transcriber_that_cannot_run_makes_speech_unavailable_not_the_stream_fail(
-    speech_settings: Settings, speech_clip: SpeechClip
+    speech_settings: Settings, store: StreamStore, speech_clip: SpeechClip
 ) -> None:
     settings = speech_settings.model_copy(update={"speech_model": "no-such-model"})
-    store = store_of(settings)
 
-    async def scenario() -> str:
-        async with sent_and_watched(settings, speaking(speech_clip)) as (_, stream):
-            stream_id = stream.stream_id
-            await wait_for(
-                lambda: _speech_status(store, stream_id) == "unavailable",
-                60,
-                "speech reported as unavailable",
-            )
-            frames = len(store.moments(stream_id))
-            await wait_for(lambda: len(store.moments(stream_id)) > frames, 30, "more frames")
-            await stream.stop()
-        return stream_id
+    async def unavailable_and_still_described(stream_id: str) -> None:
+        await _speech_reported(store, stream_id, "unavailable")
+        frames = len(store.moments(stream_id))
+        await wait_for(lambda: len(store.moments(stream_id)) > frames, 30, "more frames")
 
-    stream_id = asyncio.run(scenario())
+    stream_id = _watched_until(settings, speaking(speech_clip), unavailable_and_still_described)
     document = store.document(stream_id)
     assert document.status == "stopped" and document.error is None
     assert document.speech is not None

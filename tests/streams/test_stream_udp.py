@@ -12,15 +12,15 @@ from stream_helpers import (
     frames_with_word,
     jpegs,
     sent_and_watched,
-    store_of,
     wait_async,
     wait_for,
 )
 from stream_media import WORD, udp_sender, word_shown_at
-from temporalio.client import WorkflowExecutionStatus
+from temporalio.client import Client, WorkflowExecutionStatus
 
 from videolens.config import Settings
-from videolens.pipeline.stream_client import stream_progress
+from videolens.pipeline.stream_client import StreamProgress, stream_progress
+from videolens.streams.store import StreamStore
 from videolens.timeline.model import Moment
 from videolens.video.synthetic import ClipSpec
 
@@ -36,15 +36,24 @@ def _assert_frames_whole(frames: list[Moment], first_seq: int = 0) -> None:
     assert times == sorted(times) and len(set(times)) == len(times)
 
 
+async def _reconnecting(client: Client, stream_id: str) -> StreamProgress:
+    """The stream's progress once its reader has noticed the source dropped and reconnects."""
+
+    async def reconnecting() -> StreamProgress | None:
+        progress = await stream_progress(client, stream_id)
+        return progress if progress and progress.state == "reconnecting" else None
+
+    return await wait_async(reconnecting, 30, "the reader to notice the drop")
+
+
 @pytest.mark.timeout(120)
 def test_frames_are_described_seconds_after_they_are_shown(
-    stream_settings: Settings, clip: ClipSpec
+    stream_settings: Settings, store: StreamStore, clip: ClipSpec
 ) -> None:
-    settings = stream_settings
-    store = store_of(settings)
-
     async def scenario() -> dict[str, Any]:
-        watching = sent_and_watched(settings, udp_sender(clip), rules=[f"word:{WORD}", "shot"])
+        watching = sent_and_watched(
+            stream_settings, udp_sender(clip), rules=[f"word:{WORD}", "shot"]
+        )
         async with watching as (sender, stream):
             stream_id, client = stream.stream_id, stream.client
             found = await wait_for(
@@ -85,30 +94,22 @@ def test_frames_are_described_seconds_after_they_are_shown(
     frames = store.moments(stream_id)
     _assert_frames_whole(frames)
     assert document.frames_total == len(frames) == run["summary"].frames
-    assert {str(p) for p in jpegs(settings, stream_id)} == {f.image for f in frames}
+    assert {str(p) for p in jpegs(stream_settings, stream_id)} == {f.image for f in frames}
     assert all(f.description and f.model == "basic" for f in frames)
     assert document.latest is not None and document.latest.seq == frames[-1].seq
 
 
 @pytest.mark.timeout(120)
 def test_a_dropped_source_is_reconnected_and_the_gap_reported(
-    stream_settings: Settings, clip: ClipSpec
+    stream_settings: Settings, store: StreamStore, clip: ClipSpec
 ) -> None:
-    settings = stream_settings
-    store = store_of(settings)
-
     async def scenario() -> dict[str, Any]:
-        async with sent_and_watched(settings, udp_sender(clip)) as (sender, stream):
+        async with sent_and_watched(stream_settings, udp_sender(clip)) as (sender, stream):
             stream_id, client = stream.stream_id, stream.client
             await wait_for(lambda: len(store.moments(stream_id)) >= 2, 60, "frames")
             sender.kill()
             killed_at = time.time()
-
-            async def reconnecting() -> Any:
-                progress = await stream_progress(client, stream_id)
-                return progress if progress and progress.state == "reconnecting" else None
-
-            down = await wait_async(reconnecting, 30, "the reader to notice the drop")
+            down = await _reconnecting(client, stream_id)
             sender.start()
             restarted_at = sender.started_at
             after = await wait_for(
@@ -136,21 +137,21 @@ def test_a_dropped_source_is_reconnected_and_the_gap_reported(
     assert gap.seconds == pytest.approx(gap.end_at - gap.start_at, abs=0.01)
     assert "dropped" in gap.reason
     print(f"gap reported: {gap.seconds:.1f} s ({gap.reason})")
-    frames = store_of(settings).moments(run["id"])
+    frames = store.moments(run["id"])
     _assert_frames_whole(frames)
     assert run["after"][0].reason == "start"  # watching restarted there
-    assert store_of(settings).document(run["id"]).status == "stopped"
+    assert store.document(run["id"]).status == "stopped"
 
 
 @pytest.mark.timeout(120)
-def test_retention_removes_old_frames(stream_settings: Settings, clip: ClipSpec) -> None:
-    settings = stream_settings
-    store = store_of(settings)
+def test_retention_removes_old_frames(
+    stream_settings: Settings, store: StreamStore, clip: ClipSpec
+) -> None:
     retention_s = 5.0
 
     async def scenario() -> tuple[str, int, float]:
         async with sent_and_watched(
-            settings, udp_sender(clip), rules=["shot"], retention_s=retention_s
+            stream_settings, udp_sender(clip), rules=["shot"], retention_s=retention_s
         ) as (_, stream):
             stream_id = stream.stream_id
             # Until the first frame kept is gone, then a window more.
@@ -166,10 +167,10 @@ def test_retention_removes_old_frames(stream_settings: Settings, clip: ClipSpec)
     assert frames and frames[0].seq > 0
     _assert_frames_whole(frames, first_seq=frames[0].seq)
     # Only windows with a newer window after them go: at most one window older than retention.
-    window_s = settings.stream_window_s
+    window_s = stream_settings.stream_window_s
     assert frames[0].at >= checked_at - retention_s - 2 * window_s - 1
     # JPEGs went with their frames: none is older than the oldest frame kept.
-    kept = jpegs(settings, stream_id)
+    kept = jpegs(stream_settings, stream_id)
     assert kept and min(int(p.stem) for p in kept) == frames[0].seq
     assert len(kept) < store.document(stream_id).frames_total
     assert total >= 2
@@ -177,21 +178,15 @@ def test_retention_removes_old_frames(stream_settings: Settings, clip: ClipSpec)
 
 
 @pytest.mark.timeout(120)
-def test_stop_is_clean_while_the_source_is_down(stream_settings: Settings, clip: ClipSpec) -> None:
-    settings = stream_settings
-    store = store_of(settings)
-
+def test_stop_is_clean_while_the_source_is_down(
+    stream_settings: Settings, store: StreamStore, clip: ClipSpec
+) -> None:
     async def scenario() -> tuple[str, float, WorkflowExecutionStatus | None]:
-        async with sent_and_watched(settings, udp_sender(clip)) as (sender, stream):
+        async with sent_and_watched(stream_settings, udp_sender(clip)) as (sender, stream):
             stream_id, client = stream.stream_id, stream.client
             await wait_for(lambda: store.moments(stream_id), 60, "a frame")
             sender.kill()
-
-            async def reconnecting() -> Any:
-                progress = await stream_progress(client, stream_id)
-                return progress if progress and progress.state == "reconnecting" else None
-
-            await wait_async(reconnecting, 30, "the reader to notice the drop")
+            await _reconnecting(client, stream_id)
             asked = time.monotonic()
             await stream.stop()
             took = time.monotonic() - asked
@@ -201,8 +196,8 @@ def test_stop_is_clean_while_the_source_is_down(stream_settings: Settings, clip:
     stream_id, took, status = asyncio.run(scenario())
     assert status == WorkflowExecutionStatus.COMPLETED
     # At most the window in progress, a connection attempt and a read timeout.
-    limit = settings.stream_window_s + settings.stream_connect_timeout_s
-    assert took < limit + settings.stream_read_timeout_s + 3
+    limit = stream_settings.stream_window_s + stream_settings.stream_connect_timeout_s
+    assert took < limit + stream_settings.stream_read_timeout_s + 3
     document = store.document(stream_id)
     assert document.status == "stopped" and document.error is None
     assert "no data" in document.source_error
