@@ -3,17 +3,17 @@
 
 from __future__ import annotations
 
-import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import typer
 from typer import _click as click  # Typer (0.26 on) vendors Click: its classes, not click's
 
 from videolens.api.security import KeyStore, Role
 from videolens.cli import chat_command
-from videolens.cli.command_group import CommandGroup
+from videolens.cli.command_group import subcommands_app
 from videolens.cli.command_help import PlainCommand
 from videolens.cli.errors import EXIT_BAD_INPUT, fail, stderr, user_errors
+from videolens.cli.options import JsonOption, print_json
 from videolens.config import Settings
 from videolens.library import LibraryFilter, connect_index, open_index
 from videolens.library.hits import shown_hit
@@ -23,7 +23,6 @@ from videolens.library.reindex import rebuild
 from videolens.store import SessionStore
 from videolens.streams.store import StreamStore
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 KeyOption = Annotated[
     str | None,
     typer.Option(
@@ -49,20 +48,8 @@ DB_HELP = (
     "Manage the library database.\n\n"
     "It is SQLite in the data dir, or the PostgreSQL of VIDEOLENS_DATABASE_URL."
 )
-library_app = typer.Typer(
-    cls=CommandGroup,
-    help="List and search every video's moments in one index.",
-    no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode=None,
-)
-db_app = typer.Typer(
-    cls=CommandGroup,
-    help=DB_HELP,
-    no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode=None,
-)
+library_app = subcommands_app("List and search every video's moments in one index.")
+db_app = subcommands_app(DB_HELP)
 # `ask` alone (registered as this app): its usage has two lines, one per form.
 ask_app = typer.Typer(add_completion=False, rich_markup_mode=None)
 
@@ -91,10 +78,6 @@ def _owner(settings: Settings, raw_key: str | None) -> str | None:
     if record is None or record.expired():
         fail("unknown or expired key: `videolens keys list` shows the keys", EXIT_BAD_INPUT)
     return None if record.role is Role.ADMIN else record.owner_id
-
-
-def _print_json(value: Any) -> None:
-    typer.echo(json.dumps(value, indent=2, ensure_ascii=False))
 
 
 @ask_app.command("ask", cls=_AskCommand)
@@ -145,7 +128,7 @@ def ask(
 
 def _show_answer(answer: LibraryAnswer, as_json: bool) -> None:
     if as_json:
-        _print_json(answer.as_dict())
+        print_json(answer.as_dict())
         return
     typer.echo(answer.answer)
     if answer.mode == "offline":
@@ -182,7 +165,7 @@ def list_videos(
         with open_index(settings) as index:
             page = index.videos(chosen, limit=limit, offset=offset)
     if as_json:
-        _print_json({"videos": [v.as_dict() for v in page.videos], "total": page.total})
+        print_json({"videos": [v.as_dict() for v in page.videos], "total": page.total})
         return
     for video in page.videos:
         typer.echo(f"{video.video_id}  {video.kind:6}  {video.status:9}  {video.created_at}  "
@@ -214,7 +197,7 @@ def search_library(
         with open_index(settings) as index:
             hits = index.search(query, chosen, limit)
     if as_json:
-        _print_json([shown_hit(h) for h in hits])
+        print_json([shown_hit(h) for h in hits])
         return
     for hit in hits:
         shown = shown_hit(hit)
