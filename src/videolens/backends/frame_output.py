@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from videolens.backends.base import FrameDescription
+
 FRAME_PROMPT = """\
 You are shown {images}.
 For each frame, describe what is visible. Reply with JSON only, no other text, in this shape:
@@ -70,6 +72,20 @@ class ParsedFrame:
     text: list[str] = field(default_factory=list)
     actions: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+
+    def described(self, index: int, *, model: str, fallback: str) -> FrameDescription:
+        """The frame at ``index`` as a backend reports it: ``fallback`` where the model wrote no
+        description, what had to be fixed under ``extra["problems"]``."""
+        return FrameDescription(
+            index,
+            self.description or fallback,
+            objects=list(self.objects),
+            people=list(self.people),
+            text=list(self.text),
+            actions=list(self.actions),
+            model=model,
+            extra={"problems": list(self.problems)} if self.problems else {},
+        )
 
 
 @dataclass

@@ -207,16 +207,8 @@ class OpenAIBackend(VisionBackend):
                 model=self._label,
                 extra={"problems": list(reply_problems) or ["missing from the reply"]},
             )
-        extra: dict[str, Any] = {"problems": parsed.problems} if parsed.problems else {}
-        return FrameDescription(
-            index=frame.index,
-            description=parsed.description or _fallback_description(parsed),
-            objects=parsed.objects,
-            people=parsed.people,
-            text=parsed.text,
-            actions=parsed.actions,
-            model=self._label,
-            extra=extra,
+        return parsed.described(
+            frame.index, model=self._label, fallback=_fallback_description(parsed)
         )
 
     def _unreadable(self, frame: FrameInput) -> FrameDescription:

@@ -256,16 +256,7 @@ class QwenBackend(VisionBackend):
                 model=self.model_label,
                 extra={"unstructured_reply": True},
             )
-        return FrameDescription(
-            frame.index,
-            parsed.description or NO_REPLY,
-            objects=list(parsed.objects),
-            people=list(parsed.people),
-            text=list(parsed.text),
-            actions=list(parsed.actions),
-            model=self.model_label,
-            extra={"problems": list(parsed.problems)} if parsed.problems else {},
-        )
+        return parsed.described(frame.index, model=self.model_label, fallback=NO_REPLY)
 
 
 def _read_image(path: str) -> Image.Image | None:
