@@ -1,7 +1,7 @@
 """The library database down (VIDEOLENS_DATABASE_URL at a port where nothing listens): an
-analysis still completes, the index's misses are logged, and `videolens reindex` against the
-real database then repairs the index. Through the real `videolens` process, on the real
-PostgreSQL (never stopped: it is shared)."""
+analysis still completes, the index's misses are logged, `videolens sessions` lists from the
+folders meanwhile, and `videolens reindex` against the real database then repairs the index.
+Through the real `videolens` process, on the real PostgreSQL (never stopped: it is shared)."""
 
 from __future__ import annotations
 
@@ -37,6 +37,10 @@ def test_an_analysis_completes_with_the_database_down_and_reindex_repairs_it(
     assert "videolens reindex" in analysed.stderr
     with connect_index(settings) as index:
         assert index.video(document["session_id"]) is None  # missed while it was down
+    walked = run_on(["sessions", "--json"], data_dir, VIDEOLENS_DATABASE_URL=down)
+    assert walked.returncode == 0, walked.stderr
+    assert [s["session_id"] for s in json.loads(walked.stdout)] == [document["session_id"]]
+    assert walked.stderr.count("the library index cannot list") == 1  # the folders, once said
 
     repaired = run_on(["reindex"], data_dir, VIDEOLENS_DATABASE_URL=postgres_url)
     assert repaired.returncode == 0, repaired.stderr
@@ -48,3 +52,7 @@ def test_an_analysis_completes_with_the_database_down_and_reindex_repairs_it(
         assert [m.video.video_id for m in found] == [document["session_id"]]
         listed, total = index.listings(LibraryFilter())
         assert total == 1 and json.loads(listed[0].listing)["session_id"] == video.video_id
+    listed = run_on(["sessions", "--status", "completed", "--limit", "1"], data_dir,
+                    VIDEOLENS_DATABASE_URL=postgres_url)  # fmt: skip
+    assert listed.returncode == 0 and "cannot list" not in listed.stderr, listed.stderr
+    assert listed.stdout.startswith(document["session_id"]) and "1 of 1" in listed.stderr

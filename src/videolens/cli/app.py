@@ -161,28 +161,52 @@ def demo(as_json: JsonOption = False) -> None:
 
 
 @app.command(cls=PlainCommand)
-def sessions(as_json: JsonOption = False) -> None:
+def sessions(
+    as_json: JsonOption = False,
+    status: Annotated[
+        str | None,
+        typer.Option(metavar="STATUS", help="Only sessions in this state (running, completed…)."),
+    ] = None,
+    label: Annotated[
+        str | None,
+        typer.Option(metavar="LABEL", help="Only sessions where this was detected (person, car)."),
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option(min=1, metavar="N", help="Most sessions listed (default: all).")
+    ] = None,
+    offset: Annotated[
+        int, typer.Option(min=0, metavar="N", help="Sessions skipped first (for paging).")
+    ] = 0,
+) -> None:
     """List the sessions, newest first.
 
-    They are kept in DATA_DIR/sessions (see `videolens -h`)."""
+    They are kept in DATA_DIR/sessions (see `videolens -h`) and listed from the library index
+    (the folders themselves when it cannot be read)."""
+    from videolens.library import LibraryFilter
+    from videolens.library.listings import stored_session_listing
+
     with user_errors():
         settings = _settings()
-        summaries = SessionStore(settings.sessions_dir).list_sessions()
+        chosen = LibraryFilter(status=status, label=label)
+        listing = stored_session_listing(settings, chosen, limit=limit, offset=offset)
+    summaries = listing.entries
     if as_json:
         print_json([summary.as_json() for summary in summaries])
         return
     paused = _paused(settings)
-    if not summaries:
+    if listing.total == 0 and chosen == LibraryFilter():
         typer.echo("no sessions yet: run `videolens analyze VIDEO`")
     for summary in summaries:
-        status = summary.status + (f" ({summary.error})" if summary.error else "")
+        state = summary.status + (f" ({summary.error})" if summary.error else "")
         if summary.status == "running" and paused:
-            status += " (paused: no Temporal server runs for this data dir)"
+            state += " (paused: no Temporal server runs for this data dir)"
         typer.echo(
             f"{summary.session_id}  {summary.created_at}  "
             f"{count_of(summary.frames, 'frame'):>11}  "
-            f"{status}  {summary.video}"
+            f"{state}  {summary.video}"
         )
+    if limit is not None or offset:
+        stderr.print(f"{len(summaries)} of {listing.total} (from {offset})", style="dim")
 
 
 @app.command(cls=PlainCommand)
