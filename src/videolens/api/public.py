@@ -9,6 +9,19 @@ from videolens.timeline.model import Moment, SessionDocument, VideoInfo
 
 _HIDDEN_VIDEO_FIELDS = {"path"}
 _HIDDEN_FRAME_FIELDS = {"image"}
+_SHOWN_AS_STORED = {
+    "options",
+    "coverage",
+    "timings",
+    "finished_at",
+    "summary",
+    "chapters",
+    "summary_mode",
+    "speech",
+}
+"""The document's fields a ``Session`` shows as they are: the models themselves, so that what was
+never set in them stays unset in the answer. (The summary and chapters are written when the
+analysis completes: null/empty while running or after a failure.)"""
 
 
 def links(base: str, *names: str) -> dict[str, str]:
@@ -60,16 +73,8 @@ def public_session(document: SessionDocument, progress: AnalysisProgress | None 
     """The session without its frames (those are paged at ``/frames``)."""
     return Session(
         **public_summary(document).model_dump(exclude_unset=True),
-        options=document.options,
+        **{name: getattr(document, name) for name in _SHOWN_AS_STORED},
         video=shown_video(document),
-        coverage=document.coverage,
-        timings=document.timings,
-        finished_at=document.finished_at,
-        # Written when the analysis completes: null/empty while running or after a failure.
-        summary=document.summary,
-        chapters=document.chapters,
-        summary_mode=document.summary_mode,
-        speech=document.speech,
         progress=progress,
     )
 
