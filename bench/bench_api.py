@@ -1,17 +1,17 @@
 """Benchmark the API server: upload throughput, server memory during a 1 GB upload,
 ``GET /v1/sessions/{id}`` latency under 100 concurrent clients, and the same GET from one polling
-client while ``--analyses`` videos are analysed in the same ``up`` process, against idle.
+client while ``--analyses`` videos are analysed by the same ``up``, against idle.
 
 Run with ``.venv/bin/python bench/bench_api.py`` (``--upload-mb 1024 --clients 100
 --analyses 8``; ``--only-busy`` runs the idle/busy comparison alone).
 
-The server is ``videolens up`` in a subprocess (API + in-process workers) against an in-memory
-Temporal dev server. The large upload is zeros streamed from a generator (never held in memory,
-on either side): it crosses the whole streaming path — multipart parsing, size accounting, disk
-writes off the event loop — and is then rejected by the content probe (415) and deleted, which
-also shows that nothing is left behind. Memory is the server's VmRSS before the upload versus its
-peak (VmHWM, reset through ``/proc/<pid>/clear_refs`` first) during it. Latency is measured
-against ``GET /healthz`` in the same run as the baseline.
+The server is ``videolens up`` in a subprocess (the API, and its workers in the child process
+``up`` starts) against an in-memory Temporal dev server. The large upload is zeros streamed from
+a generator (never held in memory, on either side): it crosses the whole streaming path —
+multipart parsing, size accounting, disk writes off the event loop — and is then rejected by the
+content probe (415) and deleted, which also shows that nothing is left behind. Memory is the
+server's VmRSS before the upload versus its peak (VmHWM, reset through ``/proc/<pid>/clear_refs``
+first) during it. Latency is measured against ``GET /healthz`` in the same run as the baseline.
 """
 
 from __future__ import annotations

@@ -39,21 +39,28 @@ from videolens.pipeline.embedded_server import restart_if_dead
 from videolens.pipeline.reconcile import Sweeper
 from videolens.pipeline.temporal_server import client_address, temporal_client
 from videolens.pipeline.worker import Queue, running_workers
+from videolens.pipeline.worker_process import WorkerProcess
 from videolens.store import SessionStore
 
 HOUSEKEEPING_INTERVAL_S = 10.0
 logger = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings, *, run_workers: bool = False) -> FastAPI:
+def create_app(
+    settings: Settings, *, run_workers: bool = False, worker_process: bool = False
+) -> FastAPI:
     """The app for ``settings``; ``settings.api_host`` is the address it is served on.
 
-    ``run_workers`` (``videolens up``) runs the CPU and vision workers in this process too.
+    ``run_workers`` runs the CPU and vision workers in this process too (the tests' live
+    server); ``worker_process`` (``videolens up``) runs them in a child process it supervises.
     """
     keys = KeyStore(settings.data_dir / "keys.json")
     # Checked here as well as at startup, so a misconfigured server never binds its port.
     check_exposure(settings.api_host, settings.environment, keys)
     metrics = ApiMetrics(with_workers=run_workers)
+    worker = WorkerProcess(settings) if worker_process else None
+    if worker is not None:
+        metrics.registry.register(worker.metrics)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -63,6 +70,8 @@ def create_app(settings: Settings, *, run_workers: bool = False) -> FastAPI:
                 await stack.enter_async_context(
                     running_workers(client, settings, Queue.ALL, metrics=metrics.worker)
                 )
+            if worker is not None:  # once Temporal answers; stopped before it is left
+                await stack.enter_async_context(worker.running())
             app.state.library = library = open_index(settings)
             stack.callback(library.close)
             store = indexed_session_store(settings, library)

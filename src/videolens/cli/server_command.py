@@ -1,5 +1,6 @@
 """``videolens serve`` (the API against a configured Temporal) and ``videolens up`` (embedded
-Temporal dev server + worker + API in one process). Both stop cleanly on SIGINT/SIGTERM."""
+Temporal dev server + API, and the workers in a child process the API starts and watches). Both
+stop cleanly on SIGINT/SIGTERM."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from videolens.api import create_app
-from videolens.api.serving import server_options, share_the_interpreter_with_the_api
+from videolens.api.serving import server_options
 from videolens.cli.errors import stderr
 from videolens.config import Settings
 from videolens.errors import ConfigurationError
@@ -84,11 +85,11 @@ def serve(
 def up(
     host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, settings: Settings | None = None
 ) -> None:
-    """Everything in one process: Temporal (embedded unless configured), the workers, the API."""
+    """Everything in one command: Temporal (embedded unless configured), the API, and the
+    workers in a child process of their own (so analyses never hold the API's interpreter)."""
     settings = (settings or Settings()).model_copy(update={"api_host": host, "api_port": port})
     scheme = _checked(settings)
-    share_the_interpreter_with_the_api()
-    app = create_app(settings, run_workers=True)
+    app = create_app(settings, worker_process=True)
     where = settings.temporal_address or f"embedded, serving {settings.data_dir}"
     _banner(f"videolens is up: {scheme}://{host}:{port}", f"API docs: /docs · Temporal: {where}")
     _run(app, settings)
