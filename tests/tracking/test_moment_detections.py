@@ -61,3 +61,18 @@ def test_a_broken_tracks_other_half_is_not_counted_beside_it() -> None:
         _at(1.0, (1, "person", [0.82, 0.4, 0.87, 0.6])),
     ]
     assert _counted(frames, 0.5) == {2}
+
+
+def test_two_walkers_side_by_side_are_both_counted_when_one_is_missed() -> None:
+    """vtest.avi at 00:04: a woman walking beside a man, missed for two steps, was carried over
+    with her box from a step later, which lay on him, and dropped as him (3 counted, not 5)."""
+    frames = [
+        _at(3.0, (6, "person", [0.86, 0.44, 0.91, 0.61]), (7, "person", [0.81, 0.45, 0.86, 0.60])),
+        _at(3.5, (7, "person", [0.79, 0.42, 0.85, 0.59])),
+        _at(4.0, (7, "person", [0.74, 0.41, 0.79, 0.56])),
+        _at(4.5, (6, "person", [0.75, 0.39, 0.79, 0.55]), (7, "person", [0.70, 0.40, 0.74, 0.54])),
+    ]
+    found = alive_detections(frames, 4.0, 0.5)
+    assert found is not None and {d.track_id for d in found} == {6, 7}
+    woman = next(d for d in found if d.track_id == 6)
+    assert woman.box[0] == 0.7867  # two thirds of the way from her box at 3.0 to hers at 4.5
