@@ -195,6 +195,13 @@ class LibraryIndex(ABC):
             cursor.execute("UPDATE library_videos SET labels = ? WHERE video_id = ?",
                            [" ".join(words), video_id])  # fmt: skip
 
+    def refresh_statistics(self) -> None:
+        """Let the query planner see the tables as they are now: after a bulk load (a rebuild),
+        where a database that analyses them by itself (PostgreSQL's autovacuum) may not have."""
+        with self.transaction() as cursor:
+            for table in ("library_videos", "library_moments"):
+                cursor.execute(f"ANALYZE {table}")
+
     def clear(self) -> None:
         """Forget everything (``videolens reindex`` starts here)."""
         with self.transaction() as cursor:

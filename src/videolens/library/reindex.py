@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from videolens.errors import SessionNotFoundError
@@ -64,21 +65,31 @@ def backfill(index: LibraryIndex, sessions: SessionStore, streams: StreamStore) 
 def _index_stored(
     index: LibraryIndex, sessions: SessionStore, streams: StreamStore, known: set[str]
 ) -> Rebuilt:
-    counts = [0, 0, 0]
-    for listing in sessions.list_sessions():
-        if listing.session_id in known:
-            continue
+    session_ids = [listing.session_id for listing in sessions.list_sessions()]
+    stream_ids = [document.stream_id for document in streams.list_streams()]
+    added_sessions, session_rows = _index_each(
+        [i for i in session_ids if i not in known],
+        lambda session_id: index_session(index, sessions, session_id), SessionNotFoundError,
+    )  # fmt: skip
+    added_streams, stream_rows = _index_each(
+        [i for i in stream_ids if i not in known],
+        lambda stream_id: index_stream(index, streams, stream_id), StreamNotFoundError,
+    )  # fmt: skip
+    if added_sessions or added_streams:
+        index.refresh_statistics()
+    return Rebuilt(added_sessions, added_streams, session_rows + stream_rows)
+
+
+def _index_each(
+    video_ids: list[str], index_one: Callable[[str], int], gone: type[Exception]
+) -> tuple[int, int]:
+    """(videos, rows) indexed by ``index_one`` of each id; one deleted meanwhile (``gone``) is
+    passed over."""
+    videos = rows = 0
+    for video_id in video_ids:
         try:
-            counts[2] += index_session(index, sessions, listing.session_id)
-            counts[0] += 1
-        except SessionNotFoundError:  # deleted meanwhile
+            rows += index_one(video_id)
+        except gone:
             continue
-    for document in streams.list_streams():
-        if document.stream_id in known:
-            continue
-        try:
-            counts[2] += index_stream(index, streams, document.stream_id)
-            counts[1] += 1
-        except StreamNotFoundError:
-            continue
-    return Rebuilt(*counts)
+        videos += 1
+    return videos, rows
