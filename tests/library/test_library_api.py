@@ -101,12 +101,22 @@ def test_a_question_across_three_videos_cites_moments_in_the_right_videos(
                    for h in searched if h["kind"] == "frame")  # fmt: skip
         old_route = alice.get("/v1/search", params={"q": "harbor"}).json()
         assert old_route and {h["session_id"] for h in old_route} == {ids["harbor.mp4"]}
+        # The session list, from the index: the key's own, filtered and paged.
+        pages = [alice.get("/v1/sessions", params={"status": "completed", "limit": 1,
+                                                   "offset": n}) for n in (0, 1)]  # fmt: skip
+        assert [page.headers["x-total-count"] for page in pages] == ["2", "2"]
+        assert [len(page.json()["sessions"]) for page in pages] == [1, 1]
+        assert {s["session_id"] for page in pages for s in page.json()["sessions"]} == {
+            ids["harbor.mp4"], ids["sunrise.mp4"]
+        }  # fmt: skip
+        assert alice.get("/v1/sessions", params={"status": "running"}).json()["sessions"] == []
     with library.live.client(library.keys["ops"]) as admin:
         assert _cited(_answer(admin, "Which videos show HARBOR?")) == {
             ids["harbor.mp4"],
             ids["harbor-gate.mp4"],
         }
         assert admin.get("/v1/library/videos").json()["total"] == 3
+        assert len(admin.get("/v1/sessions").json()["sessions"]) == 3
         # A page beyond any library (and beyond SQLite's 64-bit integers) is a 422, not a 500.
         huge = admin.get("/v1/library/videos", params={"offset": 2**70})
         assert huge.status_code == 422, huge.text

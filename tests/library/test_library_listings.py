@@ -14,7 +14,12 @@ from library_factory import finished_session, frame, live_stream
 from videolens.config import Settings
 from videolens.library import LibraryFilter, LibraryIndex, connect_index
 from videolens.library.indexing import indexed_session_store, indexed_stream_store
-from videolens.library.listings import session_listing, stored_session_listing, stream_listing
+from videolens.library.listings import (
+    Asked,
+    session_listing,
+    stored_session_listing,
+    stream_listing,
+)
 from videolens.library.opening import upgrade_index
 from videolens.store import SessionStore
 
@@ -45,21 +50,21 @@ def test_session_listings_come_from_the_index_as_the_folders_list_them(
 ) -> None:
     made = _three_sessions(sessions)
     walked = sessions.list_sessions()
-    listed = session_listing(index, sessions, EVERYONE)
+    listed = session_listing(index, sessions, Asked(EVERYONE))
     assert listed.from_index and listed.total == 3
     # The very entries the folder walk makes, running frames counted so far included.
     assert [e.as_json() for e in listed.entries] == [s.as_json() for s in walked]
     assert next(e for e in listed.entries if e.session_id == made["running"]).frames == 2
 
     def chosen(**asked: object) -> list[str]:
-        return _ids(session_listing(index, sessions, LibraryFilter(**asked)).entries)  # type: ignore[arg-type]
+        return _ids(session_listing(index, sessions, Asked(LibraryFilter(**asked))).entries)  # type: ignore[arg-type]
 
     assert chosen(owner="alice") == [made["running"], made["car"]]
     assert chosen(owner="bob") == [made["person"]]
     assert chosen(status="running") == [made["running"]]
     assert chosen(label="car") == [made["car"]]
     assert chosen(since="2026-03-02", until="2026-03-02") == [made["running"]]
-    page = session_listing(index, sessions, EVERYONE, limit=1, offset=1)
+    page = session_listing(index, sessions, Asked(EVERYONE, limit=1, offset=1))
     assert _ids(page.entries) == [made["running"]] and page.total == 3
 
 
@@ -68,7 +73,7 @@ def test_a_session_whose_folder_is_gone_is_left_out_and_forgotten(
 ) -> None:
     made = _three_sessions(sessions)
     SessionStore(library_settings.sessions_dir).delete(made["car"])  # a store with no hook
-    listed = session_listing(index, sessions, EVERYONE)
+    listed = session_listing(index, sessions, Asked(EVERYONE))
     assert made["car"] not in _ids(listed.entries) and listed.total == 2
     assert index.video(made["car"]) is None
 
@@ -79,12 +84,12 @@ def test_stream_listings_come_from_the_index(
     streams = indexed_stream_store(library_settings, index)
     door = live_stream(streams, "door", "alice", 1_780_000_000.0)
     yard = live_stream(streams, "yard", "bob", 1_780_000_100.0)
-    listed = stream_listing(index, streams, EVERYONE)
+    listed = stream_listing(index, streams, Asked(EVERYONE))
     walked = {d.stream_id: d.as_json() for d in streams.list_streams()}  # made in one second:
     assert {e.stream_id: e.as_json() for e in listed.entries} == walked  # in either order
-    mine = stream_listing(index, streams, LibraryFilter(owner="bob"))
+    mine = stream_listing(index, streams, Asked(LibraryFilter(owner="bob")))
     assert _ids(mine.entries, "stream_id") == [yard] and mine.total == 1
-    seen = stream_listing(index, streams, LibraryFilter(label="person", owner="alice"))
+    seen = stream_listing(index, streams, Asked(LibraryFilter(label="person", owner="alice")))
     assert _ids(seen.entries, "stream_id") == [door]
 
 
@@ -93,10 +98,10 @@ def test_an_index_that_cannot_answer_lists_the_folders_with_one_warning(
 ) -> None:
     made = _three_sessions(sessions)
     asked = [EVERYONE, LibraryFilter(owner="alice", status="completed"), LibraryFilter(label="car")]
-    from_index = [session_listing(index, sessions, chosen) for chosen in asked]
+    from_index = [session_listing(index, sessions, Asked(chosen)) for chosen in asked]
     index.close()  # every statement now fails, as with a database that went away
     with caplog.at_level(logging.WARNING, logger="videolens.library.listings"):
-        walked = [session_listing(index, sessions, chosen) for chosen in asked]
+        walked = [session_listing(index, sessions, Asked(chosen)) for chosen in asked]
     assert [w.entries for w in walked] == [i.entries for i in from_index]
     assert [w.total for w in walked] == [3, 1, 1]
     assert not any(w.from_index for w in walked)
@@ -113,7 +118,7 @@ def test_sessions_made_before_the_index_are_listed_from_its_first_start(
     if library_settings.database_url is not None:
         with connect_index(library_settings) as index:
             upgrade_index(index, library_settings)  # `videolens db upgrade`
-    listed = stored_session_listing(library_settings, EVERYONE)  # SQLite: its first open
+    listed = stored_session_listing(library_settings, Asked())  # SQLite: its first open
     assert listed.from_index and _ids(listed.entries) == [made]
     with connect_index(library_settings) as index:
         assert index.matches("dog", EVERYONE)[0].video.video_id == made
@@ -127,11 +132,11 @@ def test_a_dropped_database_connection_is_made_again_at_the_next_listing(
         index.upgrade()
         sessions = indexed_session_store(settings, index)
         made = _three_sessions(sessions)
-        assert session_listing(index, sessions, EVERYONE).from_index
+        assert session_listing(index, sessions, Asked(EVERYONE)).from_index
         (backend,) = index._read("SELECT pg_backend_pid()")
         with psycopg.connect(postgres_server, autocommit=True) as admin:
             admin.execute("SELECT pg_terminate_backend(%s)", backend)
-        dropped = session_listing(index, sessions, EVERYONE)  # finds out: the folders
-        again = session_listing(index, sessions, EVERYONE)
+        dropped = session_listing(index, sessions, Asked(EVERYONE))  # finds out: the folders
+        again = session_listing(index, sessions, Asked(EVERYONE))
     assert not dropped.from_index and "library index cannot list" in caplog.text
     assert again.from_index and set(_ids(again.entries)) == set(made.values())

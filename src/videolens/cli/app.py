@@ -183,12 +183,12 @@ def sessions(
     They are kept in DATA_DIR/sessions (see `videolens -h`) and listed from the library index
     (the folders themselves when it cannot be read)."""
     from videolens.library import LibraryFilter
-    from videolens.library.listings import stored_session_listing
+    from videolens.library.listings import Asked, stored_session_listing
 
     with user_errors():
         settings = _settings()
         chosen = LibraryFilter(status=status, label=label)
-        listing = stored_session_listing(settings, chosen, limit=limit, offset=offset)
+        listing = stored_session_listing(settings, Asked(chosen, limit, offset))
     summaries = listing.entries
     if as_json:
         print_json([summary.as_json() for summary in summaries])

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Generic, TypeVar
 
 from videolens.config import Settings
@@ -43,16 +43,19 @@ class Listing(Generic[_Entry]):
     from_index: bool = True
 
 
+@dataclass(frozen=True)
+class Asked:
+    """What a listing asks for: the chosen videos, and one page of them (``limit`` None: all)."""
+
+    chosen: LibraryFilter = field(default_factory=LibraryFilter)
+    limit: int | None = None
+    offset: int = 0
+
+
 def session_listing(
-    index: LibraryIndex | None,
-    store: SessionStore,
-    chosen: LibraryFilter,
-    *,
-    limit: int | None = None,
-    offset: int = 0,
+    index: LibraryIndex | None, store: SessionStore, asked: Asked
 ) -> Listing[SessionListing]:
     """The chosen sessions (``chosen.source`` is ignored: a session is a file)."""
-    chosen = replace(chosen, source="file")
 
     def entry(listed: Listed) -> SessionListing:
         found = SessionListing.model_validate_json(listed.listing)
@@ -64,7 +67,7 @@ def session_listing(
         return store.document(session_id).frames
 
     return _listing(
-        index, chosen, limit, offset,
+        index, replace(asked, chosen=replace(asked.chosen, source="file")),
         entry=entry,
         exists=store.exists,
         walk=lambda: [(s.session_id, s.owner, s) for s in store.list_sessions()],
@@ -72,9 +75,7 @@ def session_listing(
     )  # fmt: skip
 
 
-def stored_session_listing(
-    settings: Settings, chosen: LibraryFilter, *, limit: int | None = None, offset: int = 0
-) -> Listing[SessionListing]:
+def stored_session_listing(settings: Settings, asked: Asked) -> Listing[SessionListing]:
     """``session_listing`` for a process that holds no index (the CLI): the configured one,
     opened for this listing; the folders when it cannot be opened."""
     store = SessionStore(settings.sessions_dir)
@@ -82,23 +83,17 @@ def stored_session_listing(
         index = open_index(settings)
     except index_errors() as err:
         logger.warning(UNREACHABLE, err)
-        return session_listing(None, store, chosen, limit=limit, offset=offset)
+        return session_listing(None, store, asked)
     with index:
-        return session_listing(index, store, chosen, limit=limit, offset=offset)
+        return session_listing(index, store, asked)
 
 
 def stream_listing(
-    index: LibraryIndex | None,
-    store: StreamStore,
-    chosen: LibraryFilter,
-    *,
-    limit: int | None = None,
-    offset: int = 0,
+    index: LibraryIndex | None, store: StreamStore, asked: Asked
 ) -> Listing[StreamDocument]:
     """The chosen streams."""
-    chosen = replace(chosen, source="stream")
     return _listing(
-        index, chosen, limit, offset,
+        index, replace(asked, chosen=replace(asked.chosen, source="stream")),
         entry=lambda listed: StreamDocument.model_validate_json(listed.listing),
         exists=store.exists,
         walk=lambda: [(d.stream_id, d.owner, d) for d in store.list_streams()],
@@ -108,15 +103,14 @@ def stream_listing(
 
 def _listing(
     index: LibraryIndex | None,
-    chosen: LibraryFilter,
-    limit: int | None,
-    offset: int,
+    asked: Asked,
     *,
     entry: Callable[[Listed], _Entry],
     exists: Callable[[str], bool],
     walk: Callable[[], list[tuple[str, str | None, _Entry]]],
     moments: Callable[[str], Iterable[Moment]],
 ) -> Listing[_Entry]:
+    chosen, limit, offset = asked.chosen, asked.limit, asked.offset
     if index is not None:
         try:
             listed, total = index.listings(chosen, limit=limit, offset=offset)

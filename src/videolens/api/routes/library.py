@@ -8,20 +8,22 @@ library, answered as NDJSON like a session's chat). A key sees only its own vide
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from typing import Annotated, Any, Literal
 
 import anyio
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from videolens.api.deps import Principal, Services, ServicesDep, is_admin
 from videolens.api.errors import ApiError
+from videolens.api.responses import json_off_the_loop
 from videolens.errors import VideoLensError
 from videolens.library import LibraryError, LibraryFilter, LibraryIndex
 from videolens.library.hits import shown_hit
+from videolens.library.listings import Asked, Listing
 from videolens.library.questions import answer_question
 from videolens.timeline import chat_answer_responses
 
@@ -65,10 +67,28 @@ def listing_filter(
 
 ListingFilter = Annotated[LibraryFilter, Depends(listing_filter)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]  # SQLite integers are 64-bit
-AllOrLimit = Annotated[
-    int | None, Query(ge=1, le=100_000, description="most listed (default: all)")
-]
 TOTAL_HEADER = "X-Total-Count"  # a listing's total, beside its unchanged body
+
+
+def listing_asked(
+    chosen: ListingFilter,
+    limit: Annotated[
+        int | None, Query(ge=1, le=100_000, description="most listed (default: all)")
+    ] = None,
+    offset: Offset = 0,
+) -> Asked:
+    """A listing of sessions or of streams: the chosen ones, one page or all."""
+    return Asked(chosen, limit, offset)
+
+
+ListingAsked = Annotated[Asked, Depends(listing_asked)]
+
+
+async def listed(build: Callable[[], BaseModel], listing: Listing[Any]) -> Response:
+    """``build()``'s listing as JSON (``json_off_the_loop``), with its total in a header."""
+    response = await json_off_the_loop(build)
+    response.headers[TOTAL_HEADER] = str(listing.total)
+    return response
 
 
 async def _run(call: Any, *args: Any) -> Any:

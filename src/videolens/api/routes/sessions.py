@@ -21,13 +21,7 @@ from videolens.api.documented import error_response
 from videolens.api.errors import ApiError
 from videolens.api.public import public_listed, public_moment, public_session
 from videolens.api.responses import FramesPage, Session, SessionList, json_off_the_loop
-from videolens.api.routes.library import (
-    TOTAL_HEADER,
-    AllOrLimit,
-    LibraryDep,
-    ListingFilter,
-    Offset,
-)
+from videolens.api.routes.library import LibraryDep, ListingAsked, listed
 from videolens.api.security import LOCAL_OWNER
 from videolens.library.listings import session_listing
 from videolens.pipeline.reconcile import reconcile_session
@@ -39,23 +33,13 @@ SessionId = Annotated[str, "a 12-character session id"]
 
 
 @router.get("", response_model=SessionList, response_model_exclude_unset=True)
-async def list_sessions(
-    found: ServicesDep,
-    chosen: ListingFilter,
-    library: LibraryDep,
-    limit: AllOrLimit = None,
-    offset: Offset = 0,
-) -> Response:
+async def list_sessions(found: ServicesDep, library: LibraryDep, asked: ListingAsked) -> Response:
     """Your sessions (an admin's: every session), newest first; ``X-Total-Count`` says how
     many the filters chose."""
-    listing = await anyio.to_thread.run_sync(
-        lambda: session_listing(library, found.store, chosen, limit=limit, offset=offset)
+    listing = await anyio.to_thread.run_sync(session_listing, library, found.store, asked)
+    return await listed(
+        lambda: SessionList(sessions=[public_listed(s) for s in listing.entries]), listing
     )
-    response = await json_off_the_loop(
-        lambda: SessionList(sessions=[public_listed(s) for s in listing.entries])
-    )
-    response.headers[TOTAL_HEADER] = str(listing.total)
-    return response
 
 
 @router.get("/{session_id}", response_model=Session, response_model_exclude_unset=True)

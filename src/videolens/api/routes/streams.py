@@ -18,13 +18,7 @@ from videolens.api.deps import MediaPrincipal, Principal, Services, ServicesDep
 from videolens.api.documented import error_response
 from videolens.api.errors import ApiError
 from videolens.api.responses import Stream, StreamFramesPage, StreamList, json_off_the_loop
-from videolens.api.routes.library import (
-    TOTAL_HEADER,
-    AllOrLimit,
-    LibraryDep,
-    ListingFilter,
-    Offset,
-)
+from videolens.api.routes.library import LibraryDep, ListingAsked, listed
 from videolens.api.stream_views import (
     RUNNING,
     TIMELINE_FRAMES,
@@ -208,25 +202,14 @@ async def start(
 
 
 @router.get("", response_model=StreamList, response_model_exclude_unset=True)
-async def list_streams(
-    found: ServicesDep,
-    chosen: ListingFilter,
-    library: LibraryDep,
-    limit: AllOrLimit = None,
-    offset: Offset = 0,
-) -> Response:
+async def list_streams(found: ServicesDep, library: LibraryDep, asked: ListingAsked) -> Response:
     """Your streams (an admin's: every stream), newest first; ``X-Total-Count`` says how many
     the filters chose."""
-    listing = await anyio.to_thread.run_sync(
-        lambda: stream_listing(library, stream_store(found), chosen, limit=limit, offset=offset)
+    listing = await anyio.to_thread.run_sync(stream_listing, library, stream_store(found), asked)
+    return await listed(
+        lambda: StreamList.model_validate({"streams": [public_stream(d) for d in listing.entries]}),
+        listing,
     )
-    response = await json_off_the_loop(
-        lambda: StreamList.model_validate(
-            {"streams": [public_stream(d) for d in listing.entries]}
-        )
-    )
-    response.headers[TOTAL_HEADER] = str(listing.total)
-    return response
 
 
 @router.get("/{stream_id}", response_model=Stream, response_model_exclude_unset=True)
