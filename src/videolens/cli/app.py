@@ -14,7 +14,7 @@ from videolens import __version__
 from videolens.cli.command_group import CommandGroup
 from videolens.cli.command_help import PlainCommand
 from videolens.cli.errors import stderr, user_errors
-from videolens.cli.options import JsonOption, print_json
+from videolens.cli.options import JsonOption, LabelOption, print_json
 from videolens.cli.options import setting_default as _default
 from videolens.cli.progress import count_of, render_timeline
 from videolens.config import SamplingStrategy, Settings
@@ -167,10 +167,7 @@ def sessions(
         str | None,
         typer.Option(metavar="STATUS", help="Only sessions in this state (running, completed…)."),
     ] = None,
-    label: Annotated[
-        str | None,
-        typer.Option(metavar="LABEL", help="Only sessions where this was detected (person, car)."),
-    ] = None,
+    label: LabelOption = None,
     limit: Annotated[
         int | None, typer.Option(min=1, metavar="N", help="Most sessions listed (default: all).")
     ] = None,

@@ -13,7 +13,7 @@ from videolens.cli import chat_command
 from videolens.cli.command_group import subcommands_app
 from videolens.cli.command_help import PlainCommand
 from videolens.cli.errors import EXIT_BAD_INPUT, fail, stderr, user_errors
-from videolens.cli.options import JsonOption, print_json
+from videolens.cli.options import JsonOption, LabelOption, print_json
 from videolens.config import Settings
 from videolens.library import LibraryFilter, connect_index, open_index
 from videolens.library.hits import shown_hit
@@ -144,10 +144,7 @@ def list_videos(
     since: SinceOption = None,
     until: UntilOption = None,
     source: SourceOption = None,
-    label: Annotated[
-        str | None,
-        typer.Option(metavar="LABEL", help="Only videos where this was detected (person, car)."),
-    ] = None,
+    label: LabelOption = None,
     limit: Annotated[
         int, typer.Option(min=1, max=500, metavar="N", help="Most videos listed.")
     ] = 50,

@@ -10,6 +10,10 @@ import typer
 from videolens.config import Settings
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
+LabelOption = Annotated[
+    str | None,
+    typer.Option(metavar="LABEL", help="Only videos where this was detected (person, car)."),
+]
 
 
 def print_json(document: Any) -> None:
