@@ -223,3 +223,16 @@ def test_with_a_model_the_chapters_are_asked_from_the_tracks(openai_fake: OpenAI
     sent = final[-1]["content"]
     assert "Cuts and changes at: 00:00, 00:20, 00:35, 00:50, 01:00, 01:11." in sent
     assert "#8 dog 00:35\u201300:39, in at left, out at right, left to right, brown" in sent
+
+
+def test_a_shot_with_nothing_detected_is_titled_by_its_description_without_new_shot() -> None:
+    """The demo's dark shot was titled "A dark frame dominated by black. New shot"."""
+    frames = [
+        {"index": 0, "timestamp_s": 0.0, "shot_start": True, "model": "basic", "detections": [],
+         "description": "A dark frame dominated by black. New shot."},
+        {"index": 1, "timestamp_s": 2.0, "model": "basic", "detections": [],
+         "description": "A dark frame dominated by black; little motion."},
+    ]  # fmt: skip
+    document = {"video": {"duration_s": 4.0}, "frames": frames, "shots": {"starts_s": [0.0]}}
+    chapters = summarize_session(typed(document), None)["chapters"]
+    assert [c["title"] for c in chapters] == ["A dark frame dominated by black"]

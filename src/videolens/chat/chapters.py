@@ -9,6 +9,8 @@ with a peak count over the whole video.
 
 from __future__ import annotations
 
+import re
+
 from videolens.chat.changes import (
     STRONG,
     Change,
@@ -140,12 +142,17 @@ def _cut_title(frames: list[Moment], said: list[SpokenSegment], shot: int) -> st
         return title
     seen = detected_phrases(start)
     if not seen and start.detections is not None and not said:
-        described = positive_clauses(start.description).split(";")[0].strip()
+        # Without the "New shot." that ends a shot's first description: the chapter says so.
+        plain = _NEW_SHOT.sub("", start.description)
+        described = positive_clauses(plain).split(";")[0].strip()
         return described[:1].upper() + described[1:] if described else "Nothing detected"
     if not seen:
         return title
     view = _joined(seen[:3]) + " in view"
     return view[:1].upper() + view[1:] if shot == 1 else f"Shot {shot}: {view}"
+
+
+_NEW_SHOT = re.compile(r"\s*new shot\.?\s*$", re.IGNORECASE)
 
 
 def _joined(phrases: list[str]) -> str:
