@@ -149,3 +149,14 @@ def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
         VIDEOLENS_VISION_TASK_QUEUE=settings.vision_task_queue,
         **extra,
     )
+
+
+def listening(port: int) -> bool:
+    """Whether something on 127.0.0.1:``port`` accepts connections (an HTTP error still counts)."""
+    try:
+        httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+    except httpx.ConnectError:
+        return False
+    except httpx.HTTPError:
+        pass
+    return True

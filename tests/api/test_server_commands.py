@@ -7,12 +7,11 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from subprocess import Popen
 
-import httpx
 import pytest
 from typer.testing import CliRunner
 
 from polling import poll
-from process_helpers import ready, running, stop, videolens_env
+from process_helpers import listening, ready, running, stop, videolens_env
 from videolens.cli.keys_command import keys_app
 from videolens.pipeline.temporal_server import free_port
 
@@ -26,16 +25,6 @@ def _start(command: str, port: int, env: dict[str, str]) -> AbstractContextManag
     return running([sys.executable, "-c", code], env)
 
 
-def _listening(port: int) -> bool:
-    try:
-        httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
-    except httpx.ConnectError:
-        return False
-    except httpx.HTTPError:
-        pass
-    return True
-
-
 def test_up_runs_everything_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     port, temporal_port = free_port(), free_port()
     env = _environment(tmp_path / "data", VIDEOLENS_EMBEDDED_TEMPORAL_PORT=str(temporal_port))
@@ -46,8 +35,8 @@ def test_up_runs_everything_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None
     assert f"http://127.0.0.1:{port}" in stderr
     assert "Traceback" not in stderr
     # The embedded Temporal server it started is gone with it.
-    poll(lambda: not _listening(temporal_port), 5, "the embedded Temporal server to be gone")
-    assert not _listening(port)
+    poll(lambda: not listening(temporal_port), 5, "the embedded Temporal server to be gone")
+    assert not listening(port)
 
 
 def test_serve_uses_the_configured_temporal(tmp_path: Path, temporal_address: str) -> None:

@@ -10,7 +10,7 @@ import httpx
 import psutil
 
 from polling import poll
-from process_helpers import VIDEOLENS, ready, running, stop, videolens_env
+from process_helpers import VIDEOLENS, listening, ready, running, stop, videolens_env
 from videolens.pipeline.temporal_server import free_port
 from videolens.pipeline.worker_process import CHILD_MODULE
 from videolens.video.synthetic import Shot, write_clip
@@ -75,14 +75,4 @@ def test_up_analyses_in_a_worker_process_it_supervises(tmp_path: Path) -> None:
     assert "Traceback" not in stderr, stderr
     assert f"the worker process (pid {worker.pid}) exited" in stderr
     assert not psutil.pid_exists(restarted.pid) or restarted.status() == psutil.STATUS_ZOMBIE
-    assert not _listening(temporal_port), "the embedded Temporal server outlived `up`"
-
-
-def _listening(port: int) -> bool:
-    try:
-        httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
-    except httpx.ConnectError:
-        return False
-    except httpx.HTTPError:
-        pass
-    return True
+    assert not listening(temporal_port), "the embedded Temporal server outlived `up`"
