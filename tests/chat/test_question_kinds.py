@@ -188,3 +188,13 @@ def test_the_chat_model_is_given_the_tracks(tmp_path: Path, openai_fake: Any) ->
     context = openai_fake.requests("chat")[0]["json"]["messages"][1]["content"]
     assert "Tracks (different objects followed across frames, 5 fps): 8 people, a car" in context
     assert "#5 car 00:05\u201300:10, in at right, out at left, right to left, white" in context
+
+
+def test_a_track_found_again_is_counted_once_and_the_answer_says_why(tmp_path: Path) -> None:
+    from track_factory import make_broken_tracks_document
+
+    answer = ask(tmp_path, "how many different people walked past?", make_broken_tracks_document())
+    assert answer.text.startswith(
+        "Retrieval only (no chat model configured). About 4 different people were seen: 5 were "
+        "tracked, and 1 of those tracks began inside the frame within 4 s of another ending there"
+    ), answer.text

@@ -236,3 +236,26 @@ def test_a_shot_with_nothing_detected_is_titled_by_its_description_without_new_s
     document = {"video": {"duration_s": 4.0}, "frames": frames, "shots": {"starts_s": [0.0]}}
     chapters = summarize_session(typed(document), None)["chapters"]
     assert [c["title"] for c in chapters] == ["A dark frame dominated by black"]
+
+
+def test_a_track_broken_mid_frame_is_no_arrival_and_no_departure() -> None:
+    """#2 lost mid-frame at 0:20 and found again as #3 at 0:21.5 is one person going on; #5
+    lost at 0:45 and #4 coming out mid-frame at 0:50 are farther apart than a handover."""
+    from track_factory import make_broken_tracks_document
+
+    from videolens.chat.changes import changes_from_tracks
+
+    document = typed(make_broken_tracks_document())
+    assert document.tracks is not None
+    people = [c for c in changes_from_tracks(document.tracks, 90.0) if c.label == "person"]
+    assert [(c.at, c.kind) for c in people] == [
+        (5.0, "arrives"),
+        (30.0, "leaves"),  # #1 out at the right
+        (30.0, "arrives"),  # #5 in at the right
+        (40.0, "leaves"),  # #3, the #2 found again, out at the right
+        (45.0, "leaves"),
+        (50.0, "arrives"),
+        (60.0, "leaves"),
+    ]
+    # Levels count what is in view: #3 is there in place of #2.
+    assert [(c.before, c.after) for c in people][3] == (2, 1)

@@ -47,3 +47,23 @@ def make_tracked_street_document(session_id: str = "street000000") -> dict[str, 
         tracks=[track(*row) for row in STREET_TRACKS],
         tracking={"fps": 5.0, "frames": 450, "detector": "ssd-mobilenet", "tracker": "bytetrack"},
     )
+
+
+# Five tracks of four people: #2 is lost mid-frame at 0:20 and found again as #3 1.5 s later;
+# #5 is lost at 0:45 and #4 comes out of a door mid-frame at 0:50, 5 s later (two people).
+BROKEN_TRACKS: list[tuple[int, str, float, float, str, str, str | None, str]] = [
+    (1, "person", 0.0, 30.0, "inside", "right", "left to right", "red"),
+    (2, "person", 5.0, 20.0, "left", "inside", "left to right", "blue"),
+    (3, "person", 21.5, 40.0, "inside", "right", "left to right", "blue"),
+    (4, "person", 50.0, 60.0, "inside", "left", "right to left", "green"),
+    (5, "person", 30.0, 45.0, "right", "inside", "right to left", "black"),
+]
+
+
+def make_broken_tracks_document(session_id: str = "street000000") -> dict[str, Any]:
+    """The street scene with ``BROKEN_TRACKS`` in place of its own."""
+    return make_street_document(
+        session_id,
+        tracks=[track(*row) for row in BROKEN_TRACKS],
+        tracking={"fps": 2.0, "frames": 180, "detector": "ssd-mobilenet", "tracker": "bytetrack"},
+    )

@@ -26,6 +26,9 @@ LEVEL_RUN = 3
 LEVEL_STEP = 2
 """The least a count must move, and by at least ``LEVEL_SHARE`` of its level, to be a change."""
 LEVEL_SHARE = 0.4
+HANDOVER_S = 4.0
+"""A track ending inside the frame and another of its kind beginning inside it this close in
+time are one thing's track broken in two (see ``changes_from_tracks``)."""
 STRONG = 3
 """Weight of a change that makes a thing appear or vanish altogether."""
 
@@ -44,23 +47,63 @@ class Change:
 
 
 def changes_from_tracks(tracks: list[Track], end_s: float) -> list[Change]:
-    """Arrivals and departures; strong when the label was absent before (is absent after)."""
+    """Arrivals and departures; strong when the label was absent before (is absent after).
+
+    A track that begins inside the frame a moment after another of its kind ended inside it is
+    that one found again (the detector missed it for a few frames, or the tracker gave it a new
+    id), not an arrival and a departure: on vtest.avi 18 of 33 person tracks began mid-road, and
+    the chapter from 00:12 was titled "7 people arrive, 5 leave" from them."""
+    broken = handovers(tracks)
     events: list[tuple[float, int, Track]] = []
     for track in tracks:
-        if track.first_s > EDGE_S:
+        if track.first_s > EDGE_S and (track.track_id, "start") not in broken:
             events.append((track.first_s, 1, track))
-        if track.last_s < end_s - EDGE_S:
+        if track.last_s < end_s - EDGE_S and (track.track_id, "end") not in broken:
             events.append((track.last_s, -1, track))
-    alive = Counter(t.label for t in tracks if t.first_s <= EDGE_S)
     changes = []
     for at, step, track in sorted(events, key=lambda e: (e[0], e[1])):
-        before = alive[track.label]
-        alive[track.label] += step
-        strong = before == 0 or alive[track.label] == 0
+        before = _in_view(tracks, track.label, at, leaving=step < 0, after=False)
+        after = _in_view(tracks, track.label, at, leaving=step < 0, after=True)
+        strong = before == 0 or after == 0
         kind: ChangeKind = "arrives" if step > 0 else "leaves"
-        changes.append(Change(at, track.label, kind, STRONG if strong else 1, before,
-                              alive[track.label]))  # fmt: skip
+        changes.append(Change(at, track.label, kind, STRONG if strong else 1, before, after))
     return changes
+
+
+def handovers(tracks: list[Track]) -> set[tuple[int, str]]:
+    """The ends and starts inside the frame that pair up as one thing's broken track (within
+    ``HANDOVER_S`` of each other, nearest first); each is no arrival or departure."""
+    inside_ends = [t for t in tracks if t.exited == "inside"]
+    inside_starts = [t for t in tracks if t.entered == "inside"]
+    pairs = sorted(
+        (abs(later.first_s - ended.last_s), ended.track_id, later.track_id)
+        for ended in inside_ends
+        for later in inside_starts
+        if later.track_id != ended.track_id
+        and later.label == ended.label
+        and later.first_s > ended.first_s
+        and abs(later.first_s - ended.last_s) <= HANDOVER_S
+    )
+    paired: set[tuple[int, str]] = set()
+    for _, ended_id, later_id in pairs:
+        if (ended_id, "end") in paired or (later_id, "start") in paired:
+            continue
+        paired |= {(ended_id, "end"), (later_id, "start")}
+    return paired
+
+
+def _in_view(tracks: list[Track], label: str, at: float, *, leaving: bool, after: bool) -> int:
+    """How many ``label`` tracks are in view just before (``after``: just after) an arrival or a
+    departure (``leaving``) at ``at``: one arriving counts after it, one leaving before it."""
+
+    def there(track: Track) -> bool:
+        if leaving:
+            return (
+                track.first_s <= at < track.last_s if after else track.first_s <= at <= track.last_s
+            )
+        return track.first_s <= at <= track.last_s if after else track.first_s < at <= track.last_s
+
+    return sum(1 for track in tracks if track.label == label and there(track))
 
 
 def changes_from_moments(frames: list[Moment]) -> list[Change]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from videolens.chat.changes import HANDOVER_S, handovers
 from videolens.chat.facts import label_count, presence_stretches, seconds
 from videolens.chat.intents import Intent
 from videolens.chat.offline.evidence import Evidence
@@ -83,11 +84,21 @@ def distinct_answer(evidence: Evidence, label: str) -> str:
                 f"{_time(evidence, only.last_s)} "
                 f"{_middle(evidence, only)}.")  # fmt: skip
     arrivals = [t for t in tracks if t.first_s > EDGE_S]
-    head = f"{len(tracks)} different {plural(label)}"
-    lines = [f"{head} were tracked{where}: the first seen at "
-             f"{_time(evidence, tracks[0].first_s)} {cite(evidence, tracks[0].first_s, label)}, "
-             f"the last to arrive at {_time(evidence, tracks[-1].first_s)} "
-             f"{cite(evidence, tracks[-1].first_s, label)}."]  # fmt: skip
+    found_again = sum(1 for _, side in handovers(tracks) if side == "start")
+    first, last = tracks[0].first_s, tracks[-1].first_s
+    when = (
+        f"the first seen at {_time(evidence, first)} {cite(evidence, first, label)}, "
+        f"the last to arrive at {_time(evidence, last)} {cite(evidence, last, label)}."
+    )
+    if found_again:
+        # A track broken in two is one thing counted twice; the pairing is a likelihood, so
+        # the answer gives both numbers and why.
+        lines = [f"About {len(tracks) - found_again} different {plural(label)} were seen{where}: "
+                 f"{len(tracks)} were tracked, and {found_again} of those tracks began inside the "
+                 f"frame within {HANDOVER_S:.0f} s of another ending there (most likely the "
+                 f"same {label} found again); {when}"]  # fmt: skip
+    else:
+        lines = [f"{len(tracks)} different {plural(label)} were tracked{where}: {when}"]
     there = len(tracks) - len(arrivals)
     if arrivals and there:
         verb = "was" if there == 1 else "were"
