@@ -83,8 +83,9 @@ def distinct_answer(evidence: Evidence, label: str) -> str:
         return (f"1 {label} was tracked{where}, in view from {_time(evidence, only.first_s)} to "
                 f"{_time(evidence, only.last_s)} "
                 f"{_middle(evidence, only)}.")  # fmt: skip
-    arrivals = [t for t in tracks if t.first_s > EDGE_S]
-    found_again = sum(1 for _, side in handovers(tracks) if side == "start")
+    found_again_ids = {track_id for track_id, side in handovers(tracks) if side == "start"}
+    found_again = len(found_again_ids)
+    arrivals = [t for t in tracks if t.first_s > EDGE_S and t.track_id not in found_again_ids]
     first, last = tracks[0].first_s, tracks[-1].first_s
     when = (
         f"the first seen at {_time(evidence, first)} {cite(evidence, first, label)}, "
@@ -99,7 +100,7 @@ def distinct_answer(evidence: Evidence, label: str) -> str:
                  f"same {label} found again); {when}"]  # fmt: skip
     else:
         lines = [f"{len(tracks)} different {plural(label)} were tracked{where}: {when}"]
-    there = len(tracks) - len(arrivals)
+    there = len(tracks) - found_again - len(arrivals)
     if arrivals and there:
         verb = "was" if there == 1 else "were"
         lines.append(f"{there} {verb} already in view at the start; {len(arrivals)} came later.")
