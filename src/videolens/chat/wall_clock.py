@@ -7,7 +7,18 @@ Understood (case-insensitive; the first form found wins):
 - from or up to a moment: "since 14:00", "after 9", "before 14:30", "until noon";
 - a range: "between 14:00 and 14:10", "from 9 to 11", "14:00-14:10";
 - a day, alone or with any of the above: "today", "yesterday", "on 2026-01-05", "this
-  morning", "yesterday afternoon", "last night" ("yesterday at 9": 09:00-10:00 yesterday).
+  morning", "yesterday afternoon", "last night" ("yesterday at 9": 09:00-10:00 yesterday);
+- whole days and weeks: "the past 3 days", "in the last 2 weeks", "over the past week" (those
+  days before today, and today), "this week" (since Monday), "last week" (the Monday to Sunday
+  before this week).
+
+"The past N days" (and N weeks, N*7 days) are the N whole days before today plus today so far,
+from midnight in the asker's zone: asked on a Tuesday, "the past 3 days" are Saturday, Sunday,
+Monday and Tuesday until now. Of the meanings a person may have in mind (the last N*24 hours,
+today and the N-1 days before it, the N days before today) this is the one that holds all the
+others, so no moment any of them covers is left out, and days are what a person counts in; the
+answer names the dates it read. Only a fractional count ("1.5 days", "half a day") is an exact
+span back from now, as hours and minutes are. Weeks start on Monday (ISO 8601).
 
 A clock time without a day is its latest occurrence that is not in the future: a stream has no
 future. A bare hour ("at 9") counts only after a preposition and at the end of the phrase, so "at
@@ -31,15 +42,22 @@ _WORD_AMOUNTS = {
     "six": 6.0, "seven": 7.0, "eight": 8.0, "nine": 9.0, "ten": 10.0, "fifteen": 15.0,
     "twenty": 20.0, "thirty": 30.0, "half": 0.5, "half an": 0.5, "half a": 0.5,
 }  # fmt: skip
-_UNIT_SECONDS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+_DAY_S = 86400.0
+_UNIT_SECONDS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": _DAY_S, "w": 7 * _DAY_S}
 _AMOUNT = r"(\d+(?:\.\d+)?|half an|half a|" + "|".join(sorted(_WORD_AMOUNTS, key=len)[::-1]) + ")"
-_UNIT = r"(seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|[smhd])\b"
+_UNIT = r"(seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|wks?|[smhdw])\b"
+_IN = r"(?:(?:in|during|over|within|for)\s+)?"
 _LAST = re.compile(
-    rf"\b(?:(?:in|during|over|within|for)\s+)?(?:the\s+)?(?:last|past|previous)\s+"
+    rf"\b{_IN}(?:the\s+)?(?:last|past|previous)\s+"
     rf"(?:{_AMOUNT}\s*)?{_UNIT}",
     re.I,
 )
 _AGO = re.compile(rf"\b{_AMOUNT}\s*{_UNIT}\s+ago\b", re.I)
+# "last week" and "(the) previous week" are the calendar week before this one; "the last week"
+# is the past 7 days, as "the past week" is (_LAST).
+_WEEK = re.compile(
+    rf"\b{_IN}(?:the\s+)?(this|previous)\s+week\b|(?<!\bthe\s)\b{_IN}(last)\s+week\b", re.I
+)
 _NOW = re.compile(r"\b(?:right now|just now|now|currently|at the moment|at present)\b", re.I)
 
 # A time of day; a bare hour only where _HOUR_END follows (the end of the phrase or a range).
@@ -70,6 +88,7 @@ _NOW_SPAN_S = 120.0
 # Times a stream can have: from the Unix epoch to the year 9000 (datetime ends at 9999).
 EARLIEST_AT, LATEST_AT = 0.0, 221_845_392_000.0
 _AT_SECOND_S = 10.0
+_EPOCH_DAY = date(1970, 1, 2)  # the first whole day after the epoch in every zone
 
 
 @dataclass(frozen=True)
@@ -155,9 +174,19 @@ class _Reader:
         """The clock time on the given day, else its latest occurrence not after now."""
         if self.day is not None:
             return self.on(self.day, clock.seconds)
-        today = self.zone.local(self.now).date()
+        today = self.today()
         at = self.on(today, clock.seconds)
         return at if at <= self.now else self.on(today - timedelta(days=1), clock.seconds)
+
+    def today(self) -> date:
+        return self.zone.local(self.now).date()
+
+    def days_back(self, count: int, phrase: str) -> tuple[float, float]:
+        """The ``count`` whole days before today, and today."""
+        today = self.today()
+        if count > (today - _EPOCH_DAY).days:
+            raise InvalidTimeError(f"{phrase!r} reaches before 1970: no stream has it")
+        return self.on(today - timedelta(days=count), 0), self.on(today + timedelta(days=1), 0)
 
     def day_span(self, day: date, part: str | None) -> tuple[float, float]:
         low, high = _PARTS[part] if part else (0, 24)
@@ -175,7 +204,19 @@ def _between(m: re.Match[str], r: _Reader) -> tuple[float | None, float | None, 
 
 
 def _last(m: re.Match[str], r: _Reader) -> tuple[float | None, float | None, float | None]:
-    return r.now - _duration(m.group(1), m.group(2)), None, None
+    span = _duration(m.group(1), m.group(2))
+    days = span / _DAY_S
+    if m.group(2)[0].lower() in "dw" and days.is_integer():  # whole days: see the module's doc
+        return (*r.days_back(int(days), m.group(0).strip()), None)
+    return r.now - span, None, None
+
+
+def _week(m: re.Match[str], r: _Reader) -> tuple[float | None, float | None, float | None]:
+    today = r.today()
+    monday = today - timedelta(days=today.weekday())
+    if (m.group(1) or m.group(2)).lower() == "this":
+        return r.on(monday, 0), r.on(today + timedelta(days=1), 0), None
+    return r.on(monday - timedelta(days=7), 0), r.on(monday, 0), None
 
 
 def _ago(m: re.Match[str], r: _Reader) -> tuple[float | None, float | None, float | None]:
@@ -190,7 +231,7 @@ def _from(m: re.Match[str], r: _Reader) -> tuple[float | None, float | None, flo
     if word in ("since", "after", "from"):
         return r.latest(clock), None, None
     # "before 14:30" at 14:10 means today until now, not since yesterday's 14:30.
-    at = r.on(r.day or r.zone.local(r.now).date(), clock.seconds)
+    at = r.on(r.day or r.today(), clock.seconds)
     return None, at + (0 if word == "before" else clock.precision), None
 
 
@@ -212,7 +253,8 @@ def _now(_: re.Match[str], r: _Reader) -> tuple[float | None, float | None, floa
 
 _Form = Callable[[re.Match[str], _Reader], tuple[float | None, float | None, float | None]]
 _FORMS: tuple[tuple[re.Pattern[str], _Form], ...] = (
-    (_BETWEEN, _between), (_LAST, _last), (_AGO, _ago), (_FROM, _from), (_AT, _at), (_NOW, _now),
+    (_BETWEEN, _between), (_WEEK, _week), (_LAST, _last), (_AGO, _ago), (_FROM, _from),
+    (_AT, _at), (_NOW, _now),
 )  # fmt: skip
 
 

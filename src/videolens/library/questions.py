@@ -10,24 +10,30 @@ exist among the videos the asker may see.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
 from typing import Any, Literal
 
 from videolens.chat.model_client import chat_client, chat_model_configured
 from videolens.config import Settings
 from videolens.library.citations import LibraryCitation, check_citations, cite
 from videolens.library.index import LibraryIndex
-from videolens.library.periods import asked_period, within
+from videolens.library.periods import UTC, asked_period, within
 from videolens.library.query_words import query_words
 from videolens.library.records import LibraryFilter, LibraryHit, VideoMatches
 from videolens.library.rows import labels_in
+from videolens.timeline.clock import Zone
 
 QuestionKind = Literal["summary", "which", "how_often", "last", "moments"]
 _KINDS: tuple[tuple[QuestionKind, re.Pattern[str]], ...] = (
-    ("summary", re.compile(
-        r"\b(summari[sz]e|summary|overview|recap|what happened)\b"
-        r"|\bwhat (did|do|have) .*\b(see|seen|saw|show|showed|shown|record|recorded)\b", re.I)),
+    (
+        "summary",
+        re.compile(
+            r"\b(summari[sz]e|summary|overview|recap|what happened)\b"
+            r"|\bwhat (did|do|have) .*\b(see|seen|saw|show|showed|shown|record|recorded)\b",
+            re.I,
+        ),
+    ),
     ("how_often", re.compile(r"\bhow (often|many times|many)\b", re.I)),
     ("last", re.compile(r"\b(last time|most recent(ly)?|latest)\b|\bwhen\b.*\blast\b", re.I)),
     ("which", re.compile(r"\b(which|what) (videos?|clips?|recordings?|cameras?|streams?)\b", re.I)),
@@ -73,21 +79,24 @@ def answer_question(
     index: LibraryIndex,
     question: str,
     chosen: LibraryFilter,
-    today: date | None = None,
+    zone: Zone = UTC,
+    now: float | None = None,
 ) -> LibraryAnswer:
-    """Answer ``question`` over the videos ``chosen`` lets the asker see, in the days it names
-    ("yesterday", "last week": UTC days, counted back from ``today``)."""
+    """Answer ``question`` over the videos ``chosen`` lets the asker see, in the period it names
+    ("yesterday", "the past 3 days", "since 9": in the asker's ``zone``, at ``now``); the words
+    searched for are the question's without that period."""
     kind = question_kind(question)
-    period = asked_period(question, today or datetime.now(timezone.utc).date())
+    period = asked_period(question, zone, time.time() if now is None else now)
     asked = within(chosen, period)
+    searched = period.rest if period else question
     if kind == "summary":
         facts = period_summary(index, asked, period.said if period else "in the library")
     else:
-        facts = offline_answer(index, question, kind, asked)
+        facts = offline_answer(index, searched, kind, asked)
     if not chat_model_configured(settings):
         text, mode, model = facts, "offline", None
     else:
-        hits = index.search(question, asked, CONTEXT_MOMENTS)
+        hits = index.search(searched, asked, CONTEXT_MOMENTS)
         with chat_client(settings) as client:
             text = client.chat(_messages(question, facts, hits))
         mode, model = "llm", settings.chat_model
