@@ -6,11 +6,13 @@ matches."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
 import pytest
 from library_factory import finished_session, frame, live_stream
 
+from process_helpers import run_videolens, videolens_env
 from videolens.config import Settings
 from videolens.library import LibraryFilter, LibraryIndex
 from videolens.library.periods import UTC, asked_period
@@ -152,3 +154,22 @@ def test_the_days_a_question_names(
 ) -> None:
     period = asked_period(question, zone, NOW)
     assert (period and (period.since, period.until)) == bounds
+
+
+def test_the_cli_reads_the_days_in_the_zone_of_tz(
+    library_settings: Settings, videos: dict[str, str]
+) -> None:
+    """``videolens ask --all``: 2026-03-09 is UTC's day unless --tz names another zone."""
+    env = videolens_env(VIDEOLENS_DATA_DIR=str(library_settings.data_dir))
+    if library_settings.database_url is not None:
+        env["VIDEOLENS_DATABASE_URL"] = library_settings.database_url.get_secret_value()
+    question = ["ask", "--all", "summarize what the cameras saw on 2026-03-09", "--json"]
+    cited: dict[bool, set[str]] = {}
+    for tz in ([], ["--tz", "Pacific/Honolulu"]):
+        run = run_videolens([*question, *tz], env)
+        assert run.returncode == 0, run.stderr
+        cited[bool(tz)] = {c["video_id"] for c in json.loads(run.stdout)["citations"]}
+    assert cited[False] == {videos[name] for name in ("door", "car.mp4", "dog.mp4")}
+    assert cited[True] == {videos["door"]}  # the sessions came at 22:00 the day before there
+    wrong = run_videolens([*question, "--tz", "Mars/Olympus"], env)
+    assert wrong.returncode != 0 and "unknown time zone 'Mars/Olympus'" in wrong.stderr

@@ -35,7 +35,8 @@ TimeZoneOption = Annotated[
         "--tz",
         metavar="ZONE",
         help="For a stream: the zone of times in the question and the answer (Europe/Berlin, "
-        "+02:00); default: VIDEOLENS_TIME_ZONE, else this machine's.",
+        "+02:00); default: VIDEOLENS_TIME_ZONE, else this machine's. With --all: the zone of "
+        "the days a question names ('yesterday'); default: UTC.",
     ),
 ]
 # Follow-up questions in `videolens chat` see this many earlier turns.

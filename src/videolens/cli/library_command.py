@@ -22,6 +22,7 @@ from videolens.library.questions import LibraryAnswer, answer_question
 from videolens.library.reindex import rebuild
 from videolens.store import SessionStore
 from videolens.streams.store import StreamStore
+from videolens.timeline.clock import resolve_zone
 
 KeyOption = Annotated[
     str | None,
@@ -121,8 +122,10 @@ def ask(
         settings = Settings()
         chosen = LibraryFilter(owner=_owner(settings, key), since=since, until=until,
                                source=source)  # fmt: skip
+        # The days a question names ("yesterday") are UTC's unless --tz gives the asker's zone.
+        zone = resolve_zone(tz, "UTC")
         with open_index(settings) as index:
-            answer = answer_question(settings, index, target, chosen)
+            answer = answer_question(settings, index, target, chosen, zone)
         _show_answer(answer, as_json)
 
 
