@@ -17,7 +17,10 @@ def test_health_and_readiness(api: LiveServer) -> None:
         assert client.get("/healthz").json() == {"status": "ok"}
         ready = client.get("/readyz")
         assert ready.status_code == 200
-        assert ready.json() == {"status": "ready", "checks": {"temporal": True, "store": True}}
+        assert ready.json() == {
+            "status": "ready",
+            "checks": {"temporal": True, "store": True, "library": True},
+        }
         assert not [p for p in api.settings.data_dir.glob(".ready-*")]
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from library_factory import finished_session, frame, live_stream
 from pydantic import SecretStr
 
 from live_server import LiveServer, final_status, serving
@@ -18,6 +19,7 @@ from process_helpers import run_videolens, videolens_env
 from videolens.api.security import KeyStore, Role
 from videolens.config import Settings
 from videolens.library import connect_index
+from videolens.library.indexing import indexed_session_store, indexed_stream_store
 from videolens.video.synthetic import Shot, write_clip
 
 
@@ -156,3 +158,41 @@ def test_another_keys_moments_never_appear_in_the_cli(library: Library) -> None:
     again = run_videolens(["ask", "--all", "Which videos show HARBOR?", "--json",
                            "--key", library.keys["bob"]], env)  # fmt: skip
     assert json.loads(again.stdout)["citations"] == answer["citations"]
+
+
+def test_listings_show_each_videos_labels_and_their_total_to_browsers(
+    settings: Settings, database: str | None
+) -> None:
+    origin = "http://app.example"
+    configured = settings.model_copy(update={
+        "cors_origins": [origin], "database_url": SecretStr(database) if database else None,
+    })  # fmt: skip
+    if database:
+        with connect_index(configured) as index:
+            index.upgrade()
+    with serving(configured, run_workers=False) as live:
+        # Written through the stores as an analysis and a stream's windows write them.
+        frames = [frame(0, 0.0, ("car", "person"), "white"), frame(1, 1.0, ("car",))]
+        sessions = indexed_session_store(live.settings)
+        street = finished_session(sessions, "street.mp4", "local", frames).session_id
+        dark = finished_session(sessions, "dark.mp4", "local", [frame(0, 0.0)]).session_id
+        door = live_stream(indexed_stream_store(live.settings), "door", "local", 1_780_000_000.0)
+        with live.client() as browser:
+            browser.headers["Origin"] = origin  # a page of another origin asks, as a browser does
+            listed = browser.get("/v1/sessions")
+            assert listed.headers["x-total-count"] == "2"
+            exposed = listed.headers["access-control-expose-headers"].lower().split(", ")
+            assert "x-total-count" in exposed, exposed
+            assert {s["session_id"]: s["labels"] for s in listed.json()["sessions"]} == {
+                street: ["car", "person"], dark: []
+            }  # fmt: skip
+            chosen = browser.get("/v1/sessions", params={"label": "person"}).json()["sessions"]
+            assert [s["session_id"] for s in chosen] == [street]
+            streams = browser.get("/v1/streams").json()["streams"]
+            assert [(s["stream_id"], s["labels"]) for s in streams] == [(door, ["person", "van"])]
+            videos = browser.get("/v1/library/videos").json()["videos"]
+            assert {v["video_id"]: v["labels"] for v in videos} == {
+                street: ["car", "person"], dark: [], door: ["person", "van"]
+            }  # fmt: skip
+            one = browser.get(f"/v1/sessions/{street}").json()
+            assert "labels" not in one  # a session's own view is as it was

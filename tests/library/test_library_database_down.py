@@ -1,18 +1,29 @@
 """The library database down (VIDEOLENS_DATABASE_URL at a port where nothing listens): an
 analysis still completes, the index's misses are logged, `videolens sessions` lists from the
 folders meanwhile, and `videolens reindex` against the real database then repairs the index.
-Through the real `videolens` process, on the real PostgreSQL (never stopped: it is shared)."""
+Through the real `videolens` process, on the real PostgreSQL (never stopped: it is shared).
+The API starts and serves while it is down, says so in ``/readyz``, and uses the database once
+it answers on that port (a relay to the real one), taking in what it missed meanwhile."""
 
 from __future__ import annotations
 
 import json
+import logging
+import time
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
+from pydantic import SecretStr
+from tcp_relay import relay
 
+from live_server import analysed_upload, serving
+from polling import poll
 from process_helpers import run_on
 from videolens.config import Settings
 from videolens.library import LibraryFilter, connect_index
+from videolens.library.opening import RETRY_S
 from videolens.pipeline.temporal_server import free_port
 from videolens.video.synthetic import Shot, write_clip
 
@@ -56,3 +67,58 @@ def test_an_analysis_completes_with_the_database_down_and_reindex_repairs_it(
                     VIDEOLENS_DATABASE_URL=postgres_url)  # fmt: skip
     assert listed.returncode == 0 and "cannot list" not in listed.stderr, listed.stderr
     assert listed.stdout.startswith(document["session_id"]) and "1 of 1" in listed.stderr
+
+
+def _library_videos(client: httpx.Client) -> list[dict[str, Any]] | None:
+    """The library's videos once it answers with some, else None."""
+    response = client.get("/v1/library/videos")
+    videos: list[dict[str, Any]] = response.json()["videos"] if response.is_success else []
+    return videos or None
+
+
+@pytest.mark.timeout(600)
+def test_the_api_serves_with_the_database_down_and_uses_it_once_it_answers(
+    settings: Settings, postgres_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with connect_index(
+        settings.model_copy(update={"database_url": SecretStr(postgres_url)})
+    ) as index:
+        index.upgrade()  # the deployment's `videolens db upgrade`, done before the outage
+    port = free_port()
+    down = postgres_url.replace("127.0.0.1:5432", f"127.0.0.1:{port}")
+    assert down != postgres_url
+    configured = settings.model_copy(update={
+        "backend": "basic", "speech": "off", "database_url": SecretStr(down),
+        "rate_limit_per_minute": 100_000,
+    })  # fmt: skip
+    clip = write_clip(tmp_path / "quay.mp4", [Shot(2.0, (30, 120, 200), "HARBOR")]).path
+    caplog.set_level(logging.WARNING, logger="videolens.library")
+    started = time.monotonic()
+    with serving(configured) as live, live.client() as client:
+        ready = client.get("/readyz")
+        assert ready.status_code == 200, ready.text
+        assert ready.json()["status"] == "degraded" and ready.json()["checks"]["library"] is False
+        searched = client.get("/v1/library/videos")
+        assert searched.status_code == 503, searched.text
+        assert searched.json()["error"]["code"] == "library_unavailable"
+        session_id = analysed_upload(live, client, clip, "quay.mp4")
+        listed = [client.get("/v1/sessions") for _ in range(20)]  # from the folders
+        assert {tuple(s["session_id"] for s in r.json()["sessions"]) for r in listed} == {
+            (session_id,)
+        }
+        assert listed[-1].headers["x-total-count"] == "1"
+        # Not asked on every request or write: at most every RETRY_S by the API and by its
+        # in-process workers' store, each.
+        tries = [r for r in caplog.records if r.name == "videolens.library.opening"]
+        assert 1 <= len(tries) <= 2 * ((time.monotonic() - started) / RETRY_S + 1), len(tries)
+
+        with relay(port, ("127.0.0.1", 5432)):  # the database answers again on its port
+            videos = poll(lambda: _library_videos(client), 6 * RETRY_S, "the index again")
+            assert [v["video_id"] for v in videos] == [session_id]  # missed, then taken in
+            assert client.get("/readyz").json() == {
+                "status": "ready",
+                "checks": {"temporal": True, "store": True, "library": True},
+            }
+            again = client.get("/v1/sessions", params={"status": "completed"})
+            assert [s["session_id"] for s in again.json()["sessions"]] == [session_id]
+    assert "took in 1 sessions" in caplog.text

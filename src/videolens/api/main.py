@@ -25,6 +25,7 @@ from videolens.api.routes import keys as keys_routes
 from videolens.api.routes import library as library_routes
 from videolens.api.routes import session_edit as session_edit_routes
 from videolens.api.routes import stream_chat as stream_chat_routes
+from videolens.api.routes.library import TOTAL_HEADER
 from videolens.api.routes.metrics import install_metrics
 from videolens.api.security import KeyStore, check_exposure, local_mode_allowed
 from videolens.api.static import mount_web_ui
@@ -32,8 +33,8 @@ from videolens.api.uploads import remove_stale_parts
 from videolens.chat.retrieval import Retriever
 from videolens.config import Settings
 from videolens.errors import VideoLensError
-from videolens.library import open_index
 from videolens.library.indexing import indexed_session_store
+from videolens.library.opening import IndexConnection
 from videolens.metrics.api_metrics import ApiMetrics
 from videolens.pipeline.embedded_server import restart_if_dead
 from videolens.pipeline.reconcile import Sweeper
@@ -43,6 +44,7 @@ from videolens.pipeline.worker_process import WorkerProcess
 from videolens.store import SessionStore
 
 HOUSEKEEPING_INTERVAL_S = 10.0
+EXPOSED_HEADERS = ("Content-Range", "Accept-Ranges", "Retry-After", "Location")
 logger = logging.getLogger(__name__)
 
 
@@ -72,8 +74,11 @@ def create_app(
                 )
             if worker is not None:  # once Temporal answers; stopped before it is left
                 await stack.enter_async_context(worker.running())
-            app.state.library = library = open_index(settings)
+            # The index is opened now if it answers, else when it does: the server starts and
+            # serves with the database down (listings from the folders meanwhile).
+            app.state.library = library = IndexConnection(settings)
             stack.callback(library.close)
+            await anyio.to_thread.run_sync(library.available)
             store = indexed_session_store(settings, library)
             await stack.enter_async_context(_housekeeping(settings, client, store))
             app.state.services = Services(
@@ -100,7 +105,7 @@ def create_app(
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "X-API-Key", "Content-Type", "Range"],
-            expose_headers=["Content-Range", "Accept-Ranges", "Retry-After", "Location"],
+            expose_headers=[*EXPOSED_HEADERS, TOTAL_HEADER],
         )
     app.add_middleware(SecurityHeaders)  # outermost: error and CORS answers carry them too
     install_error_handlers(app)

@@ -47,6 +47,10 @@ class SessionSummary(SessionHeader):
     """One entry of the session list."""
 
     links: SessionLinks
+    labels: list[str] | None = Field(
+        default=None,
+        description="Listings only: the objects detected in most frames, most first (a few).",
+    )
 
 
 class SessionList(Record):
@@ -98,6 +102,10 @@ class Stream(StreamDocument):
 
     progress: StreamProgress | None = Field(default=None, description="While running.")
     links: StreamLinks | None = None
+    labels: list[str] | None = Field(
+        default=None,
+        description="Listings only: the objects detected in most frames, most first (a few).",
+    )
     timeline: list[Moment] | None = Field(default=None, description="The newest frames.")
     speech_timeline: list[StreamSpeechSegment] | None = Field(
         default=None, description="The newest speech segments."

@@ -14,7 +14,7 @@ from typing import Generic, TypeVar
 from videolens.config import Settings
 from videolens.library.errors import index_errors
 from videolens.library.index import LibraryIndex
-from videolens.library.opening import open_index
+from videolens.library.opening import IndexConnection
 from videolens.library.records import LibraryVideo
 from videolens.library.rows import (
     frame_row,
@@ -40,28 +40,25 @@ _Store = TypeVar("_Store", SessionStore, StreamStore)
 FINAL = ("completed", "failed", "cancelled")
 
 
-class _Hook(Generic[_Store]):
-    """A store's hook: opens the index at its first write and turns a database failure into a
-    warning."""
+Given = LibraryIndex | IndexConnection | None  # a hook's index: opened, to open, or its own
 
-    def __init__(
-        self, settings: Settings, store: _Store, index: LibraryIndex | None = None
-    ) -> None:
-        self._settings = settings
+
+class _Hook(Generic[_Store]):
+    """A store's hook: opens the index at its first write (``IndexConnection``: again after
+    a failure, every few seconds at most) and turns a database failure into a warning."""
+
+    def __init__(self, settings: Settings, store: _Store, index: Given = None) -> None:
         self._store: _Store = store
-        self._index = index
+        self._connection = (index if isinstance(index, IndexConnection)
+                            else IndexConnection(settings, index))  # fmt: skip
 
     def close(self) -> None:
-        """Close the index if this hook opened it."""
-        if self._index is not None:
-            self._index.close()
-            self._index = None
+        """Close the index."""
+        self._connection.close()
 
     @property
     def index(self) -> LibraryIndex:
-        if self._index is None:
-            self._index = open_index(self._settings)
-        return self._index
+        return self._connection.get()
 
     def _apply(self, what: str, write: Callable[[LibraryIndex], None]) -> None:
         try:
@@ -150,7 +147,7 @@ class StreamIndexing(_Hook[StreamStore]):
 
 
 def indexed_session_store(
-    settings: Settings, index: LibraryIndex | None = None, root: Path | None = None
+    settings: Settings, index: Given = None, root: Path | None = None
 ) -> SessionStore:
     """The session store whose writes reach the library index (opened at the first write when
     not given)."""
@@ -160,7 +157,7 @@ def indexed_session_store(
 
 
 def indexed_stream_store(
-    settings: Settings, index: LibraryIndex | None = None, root: Path | None = None
+    settings: Settings, index: Given = None, root: Path | None = None
 ) -> StreamStore:
     """The stream store whose writes reach the library index."""
     store = StreamStore(root or settings.streams_dir)

@@ -21,7 +21,7 @@ from videolens.library.index import LibraryIndex
 from videolens.library.opening import open_index
 from videolens.library.query_words import words_of
 from videolens.library.records import LOCAL_OWNER, LibraryFilter, Listed
-from videolens.library.rows import labels_of
+from videolens.library.rows import labels_of, most_seen
 from videolens.store import SessionListing, SessionStore
 from videolens.streams.store import StreamStore
 from videolens.timeline.model import Moment, StreamDocument
@@ -32,6 +32,8 @@ UNREACHABLE = ("the library index cannot list (%s): listing the folders instead;
                "`videolens reindex` repairs the index once it is back")  # fmt: skip
 # "until" takes in the whole of a day or instant it names, as the index's filter does.
 _UNTIL_END = "~"
+LISTED_LABELS = 5  # the labels a listed video shows: those seen in most frames
+_IDS_AT_ONCE = 500  # videos whose labels one statement reads (a database's parameter limit)
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,8 @@ class Listing(Generic[_Entry]):
     entries: list[_Entry]
     total: int
     from_index: bool = True
+    # Each listed video's detected labels, seen in most frames first (``LISTED_LABELS``).
+    labels: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -117,16 +121,36 @@ def _listing(
             gone = [item.video_id for item in listed if not exists(item.video_id)]
             for video_id in gone:
                 index.remove_video(video_id)
-            kept = [entry(item) for item in listed if item.video_id not in gone]
-            return Listing(kept, total - len(gone))
+            kept = [item for item in listed if item.video_id not in gone]
+            labels = video_labels(index, [item.video_id for item in kept])
+            return Listing([entry(item) for item in kept], total - len(gone), labels=labels)
         except index_errors() as err:
             logger.warning(UNREACHABLE, err)
     chosen_entries = [
-        found for video_id, owner, found in walk()
+        (video_id, found) for video_id, owner, found in walk()
         if _chosen(chosen, video_id, owner or LOCAL_OWNER, found, moments)
     ]  # fmt: skip
     end = None if limit is None else offset + limit
-    return Listing(chosen_entries[offset:end], len(chosen_entries), from_index=False)
+    page = chosen_entries[offset:end]
+    labels = {video_id: _labels_seen(moments(video_id)) for video_id, _ in page}
+    return Listing([found for _, found in page], len(chosen_entries), from_index=False,
+                   labels=labels)  # fmt: skip
+
+
+def video_labels(index: LibraryIndex, video_ids: list[str]) -> dict[str, list[str]]:
+    """Each video's detected labels as its indexed frames show them, seen in most frames
+    first; derived from the moments each time, so a reindex or a new batch shows at once."""
+    seen: dict[str, list[tuple[str, int]]] = {video_id: [] for video_id in video_ids}
+    for start in range(0, len(video_ids), _IDS_AT_ONCE):
+        chosen = LibraryFilter(video_ids=tuple(video_ids[start : start + _IDS_AT_ONCE]))
+        for video_id, labels, frames, _ in index.frames_seen(chosen):
+            seen[video_id].append((labels, frames))
+    return {video_id: most_seen(counted, LISTED_LABELS) for video_id, counted in seen.items()}
+
+
+def _labels_seen(moments: Iterable[Moment]) -> list[str]:
+    """``video_labels`` from a store's moments (the listing of the folders)."""
+    return most_seen(((labels_of(m), 1) for m in moments), LISTED_LABELS)
 
 
 def _chosen(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 
@@ -22,6 +23,7 @@ from videolens.timeline.model import (
     StreamSpeechSegment,
     Track,
 )
+from videolens.tracking.colour import COLOUR_NAMES
 
 
 def session_video(document: SessionDocument) -> LibraryVideo:
@@ -78,6 +80,21 @@ def labels_of(moment: Moment) -> str:
 def labels_in(labels: str) -> list[str]:
     """The labels of a moment row's ``labels``."""
     return [label for label in labels.split(LABEL_SEPARATOR) if label]
+
+
+def most_seen(counted: Iterable[tuple[str, int]], most: int) -> list[str]:
+    """The ``most`` things seen in most frames, most first (ties by name), from (a moment row's
+    ``labels``, how many frames had them): each without its colour ("white car" is a car)."""
+    frames: Counter[str] = Counter()
+    for labels, count in counted:
+        for label in dict.fromkeys(_uncoloured(label) for label in labels_in(labels)):
+            frames[label] += count
+    return [label for label, _ in sorted(frames.items(), key=lambda i: (-i[1], i[0]))[:most]]
+
+
+def _uncoloured(label: str) -> str:
+    colour, _, thing = label.partition(" ")
+    return thing if colour in COLOUR_NAMES and thing else label
 
 
 def _described(moment: Moment) -> str:

@@ -23,7 +23,8 @@ from videolens.api.responses import json_off_the_loop
 from videolens.errors import VideoLensError
 from videolens.library import LibraryError, LibraryFilter, LibraryIndex
 from videolens.library.hits import shown_hit
-from videolens.library.listings import Asked, Listing
+from videolens.library.listings import Asked, Listing, video_labels
+from videolens.library.opening import IndexConnection
 from videolens.library.questions import answer_question
 from videolens.timeline import chat_answer_responses
 
@@ -35,12 +36,29 @@ DateQuery = Annotated[
 ]
 
 
-def library_index(request: Request) -> LibraryIndex:
-    found: LibraryIndex = request.app.state.library
+def library_connection(request: Request) -> IndexConnection:
+    found: IndexConnection = request.app.state.library
     return found
 
 
+ConnectionDep = Annotated[IndexConnection, Depends(library_connection)]
+
+
+def library_index(connection: ConnectionDep) -> LibraryIndex:
+    """The index (opened here if it was not: a thread of its own); 503 while it is down."""
+    try:
+        return connection.get()
+    except LibraryError as err:
+        raise ApiError(503, "library_unavailable", str(err)) from err
+
+
+def listing_index(connection: ConnectionDep) -> LibraryIndex | None:
+    """The index, or None while it is down: a listing then reads the folders."""
+    return connection.available()
+
+
 LibraryDep = Annotated[LibraryIndex, Depends(library_index)]
+ListingIndexDep = Annotated[LibraryIndex | None, Depends(listing_index)]
 
 
 def visible(found: Services, caller: str, **chosen: Any) -> LibraryFilter:
@@ -106,11 +124,13 @@ async def list_videos(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Offset = 0,
 ) -> dict[str, Any]:
-    """Sessions and streams, newest first: ``{"videos", "total", "limit", "offset"}``."""
+    """Sessions and streams, newest first: ``{"videos", "total", "limit", "offset"}``; each
+    video with the ``labels`` detected in most of its frames, most first."""
     chosen = replace(listed, source=source)
     page = await _run(lambda: library.videos(chosen, limit=limit, offset=offset))
-    return {"videos": [v.as_dict() for v in page.videos], "total": page.total,
-            "limit": limit, "offset": offset}  # fmt: skip
+    labels = await _run(video_labels, library, [v.video_id for v in page.videos])
+    videos = [{**v.as_dict(), "labels": labels[v.video_id]} for v in page.videos]
+    return {"videos": videos, "total": page.total, "limit": limit, "offset": offset}
 
 
 @router.get("/v1/library/search")

@@ -20,11 +20,18 @@ from videolens.api.deps import (
 from videolens.api.documented import error_response
 from videolens.api.errors import ApiError
 from videolens.api.public import public_listed, public_moment, public_session
-from videolens.api.responses import FramesPage, Session, SessionList, json_off_the_loop
-from videolens.api.routes.library import LibraryDep, ListingAsked, listed
+from videolens.api.responses import (
+    FramesPage,
+    Session,
+    SessionList,
+    SessionSummary,
+    json_off_the_loop,
+)
+from videolens.api.routes.library import ListingAsked, ListingIndexDep, listed
 from videolens.api.security import LOCAL_OWNER
 from videolens.library.listings import session_listing
 from videolens.pipeline.reconcile import reconcile_session
+from videolens.store import SessionListing
 from videolens.video.playable import PlayableError
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
@@ -33,13 +40,18 @@ SessionId = Annotated[str, "a 12-character session id"]
 
 
 @router.get("", response_model=SessionList, response_model_exclude_unset=True)
-async def list_sessions(found: ServicesDep, library: LibraryDep, asked: ListingAsked) -> Response:
+async def list_sessions(
+    found: ServicesDep, library: ListingIndexDep, asked: ListingAsked
+) -> Response:
     """Your sessions (an admin's: every session), newest first; ``X-Total-Count`` says how
     many the filters chose."""
     listing = await anyio.to_thread.run_sync(session_listing, library, found.store, asked)
-    return await listed(
-        lambda: SessionList(sessions=[public_listed(s) for s in listing.entries]), listing
-    )
+
+    def shown(entry: SessionListing) -> SessionSummary:
+        labels = listing.labels.get(entry.session_id, [])
+        return public_listed(entry).model_copy(update={"labels": labels})
+
+    return await listed(lambda: SessionList(sessions=[shown(s) for s in listing.entries]), listing)
 
 
 @router.get("/{session_id}", response_model=Session, response_model_exclude_unset=True)

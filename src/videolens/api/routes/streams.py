@@ -18,7 +18,7 @@ from videolens.api.deps import MediaPrincipal, Principal, Services, ServicesDep
 from videolens.api.documented import error_response
 from videolens.api.errors import ApiError
 from videolens.api.responses import Stream, StreamFramesPage, StreamList, json_off_the_loop
-from videolens.api.routes.library import LibraryDep, ListingAsked, listed
+from videolens.api.routes.library import ConnectionDep, ListingAsked, ListingIndexDep, listed
 from videolens.api.stream_views import (
     RUNNING,
     TIMELINE_FRAMES,
@@ -152,7 +152,7 @@ class StreamCreate(BaseModel):
     },
 )
 async def start(
-    body: StreamCreate, found: ServicesDep, owner: Principal, library: LibraryDep
+    body: StreamCreate, found: ServicesDep, owner: Principal, library: ConnectionDep
 ) -> JSONResponse:
     """Start watching a live source; the stream runs until stopped."""
     if body.retention_hours is not None and body.retention_s is not None:
@@ -202,12 +202,18 @@ async def start(
 
 
 @router.get("", response_model=StreamList, response_model_exclude_unset=True)
-async def list_streams(found: ServicesDep, library: LibraryDep, asked: ListingAsked) -> Response:
+async def list_streams(
+    found: ServicesDep, library: ListingIndexDep, asked: ListingAsked
+) -> Response:
     """Your streams (an admin's: every stream), newest first; ``X-Total-Count`` says how many
     the filters chose."""
     listing = await anyio.to_thread.run_sync(stream_listing, library, stream_store(found), asked)
+
+    def shown(document: StreamDocument) -> dict[str, Any]:
+        return {**public_stream(document), "labels": listing.labels.get(document.stream_id, [])}
+
     return await listed(
-        lambda: StreamList.model_validate({"streams": [public_stream(d) for d in listing.entries]}),
+        lambda: StreamList.model_validate({"streams": [shown(d) for d in listing.entries]}),
         listing,
     )
 
