@@ -4,6 +4,7 @@ the index cannot answer; sessions made before the index listed from its first st
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -11,8 +12,11 @@ import psycopg
 import pytest
 from library_factory import finished_session, frame, live_stream
 
+from polling import poll
+from process_helpers import VIDEOLENS, run_on, running, videolens_env
 from videolens.config import Settings
 from videolens.library import LibraryFilter, LibraryIndex, connect_index
+from videolens.library.errors import index_errors
 from videolens.library.indexing import indexed_session_store, indexed_stream_store
 from videolens.library.listings import (
     Asked,
@@ -20,8 +24,13 @@ from videolens.library.listings import (
     stored_session_listing,
     stream_listing,
 )
-from videolens.library.opening import upgrade_index
+from videolens.library.opening import library_file, upgrade_index
+from videolens.library.records import Listed
+from videolens.library.reindex import rebuild
+from videolens.pipeline.temporal_server import free_port
 from videolens.store import SessionStore
+from videolens.streams.store import StreamStore
+from videolens.video.synthetic import Shot, write_clip
 
 EVERYONE = LibraryFilter()
 
@@ -140,3 +149,75 @@ def test_a_dropped_database_connection_is_made_again_at_the_next_listing(
         again = session_listing(index, sessions, Asked(EVERYONE))
     assert not dropped.from_index and "library index cannot list" in caplog.text
     assert again.from_index and set(_ids(again.entries)) == set(made.values())
+
+
+def test_each_listed_video_has_the_labels_seen_in_most_frames_from_index_folders_and_reindex(
+    index: LibraryIndex, sessions: SessionStore, library_settings: Settings
+) -> None:
+    frames = [frame(0, 0.0, ("car", "person"), "white"), frame(1, 1.0, ("car", "person"), "red"),
+              frame(2, 2.0, ("car", "dog", "bus", "bicycle", "truck", "zebra"))]  # fmt: skip
+    street = finished_session(sessions, "street.mp4", "alice", frames).session_id
+    running = sessions.create("/videos/yard.mp4", {}).session_id
+    sessions.write_batch(running, "b0", [frame(0, 0.0, ("cat",))])  # shown as batches land
+    empty = finished_session(sessions, "dark.mp4", "alice", [frame(0, 0.0)]).session_id
+    # Three frames of cars (a white and a red one are cars), then a person (two frames count
+    # more than one, whatever their colour), then the rest by name: five at most.
+    expected = {street: ["car", "person", "bicycle", "bus", "dog"], running: ["cat"], empty: []}
+    listed = session_listing(index, sessions, Asked(EVERYONE))
+    assert listed.from_index and listed.labels == expected
+    walked = session_listing(None, sessions, Asked(EVERYONE))
+    assert not walked.from_index and walked.labels == expected
+    rebuild(
+        index,
+        SessionStore(library_settings.sessions_dir),
+        StreamStore(library_settings.streams_dir),
+    )
+    assert session_listing(index, sessions, Asked(EVERYONE)).labels == expected
+    assert session_listing(index, sessions, Asked(LibraryFilter(label="car"))).labels == {
+        street: expected[street]
+    }
+    streams = indexed_stream_store(library_settings, index)
+    door = live_stream(streams, "door", "alice", 1_780_000_000.0)
+    assert stream_listing(index, streams, Asked(EVERYONE)).labels == {door: ["person", "van"]}
+    assert stream_listing(None, streams, Asked(EVERYONE)).labels == {door: ["person", "van"]}
+
+
+def _first_listed(settings: Settings) -> Listed | None:
+    """The first video the embedded index lists, once it has one."""
+    if not library_file(settings).exists():
+        return None
+    try:
+        with connect_index(settings) as index:
+            listed, _ = index.listings(EVERYONE)
+    except index_errors():  # not made yet by the process that opens it first
+        return None
+    return listed[0] if listed else None
+
+
+@pytest.mark.timeout(600)
+def test_a_session_made_by_the_cli_is_indexed_when_it_is_created(tmp_path: Path) -> None:
+    settings = Settings(_env_file=None, data_dir=tmp_path / "data")  # type: ignore[call-arg]
+    clip = write_clip(tmp_path / "quay.mp4", [Shot(2.0, (30, 120, 200), "HARBOR")]).path
+    # No workflow ever runs (Temporal does not answer): only the CLI writes the session.
+    alone = run_on(["analyze", str(clip)], settings.data_dir,
+                   VIDEOLENS_TEMPORAL_ADDRESS=f"127.0.0.1:{free_port()}")  # fmt: skip
+    assert alone.returncode != 0 and "nothing was analysed" in alone.stderr, alone.stderr
+    (made,) = SessionStore(settings.sessions_dir).list_sessions()
+    with connect_index(settings) as index:
+        video = index.video(made.session_id)
+    assert video is not None and video.status == "failed"
+
+    # Listed as running before its first frame is described, then completed.
+    settings = settings.model_copy(update={"data_dir": tmp_path / "analysed"})
+    env = videolens_env(VIDEOLENS_DATA_DIR=str(settings.data_dir),
+                        VIDEOLENS_EMBEDDED_TEMPORAL_PORT=str(free_port()))  # fmt: skip
+    with running([VIDEOLENS, "analyze", str(clip), "--json"], env) as analysis:
+        first = poll(lambda: _first_listed(settings), 120, "the session in the index")
+        stdout, stderr = analysis.communicate(timeout=300)
+    assert analysis.returncode == 0, stderr
+    document = json.loads(stdout)
+    assert first.video_id == document["session_id"]
+    assert json.loads(first.listing)["status"] == "running" and first.frames_so_far == 0
+    with connect_index(settings) as index:
+        video = index.video(document["session_id"])
+    assert video is not None and video.status == "completed"

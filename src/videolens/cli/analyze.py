@@ -28,6 +28,7 @@ from videolens.cli.errors import EXIT_INTERRUPTED, fail, stderr
 from videolens.cli.progress import AnalysisProgressBar
 from videolens.config import Settings
 from videolens.errors import InvalidVideoError, TemporalUnavailableError
+from videolens.library.indexing import indexed_session_store
 from videolens.pipeline.client import (
     analysis_input,
     follow,
@@ -77,7 +78,8 @@ def analyze_file(settings: Settings, video: Path) -> SessionDocument:
     info = probe_video(path)
     backend_class(settings.backend)
     _warn_when_short_of_space(settings, info)
-    store = SessionStore(settings.sessions_dir)
+    # Indexed as the API's store is: the session is listed from the moment it is created.
+    store = indexed_session_store(settings)
     session_id = store.new_session_id()
     store.create(str(path), recorded_options(settings), session_id=session_id)
     run = _Run(settings, store, session_id, str(path))
