@@ -17,7 +17,11 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from chromium_browser import needs_chromium
-from live_server import LiveServer, analysed_upload
+from live_server import LiveServer, analysed_upload, serving
+from videolens.config import Settings
+from videolens.library.indexing import indexed_session_store
+from videolens.store.sessions import SessionStatus
+from videolens.timeline.model import Detection, Moment
 from videolens.video.synthetic import Shot, write_clip
 
 SHOTS = Path("/tmp/videolens-web-shots")
@@ -256,3 +260,35 @@ def _check_the_view(page: Page, base_url: str, look: str) -> None:
         page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(SHOTS / f"library-{size}.png"))
         page.screenshot(path=str(SHOTS / f"library-{size}-full.png"), full_page=True)
+
+
+def _detected(index: int, *labels: str) -> Moment:
+    detections = [Detection(label=label, score=0.9, box=[0.1, 0.1, 0.4, 0.4], colour="white")
+                  for label in labels]  # fmt: skip
+    return Moment(index=index, timestamp_s=float(index), description="a street",
+                  detections=detections, model="basic")  # fmt: skip
+
+
+def test_each_listed_video_shows_its_labels_as_chips_that_filter_by_them(
+    page: Page, module_settings: Settings, tmp_path: Path
+) -> None:
+    settings = module_settings.model_copy(update={"data_dir": tmp_path / "data"})
+    with serving(settings, run_workers=False) as live:
+        sessions = indexed_session_store(live.settings)  # as an analysis writes them
+        for name, frames in (("street.mp4", [_detected(0, "car", "person"), _detected(1, "car")]),
+                             ("dark.mp4", [_detected(0)])):  # fmt: skip
+            session_id = sessions.create(f"/videos/{name}", {}).session_id
+            sessions.update(session_id, filename=name)
+            sessions.write_batch(session_id, "b0", frames)
+            sessions.finish(session_id, SessionStatus.COMPLETED, frames=frames)
+        _open_library(page, live)
+        rows = _rows(page)
+        expect(rows).to_have_count(2)  # added in the same second or not: in either order
+        street, dark = (rows.filter(has_text=name) for name in ("street.mp4", "dark.mp4"))
+        # Seen in most frames first, without their colour ("white car" is a car).
+        expect(street.locator(".chip-label")).to_have_text(["car", "person"])
+        expect(dark.locator(".chip-label")).to_have_count(0)
+        expect(dark).to_contain_text("No labels detected")
+        street.get_by_role("button", name="person").click()
+        expect(page).to_have_url(re.compile(r"#/library\?label=person$"))
+        expect(rows.locator(".library-video-title")).to_have_text(["street.mp4"])
