@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     # The library index of every video's moments: unset, SQLite (FTS5) in the data dir; a
     # postgresql://… URL shares one database between API replicas and workers.
     database_url: SecretStr | None = None
+    # The embedded index also keeps a MiniLM vector of each moment (sqlite-vec) and search fuses
+    # it with bm25, so "automobile" finds "car". Needs the `embeddings` extra (without it, one
+    # line says so); off by default: every process that indexes loads the model (seconds).
+    library_vectors: bool = False
 
     # Temporal. Without an address, the CLI starts an embedded dev server (SQLite in data_dir).
     temporal_address: str | None = None

@@ -94,6 +94,20 @@ class LibraryIndex(ABC):
     def close(self) -> None:
         """Close the connection."""
 
+    # What a database keeps beside the moments (SQLite's optional vectors) follows them here.
+    def _moments_written(  # noqa: B027 - a hook that does nothing by default
+        self, cursor: Cursor, video: LibraryVideo, moments: Sequence[LibraryMoment]
+    ) -> None:
+        """After ``moments`` of ``video`` were inserted or replaced."""
+
+    def _moments_removing(  # noqa: B027
+        self, cursor: Cursor, condition: str, params: Sequence[Any]
+    ) -> None:
+        """Before the moments ``WHERE condition`` (on ``library_moments``) are deleted."""
+
+    def _video_rescoped(self, cursor: Cursor, video: LibraryVideo) -> None:  # noqa: B027
+        """After ``video``'s owner or kind changed (its moments' scope was updated)."""
+
     # -- schema -----------------------------------------------------------------------------
 
     def upgrade(self) -> int:
@@ -153,6 +167,7 @@ class LibraryIndex(ABC):
         if before and tuple(before[0]) != (video.owner, video.kind):
             cursor.execute("UPDATE library_moments SET scope = ? WHERE video_id = ?",
                            [scope_of(video), video.video_id])  # fmt: skip
+            self._video_rescoped(cursor, video)
 
     def put_moments(self, video_id: str, moments: Sequence[LibraryMoment]) -> None:
         """Add or replace moments of an indexed video (the same kind and position: replaced)."""
@@ -169,6 +184,7 @@ class LibraryIndex(ABC):
         """The video's entry and exactly ``moments``, in one transaction."""
         with self.transaction() as cursor:
             self.put_video(video, cursor)
+            self._moments_removing(cursor, "video_id = ?", [video.video_id])
             cursor.execute("DELETE FROM library_moments WHERE video_id = ?", [video.video_id])
             cursor.execute("UPDATE library_videos SET labels = '' WHERE video_id = ?",
                            [video.video_id])  # fmt: skip
@@ -178,16 +194,16 @@ class LibraryIndex(ABC):
     def remove_video(self, video_id: str) -> None:
         """Forget a video and its moments (nothing happens for one not indexed)."""
         with self.transaction() as cursor:
+            self._moments_removing(cursor, "video_id = ?", [video_id])
             cursor.execute("DELETE FROM library_moments WHERE video_id = ?", [video_id])
             cursor.execute("DELETE FROM library_videos WHERE video_id = ?", [video_id])
 
     def remove_frames_before(self, video_id: str, at_s: float) -> None:
         """Forget a video's frames before ``at_s`` (a stream's retention removed them)."""
         with self.transaction() as cursor:
-            cursor.execute(
-                "DELETE FROM library_moments WHERE video_id = ? AND kind = 'frame' AND at_s < ?",
-                [video_id, at_s],
-            )
+            gone = "video_id = ? AND kind = 'frame' AND at_s < ?"
+            self._moments_removing(cursor, gone, [video_id, at_s])
+            cursor.execute(f"DELETE FROM library_moments WHERE {gone}", [video_id, at_s])
             kept = cursor.execute(
                 "SELECT DISTINCT labels FROM library_moments WHERE video_id = ?", [video_id]
             )
@@ -220,6 +236,7 @@ class LibraryIndex(ABC):
             f"ON CONFLICT (video_id, kind, position) DO UPDATE SET {updates}",
             [[*(getattr(m, c) for c in MOMENT_COLUMNS), scope] for m in moments],
         )
+        self._moments_written(cursor, video, moments)
 
     def _merge_labels(
         self, cursor: Cursor, video_id: str, moments: Sequence[LibraryMoment]
