@@ -195,7 +195,8 @@ def test_a_track_found_again_is_counted_once_and_the_answer_says_why(tmp_path: P
 
     answer = ask(tmp_path, "how many different people walked past?", make_broken_tracks_document())
     assert answer.text.startswith(
-        "Retrieval only (no chat model configured). About 4 different people were seen: 5 were "
-        "tracked, and 1 of those tracks began inside the frame within 4 s of another ending there"
+        "Retrieval only (no chat model configured). About 4 people passed through, one who "
+        "leaves and comes back counted each time: 5 were tracked, and 1 of those tracks began "
+        "inside the frame within 4 s of another ending there"
     ), answer.text
     assert "1 was already in view at the start; 3 came later." in answer.text
