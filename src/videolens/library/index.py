@@ -36,8 +36,11 @@ _WRITTEN = (*MOMENT_COLUMNS, "scope")
 _VIDEO_WRITTEN = (*VIDEO_COLUMNS, "listing")
 _V = VIDEO_SELECT = ", ".join(f"v.{c}" for c in VIDEO_COLUMNS)
 _M = MOMENT_SELECT = ", ".join(f"m.{c}" for c in MOMENT_COLUMNS)
-# The most moments one search scores (see ``LibraryIndex.search``).
+# A search scores every match when there are at most this many; else the moments with its
+# rarest words (at most ``RARE``) and the newest ``POOL`` matches (see ``LibraryIndex.search``).
+RANKED_ALL = 3000
 POOL = 2000
+RARE = 1000
 # "until" takes in the whole of a day or instant it names: "~" sorts after every ISO character.
 _UNTIL_END = "~"
 
@@ -81,14 +84,23 @@ class LibraryIndex(ABC):
 
     @abstractmethod
     def _matching(
-        self, words: list[str], every_word: bool, chosen: LibraryFilter
+        self, groups: Sequence[Sequence[str]], chosen: LibraryFilter, joined: bool = True
     ) -> tuple[str, str, list[Any]]:
         """(FROM clause naming ``m`` and ``v``, WHERE condition, parameters) for the moments
-        that match ``words`` (all of them, or any) within ``chosen``'s scope
-        (``scope.scope_terms``)."""
+        that match one word of every group of ``groups`` within ``chosen``'s scope
+        (``scope.scope_terms``); not ``joined``: the FROM clause names only what the
+        condition needs (to count matches)."""
 
     RANK: str  # the score of a matching moment, higher is better, in the terms of ``_matching``
     ROW_ID: str  # a matching moment's row id (newer moments have higher ones)
+
+    # Whether ``RANK`` scores only the words of the ``_matching`` condition (bm25 scores the
+    # phrases of its MATCH expression) rather than every word searched.
+    RANKS_MATCHED_WORDS_ONLY = True
+
+    def _rank(self, words: list[str]) -> tuple[str, list[Any]]:
+        """(SQL, parameters) of a matching moment's score for a search of ``words``."""
+        return self.RANK, []
 
     @abstractmethod
     def close(self) -> None:
@@ -298,35 +310,78 @@ class LibraryIndex(ABC):
         """The best moments for ``query`` over the chosen library, best first: one scoring for
         every video (the database's, with whole-index statistics), not per video.
 
-        Scoring costs the same for every moment it scores, so it scores at most ``POOL``: a
-        query matching more moments (a word in every frame) ranks ``POOL`` of them
-        (``_best``).
+        Scoring costs the same for every moment it scores, so a search scores a few thousand:
+        every match when there are at most ``RANKED_ALL``; else every moment with the query's
+        rarest words (those that weigh most; as many as ``RARE`` moments have), and the newest
+        ``POOL`` matches (a moment with only common words may be older still).
         """
-        words = query_words(query)
+        words = self._searched(query_words(query))
         if not words or limit <= 0:
             return []
-        source, condition, params = self._matching(words, every_word=False, chosen=chosen)
-        where, filters = _moment_filter(chosen)
-        rows = self._best(source, f"{condition} AND {where}", [*params, *filters], limit)
-        return [_hit(r) for r in rows]
+        rank = self._rank(words)
+        counted = [(self._count(word, chosen), word) for word in words]
+        if sum(count for count, _ in counted) <= RANKED_ALL:
+            return [_hit(r) for r in self._ranked([words], chosen, rank, limit)]
+        rows = self._newest_ranked(words, chosen, rank, limit)
+        rare = _rarest(counted, RARE)
+        if rare:
+            others = [w for w in words if w not in rare]
+            rows += self._ranked([rare], chosen, rank, limit)
+            if others and self.RANKS_MATCHED_WORDS_ONLY:  # scored again for every word it has
+                rows += self._ranked([rare, others], chosen, rank, limit)
+        return [_hit(r) for r in _best_of(rows, limit)]
 
-    def _best(
-        self, source: str, condition: str, params: list[Any], limit: int
+    def _searched(self, words: list[str]) -> list[str]:
+        """The words of a query that the full-text index can find (all of them, here)."""
+        return words
+
+    def _count(self, word: str, chosen: LibraryFilter) -> int:
+        """How many moments in ``chosen``'s scope have ``word``, counted up to
+        ``RANKED_ALL + 1`` (in the full-text index alone: the other filters may leave fewer)."""
+        source, condition, params = self._matching([[word]], chosen, joined=False)
+        rows = self._read(
+            f"SELECT COUNT(*) FROM (SELECT 1 FROM {source} WHERE {condition} LIMIT ?) AS found",
+            [*params, RANKED_ALL + 1],
+        )
+        return int(rows[0][0])
+
+    def _ranked(
+        self,
+        groups: list[list[str]],
+        chosen: LibraryFilter,
+        rank: tuple[str, list[Any]],
+        limit: int,
+        newest_from: int | None = None,
     ) -> list[tuple[Any, ...]]:
-        """The ``limit`` best rows (video, moment, rank) among the ``POOL`` newest matches."""
+        """The ``limit`` best chosen moments matching ``groups`` (with a row id from
+        ``newest_from`` on, if given): (video, moment, rank) rows."""
+        source, condition, params = self._matching(groups, chosen)
+        where, filters = _moment_filter(chosen)
+        newer = [] if newest_from is None else [newest_from]
+        return self._read(
+            f"SELECT {_V}, {_M}, {rank[0]} AS rank FROM {source} WHERE {condition} AND {where}"
+            f"{'' if newest_from is None else f' AND {self.ROW_ID} >= ?'} "
+            "ORDER BY rank DESC, v.created_at DESC, m.at_s LIMIT ?",
+            [*rank[1], *params, *filters, *newer, limit],
+        )
+
+    def _newest_ranked(
+        self, words: list[str], chosen: LibraryFilter, rank: tuple[str, list[Any]], limit: int
+    ) -> list[tuple[Any, ...]]:
+        """The ``limit`` best among the newest ``POOL`` chosen moments that match any word."""
+        # Filters that the scope words do not answer need the moments' and videos' rows.
+        joined = bool(chosen.titles or chosen.since or chosen.until or chosen.status
+                      or chosen.label)  # fmt: skip
+        source, condition, params = self._matching([words], chosen, joined)
+        where, filters = _moment_filter(chosen) if joined else ("1 = 1", [])
         pool = self._read(
             f"SELECT MIN(id) FROM (SELECT {self.ROW_ID} AS id FROM {source} "
-            f"WHERE {condition} ORDER BY {self.ROW_ID} DESC LIMIT ?) AS pool",
-            [*params, POOL],
+            f"WHERE {condition} AND {where} ORDER BY {self.ROW_ID} DESC LIMIT ?) AS pool",
+            [*params, *filters, POOL],
         )
         if not pool or pool[0][0] is None:
             return []
-        return self._read(
-            f"SELECT {_V}, {_M}, {self.RANK} AS rank FROM {source}"
-            f" WHERE {condition} AND {self.ROW_ID} >= ? "
-            "ORDER BY rank DESC, v.created_at DESC, m.at_s LIMIT ?",
-            [*params, pool[0][0], limit],
-        )
+        return self._ranked([words], chosen, rank, limit, newest_from=int(pool[0][0]))
 
     def present_words(self, query: str, chosen: LibraryFilter) -> list[str]:
         """The words of ``query`` that some chosen moment has ("came" in "when did a van come"
@@ -334,7 +389,7 @@ class LibraryIndex(ABC):
         where, filters = _moment_filter(chosen)
         present = []
         for word in query_words(query):
-            source, condition, params = self._matching([word], every_word=True, chosen=chosen)
+            source, condition, params = self._matching([[word]], chosen)
             rows = self._read(f"SELECT 1 FROM {source} WHERE {condition} AND {where} LIMIT 1",
                               [*params, *filters])  # fmt: skip
             if rows:
@@ -347,7 +402,7 @@ class LibraryIndex(ABC):
         words = query_words(query)
         if not words:
             return []
-        source, condition, params = self._matching(words, every_word=True, chosen=chosen)
+        source, condition, params = self._matching([[w] for w in words], chosen)
         where, filters = _moment_filter(chosen)
         counted = self._read(
             f"SELECT m.video_id, COUNT(*), MIN(m.at_s), MAX(m.at_s) FROM {source} "
@@ -447,6 +502,34 @@ def _video_filter(
 
 def _moment_filter(chosen: LibraryFilter) -> tuple[str, list[Any]]:
     return _video_filter(chosen, date_column="m.happened_at")
+
+
+def _rarest(counted: list[tuple[int, str]], most: int) -> list[str]:
+    """The rarest words of (how many moments have it, word) pairs, rarest first, as many as
+    ``most`` moments at most have together (none when even the rarest is in more)."""
+    rare: list[str] = []
+    total = 0
+    for count, word in sorted(counted):
+        total += count
+        if total > most:
+            break
+        rare.append(word)
+    return rare
+
+
+def _best_of(rows: list[tuple[Any, ...]], limit: int) -> list[tuple[Any, ...]]:
+    """The ``limit`` best of (video, moment, rank) rows ranked apart, each moment once (with
+    its highest rank: the one scored for the most query words)."""
+    video_at, moment_at = VIDEO_COLUMNS.index("created_at"), len(VIDEO_COLUMNS)
+    best: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    for row in rows:
+        key = tuple(row[moment_at : moment_at + 3])  # video, kind, position
+        if key not in best or row[-1] > best[key][-1]:
+            best[key] = row
+    ordered = sorted(best.values(), key=lambda r: r[moment_at + 3])  # at_s
+    ordered.sort(key=lambda r: str(r[video_at]), reverse=True)
+    ordered.sort(key=lambda r: float(r[-1]), reverse=True)
+    return ordered[:limit]
 
 
 def _video(row: Sequence[Any]) -> LibraryVideo:

@@ -98,14 +98,14 @@ class SqliteIndex(LibraryIndex):
                 statement = ""
 
     def _matching(
-        self, words: list[str], every_word: bool, chosen: LibraryFilter
+        self, groups: Sequence[Sequence[str]], chosen: LibraryFilter, joined: bool = True
     ) -> tuple[str, str, list[Any]]:
-        joined = (" AND " if every_word else " OR ").join(f'"{w}"' for w in words)
-        expression = f"({joined})"
+        expression = " AND ".join("(" + " OR ".join(f'"{w}"' for w in g) + ")" for g in groups)
         for group in scope_terms(chosen):
             expression += " AND (" + " OR ".join(f'scope : "{w}"' for w in group) + ")"
         source = ("library_moments_fts JOIN library_moments m ON m.id = library_moments_fts.rowid "
-                  "JOIN library_videos v ON v.video_id = m.video_id")  # fmt: skip
+                  "JOIN library_videos v ON v.video_id = m.video_id" if joined
+                  else "library_moments_fts")  # fmt: skip
         return source, "library_moments_fts MATCH ?", [expression]
 
     # -- vectors ----------------------------------------------------------------------------
