@@ -165,6 +165,11 @@ def test_each_listed_video_has_the_labels_seen_in_most_frames_from_index_folders
     expected = {street: ["car", "person", "bicycle", "bus", "dog"], running: ["cat"], empty: []}
     listed = session_listing(index, sessions, Asked(EVERYONE))
     assert listed.from_index and listed.labels == expected
+    # An ended session's are kept with its entry (a listing reads no frames for it); a running
+    # one's are counted from the frames indexed so far.
+    kept = {item.video_id: json.loads(item.listing).get("labels")
+            for item in index.listings(EVERYONE)[0]}  # fmt: skip
+    assert kept == {street: expected[street], running: None, empty: []}
     walked = session_listing(None, sessions, Asked(EVERYONE))
     assert not walked.from_index and walked.labels == expected
     rebuild(

@@ -10,8 +10,9 @@ and forgotten by the index.
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Generic, TypeVar
 
@@ -21,7 +22,7 @@ from videolens.library.index import LibraryIndex
 from videolens.library.opening import open_index
 from videolens.library.query_words import words_of
 from videolens.library.records import LOCAL_OWNER, LibraryFilter, Listed
-from videolens.library.rows import labels_of, most_seen
+from videolens.library.rows import LISTED_LABELS_KEY, frame_labels, labels_of, most_seen
 from videolens.store import SessionListing, SessionStore
 from videolens.streams.store import StreamStore
 from videolens.timeline.model import Moment, StreamDocument
@@ -32,7 +33,6 @@ UNREACHABLE = ("the library index cannot list (%s): listing the folders instead;
                "`videolens reindex` repairs the index once it is back")  # fmt: skip
 # "until" takes in the whole of a day or instant it names, as the index's filter does.
 _UNTIL_END = "~"
-LISTED_LABELS = 5  # the labels a listed video shows: those seen in most frames
 _IDS_AT_ONCE = 500  # videos whose labels one statement reads (a database's parameter limit)
 
 
@@ -43,7 +43,7 @@ class Listing(Generic[_Entry]):
     entries: list[_Entry]
     total: int
     from_index: bool = True
-    # Each listed video's detected labels, seen in most frames first (``LISTED_LABELS``).
+    # Each listed video's detected labels, seen in most frames first (``rows.most_seen``).
     labels: dict[str, list[str]] = field(default_factory=dict)
 
 
@@ -62,7 +62,9 @@ def session_listing(
     """The chosen sessions (``chosen.source`` is ignored: a session is a file)."""
 
     def entry(listed: Listed) -> SessionListing:
-        found = SessionListing.model_validate_json(listed.listing)
+        shown = json.loads(listed.listing)
+        shown.pop(LISTED_LABELS_KEY, None)  # the listing's ``labels``, not the entry's
+        found = SessionListing.model_validate(shown)
         if listed.frames_so_far is None:
             return found
         return found.model_copy(update={"frames": listed.frames_so_far})
@@ -122,7 +124,7 @@ def _listing(
             for video_id in gone:
                 index.remove_video(video_id)
             kept = [item for item in listed if item.video_id not in gone]
-            labels = video_labels(index, [item.video_id for item in kept])
+            labels = video_labels(index, kept)
             return Listing([entry(item) for item in kept], total - len(gone), labels=labels)
         except index_errors() as err:
             logger.warning(UNREACHABLE, err)
@@ -132,25 +134,35 @@ def _listing(
     ]  # fmt: skip
     end = None if limit is None else offset + limit
     page = chosen_entries[offset:end]
-    labels = {video_id: _labels_seen(moments(video_id)) for video_id, _ in page}
+    labels = {video_id: frame_labels(moments(video_id)) for video_id, _ in page}
     return Listing([found for _, found in page], len(chosen_entries), from_index=False,
                    labels=labels)  # fmt: skip
 
 
-def video_labels(index: LibraryIndex, video_ids: list[str]) -> dict[str, list[str]]:
-    """Each video's detected labels as its indexed frames show them, seen in most frames
-    first; derived from the moments each time, so a reindex or a new batch shows at once."""
-    seen: dict[str, list[tuple[str, int]]] = {video_id: [] for video_id in video_ids}
-    for start in range(0, len(video_ids), _IDS_AT_ONCE):
-        chosen = LibraryFilter(video_ids=tuple(video_ids[start : start + _IDS_AT_ONCE]))
-        for video_id, labels, frames, _ in index.frames_seen(chosen):
-            seen[video_id].append((labels, frames))
-    return {video_id: most_seen(counted, LISTED_LABELS) for video_id, counted in seen.items()}
+def video_labels(index: LibraryIndex, listed: Sequence[Listed]) -> dict[str, list[str]]:
+    """Each listed video's detected labels: an ended session's as its entry keeps them (counted
+    from its frames when it ended, or by a reindex), the others' (a running session, a stream,
+    a session indexed before entries kept them) counted from their indexed frames now."""
+    labels: dict[str, list[str]] = {}
+    for item in listed:
+        kept = json.loads(item.listing).get(LISTED_LABELS_KEY) if item.listing else None
+        if kept is not None:
+            labels[item.video_id] = kept
+    counted: dict[str, list[tuple[str, int]]] = {
+        item.video_id: [] for item in listed if item.video_id not in labels
+    }
+    ids = list(counted)
+    for start in range(0, len(ids), _IDS_AT_ONCE):
+        chosen = LibraryFilter(video_ids=tuple(ids[start : start + _IDS_AT_ONCE]))
+        for video_id, seen, frames, _ in index.frames_seen(chosen):
+            counted[video_id].append((seen, frames))
+    return {**labels, **{video_id: most_seen(seen) for video_id, seen in counted.items()}}
 
 
-def _labels_seen(moments: Iterable[Moment]) -> list[str]:
-    """``video_labels`` from a store's moments (the listing of the folders)."""
-    return most_seen(((labels_of(m), 1) for m in moments), LISTED_LABELS)
+def labels_of_videos(index: LibraryIndex, video_ids: Sequence[str]) -> dict[str, list[str]]:
+    """``video_labels`` of these videos (a page of ``LibraryIndex.videos``)."""
+    listed, _ = index.listings(LibraryFilter(video_ids=tuple(video_ids))) if video_ids else ([], 0)
+    return {video_id: [] for video_id in video_ids} | video_labels(index, listed)
 
 
 def _chosen(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
@@ -25,12 +26,19 @@ from videolens.timeline.model import (
 )
 from videolens.tracking.colour import COLOUR_NAMES
 
+LISTED_LABELS = 5  # the labels a listed video shows: those seen in most frames
+# Beside a listing entry's own fields in the index: the labels an ended session showed.
+LISTED_LABELS_KEY = "labels"
+
 
 def session_video(document: SessionDocument) -> LibraryVideo:
-    """The library's entry for a session: titled by its file name (else its id)."""
+    """The library's entry for a session: titled by its file name (else its id). An ended
+    session's listing entry keeps its ``frame_labels`` (its frames are all there now)."""
+    ended = document.status != "running"
     return _video(document, document.session_id, "file", document.filename,
                   source=document.filename or "", listed=SessionListing.of(document),
-                  duration_s=document.video.duration_s)  # fmt: skip
+                  duration_s=document.video.duration_s,
+                  labels=frame_labels(document.frames) if ended else None)  # fmt: skip
 
 
 def stream_video(document: StreamDocument) -> LibraryVideo:
@@ -48,8 +56,13 @@ def _video(
     source: str,
     listed: Record,
     duration_s: float | None = None,
+    labels: list[str] | None = None,
 ) -> LibraryVideo:
-    """``listed``: what a listing of sessions or streams shows of the video (its JSON is kept)."""
+    """``listed``: what a listing of sessions or streams shows of the video (its JSON is kept,
+    with ``labels`` beside it when they are known: ``LISTED_LABELS_KEY``)."""
+    kept = listed.as_json()
+    if labels is not None:
+        kept[LISTED_LABELS_KEY] = labels
     return LibraryVideo(
         video_id=video_id,
         kind=kind,
@@ -59,7 +72,7 @@ def _video(
         created_at=document.created_at,
         source=source,
         duration_s=duration_s,
-        listing=listed.model_dump_json(exclude_unset=True),
+        listing=json.dumps(kept, ensure_ascii=False),
     )
 
 
@@ -82,14 +95,21 @@ def labels_in(labels: str) -> list[str]:
     return [label for label in labels.split(LABEL_SEPARATOR) if label]
 
 
-def most_seen(counted: Iterable[tuple[str, int]], most: int) -> list[str]:
-    """The ``most`` things seen in most frames, most first (ties by name), from (a moment row's
-    ``labels``, how many frames had them): each without its colour ("white car" is a car)."""
+def most_seen(counted: Iterable[tuple[str, int]]) -> list[str]:
+    """The ``LISTED_LABELS`` things seen in most frames, most first (ties by name), from (a
+    moment row's ``labels``, how many frames had them): each without its colour ("white car"
+    is a car)."""
     frames: Counter[str] = Counter()
     for labels, count in counted:
         for label in dict.fromkeys(_uncoloured(label) for label in labels_in(labels)):
             frames[label] += count
-    return [label for label, _ in sorted(frames.items(), key=lambda i: (-i[1], i[0]))[:most]]
+    ranked = sorted(frames.items(), key=lambda item: (-item[1], item[0]))
+    return [label for label, _ in ranked[:LISTED_LABELS]]
+
+
+def frame_labels(frames: Iterable[Moment]) -> list[str]:
+    """``most_seen`` of these frames."""
+    return most_seen((labels_of(frame), 1) for frame in frames)
 
 
 def _uncoloured(label: str) -> str:

@@ -23,7 +23,7 @@ from videolens.api.responses import json_off_the_loop
 from videolens.errors import VideoLensError
 from videolens.library import LibraryError, LibraryFilter, LibraryIndex
 from videolens.library.hits import shown_hit
-from videolens.library.listings import Asked, Listing, video_labels
+from videolens.library.listings import Asked, Listing, labels_of_videos
 from videolens.library.opening import IndexConnection
 from videolens.library.questions import answer_question
 from videolens.timeline import chat_answer_responses
@@ -128,7 +128,7 @@ async def list_videos(
     video with the ``labels`` detected in most of its frames, most first."""
     chosen = replace(listed, source=source)
     page = await _run(lambda: library.videos(chosen, limit=limit, offset=offset))
-    labels = await _run(video_labels, library, [v.video_id for v in page.videos])
+    labels = await _run(labels_of_videos, library, [v.video_id for v in page.videos])
     videos = [{**v.as_dict(), "labels": labels[v.video_id]} for v in page.videos]
     return {"videos": videos, "total": page.total, "limit": limit, "offset": offset}
 
