@@ -121,9 +121,13 @@ def _claim_first_sightings(
 
 
 def _continues(candidate: Detection, first: Detection, steps: int) -> bool:
+    return candidate.track_id is None and within_reach(candidate, first, steps)
+
+
+def within_reach(candidate: Detection, first: Detection, steps: int) -> bool:
     """``candidate``, ``steps`` frames before ``first``, is near enough to be the same thing
     (a walker moves up to ~1.5 of its widths a frame at 2 fps)."""
-    if candidate.track_id is not None or class_group(candidate.label) != class_group(first.label):
+    if class_group(candidate.label) != class_group(first.label):
         return False
     width = first.box[2] - first.box[0]
     dx = (candidate.box[0] + candidate.box[2] - first.box[0] - first.box[2]) / 2
