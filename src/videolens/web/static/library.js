@@ -97,7 +97,8 @@ async function loadVideos({ query, limit, page, filtered }) {
   shown.turned = false;
 }
 
-/** The labels seen in a video (words, as a list or one string); null when the listing has none. */
+/** The labels seen in a video, in most frames first (a list; or words in one string); null when
+ * the listing has none (an older server). */
 function labelsOf(video) {
   if (video.labels === undefined || video.labels === null) return null;
   const labels = Array.isArray(video.labels) ? video.labels : String(video.labels).split(/\s+/);
