@@ -132,8 +132,10 @@ def analyse(video: Path, data_dir: Path, tracking: bool = True) -> dict[str, Any
     videolens = str(Path(sys.executable).parent / "videolens")
     done = subprocess.run(
         [videolens, "analyze", str(video), "--json"], env=env, capture_output=True, text=True,
-        check=True,
+        check=False,
     )  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"videolens analyze failed ({done.returncode}): {done.stderr[-3000:]}")
     document: dict[str, Any] = json.loads(done.stdout)
     return document
 
@@ -162,13 +164,13 @@ def stage_costs(video: Path, document: dict[str, Any]) -> dict[str, float]:
     _, _, costs["ocr"] = measured(lambda: [reader.read(image) for image in frames])
     if document.get("tracking"):
         costs["detection pass"] = detection_pass_cpu(video, float(document["tracking"]["fps"]))
-        # Faces are looked for only where the pass saw a person.
-        with_people = [
-            image
-            for image, frame in zip(frames, document["frames"], strict=True)
-            if frame.get("people_count")
+        # Faces are looked for only inside the people the pass saw.
+        people = [
+            [d["box"] for d in frame.get("detections") or [] if d["label"] == "person"]
+            for frame in document["frames"]
         ]
-        _, _, costs["faces"] = measured(lambda: [faces.find(image) for image in with_people])
+        pairs = list(zip(frames, people, strict=True))
+        _, _, costs["faces"] = measured(lambda: [faces.find(i, within=p) for i, p in pairs])
     else:
         _, _, costs["objects"] = measured(lambda: [detector.detect(image) for image in frames])
         _, _, costs["faces"] = measured(lambda: [faces.find(image) for image in frames])
