@@ -20,7 +20,7 @@ from tcp_relay import relay
 
 from live_server import analysed_upload, serving
 from polling import poll
-from process_helpers import run_on
+from process_helpers import VIDEOLENS, run_on, running, stop, videolens_env
 from videolens.config import Settings
 from videolens.library import LibraryFilter, connect_index
 from videolens.library.opening import RETRY_S
@@ -122,3 +122,31 @@ def test_the_api_serves_with_the_database_down_and_uses_it_once_it_answers(
             again = client.get("/v1/sessions", params={"status": "completed"})
             assert [s["session_id"] for s in again.json()["sessions"]] == [session_id]
     assert "took in 1 sessions" in caplog.text
+
+
+@pytest.mark.timeout(300)
+def test_videolens_serve_starts_with_the_database_down(
+    tmp_path: Path, temporal_address: str
+) -> None:
+    port = free_port()
+    down = f"postgresql://postgres@127.0.0.1:{free_port()}/test"
+    env = videolens_env(VIDEOLENS_DATA_DIR=str(tmp_path / "data"),
+                        VIDEOLENS_TEMPORAL_ADDRESS=temporal_address,
+                        VIDEOLENS_DATABASE_URL=down)  # fmt: skip
+    with running([VIDEOLENS, "serve", "--port", str(port)], env) as server:
+        url = f"http://127.0.0.1:{port}"
+
+        def readiness() -> dict[str, Any] | None:
+            try:
+                answer = httpx.get(f"{url}/readyz", timeout=2)
+            except httpx.HTTPError:
+                return None
+            return answer.json() if answer.status_code == 200 else None
+
+        ready = poll(readiness, 60, "`videolens serve` to answer /readyz")
+        assert ready["status"] == "degraded" and ready["checks"]["library"] is False
+        sessions = httpx.get(f"{url}/v1/sessions", timeout=10)
+        assert sessions.status_code == 200 and sessions.json() == {"sessions": []}
+        returncode, stderr = stop(server, timeout_s=30)
+    assert returncode == 0, stderr
+    assert "the library index is unavailable" in stderr and "Traceback" not in stderr
