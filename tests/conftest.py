@@ -51,11 +51,13 @@ def settings(tmp_path: Path, temporal_address: str) -> Settings:
 @pytest.fixture
 def stream_settings(settings: Settings) -> Settings:
     """Settings for quick live streams: short windows and timeouts, the offline backend, no
-    speech; quick and deterministic."""
+    speech, no detection pass (tests/streams/test_stream_tracks.py turns it on); quick and
+    deterministic."""
     return settings.model_copy(
         update={
             "backend": "basic",
             "speech": "off",
+            "tracking": False,
             "stream_window_s": 2.0,
             "stream_connect_timeout_s": 4.0,
             "stream_read_timeout_s": 2.0,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from scene import CutOut, Image, cut_out_people, empty_street, read_frames
+from scene import CutOut, Image, street_and_walkers
 
 from real_media import opencv_data_file
 from videolens.tracking import FrameDetector, SsdNetwork, detector_missing_reason
@@ -22,8 +22,6 @@ def detector() -> Iterator[FrameDetector]:
 @pytest.fixture(scope="session")
 def street_and_people(detector: FrameDetector) -> tuple[Image, list[CutOut]]:
     """vtest.avi's street with nobody on it, and five walkers cut out of it."""
-    frames = read_frames(opencv_data_file("vtest.avi"), every=10)
-    street = empty_street(frames)
-    people = cut_out_people(frames[::2], street, count=5)
+    street, people = street_and_walkers(opencv_data_file("vtest.avi"), count=5)
     assert len(people) == 5
     return street, people

@@ -72,6 +72,13 @@ class Walk:
         return round(x), round(y)
 
 
+def street_and_walkers(vtest: Path, count: int) -> tuple[Image, list[CutOut]]:
+    """vtest.avi's street with nobody on it, and ``count`` walkers cut out of it."""
+    frames = read_frames(vtest, every=10)
+    street = empty_street(frames)
+    return street, cut_out_people(frames[::2], street, count=count)
+
+
 def read_frames(path: Path, every: int) -> list[Image]:
     capture = cv2.VideoCapture(str(path))
     frames: list[Image] = []

@@ -2,11 +2,12 @@
 
 ``load_timeline`` reads the frames of a range (and the events the stream's rules raised there)
 from the ``StreamStore``, newest first up to a bound, so a question about "the last 10 minutes"
-reads only those windows. A ``StreamTimeline``'s frames carry the fields the session tools read
-(``index`` = the frame's ``seq``, ``timestamp_s`` = its Unix time), so the facts, the intents and
-the retrieval of session chat work on them unchanged; its ``document()`` is the session-like
-document a ``Retriever`` indexes, and ``stamp``/``line`` show local wall-clock times
-(``[14:05:12]``, with the date when the range spans days or is not today's).
+reads only those windows; and the stream's tracks seen then. A ``StreamTimeline``'s frames carry
+the fields the session tools read (``index`` = the frame's ``seq``, ``timestamp_s`` = its Unix
+time), so the facts, the intents and the retrieval of session chat work on them unchanged; its
+``document()`` is the session-like document a ``Retriever`` indexes, and ``stamp``/``line`` show
+local wall-clock times (``[14:05:12]``, with the date when the range spans days or is not
+today's).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from functools import cached_property
 from videolens.chat.timeline_text import moment_line
 from videolens.chat.wall_clock import WallRange
 from videolens.streams.store import StreamStore, first_at
+from videolens.streams.tracks import stream_tracks
 from videolens.timeline.clock import WallClock, Zone
 from videolens.timeline.model import (
     Moment,
@@ -28,6 +30,7 @@ from videolens.timeline.model import (
     StreamDocument,
     StreamEvent,
     StreamGap,
+    Track,
     VideoInfo,
 )
 
@@ -52,6 +55,8 @@ class StreamTimeline:
     until_at: float | None = None
     truncated: bool = False
     store: StreamStore | None = field(default=None, repr=False)
+    tracks: list[Track] | None = None
+    """The stream's tracks seen in the range, by first sight; None: no detection pass ran."""
 
     @cached_property
     def events(self) -> list[StreamEvent]:
@@ -245,4 +250,5 @@ def load_timeline(
             break
     frames = [frame for batch in reversed(batches) for frame in batch]
     frames = sorted(frames, key=lambda f: (at_of(f), f.seq or 0))[-max_frames:]
-    return StreamTimeline(stream, zone, now, frames, wall, since, until, truncated, store)
+    tracks = stream_tracks(store, stream_id, since, until)
+    return StreamTimeline(stream, zone, now, frames, wall, since, until, truncated, store, tracks)

@@ -18,6 +18,7 @@ from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from videolens.backends import FrameDescription
 from videolens.pipeline.activities import VisionActivities
+from videolens.pipeline.session_tracks import with_tracks
 from videolens.pipeline.shared import DescribeResult
 from videolens.pipeline.stream_shared import (
     RUNNING_STATES,
@@ -38,6 +39,7 @@ from videolens.streams.outbound import outbound_policy
 from videolens.streams.retention import prune
 from videolens.streams.speech import prune_speech
 from videolens.streams.store import MAX_GAPS_KEPT, StreamStore, iso
+from videolens.streams.tracks import window_tracks
 from videolens.streams.types import StreamFrameRef
 from videolens.streams.webhook import WebhookError, WebhookRejectedError, deliver
 from videolens.timeline.model import (
@@ -104,6 +106,8 @@ class StreamCpuActivities:
         require_stream(self._store, stream_id)
         last_match = dict(request.rule_last_match)
         frames = self._store.window_moments(stream_id, request.window) if request.described else []
+        if request.tracked and frames:
+            frames = _counted_from_tracks(self._store, stream_id, request.window, frames)
         rules = stream_rules.parse_rules(request.rules)
         images = {f.seq: f.image for f in frames}
         events = [
@@ -208,6 +212,25 @@ class StreamCpuActivities:
         self._store.update(request.stream_id, **fields)
         # Audio not transcribed by now never will be.
         shutil.rmtree(self._store.audio_dir(request.stream_id), ignore_errors=True)
+
+
+def _counted_from_tracks(
+    store: StreamStore, stream_id: str, window: str, frames: list[Moment]
+) -> list[Moment]:
+    """The window's frames with what the stream's tracks show at each (detections, people
+    counted), as a video's moments take them from its tracks; stored so."""
+    seen = window_tracks(store, stream_id, window)
+    if seen is None or not seen.fps:
+        return frames
+    # ``with_tracks`` reads a moment's time as ``timestamp_s``; a stream frame's is ``at``.
+    counted = [
+        with_tracks(
+            frame.model_copy(update={"timestamp_s": frame.at}), seen.frames, 1 / seen.fps
+        ).model_copy(update={"timestamp_s": frame.timestamp_s})
+        for frame in frames
+    ]
+    store.write_moments(stream_id, window, counted)
+    return counted
 
 
 def _speech_fields(store: StreamStore, stream_id: str, speech: StreamSpeech) -> dict[str, Any]:

@@ -89,6 +89,7 @@ def create_stream(
         read_timeout_s=settings.stream_read_timeout_s,
         reconnect_max_s=settings.stream_reconnect_max_s,
         windows_per_run=settings.stream_windows_per_run,
+        tracking_fps=settings.tracking_fps if settings.tracking else 0.0,
     )
     document = {
         "name": request.name or source.display,

@@ -29,12 +29,15 @@ from videolens.pipeline.stream_shared import (
     IngestInput,
     IngestResult,
 )
+from videolens.pipeline.tracking_activities import OVERLAP_S
 from videolens.streams.errors import SourceError
 from videolens.streams.outbound import outbound_policy
+from videolens.streams.pass_clip import PassClipWriter
 from videolens.streams.reader import StreamReader
 from videolens.streams.retention import remove_numbered
 from videolens.streams.source import SourceLimits, check_url
 from videolens.streams.store import StreamStore
+from videolens.streams.tracks import clips_dir
 from videolens.streams.types import StreamFrameRef
 
 IDLE_CLOSE_S = 30.0
@@ -131,6 +134,7 @@ class StreamIngestActivities:
                 self._store.frames_dir(request.stream_id),
                 self._store.recordings_dir(request.stream_id) if request.record else None,
                 request.record_segment_s,
+                pass_clips=_pass_clips(self._store, request),
             )
             self._readers[request.stream_id] = reader
             return reader, True
@@ -167,3 +171,10 @@ class StreamIngestActivities:
             readers, self._readers = list(self._readers.values()), {}
         for reader in readers:
             reader.close()
+
+
+def _pass_clips(store: StreamStore, request: IngestInput) -> PassClipWriter | None:
+    """Where the reader keeps the detection pass's frames (None: the stream has no tracks)."""
+    if not request.tracking_fps:
+        return None
+    return PassClipWriter(clips_dir(store, request.stream_id), request.tracking_fps, OVERLAP_S)

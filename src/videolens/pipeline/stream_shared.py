@@ -11,7 +11,13 @@ from typing import Any
 
 from videolens.pipeline.shared import Progress
 from videolens.streams.retention import Pruned
-from videolens.streams.types import StreamAudioRef, StreamFrameRef, StreamGap, WindowOutcome
+from videolens.streams.types import (
+    PassClipRef,
+    StreamAudioRef,
+    StreamFrameRef,
+    StreamGap,
+    WindowOutcome,
+)
 from videolens.video.types import SamplingOptions
 
 STREAM_WORKFLOW_NAME = "StreamWorkflow"
@@ -49,6 +55,8 @@ class StreamConfig:
     reconnect_max_s: float = 10.0
     # Windows per workflow run before continue-as-new keeps the history bounded.
     windows_per_run: int = 100
+    # The detection pass's rate over each window (0: no tracks).
+    tracking_fps: float = 0.0
 
 
 @dataclass
@@ -144,6 +152,8 @@ class IngestInput:
     resume: dict[str, Any] | None = None
     # Decode the audio too (unless the worker's settings turn speech off).
     speech: bool = True
+    # Keep the frames of a detection pass at this rate (0: none).
+    tracking_fps: float = 0.0
 
 
 @dataclass
@@ -173,6 +183,15 @@ class DescribeStreamInput:
 
 
 @dataclass
+class TrackStreamInput:
+    """Run the detection pass over a window's clip and stitch it onto the stream's tracks."""
+
+    stream_id: str
+    window: str
+    clip: PassClipRef
+
+
+@dataclass
 class CommitWindowInput:
     """Record one window: events from its frames, the stream's status, counters and gaps."""
 
@@ -189,6 +208,8 @@ class CommitWindowInput:
     retention_s: float
     described: bool = False
     speech: StreamSpeech | None = None
+    # The window's detection pass ran: its moments are counted from the stream's tracks.
+    tracked: bool = False
 
 
 @dataclass

@@ -1,8 +1,10 @@
 """``StreamWorkflow``: watch a live source window by window until asked to stop.
 
 Each window: ingest (CPU side: read the source for ``window_s``, keep frames with the adaptive
-sampler, write JPEGs) → describe (vision queue, the same workers as files) → commit (rules raise
-events; the stream document gets its status, counters and gaps) → prune (retention); webhooks are
+sampler, write JPEGs; with tracking, a clip of the frames the detection pass reads) → describe
+(vision queue, the same workers as files) beside the detection pass (CPU queue, stitched onto
+the stream's tracks) → commit (rules raise events; the stream document gets its status,
+counters and gaps; moments counted from the tracks) → prune (retention); webhooks are
 delivered beside the loop. The next window is read while the previous one is described, so the
 source is never left unread for long; at most ``MAX_BEHIND`` windows wait to be described.
 
@@ -39,7 +41,7 @@ with workflow.unsafe.imports_passed_through():
         non_retryable,
         retry_policy,
     )
-    from videolens.pipeline.shared import DescribeResult
+    from videolens.pipeline.shared import DescribeResult, TrackSegmentResult
     from videolens.pipeline.stream_shared import (
         STREAM_WORKFLOW_NAME,
         CloseReaderInput,
@@ -54,6 +56,7 @@ with workflow.unsafe.imports_passed_through():
         StreamProgress,
         StreamState,
         StreamSummary,
+        TrackStreamInput,
         WebhookInput,
     )
     from videolens.pipeline.stream_speech_queue import SpeechQueue
@@ -64,6 +67,7 @@ MAX_BEHIND = 3
 # noticed (they send no heartbeats), and the window chain waits on them.
 SHORT = timedelta(seconds=15)
 DESCRIBE_TIMEOUT = timedelta(minutes=30)
+TRACK_TIMEOUT = timedelta(minutes=10)
 
 
 @workflow.defn(name=STREAM_WORKFLOW_NAME)
@@ -166,6 +170,7 @@ class StreamWorkflow:
                 reconnect_max_s=config.reconnect_max_s,
                 resume=resume,
                 speech=state.speech.status != "unavailable",
+                tracking_fps=config.tracking_fps,
             )
             limit = config.window_s + config.connect_timeout_s + config.read_timeout_s + 60
             try:
@@ -203,17 +208,22 @@ class StreamWorkflow:
             await previous
         config, state = self._state.config, self._state
         window = window_name(result.frames[0].at, result.frames[0].seq) if result.frames else ""
+        tracked = False
         if result.frames:
-            await workflow.execute_activity(
-                "describe_stream_window",
-                DescribeStreamInput(
-                    config.stream_id, window, config.backend, result.frames, config.prompt
+            # The detection pass (CPU) runs beside the description (vision queue).
+            _, tracked = await asyncio.gather(
+                workflow.execute_activity(
+                    "describe_stream_window",
+                    DescribeStreamInput(
+                        config.stream_id, window, config.backend, result.frames, config.prompt
+                    ),
+                    result_type=DescribeResult,
+                    task_queue=config.vision_task_queue,
+                    schedule_to_close_timeout=DESCRIBE_TIMEOUT,
+                    heartbeat_timeout=timedelta(seconds=config.heartbeat_timeout_s),
+                    retry_policy=STREAM_RETRY_POLICY,
                 ),
-                result_type=DescribeResult,
-                task_queue=config.vision_task_queue,
-                schedule_to_close_timeout=DESCRIBE_TIMEOUT,
-                heartbeat_timeout=timedelta(seconds=config.heartbeat_timeout_s),
-                retry_policy=STREAM_RETRY_POLICY,
+                self._track(window, result),
             )
         commit: CommitWindowResult = await workflow.execute_activity(
             "commit_stream_window",
@@ -231,6 +241,7 @@ class StreamWorkflow:
                 retention_s=config.retention_s,
                 described=bool(result.frames),
                 speech=state.speech,
+                tracked=tracked,
             ),
             result_type=CommitWindowResult,
             task_queue=config.cpu_task_queue,
@@ -253,6 +264,23 @@ class StreamWorkflow:
             retry_policy=STREAM_RETRY_POLICY,
         )
         self._behind -= 1
+
+    async def _track(self, window: str, result: IngestResult) -> bool:
+        """The detection pass over the window's clip, stitched onto the stream's tracks;
+        whether it ran (it does not without a clip, or without a detector on the worker)."""
+        config = self._state.config
+        if result.pass_clip is None:
+            return False
+        tracked: TrackSegmentResult = await workflow.execute_activity(
+            "track_stream_window",
+            TrackStreamInput(config.stream_id, window, result.pass_clip),
+            result_type=TrackSegmentResult,
+            task_queue=config.cpu_task_queue,
+            start_to_close_timeout=TRACK_TIMEOUT,
+            heartbeat_timeout=timedelta(seconds=config.heartbeat_timeout_s),
+            retry_policy=STREAM_RETRY_POLICY,
+        )
+        return bool(tracked.chunk)
 
     def _schedule_delivery(self, window: str, event_id: str) -> None:
         if self._state.config.webhook:

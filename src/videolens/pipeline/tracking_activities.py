@@ -28,8 +28,13 @@ from videolens.pipeline.shared import (
     TrackSegmentInput,
     TrackSegmentResult,
 )
+from videolens.pipeline.stream_activities import require_stream
+from videolens.pipeline.stream_shared import TrackStreamInput
 from videolens.store import SessionStore
 from videolens.store.atomic import read_json, write_json_atomic
+from videolens.streams.pass_clip import clip_time
+from videolens.streams.store import StreamStore, first_seq
+from videolens.streams.tracks import pass_path, stitch_window, stored_pass, write_pass
 from videolens.timeline.model import Tracking
 from videolens.tracking import (
     MODEL_NAME,
@@ -50,10 +55,11 @@ to tell which of its tracks continue the earlier chunk's."""
 
 
 class TrackingActivities:
-    """Runs the detection pass; the detector is built once per worker, on first use."""
+    """Runs the detection pass over a video's segments and a live stream's windows; the
+    detector is built once per worker, on first use."""
 
-    def __init__(self, store: SessionStore) -> None:
-        self._store = store
+    def __init__(self, store: SessionStore, streams: StreamStore | None = None) -> None:
+        self._store, self._streams = store, streams
         self._detector: FrameDetector | None = None
         self._unavailable = ""
         self._lock = threading.Lock()
@@ -87,10 +93,7 @@ class TrackingActivities:
             fps=request.fps,
         )
         with out_of_space_fails_for_good(self._store, request.session_id), heartbeating():
-            try:
-                chunk = run_chunk(chunk_request, detector)
-            except InvalidVideoError as err:
-                raise ApplicationError(str(err), type=INVALID_VIDEO, non_retryable=True) from err
+            chunk = _passed(chunk_request, detector)
             write_json_atomic(path, chunk.model_dump(mode="json"))
         return _result(path, chunk)
 
@@ -120,10 +123,38 @@ class TrackingActivities:
             seconds=round(time.monotonic() - started, 3),
         )
 
+    @activity.defn(name="track_stream_window")
+    def track_stream_window(self, request: TrackStreamInput) -> TrackSegmentResult:
+        """The pass over a stream window's clip, as over a video's segment, stitched onto the
+        windows before it; the clip goes once the pass is stored (a retry reuses the pass)."""
+        streams = self._streams
+        assert streams is not None, "this worker keeps no streams"
+        require_stream(streams, request.stream_id)
+        path = pass_path(streams, request.stream_id, request.window)
+        chunk = stored_pass(streams, request.stream_id, request.window)
+        if chunk is None:
+            detector = self.detector()
+            if detector is None:
+                return TrackSegmentResult(chunk="", frames=0, tiled_frames=0, seconds=0.0)
+            with heartbeating():
+                chunk = _in_wall_clock(_passed(_chunk_request(request), detector), request)
+            write_pass(streams, request.stream_id, request.window, chunk)
+        stitch_window(streams, request.stream_id, request.window, chunk)
+        Path(request.clip.path).unlink(missing_ok=True)
+        return _result(path, chunk)
+
     def _folder(self, session_id: str) -> Path:
         folder = tracks_folder(self._store, session_id)
         folder.mkdir(exist_ok=True)
         return folder
+
+
+def _passed(request: ChunkRequest, detector: FrameDetector) -> TrackedChunk:
+    """``run_chunk``; a video it cannot read fails for good."""
+    try:
+        return run_chunk(request, detector)
+    except InvalidVideoError as err:
+        raise ApplicationError(str(err), type=INVALID_VIDEO, non_retryable=True) from err
 
 
 def _result(path: Path, chunk: TrackedChunk) -> TrackSegmentResult:
@@ -132,4 +163,35 @@ def _result(path: Path, chunk: TrackedChunk) -> TrackSegmentResult:
         frames=len(chunk.frames),
         tiled_frames=chunk.tiled_frames,
         seconds=chunk.seconds,
+    )
+
+
+def _chunk_request(request: TrackStreamInput) -> ChunkRequest:
+    """The pass over a window's clip: its own frames from ``own_from_k``, the overlap before."""
+    clip = request.clip
+    last = clip_time(clip.end_k - 1, clip.first_k, clip.fps)
+    return ChunkRequest(
+        video_path=clip.path,
+        index=first_seq(request.window),
+        start_s=clip_time(clip.own_from_k, clip.first_k, clip.fps),
+        end_s=last + 0.5 / clip.fps,
+        read_from_s=0.0,
+        fps=clip.fps,
+    )
+
+
+def _in_wall_clock(chunk: TrackedChunk, request: TrackStreamInput) -> TrackedChunk:
+    """The pass with its clip's times as the grid instants they stand for (Unix seconds)."""
+    clip = request.clip
+
+    def wall(t: float) -> float:
+        return (clip.first_k + round(t * clip.fps)) / clip.fps
+
+    return chunk.model_copy(
+        update={
+            "start_s": clip.own_from_k / clip.fps,
+            "end_s": clip.end_k / clip.fps,
+            "read_from_s": clip.first_k / clip.fps,
+            "frames": [f.model_copy(update={"t": wall(f.t)}) for f in chunk.frames],
+        }
     )

@@ -58,10 +58,10 @@ async def running_workers(
     store = indexed_session_store(settings)  # batches reach the library index as they land
     cpu, vision = CpuActivities(store, settings), VisionActivities(store, settings, metrics)
     speech = SpeechActivities(store, settings)
-    tracking = TrackingActivities(store)
     # Live streams: this process also answers on a queue of its own, where the workflow sends
     # the next window of a stream whose connection this process keeps open.
     streams = indexed_stream_store(settings)
+    tracking = TrackingActivities(store, streams)
     reader_queue = f"{settings.cpu_task_queue}-reader-{uuid.uuid4().hex[:12]}"
     ingest = StreamIngestActivities(streams, reader_queue, speech=settings.speech != "off")
     stream_speech = StreamSpeechActivities(streams, speech.transcriber)
@@ -77,6 +77,7 @@ async def running_workers(
             cpu.finalize,
             tracking.track_segment,
             tracking.stitch_tracks,
+            tracking.track_stream_window,
             speech.check_audio,
             speech.transcribe,
             ingest.ingest,

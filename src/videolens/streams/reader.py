@@ -24,11 +24,13 @@ from videolens.streams.errors import (
     UnknownSchemeError,
 )
 from videolens.streams.outbound import PrivateDestinationError
+from videolens.streams.pass_clip import PassClipWriter
 from videolens.streams.recorder import SegmentRecorder
 from videolens.streams.source import Backoff, LiveConnection, LiveFrame, SourceLimits, SourceUrl
 from videolens.streams.speech import AudioCapture
 from videolens.streams.types import StreamFrameRef, StreamGap, WindowOutcome
 from videolens.streams.window import LiveSampler
+from videolens.video.decode import sample_aspect_ratio
 from videolens.video.selection import Choice
 from videolens.video.types import SamplingOptions
 
@@ -50,12 +52,15 @@ class StreamReader:
         recordings_dir: Path | None = None,
         record_segment_s: float = 60.0,
         audio_dir: Path | None = None,
+        pass_clips: PassClipWriter | None = None,
     ) -> None:
         self.source, self.limits, self.options = source, limits, options
         self.frames_dir, self.recordings_dir = frames_dir, recordings_dir
         self.record_segment_s = record_segment_s
         # Where each window's audio is written; None: the audio is not decoded.
         self.audio_dir = audio_dir
+        # Where the detection pass's frames are kept (None: no tracking).
+        self.pass_clips = pass_clips
         self._audio = AudioCapture()
         self.lock = threading.Lock()
         self.last_used = time.monotonic()
@@ -119,6 +124,11 @@ class StreamReader:
             for ref in self._sampler.offer(live.t, live.at, live.frame, write):
                 outcome.frames.append(ref)
                 on_frame(ref)
+            if self.pass_clips is not None:
+                aspect = sample_aspect_ratio(self._connection.video)
+                self.pass_clips.offer(live.at, live.frame, aspect)
+        if self.pass_clips is not None:
+            outcome.pass_clip = self.pass_clips.finish()
         outcome.live = self._connection is not None
         outcome.source_error = "" if outcome.live else self.source_error
         if self.audio_dir is not None:
@@ -135,6 +145,8 @@ class StreamReader:
         self._last_at = last_at
         self._pause_reason = "what was read then was lost with the attempt reading it"
         self._audio.discard()
+        if self.pass_clips is not None:
+            self.pass_clips.discard()
 
     def _next_frame(self, deadline: float) -> LiveFrame | None:
         """The next decoded frame, or None after a drop or a wait for the next reconnect."""
@@ -213,4 +225,6 @@ class StreamReader:
             self._recorder = None
         if self._connection is not None:
             self._connection.close()
+        if self.pass_clips is not None:
+            self.pass_clips.discard()
         self._connection = self._frames = self._sampler = None

@@ -2,7 +2,7 @@
 
 A window of frames (or a recorded segment) goes when the next one starts at or before the
 cut-off, so no frame younger than the cut-off is lost and the newest window always stays; a
-window's events go with it; JPEGs and webhook deliveries go by frame number.
+window's events and tracks go with it; JPEGs and webhook deliveries go by frame number.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from videolens.streams.store import StreamStore, first_at, first_seq
+from videolens.streams.tracks import prune_tracks
 
 
 @dataclass
@@ -46,6 +47,7 @@ def prune(store: StreamStore, stream_id: str, before_at: float) -> Pruned:
         if store.hook is not None:
             store.hook.pruned(stream_id, first_at(first_kept))
         pruned.frames = remove_numbered(store.frames_dir(stream_id), ".jpg", below=oldest)
+        prune_tracks(store, stream_id, first_kept, before_at)
         remove_numbered(folder / "deliveries", ".json", below=oldest)
     segments = store.recordings(stream_id)
     for segment in segments[:-1]:

@@ -69,10 +69,24 @@ class StreamAudioRef:
 
 
 @dataclass
+class PassClipRef:
+    """A window's frames for the detection pass (``streams.pass_clip``): grid frames
+    ``first_k`` to ``end_k - 1`` (frame ``k`` is at ``k / fps`` Unix seconds), the window's own
+    from ``own_from_k`` on (those before it are the overlap with the window before)."""
+
+    path: str
+    fps: float
+    first_k: int
+    own_from_k: int
+    end_k: int
+
+
+@dataclass
 class WindowOutcome:
     """What one window read: frames kept, gaps seen, and the source's state at its end; with
     audio, the WAV files heard and whether the source has audio (``ok``, ``none``,
-    ``unavailable``; ``""`` before any connection). The ingest activity returns it to the
+    ``unavailable``; ``""`` before any connection); with tracking, the frames the detection pass
+    reads (``pass_clip``). The ingest activity returns it to the
     workflow (as ``IngestResult``)."""
 
     frames: list[StreamFrameRef] = field(default_factory=list)
@@ -82,6 +96,7 @@ class WindowOutcome:
     audio: list[StreamAudioRef] = field(default_factory=list)
     audio_status: str = ""
     audio_reason: str = ""
+    pass_clip: PassClipRef | None = None
 
 
 def window_name(first_at: float, first_seq: int) -> str:

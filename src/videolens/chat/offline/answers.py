@@ -7,6 +7,8 @@ best (a stream's, when no word matches, the newest frames or those nearest the m
 
 from __future__ import annotations
 
+import re
+
 from videolens.chat.facts import label_count
 from videolens.chat.intents import Intent, classify
 from videolens.chat.offline.colours import colour_answer
@@ -15,11 +17,13 @@ from videolens.chat.offline.evidence import PREFIX, Evidence
 from videolens.chat.offline.overviews import summary_answer
 from videolens.chat.offline.readings import speech_answer, text_answer
 from videolens.chat.offline.tracks import (
+    arrivals_answer,
     direction_answer,
     distinct_answer,
     first_answer,
     leave_answer,
     no_tracks,
+    per_hour,
     track_labels,
     tracks_of,
 )
@@ -30,6 +34,8 @@ from videolens.chat.vocabulary import plural
 MAX_MOMENTS = 5
 MAX_LABELS = 3
 RELEVANT_SHARE_OF_BEST = 0.5
+_ARRIVALS = re.compile(r"\b(enter\w*|arriv\w*|c[oa]me in|com(?:es|ing) in)\b", re.I)
+"""A question about when things came ("when did a person enter?"): with tracks, their entries."""
 
 
 def offline_answer(evidence: Evidence, question: str, context: Context) -> str:
@@ -75,7 +81,8 @@ def _seen(evidence: Evidence, label: str) -> bool:
 def _about(evidence: Evidence, label: str, intent: Intent, question: str) -> str:
     kind, things = intent.kind, plural(label)
     if kind == "distinct" and evidence.tracks is not None:
-        return distinct_answer(evidence, label)
+        hourly = per_hour(evidence, label)
+        return distinct_answer(evidence, label) + (f"\n{hourly}" if hourly else "")
     if kind == "distinct":
         return (f"{no_tracks(f'How many different {things} there are')}. What the analysed "
                 f"moments count is how many at once:\n{count_answer(evidence, label)}")  # fmt: skip
@@ -95,10 +102,12 @@ def _about(evidence: Evidence, label: str, intent: Intent, question: str) -> str
             f"The colour of {things} was not measured in this analysis, so I can't tell it; "
             f"ask \u201cwhen are {things} visible?\u201d for when they are in view."
         )
-    if kind in ("first", "leave") and not evidence.live:
+    if kind in ("first", "leave") and (not evidence.live or evidence.tracks is not None):
         if kind == "first":
             return first_answer(evidence, label)
         return leave_answer(evidence, label, intent)
+    if kind == "presence" and evidence.tracks is not None and _ARRIVALS.search(question):
+        return arrivals_answer(evidence, label)
     return presence_answer(evidence, label, intent, question)
 
 

@@ -48,7 +48,13 @@ class Evidence:
     @classmethod
     def of_stream(cls, timeline: StreamTimeline) -> Evidence:
         """A live stream's range, in wall-clock time."""
-        return cls(timeline.frames, timeline.clock, timeline.where(), stream=timeline)
+        return cls(
+            timeline.frames,
+            timeline.clock,
+            timeline.where(),
+            stream=timeline,
+            tracks=timeline.tracks,
+        )
 
     @property
     def live(self) -> bool:

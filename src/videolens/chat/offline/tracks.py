@@ -10,6 +10,8 @@ a track's own times fall between the analysed moments.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from videolens.chat.changes import HANDOVER_S, handovers
 from videolens.chat.facts import label_count, presence_stretches, seconds
@@ -19,6 +21,8 @@ from videolens.chat.vocabulary import counted, plural
 from videolens.timeline.model import Track
 
 MAX_LISTED = 8
+MAX_HOURS = 24
+"""The most hours a live stream's per-hour count lists (the latest)."""
 EDGE_S = 1.0
 """A track this close to the video's start (end) was already (still) in view."""
 
@@ -170,14 +174,25 @@ def leave_answer(evidence: Evidence, label: str, intent: Intent) -> str:
         return (f"The last {label} to leave{where} goes at {_time(evidence, last.last_s)}, "
                 f"{_exit(evidence, last, end_s)} {cite(evidence, last.last_s, label)} "
                 f"({len(gone)} of {len(tracks)} tracked leave{still}).")  # fmt: skip
-    lines = [f"{len(gone)} of {len(tracks)} tracked {plural(label)} leave{where}{still}:"]
-    for track in gone[:MAX_LISTED]:
-        lines.append(f"- at {_time(evidence, track.last_s)}, {_exit(evidence, track, end_s)} "
-                     f"{cite(evidence, track.last_s, label)}")  # fmt: skip
-    if len(gone) > MAX_LISTED:
-        lines.append(f"- … and {len(gone) - MAX_LISTED} more, the last at "
-                     f"{_time(evidence, gone[-1].last_s)}")  # fmt: skip
-    return "\n".join(lines)
+    head = f"{len(gone)} of {len(tracks)} tracked {plural(label)} leave{where}{still}:"
+    listed = _listed(evidence, gone, lambda t: t.last_s, lambda t: _exit(evidence, t, end_s))
+    return "\n".join([head, *listed])
+
+
+def _listed(
+    evidence: Evidence,
+    tracks: list[Track],
+    at: Callable[[Track], float],
+    how: Callable[[Track], str],
+) -> list[str]:
+    """One line per track (``- at 14:05:12, coming in at the left edge [14:05:12]``), the first
+    ``MAX_LISTED``, then how many more."""
+    lines = [f"- at {_time(evidence, at(t))}, {how(t)} {cite(evidence, at(t), t.label)}"
+             for t in tracks[:MAX_LISTED]]  # fmt: skip
+    if len(tracks) > MAX_LISTED:
+        lines.append(f"- … and {len(tracks) - MAX_LISTED} more, the last at "
+                     f"{_time(evidence, at(tracks[-1]))}")  # fmt: skip
+    return lines
 
 
 def _first_in_moments(evidence: Evidence, label: str) -> str:
@@ -232,3 +247,51 @@ def no_tracks(question_kind: str) -> str:
         f"{question_kind} is only known from tracking, and this analysis has no tracks "
         "(it ran without the tracking pass)"
     )
+
+
+def arrivals_answer(evidence: Evidence, label: str) -> str:
+    """When each ``label`` came into view ("a person entered at 14:05:12"), from the tracks."""
+    tracks = tracks_of(evidence, label)
+    if not tracks:
+        return _none_tracked(evidence, label)
+    low = evidence.stream.low if evidence.stream is not None else 0.0
+    came = [t for t in tracks if t.first_s > low + EDGE_S]
+    there = len(tracks) - len(came)
+    already = f" ({there} already in view{evidence.where or ' at the start'})" if there else ""
+    if not came:
+        return (
+            f"No {label} entered{evidence.where}: all {len(tracks)} tracked were in view at first."
+        )
+    if len(came) == 1:
+        only = came[0]
+        return (f"A {label} entered{evidence.where} at {_time(evidence, only.first_s)}, "
+                f"{_entry(evidence, only)} {cite(evidence, only.first_s, label)}"
+                f"{already}.")  # fmt: skip
+    head = f"{len(came)} {plural(label)} entered{evidence.where}{already}:"
+    listed = _listed(evidence, came, lambda t: t.first_s, lambda t: _entry(evidence, t))
+    return "\n".join([head, *listed])
+
+
+def per_hour(evidence: Evidence, label: str) -> str:
+    """A live stream's different ``label`` in each local clock hour its range touches
+    ("Per hour: 13:00–14:00 5, 14:00–15:00 3."); "" within one hour. A track in view across
+    the hour is counted in both."""
+    timeline = evidence.stream
+    tracks = tracks_of(evidence, label)
+    if timeline is None or not tracks:
+        return ""
+    zone = timeline.zone
+    start = zone.local(timeline.low).replace(minute=0, second=0, microsecond=0)
+    hours: list[tuple[datetime, datetime]] = []
+    while zone.at(start) < timeline.high and len(hours) <= MAX_HOURS:
+        following = start + timedelta(hours=1)
+        hours.append((start, following))
+        start = following
+    if len(hours) < 2:
+        return ""
+    counts = [
+        f"{begin:%H:%M}\u2013{end:%H:%M} "
+        f"{sum(t.first_s < zone.at(end) and t.last_s >= zone.at(begin) for t in tracks)}"
+        for begin, end in hours[-MAX_HOURS:]
+    ]
+    return f"Per hour: {', '.join(counts)}."
