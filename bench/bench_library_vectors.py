@@ -8,8 +8,9 @@ runs), in one run:
   CPU time of each search (which the machine's load does not inflate); with vectors a search
   encodes the query and fuses bm25's ranking with the nearest vectors';
 - how many of a few synonym queries ("automobile" for "car") find anything, with each;
-- the nearest-vector read alone over ``--scale-vectors`` random vectors of other keys added
-  to the table (the search reads every vector of the asker's partition; an admin, all).
+- the nearest-vector read alone over ``--scale-vectors`` random vectors added to the table,
+  shared by the ten keys as the sessions are (a search reads every vector of the asker's
+  partition; an admin's, all of them).
 
     PYTHONPATH=... .venv/bin/python bench/bench_library_vectors.py [--sessions 20]
         [--moments 300] [--queries 200] [--scale-vectors 300000]
@@ -62,7 +63,7 @@ def bench_index(name: str, index: SqliteIndex, store: SessionStore, asked: list[
 
 
 def bench_scale(index: SqliteIndex, count: int) -> None:
-    """The nearest-vector read over ``count`` more (random) vectors, of ten other keys."""
+    """The nearest-vector read over ``count`` more (random) vectors, of the ten keys."""
     rng = np.random.default_rng(5)
     with index.transaction() as cursor:
         for start in range(0, count, 10_000):
@@ -70,7 +71,7 @@ def bench_scale(index: SqliteIndex, count: int) -> None:
             block /= np.linalg.norm(block, axis=1, keepdims=True)
             cursor.executemany(
                 f"INSERT INTO {VECTOR_TABLE} (rowid, embedding, owner) VALUES (?, ?, ?)",
-                [[10_000_000 + start + n, v.tobytes(), f"other{n % 10}"]
+                [[10_000_000 + start + n, v.tobytes(), OWNERS[n % len(OWNERS)]]
                  for n, v in enumerate(block)],
             )  # fmt: skip
     query = rng.standard_normal(DIMENSIONS, np.float32)
