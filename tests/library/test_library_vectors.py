@@ -23,7 +23,7 @@ from videolens.store import SessionStore
 from videolens.streams.store import StreamStore
 
 WHY_NOT = vectors_unavailable()
-pytestmark = pytest.mark.skipif(bool(WHY_NOT), reason=f"library vectors unavailable: {WHY_NOT}")
+needs_vectors = pytest.mark.skipif(bool(WHY_NOT), reason=f"library vectors unavailable: {WHY_NOT}")
 
 CAR = "A white car stops in the street."
 DOG = "A black dog runs in the garden."
@@ -57,6 +57,7 @@ def _found(index: SqliteIndex, query: str, owner: str | None = None) -> list[tup
     return [(h.video.owner, h.moment.description) for h in hits]
 
 
+@needs_vectors
 def test_a_synonym_the_full_text_misses_is_found_with_vectors(
     index: SqliteIndex, sessions: SessionStore
 ) -> None:
@@ -73,6 +74,7 @@ def test_a_synonym_the_full_text_misses_is_found_with_vectors(
     assert _found(index, "xyzzy quux") == []
 
 
+@needs_vectors
 def test_another_key_never_sees_the_vectors_of_a_video_not_its_own(
     index: SqliteIndex, sessions: SessionStore
 ) -> None:
@@ -87,6 +89,7 @@ def test_another_key_never_sees_the_vectors_of_a_video_not_its_own(
     assert _found(index, "automobile", "carol")[0] == ("carol", CAR)
 
 
+@needs_vectors
 def test_vectors_are_removed_with_the_session_and_rebuilt_by_reindex(
     settings: Settings, index: SqliteIndex, sessions: SessionStore
 ) -> None:
@@ -105,6 +108,7 @@ def test_vectors_are_removed_with_the_session_and_rebuilt_by_reindex(
     assert _found(index, "automobile")[0] == ("alice", CAR)
 
 
+@needs_vectors
 def test_retention_removes_the_vectors_of_the_frames_it_drops(index: SqliteIndex) -> None:
     stream = LibraryVideo("s1", "stream", "yard", "alice", "live", "2026-12-01T10:00:00Z")
     at = 1_796_000_000.0
