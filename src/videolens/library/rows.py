@@ -16,6 +16,7 @@ from videolens.library.records import (
 )
 from videolens.store import SessionListing
 from videolens.timeline.model import (
+    COLOUR_NAMES,
     Moment,
     Record,
     SessionDocument,
@@ -24,7 +25,6 @@ from videolens.timeline.model import (
     StreamSpeechSegment,
     Track,
 )
-from videolens.tracking.colour import COLOUR_NAMES
 
 LISTED_LABELS = 5  # the labels a listed video shows: those seen in most frames
 # Beside a listing entry's own fields in the index: the labels an ended session showed.

@@ -13,6 +13,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+COLOUR_NAMES = (
+    "black", "white", "grey", "red", "orange", "yellow",
+    "green", "cyan", "blue", "purple", "pink", "brown",
+)  # fmt: skip
+"""The colour vocabulary of ``Detection.colour``, ``Track.colour`` and ``Colour.name``."""
+
 
 class Record(BaseModel):
     """A stored JSON object: known fields typed, unknown ones kept as they are."""

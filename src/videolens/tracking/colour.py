@@ -11,11 +11,6 @@ from collections import Counter
 import numpy as np
 from numpy.typing import NDArray
 
-COLOUR_NAMES = (
-    "black", "white", "grey", "red", "orange", "yellow",
-    "green", "cyan", "blue", "purple", "pink", "brown",
-)  # fmt: skip
-
 # Hue bands in degrees (start inclusive, end exclusive) for saturated colours.
 HUE_BANDS: tuple[tuple[float, float, str], ...] = (
     (0, 15, "red"),

@@ -8,7 +8,8 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from videolens.tracking.colour import COLOUR_NAMES, name_pixels
+from videolens.timeline.model import COLOUR_NAMES
+from videolens.tracking.colour import name_pixels
 
 __all__ = ["COLOUR_NAMES", "ColourShare", "colour_name", "dominant_colours"]
 
