@@ -13,6 +13,7 @@ import av
 import pytest
 from stream_helpers import wait_for, watched_stream
 from stream_media import Sender
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from openai_fake import fake_settings
@@ -31,7 +32,7 @@ from videolens.streams.pass_clip import PassClipWriter
 from videolens.streams.retention import prune
 from videolens.streams.store import StreamStore
 from videolens.streams.tracks import TRACKS, clips_dir, stream_tracks, window_tracks
-from videolens.streams.types import window_name
+from videolens.streams.types import PassClipRef, window_name
 from videolens.timeline.clock import resolve_zone
 from videolens.timeline.model import Moment, Track
 from videolens.tracking import detector_missing_reason
@@ -248,3 +249,30 @@ def test_a_live_stream_gets_tracks_and_answers_from_them(
     entered = offline_answer(settings, store, stream_id, "When did a person enter?")
     first_at = UTC.local(walkers[0].first_s).strftime("%H:%M:%S")
     assert "3 people entered" in entered and f"- at {first_at}," in entered, entered
+
+
+def test_a_window_whose_clip_is_gone_or_cut_short_gets_no_pass(tmp_path: Path) -> None:
+    """A stream stopped mid-window (Ctrl-C on `videolens watch`) can leave its last clip
+    unwritten or cut short: that window has no pass, the stream does not fail (the workflow
+    counts the window from its moments when the pass fails for good)."""
+    store = StreamStore(tmp_path / "streams")
+    stream_id = store.create({"name": "street", "url": "udp://127.0.0.1:1"}, {}).stream_id
+    activities = TrackingActivities(SessionStore(tmp_path / "sessions"), store)
+    window = window_name(HOUR, 0)
+
+    gone = PassClipRef(str(tmp_path / "gone.mkv"), FPS, 0, 0, 8)
+    result = ActivityEnvironment().run(
+        activities.track_stream_window, TrackStreamInput(stream_id, window, gone)
+    )
+    assert (result.chunk, result.frames) == ("", 0)
+
+    if detector_missing_reason():
+        pytest.skip(detector_missing_reason())
+    cut = tmp_path / "cut.mkv"
+    cut.write_bytes(b"\x1a\x45\xdf\xa3" + bytes(64))  # a Matroska header, then nothing
+    with pytest.raises(ApplicationError) as failed:
+        ActivityEnvironment().run(
+            activities.track_stream_window,
+            TrackStreamInput(stream_id, window, PassClipRef(str(cut), FPS, 0, 0, 8)),
+        )
+    assert failed.value.non_retryable

@@ -132,6 +132,11 @@ class TrackingActivities:
         require_stream(streams, request.stream_id)
         path = pass_path(streams, request.stream_id, request.window)
         chunk = stored_pass(streams, request.stream_id, request.window)
+        if chunk is None and not Path(request.clip.path).is_file():
+            # The window stopped before its clip was written (the stream was stopped): the
+            # window has no pass, and is counted from its moments.
+            activity.logger.warning("no pass clip for window %s", request.window)
+            return TrackSegmentResult(chunk="", frames=0, tiled_frames=0, seconds=0.0)
         if chunk is None:
             detector = self.detector()
             if detector is None:
