@@ -200,3 +200,13 @@ def test_a_track_found_again_is_counted_once_and_the_answer_says_why(tmp_path: P
         "inside the frame within 4 s of another ending there"
     ), answer.text
     assert "1 was already in view at the start; 3 came later." in answer.text
+
+
+def test_a_count_names_the_passages_not_the_tracks_when_tracks_were_found_again(
+    tmp_path: Path,
+) -> None:
+    from track_factory import make_broken_tracks_document
+
+    answer = ask(tmp_path, "how many people are there?", make_broken_tracks_document())
+    assert "(The tracker followed about 4 people passing through" in answer.text, answer.text
+    assert "5 different people" not in answer.text

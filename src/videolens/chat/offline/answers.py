@@ -21,6 +21,7 @@ from videolens.chat.offline.tracks import (
     direction_answer,
     distinct_answer,
     first_answer,
+    found_again_tracks,
     leave_answer,
     no_tracks,
     per_hour,
@@ -89,7 +90,11 @@ def _about(evidence: Evidence, label: str, intent: Intent, question: str) -> str
     if kind == "count":
         counted = count_answer(evidence, label)
         tracks = tracks_of(evidence, label)
-        if tracks:
+        found_again = len(found_again_tracks(tracks))
+        if tracks and found_again:
+            counted += (f"\n(The tracker followed about {len(tracks) - found_again} {things} "
+                        "passing through, one who comes back counted again.)")  # fmt: skip
+        elif tracks:
             counted += f"\n(The tracker followed {len(tracks)} different {things} in all.)"
         return counted
     if kind == "direction":

@@ -76,6 +76,12 @@ def _end_s(evidence: Evidence) -> float:
     return max(duration or 0.0, last)
 
 
+def found_again_tracks(tracks: list[Track]) -> set[int]:
+    """The tracks that most likely continue another (see ``changes.handovers``): what is left
+    counts the things that passed through, one that comes back counted again."""
+    return {track_id for track_id, side in handovers(tracks) if side == "start"}
+
+
 def distinct_answer(evidence: Evidence, label: str) -> str:
     """How many different ``label`` the tracker followed, and when they came."""
     tracks = tracks_of(evidence, label)
@@ -87,7 +93,7 @@ def distinct_answer(evidence: Evidence, label: str) -> str:
         return (f"1 {label} was tracked{where}, in view from {_time(evidence, only.first_s)} to "
                 f"{_time(evidence, only.last_s)} "
                 f"{_middle(evidence, only)}.")  # fmt: skip
-    found_again_ids = {track_id for track_id, side in handovers(tracks) if side == "start"}
+    found_again_ids = found_again_tracks(tracks)
     found_again = len(found_again_ids)
     arrivals = [t for t in tracks if t.first_s > EDGE_S and t.track_id not in found_again_ids]
     first, last = tracks[0].first_s, tracks[-1].first_s
