@@ -109,16 +109,24 @@ def _timed(call: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
-def bench_index(name: str, index: LibraryIndex, store: SessionStore, asked: list[str]) -> None:
+def bench_index(
+    name: str,
+    index: LibraryIndex,
+    store: SessionStore,
+    asked: list[str],
+    built_note: Callable[[], str] = str,
+) -> None:
+    """Rebuild ``index`` from ``store``, then time ``asked`` as an admin and as one key;
+    ``built_note`` adds to the build's line (what else the build made)."""
     index.upgrade()
     streams = StreamStore(store.root.parent / "streams")
     built = _timed(lambda: rebuild(index, store, streams))
     videos, moments = index.size()
     print(f"{name}: index build {built:.1f} s ({videos} videos, {moments} moments, "
-          f"{moments / built:,.0f} moments/s)")  # fmt: skip
+          f"{moments / built:,.0f} moments/s{built_note()})")  # fmt: skip
     for who, chosen in (("admin (all videos)", LibraryFilter()),
                         ("one key (its videos)", LibraryFilter(owner=OWNERS[3]))):  # fmt: skip
-        index.search(asked[0], chosen)  # warm the caches once
+        index.search(asked[0], chosen)  # warm the caches (and load a model) once
         took, cpu = [], []
         for query in asked:
             started = time.thread_time()

@@ -22,20 +22,18 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 from functools import partial
 from pathlib import Path
 
 import numpy as np
 
+import bench_library as library_bench
 from bench_library import OWNERS, _ms, _timed, queries, write_sessions
 from videolens.library import LibraryFilter
 from videolens.library.index import Cursor
-from videolens.library.reindex import rebuild
 from videolens.library.sqlite_index import SqliteIndex
 from videolens.library.vectors import DIMENSIONS, VECTOR_TABLE, vectors_unavailable
 from videolens.store import SessionStore
-from videolens.streams.store import StreamStore
 
 # Words no synthetic moment says, each naming something some moments show.
 SYNONYMS = ["automobile", "lorry", "puppy", "kitten", "ship", "motorbike", "coach", "pony",
@@ -43,21 +41,9 @@ SYNONYMS = ["automobile", "lorry", "puppy", "kitten", "ship", "motorbike", "coac
 
 
 def bench_index(name: str, index: SqliteIndex, store: SessionStore, asked: list[str]) -> None:
-    index.upgrade()
-    built = _timed(lambda: rebuild(index, store, StreamStore(store.root.parent / "streams")))
-    videos, moments = index.size()
-    print(f"{name}: index build {built:.1f} s ({videos} videos, {moments} moments, "
-          f"{moments / built:,.0f} moments/s, {index.vectors_size()} vectors)")  # fmt: skip
-    for who, chosen in (("admin (all videos)", LibraryFilter()),
-                        ("one key (its videos)", LibraryFilter(owner=OWNERS[3]))):  # fmt: skip
-        index.search(asked[0], chosen)  # warm the caches (and load the model) once
-        took, cpu = [], []
-        for query in asked:
-            started = time.thread_time()
-            took.append(_timed(partial(index.search, query, chosen, 20)))
-            cpu.append(time.thread_time() - started)
-        print(f"  search, {who:22} {_ms(took)}")
-        print(f"    CPU time of this search {'':9} {_ms(cpu)}")
+    library_bench.bench_index(
+        name, index, store, asked, built_note=lambda: f", {index.vectors_size()} vectors"
+    )
     found = [q for q in SYNONYMS if index.search(q, LibraryFilter())]
     print(f"  synonym queries with a hit: {len(found)}/{len(SYNONYMS)} {found}")
 
