@@ -115,9 +115,11 @@ def with_tracks(moment: Moment, frames: list[TrackedFrame], step_s: float) -> Mo
     """``moment`` with what the stitched pass's tracks show at its time (each detection with its
     track id and colour) and the people a person would count there, told again in words for a
     basic-analyzer moment; unchanged where the pass has no frame near it."""
-    if moment.timestamp_s is None:
+    # A video's moment is at ``timestamp_s``; a stream frame at ``at`` (its tracks' times too).
+    at = moment.timestamp_s if moment.timestamp_s is not None else moment.at
+    if at is None:
         return moment
-    found = alive_detections(frames, moment.timestamp_s, step_s)
+    found = alive_detections(frames, at, step_s)
     if found is None:
         return moment
     tracked = moment.model_copy(

@@ -222,13 +222,7 @@ def _counted_from_tracks(
     seen = window_tracks(store, stream_id, window)
     if seen is None or not seen.fps:
         return frames
-    # ``with_tracks`` reads a moment's time as ``timestamp_s``; a stream frame's is ``at``.
-    counted = [
-        with_tracks(
-            frame.model_copy(update={"timestamp_s": frame.at}), seen.frames, 1 / seen.fps
-        ).model_copy(update={"timestamp_s": frame.timestamp_s})
-        for frame in frames
-    ]
+    counted = [with_tracks(frame, seen.frames, 1 / seen.fps) for frame in frames]
     store.write_moments(stream_id, window, counted)
     return counted
 
