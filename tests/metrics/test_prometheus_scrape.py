@@ -162,8 +162,14 @@ async def _analyse(
             lambda: (prometheus.scalar(vision_backlog) or 0) >= 1, 45, "Prometheus to see a backlog"
         )
         metrics = WorkerMetrics()
-        async with running_workers(client, settings, Queue.VISION, metrics=metrics):
-            with serve_worker_metrics(metrics, worker_port, host="127.0.0.1"):
+        # Its counter at 0 is scraped before the worker starts: the waiting batches can all be
+        # described within one scrape interval (CI: a first scrape at 6 of 6 frames).
+        metrics.expect(settings.vision_task_queue, settings.backend)
+        with serve_worker_metrics(metrics, worker_port, host="127.0.0.1"):
+            await apoll(
+                lambda: prometheus.scalar(f"sum({FRAMES})") == 0, 30, "the counter scraped at 0"
+            )
+            async with running_workers(client, settings, Queue.VISION, metrics=metrics):
                 await apoll(
                     lambda: (prometheus.scalar(f"sum({FRAMES})") or 0) > 0,
                     45,
